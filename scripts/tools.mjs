@@ -1,0 +1,131 @@
+#!/usr/bin/env node
+// Installs the pinned tools faultline's runtime and tests use, into the git-ignored .tools/bin.
+// Idempotent: each tool has a stamp file holding its pin; a tool is rebuilt only when its pin
+// changes or its binary is gone. Plain JS so it runs before the TypeScript build.
+//
+//   node scripts/tools.mjs                 install everything missing
+//   node scripts/tools.mjs --only toxiproxy,prometheus
+//   node scripts/tools.mjs --check         report, install nothing; exit 1 if something is missing
+//   node scripts/tools.mjs --quiet         print only what it does
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync, rmSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const toolsDir = join(root, '.tools');
+const binDir = join(toolsDir, 'bin');
+const stampDir = join(toolsDir, 'stamps');
+
+const args = process.argv.slice(2);
+const quiet = args.includes('--quiet');
+const checkOnly = args.includes('--check');
+const onlyArg = args.find((a) => a.startsWith('--only='))?.slice(7) ?? (args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined);
+const only = onlyArg ? new Set(onlyArg.split(',')) : undefined;
+
+/** Go-installed tools: module path(s), pin, and the names the binaries get in .tools/bin. */
+const TOXIPROXY_PIN = 'v2.12.0';
+
+export const TOOLS = [
+  {
+    name: 'toxiproxy',
+    pin: TOXIPROXY_PIN,
+    bins: ['toxiproxy-server', 'toxiproxy-cli'],
+    install: () =>
+      goInstall({
+        packages: [`github.com/Shopify/toxiproxy/v2/cmd/server@${TOXIPROXY_PIN}`, `github.com/Shopify/toxiproxy/v2/cmd/cli@${TOXIPROXY_PIN}`],
+        ldflags: `-X github.com/Shopify/toxiproxy/v2.Version=${TOXIPROXY_PIN.slice(1)}`,
+        rename: { server: 'toxiproxy-server', cli: 'toxiproxy-cli' },
+      }),
+  },
+  {
+    name: 'prometheus',
+    pin: 'debian',
+    bins: ['prometheus'],
+    system: true,
+    install: () => aptInstall(['prometheus'], 'prometheus'),
+  },
+];
+
+function log(msg) {
+  process.stdout.write(`tools: ${msg}\n`);
+}
+
+function run(cmd, argv, opts = {}) {
+  const r = spawnSync(cmd, argv, { stdio: quiet ? ['ignore', 'ignore', 'inherit'] : 'inherit', ...opts });
+  if (r.error) throw new Error(`${cmd} could not start: ${r.error.message}`);
+  if (r.status !== 0) throw new Error(`${cmd} ${argv.join(' ')} exited with ${r.status}`);
+}
+
+function which(bin) {
+  const r = spawnSync('sh', ['-c', `command -v ${bin}`], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : undefined;
+}
+
+export function goInstall({ packages, ldflags, rename = {}, env = {} }) {
+  if (!which('go')) throw new Error('Go is needed to build the pinned tools: install Go 1.26 (https://go.dev/dl/) and re-run `npm run tools`.');
+  const tmpBin = join(toolsDir, 'tmp-gobin');
+  rmSync(tmpBin, { recursive: true, force: true });
+  mkdirSync(tmpBin, { recursive: true });
+  const argv = ['install'];
+  if (ldflags) argv.push('-ldflags', ldflags);
+  argv.push(...packages);
+  run('go', argv, { env: { ...process.env, GOBIN: tmpBin, CGO_ENABLED: '0', ...env } });
+  for (const [from, to] of Object.entries(rename)) renameSync(join(tmpBin, from), join(binDir, to));
+  rmSync(tmpBin, { recursive: true, force: true });
+}
+
+let aptUpdated = false;
+export function aptInstall(pkgs, bin) {
+  if (which(bin)) return;
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  const sudo = isRoot ? [] : which('sudo') ? ['sudo'] : undefined;
+  if (!sudo) throw new Error(`${bin} is missing: install it with \`apt-get install -y ${pkgs.join(' ')}\` (needs root).`);
+  const apt = (argv) => run(sudo[0] ?? 'apt-get', sudo.length ? ['apt-get', ...argv] : argv, { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  if (!aptUpdated) {
+    apt(['update', '-qq']);
+    aptUpdated = true;
+  }
+  apt(['install', '-y', '-qq', '--no-install-recommends', ...pkgs]);
+}
+
+function stampOf(name) {
+  const p = join(stampDir, name);
+  return existsSync(p) ? readFileSync(p, 'utf8').trim() : undefined;
+}
+
+function present(tool) {
+  if (tool.system) return tool.bins.every((b) => which(b) || existsSync(join(binDir, b)));
+  return stampOf(tool.name) === tool.pin && tool.bins.every((b) => existsSync(join(binDir, b)));
+}
+
+function main() {
+  mkdirSync(binDir, { recursive: true });
+  mkdirSync(stampDir, { recursive: true });
+  let missing = 0;
+  for (const tool of TOOLS) {
+    if (only && !only.has(tool.name)) continue;
+    if (present(tool)) {
+      if (!quiet) log(`${tool.name} ${tool.pin}: present`);
+      continue;
+    }
+    if (checkOnly) {
+      log(`${tool.name} ${tool.pin}: MISSING (run \`npm run tools\`)`);
+      missing++;
+      continue;
+    }
+    const started = Date.now();
+    log(`${tool.name} ${tool.pin}: installing...`);
+    try {
+      tool.install();
+    } catch (err) {
+      process.stderr.write(`tools: ${tool.name}: ${err.message}\n`);
+      process.exit(1);
+    }
+    if (!tool.system) writeFileSync(join(stampDir, tool.name), `${tool.pin}\n`);
+    log(`${tool.name} ${tool.pin}: installed in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+  }
+  if (missing) process.exit(1);
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) main();

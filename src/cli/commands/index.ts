@@ -1,0 +1,15 @@
+// Every `faultline` subcommand. Adding one: its own file exporting `register`, plus one line here.
+// Command files must import heavy modules lazily, inside the action, to keep start-up fast.
+import type { Command } from 'commander';
+import * as run from './run.js';
+import * as validate from './validate.js';
+import * as rollback from './rollback.js';
+import * as schema from './schema.js';
+
+export const commands: { register(program: Command): void }[] = [
+  run,
+  validate,
+  rollback,
+  schema,
+  // sandbox (issue 3), budget (issue 4), load (issue 5)
+];

@@ -1,0 +1,90 @@
+import type { Node } from '../schema/dsl.js';
+import type { UndoRecord } from '../faults/types.js';
+import type { Logger } from '../runner/log.js';
+import type { RequestRecord, TrafficSource } from '../traffic/types.js';
+
+export type EnvironmentKind = 'toxiproxy' | 'sandbox' | 'kubernetes';
+
+/** Lets an environment record what it creates, so a crash can still clean it up. */
+export interface SetupJournal {
+  /** Journals (fsync) how to undo something before the caller creates it; returns a handle. */
+  intent(undo: UndoRecord, what: string): Promise<string>;
+  /** Marks a handle as undone after the environment removed it itself. */
+  undone(handle: string): Promise<void>;
+}
+
+export interface EnvironmentContext {
+  runId: string;
+  signal: AbortSignal;
+  log: Logger;
+  /** CLI options: kubeconfig, allowed contexts, dry-run... */
+  options: Record<string, unknown>;
+}
+
+/** Where the experiment's regions live. */
+export interface Environment {
+  readonly kind: EnvironmentKind;
+  /** Two runs with the same key may not overlap (see src/runner/lock.ts). */
+  lockKey(): string;
+  /** Read-only checks: APIs answer, contexts allowed, tools present. Throws PreflightError. */
+  preflight(ctx: EnvironmentContext): Promise<void>;
+  /** After the lock is taken: start or attach, create declared objects (journalled first). */
+  setup(ctx: EnvironmentContext, journal: SetupJournal): Promise<void>;
+  /** Values for ${...} templates, e.g. glb, regions.us-east, proxies.api, toxiproxy. */
+  endpoints(): Record<string, string>;
+  /** For --dry-run: what setup would create or touch. */
+  describeSetup(): string[];
+  /** Stop what setup started, remove what it created. Idempotent. */
+  teardown(ctx: EnvironmentContext, journal: SetupJournal): Promise<void>;
+}
+
+/** Optional ability: the environment has a Toxiproxy API and can name the proxies for a selector. */
+export interface ProxyEnvironment extends Environment {
+  toxiproxyUrl(): string;
+  /**
+   * Proxy names for a selector: a proxy name, a link (from→to) or a region (all its links).
+   * Throws InvalidInputError naming what exists when nothing matches.
+   */
+  resolveProxies(selector: ProxySelector): string[];
+}
+
+export interface ProxySelector {
+  proxy?: string;
+  from?: string;
+  to?: string;
+  region?: string;
+}
+
+export function isProxyEnvironment(env: Environment): env is ProxyEnvironment {
+  return typeof (env as ProxyEnvironment).resolveProxies === 'function';
+}
+
+/** Optional ability: the environment can measure what its architecture promises (RTO, RPO...). */
+export interface MeasuringEnvironment extends Environment {
+  measure(input: MeasureInput): Promise<Record<string, unknown>>;
+}
+
+export interface MeasureInput {
+  records: readonly RequestRecord[];
+  /** First fault start and last fault end, ms since epoch. */
+  faultStart?: number;
+  faultEnd?: number;
+  faults: { type: string; appliedAt?: number; revertedAt?: number }[];
+  signal: AbortSignal;
+  /** The experiment's expect block, so measurement knows e.g. the sustained-success window. */
+  expect: Record<string, unknown>;
+}
+
+export function isMeasuringEnvironment(env: Environment): env is MeasuringEnvironment {
+  return typeof (env as MeasuringEnvironment).measure === 'function';
+}
+
+/** Optional ability: the environment provides built-in traffic for `traffic.builtin`. */
+export interface TrafficEnvironment extends Environment {
+  builtinTraffic(spec: unknown): TrafficSource;
+}
+
+export interface EnvironmentType<S> {
+  readonly spec: Node<S>;
+  load(): Promise<{ create(spec: S): Environment }>;
+}

@@ -1,0 +1,74 @@
+// `expect:` assertions on measurements. Pure: measurements in, verdicts out.
+// Each expectation names the measurement it reads (see docs/report.md for the measurement keys).
+import { s, type Infer } from '../schema/dsl.js';
+import { formatMs } from '../schema/values.js';
+
+export const expectSpec = s
+  .object({
+    failover: s.optional(
+      s.object({ within: s.duration().doc('Failover (measurements.failoverMs) must complete within this.') }).doc('Failover time (RTO).'),
+    ),
+    dataLoss: s.optional(
+      s
+        .object({ acknowledgedWrites: s.integer({ min: 0 }).doc('At most this many acknowledged writes may be lost (measurements.lostWrites).') })
+        .doc('Data loss (RPO) in acknowledged writes.'),
+    ),
+    replicationLag: s.optional(
+      s.object({ p99Below: s.duration().doc('measurements.replicationLagMs.p99 must stay below this.') }).doc('Replication lag.'),
+    ),
+    convergence: s.optional(
+      s
+        .object({
+          within: s.optional(s.duration().doc('Regions must converge (measurements.convergedAfterMs) within this after the partition heals.')),
+          lostUpdates: s.optional(s.integer({ min: 0 }).doc('At most this many updates may be lost (measurements.lostUpdates).')),
+          conflictsAtLeast: s.optional(s.integer({ min: 0 }).doc('At least this many conflicts must be detected (measurements.conflicts).')),
+        })
+        .doc('Convergence after a partition (active-active).'),
+    ),
+  })
+  .doc('Assertions on what the run measured. A failed expectation makes the verdict "failed" (exit 1).');
+export type ExpectSpec = Infer<typeof expectSpec>;
+
+export interface ExpectationResult {
+  name: string;
+  passed: boolean;
+  expected: string;
+  actual: string;
+}
+
+type M = Record<string, unknown>;
+const num = (m: M, key: string): number | undefined => (typeof m[key] === 'number' ? (m[key] as number) : undefined);
+
+export function evaluateExpectations(expect: ExpectSpec | undefined, m: M): ExpectationResult[] {
+  const out: ExpectationResult[] = [];
+  if (!expect) return out;
+  const check = (name: string, expected: string, value: number | undefined, ok: (v: number) => boolean, show: (v: number) => string) =>
+    out.push({ name, expected, actual: value === undefined ? 'not measured' : show(value), passed: value !== undefined && ok(value) });
+  if (expect.failover) {
+    const bound = expect.failover.within.ms;
+    check('failover.within', `≤ ${expect.failover.within.text}`, num(m, 'failoverMs'), (v) => v <= bound, formatMs);
+  }
+  if (expect.dataLoss) {
+    const max = expect.dataLoss.acknowledgedWrites;
+    check('dataLoss.acknowledgedWrites', `≤ ${max}`, num(m, 'lostWrites'), (v) => v <= max, String);
+  }
+  if (expect.replicationLag) {
+    const lag = m.replicationLagMs as { p99?: number } | undefined;
+    const bound = expect.replicationLag.p99Below.ms;
+    check('replicationLag.p99Below', `< ${expect.replicationLag.p99Below.text}`, lag?.p99, (v) => v < bound, formatMs);
+  }
+  const c = expect.convergence;
+  if (c?.within) {
+    const bound = c.within.ms;
+    check('convergence.within', `≤ ${c.within.text}`, num(m, 'convergedAfterMs'), (v) => v <= bound, formatMs);
+  }
+  if (c?.lostUpdates !== undefined) {
+    const max = c.lostUpdates;
+    check('convergence.lostUpdates', `≤ ${max}`, num(m, 'lostUpdates'), (v) => v <= max, String);
+  }
+  if (c?.conflictsAtLeast !== undefined) {
+    const min = c.conflictsAtLeast;
+    check('convergence.conflictsAtLeast', `≥ ${min}`, num(m, 'conflicts'), (v) => v >= min, String);
+  }
+  return out;
+}

@@ -1,0 +1,23 @@
+// Every fault an experiment can name under faults[]. Adding one: its own file, plus one line here.
+import type { FaultType } from './types.js';
+import { latency } from './toxiproxy/latency.js';
+import { bandwidth } from './toxiproxy/bandwidth.js';
+import { slowClose } from './toxiproxy/slow-close.js';
+import { timeout } from './toxiproxy/timeout.js';
+import { resetPeer } from './toxiproxy/reset-peer.js';
+import { slicer } from './toxiproxy/slicer.js';
+import { limitData } from './toxiproxy/limit-data.js';
+import { down } from './toxiproxy/down.js';
+
+export const faultTypes = {
+  'toxiproxy.latency': latency,
+  'toxiproxy.bandwidth': bandwidth,
+  'toxiproxy.slow_close': slowClose,
+  'toxiproxy.timeout': timeout,
+  'toxiproxy.reset_peer': resetPeer,
+  'toxiproxy.slicer': slicer,
+  'toxiproxy.limit_data': limitData,
+  'toxiproxy.down': down,
+} as const satisfies Record<string, FaultType<any>>;
+
+export type FaultTypeName = keyof typeof faultTypes;

@@ -1,0 +1,66 @@
+import type { Node } from '../schema/dsl.js';
+import type { Environment, EnvironmentKind } from '../environments/types.js';
+import type { Logger } from '../runner/log.js';
+
+/**
+ * Everything needed to undo one applied action, written to the journal (and fsynced) *before*
+ * the action. It must be self-contained: after SIGKILL, `faultline rollback` has only this record.
+ * Never put secrets here (tokens, kubeconfig credentials): reference a context name instead.
+ */
+export interface UndoRecord {
+  /** Names the Undoer in src/faults/undoers.ts, e.g. "toxiproxy.toxic". */
+  kind: string;
+  [field: string]: unknown;
+}
+
+export type UndoOutcome = 'undone' | 'already-gone';
+
+/** Reverts one UndoRecord. Idempotent: something already gone counts as undone. */
+export interface Undoer {
+  undo(record: UndoRecord, ctx: UndoContext): Promise<UndoOutcome>;
+  /** How to fix it by hand when undo fails (shown by `faultline rollback`, exit 4). */
+  manualFix(record: UndoRecord): string;
+}
+
+export interface UndoContext {
+  signal: AbortSignal;
+  log: Logger;
+  /** Options from the CLI that some undoers need (e.g. kubeconfig path, --force). */
+  options: Record<string, unknown>;
+}
+
+/** One concrete thing a fault acts on (a proxy, a region's processes, a Deployment...). */
+export interface FaultTarget {
+  /** Stable, human-readable id, e.g. "proxy:glb->us-east" or "us-east/deploy/shop/cart". */
+  id: string;
+  [field: string]: unknown;
+}
+
+export interface FaultContext {
+  runId: string;
+  /** The fault's index in the experiment and its name, for naming what it creates. */
+  faultId: string;
+  env: Environment;
+  signal: AbortSignal;
+  log: Logger;
+}
+
+/**
+ * A driver acts on one target and nothing else. The runner selects (via targets()), schedules,
+ * journals, retries and rolls back. Order per target: prepare → journal.intent (fsync) → apply.
+ */
+export interface FaultDriver<S> {
+  targets(spec: S, ctx: FaultContext): Promise<FaultTarget[]>;
+  /** Work out how to undo, reading current state if needed. Must not change anything. */
+  prepare(target: FaultTarget, spec: S, ctx: FaultContext): Promise<UndoRecord[]>;
+  apply(target: FaultTarget, spec: S, ctx: FaultContext): Promise<void>;
+  /** For --dry-run: a line per thing that would be touched. */
+  describe(target: FaultTarget, spec: S): string;
+}
+
+/** A fault an experiment can name (the key under faults[]), with a driver per environment kind. */
+export interface FaultType<S> {
+  readonly spec: Node<S>;
+  /** Loaded lazily, so validating never imports heavy clients. A missing kind cannot run it. */
+  readonly drivers: Partial<Record<EnvironmentKind, () => Promise<FaultDriver<S>>>>;
+}
