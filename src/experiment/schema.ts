@@ -5,7 +5,7 @@ import { environmentTypes } from '../environments/registry.js';
 import { faultTypes } from '../faults/registry.js';
 import { trafficTypes } from '../traffic/registry.js';
 import { probeTypes } from '../probes/registry.js';
-import { sloSpec, guardSpec } from '../slo/schema.js';
+import { sloSpec, guardSpec, metricsSpec, budgetSpec } from '../slo/schema.js';
 import { expectSpec } from './expect.js';
 
 const specsOf = (registry: Record<string, { spec: Node<unknown> }>) =>
@@ -39,6 +39,8 @@ export const experimentSpec = s
       .doc('Who and what the experiment is.'),
     environment: s.keyed('environment', {}, () => specsOf(environmentTypes)).doc('Where the regions live and faults are applied.'),
     traffic: s.optional(s.keyed('traffic', {}, () => specsOf(trafficTypes)).doc('Load that runs for the whole experiment and feeds the SLIs.')),
+    metrics: s.optional(metricsSpec),
+    budget: s.optional(budgetSpec),
     slos: s.optional(s.array(sloSpec).doc('Service level objectives checked per phase.')),
     steadyState: s.optional(
       s.array(s.keyed('probe', {}, () => specsOf(probeTypes)).doc('A probe that must succeed before the first fault and after the last rollback.')),

@@ -28,3 +28,20 @@ export const guardSpec = s
   }))
   .doc('A condition that stops the run early, rolls back and exits 3.');
 export type GuardSpec = Infer<typeof guardSpec>;
+
+/** Where external metrics come from (Prometheus). PLACEHOLDER, owned by issue 4. */
+export const metricsSpec = s
+  .object({
+    prometheus: s.optional(s.object({ url: s.string().doc('Base URL of the Prometheus HTTP API; templates allowed.') })),
+  })
+  .doc('External metric sources for SLIs.');
+export type MetricsSpec = Infer<typeof metricsSpec>;
+
+/** Error-budget gating across runs. PLACEHOLDER, owned by issue 4. */
+export const budgetSpec = s
+  .object({
+    ledger: s.optional(s.string().doc('Path of the budget ledger (JSON).')),
+    remainingAtLeast: s.optional(s.percent().doc('Refuse to run (or fail) when less budget than this remains.')),
+  })
+  .doc('Error budget gating across runs.');
+export type BudgetSpec = Infer<typeof budgetSpec>;

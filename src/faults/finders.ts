@@ -1,0 +1,12 @@
+// Finds what a run changed without its journal (labels/annotations carrying the run id), for
+// `faultline rollback --run-id ID`. One line per environment that can do it. Loaded lazily.
+import type { UndoRecord } from './types.js';
+
+export interface OrphanFinder {
+  /** UndoRecords for everything still carrying this run id. Read-only. */
+  find(runId: string, options: Record<string, unknown>, signal: AbortSignal): Promise<UndoRecord[]>;
+}
+
+export const orphanFinders: Record<string, () => Promise<OrphanFinder>> = {
+  // kubernetes: async () => (await import('../environments/kubernetes/finder.js')).kubernetesFinder,  (issue 6)
+};
