@@ -1,0 +1,185 @@
+// Starts Debian's real `prometheus` on 127.0.0.1 with an ephemeral port and a temp storage dir,
+// scraping the given targets. Used by tests and by the sandbox (`sandbox.prometheus: true`).
+//
+//   startPrometheus({ targets: ['127.0.0.1:8080'] })
+//     ├─ mkdtemp: prometheus.yml + data/
+//     ├─ spawn prometheus --web.listen-address=127.0.0.1:PORT ...
+//     ├─ poll /-/ready (about 4 s on this machine)
+//     └─ { url, stop() }   stop: SIGTERM, then SIGKILL after 5 s, then rm -rf the dir
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { delimiter, join, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export interface PrometheusServer {
+  /** Base URL of the HTTP API, e.g. http://127.0.0.1:41234 */
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+export interface StartPrometheusOptions {
+  /** host:port pairs serving /metrics. */
+  targets: string[];
+  /** Default 1000 ms; Prometheus's own default (1m) is far too slow for a run. */
+  scrapeIntervalMs?: number;
+  /** How long to wait for /-/ready. Default 60 s (a slow 2-core CI machine). */
+  readyTimeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+/** The binary: .tools/bin/prometheus, then PATH, then /usr/bin/prometheus; else a clear error. */
+export function findPrometheus(): string {
+  const candidates: string[] = [];
+  // dist/src/metrics → repo root is three levels up; src/metrics (ts-node) is two
+  for (const up of ['../../..', '../..']) candidates.push(join(resolve(here, up), '.tools', 'bin', 'prometheus'));
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) if (dir) candidates.push(join(dir, 'prometheus'));
+  candidates.push('/usr/bin/prometheus');
+  const found = candidates.find((p) => existsSync(p));
+  if (!found) {
+    throw new Error('prometheus is not installed: run `npm run tools` (it installs Debian\'s `prometheus` package), or `apt-get install -y prometheus`.');
+  }
+  return found;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const srv = createServer();
+    srv.unref();
+    srv.once('error', rej);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => res(port));
+    });
+  });
+}
+
+function durationText(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
+}
+
+export function prometheusConfig(targets: string[], scrapeIntervalMs: number): string {
+  const every = durationText(scrapeIntervalMs);
+  // the scrape timeout may not exceed the interval
+  const timeout = durationText(Math.max(100, Math.min(scrapeIntervalMs, 10_000)));
+  const list = targets.map((t) => `          - ${JSON.stringify(t)}`).join('\n');
+  return [
+    'global:',
+    `  scrape_interval: ${every}`,
+    `  scrape_timeout: ${timeout}`,
+    `  evaluation_interval: ${every}`,
+    'scrape_configs:',
+    '  - job_name: faultline',
+    '    static_configs:',
+    '      - targets:',
+    list || '          []',
+    '',
+  ].join('\n');
+}
+
+export async function startPrometheus(opts: StartPrometheusOptions): Promise<PrometheusServer> {
+  for (const t of opts.targets) {
+    if (!/^[^\s/:]+:[0-9]{1,5}$/.test(t)) throw new Error(`startPrometheus: a target is host:port, like "127.0.0.1:8080"; got ${JSON.stringify(t)}`);
+  }
+  const bin = findPrometheus();
+  const interval = opts.scrapeIntervalMs ?? 1000;
+  const dir = await mkdtemp(join(tmpdir(), 'faultline-prometheus-'));
+  await writeFile(join(dir, 'prometheus.yml'), prometheusConfig(opts.targets, interval));
+  let lastError: unknown;
+  // the free port can be taken between probing and binding: try a few
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const port = await freePort();
+    try {
+      return await launch(bin, dir, port, opts);
+    } catch (err) {
+      lastError = err;
+      if (opts.signal?.aborted || !/address already in use/i.test(String((err as Error).message))) break;
+    }
+  }
+  await rm(dir, { recursive: true, force: true });
+  throw lastError;
+}
+
+async function launch(bin: string, dir: string, port: number, opts: StartPrometheusOptions): Promise<PrometheusServer> {
+  const url = `http://127.0.0.1:${port}`;
+  const child = spawn(
+    bin,
+    [
+      `--config.file=${join(dir, 'prometheus.yml')}`,
+      `--storage.tsdb.path=${join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--web.enable-lifecycle',
+      '--storage.tsdb.retention.time=1d',
+      '--log.level=warn',
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let stderr = '';
+  child.stderr!.setEncoding('utf8');
+  child.stderr!.on('data', (d: string) => {
+    stderr = (stderr + d).slice(-4000);
+  });
+  let exited: { code: number | null; sig: NodeJS.Signals | null } | undefined;
+  const exitP = new Promise<void>((res) =>
+    child.once('exit', (code, sig) => {
+      exited = { code, sig };
+      res();
+    }),
+  );
+  child.once('error', (err) => {
+    stderr += `\n${err.message}`;
+    exited ??= { code: -1, sig: null };
+  });
+
+  const stop = async () => {
+    if (!exited) {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exitP;
+      clearTimeout(timer);
+    }
+    await rm(dir, { recursive: true, force: true });
+  };
+
+  const deadline = Date.now() + (opts.readyTimeoutMs ?? 60_000);
+  try {
+    for (;;) {
+      if (exited) throw new Error(`prometheus exited (${exited.code ?? exited.sig}) before it was ready: ${stderr.trim().slice(-800)}`);
+      if (opts.signal?.aborted) throw new Error('startPrometheus was cancelled');
+      if (Date.now() > deadline) throw new Error(`prometheus at ${url} was not ready within ${opts.readyTimeoutMs ?? 60_000} ms: ${stderr.trim().slice(-800)}`);
+      if (await isReady(url)) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  } catch (err) {
+    await stopChild(child, () => exited !== undefined, exitP);
+    throw err;
+  }
+  return { url, port, stop: once(stop) };
+}
+
+async function stopChild(child: ChildProcess, hasExited: () => boolean, exitP: Promise<void>) {
+  if (hasExited()) return;
+  child.kill('SIGKILL');
+  await exitP;
+}
+
+async function isReady(url: string): Promise<boolean> {
+  try {
+    const res = await fetch(`${url}/-/ready`, { signal: AbortSignal.timeout(2000) });
+    await res.arrayBuffer();
+    return res.status === 200;
+  } catch {
+    return false;
+  }
+}
+
+function once(fn: () => Promise<void>): () => Promise<void> {
+  let p: Promise<void> | undefined;
+  return () => (p ??= fn());
+}
