@@ -1,0 +1,195 @@
+// The sandbox's global load balancer. Clients talk only to it; it forwards each request to a
+// region through that region's Toxiproxy proxy (glb-to-<region>).
+//
+//   client ──► GLB ──► toxiproxy glb-to-us-east ──► us-east ──► toxiproxy us-east-to-eu-west ──► eu-west
+//                 └──► toxiproxy glb-to-eu-west ──► eu-west
+//
+// Health checks run every intervalMs against each region (through its proxy, so an isolated region
+// looks dead). failureThreshold failures in a row mark a region down; one success marks it up.
+// Routing:
+//   single-region, active-passive  everything to the primary; when it goes down the first healthy
+//                                  region in configured order is promoted
+//   read-replicas                  round-robin over healthy regions (replicas forward writes)
+//   active-active                  round-robin over healthy regions
+// failover "dns" models clients resolving a DNS name: a routing change is decided at detection
+// but clients keep their cached answer for dnsTtlMs, so traffic shifts a full TTL later (the
+// worst-case client, whose cache was refreshed just before the change).
+import http from 'node:http';
+import {
+  REGION_HEADER,
+  announce,
+  createMetrics,
+  exitWithParent,
+  listen,
+  opOf,
+  readBody,
+  readConfig,
+  request,
+  sendJson,
+  serveMetrics,
+} from './common.js';
+import type { Topology } from './region.js';
+
+export interface GlbConfig {
+  topology: Topology;
+  /** Region names in preference order, with the proxy URL the GLB reaches each through. */
+  regions: { name: string; url: string }[];
+  primary: string;
+  intervalMs: number;
+  failureThreshold: number;
+  failover: 'healthcheck' | 'dns';
+  dnsTtlMs: number;
+  requestTimeoutMs: number;
+}
+
+interface GlbEvent {
+  t: number;
+  type: 'down' | 'up' | 'promoted' | 'shifted';
+  region: string;
+}
+
+const cfg = readConfig<GlbConfig>();
+const metrics = createMetrics();
+const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+const health = new Map<string, { up: boolean; fails: number; checking: boolean }>();
+for (const r of cfg.regions) health.set(r.name, { up: true, fails: 0, checking: false });
+const events: GlbEvent[] = [];
+let primary = cfg.primary;
+/** What clients currently use: changes immediately or a DNS TTL after the decision. */
+let routed = { primary, up: cfg.regions.map((r) => r.name) };
+let pendingShift: NodeJS.Timeout | undefined;
+let rr = 0;
+
+const urlOf = (name: string) => cfg.regions.find((r) => r.name === name)?.url;
+
+function decide(): void {
+  const up = cfg.regions.filter((r) => health.get(r.name)!.up).map((r) => r.name);
+  if ((cfg.topology === 'active-passive' || cfg.topology === 'read-replicas') && !up.includes(primary) && up.length > 0) {
+    primary = up[0];
+    events.push({ t: Date.now(), type: 'promoted', region: primary });
+  }
+  // Tell every reachable region who the primary is (promotes the new one, demotes a returning one).
+  for (const name of up) void request(`${urlOf(name)}/internal/role`, { method: 'POST', body: JSON.stringify({ primary }), timeoutMs: 1000, agent }).catch(() => {});
+  const next = { primary, up };
+  const shift = () => {
+    pendingShift = undefined;
+    const changed = routed.primary !== next.primary || routed.up.join() !== next.up.join();
+    routed = next;
+    if (changed) events.push({ t: Date.now(), type: 'shifted', region: cfg.topology === 'active-passive' || cfg.topology === 'single-region' ? next.primary : next.up.join(',') });
+  };
+  if (pendingShift) clearTimeout(pendingShift);
+  if (cfg.failover === 'dns' && cfg.dnsTtlMs > 0) pendingShift = setTimeout(shift, cfg.dnsTtlMs);
+  else shift();
+}
+
+async function check(name: string): Promise<void> {
+  const h = health.get(name)!;
+  if (h.checking) return;
+  h.checking = true;
+  let ok = false;
+  try {
+    const r = await request(`${urlOf(name)}/health`, { timeoutMs: Math.max(200, Math.min(cfg.intervalMs, 1000)), agent });
+    ok = r.status === 200;
+  } catch {
+    ok = false;
+  }
+  h.checking = false;
+  if (ok) {
+    h.fails = 0;
+    if (!h.up) {
+      h.up = true;
+      events.push({ t: Date.now(), type: 'up', region: name });
+      decide();
+    }
+  } else {
+    h.fails++;
+    if (h.up && h.fails >= cfg.failureThreshold) {
+      h.up = false;
+      events.push({ t: Date.now(), type: 'down', region: name });
+      decide();
+    }
+  }
+}
+
+let healthTimer: NodeJS.Timeout;
+function healthLoop(): void {
+  for (const r of cfg.regions) void check(r.name);
+  healthTimer = setTimeout(healthLoop, cfg.intervalMs);
+}
+
+function pick(): string | undefined {
+  if (cfg.topology === 'single-region' || cfg.topology === 'active-passive') return routed.primary;
+  if (routed.up.length === 0) return undefined;
+  return routed.up[rr++ % routed.up.length];
+}
+
+async function forward(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  const op = opOf(req.method);
+  const started = process.hrtime.bigint();
+  const target = pick();
+  let code = 503;
+  let servedBy = target ?? 'none';
+  try {
+    const body = op === 'write' ? await readBody(req) : undefined;
+    if (!target) {
+      sendJson(res, 503, { error: 'no healthy region' });
+      return;
+    }
+    try {
+      const r = await request(`${urlOf(target)}${req.url}`, { method: req.method, body, timeoutMs: cfg.requestTimeoutMs, agent });
+      code = r.status;
+      servedBy = String(r.headers[REGION_HEADER] ?? target);
+      res.writeHead(r.status, { 'content-type': String(r.headers['content-type'] ?? 'application/json'), [REGION_HEADER]: servedBy });
+      res.end(r.body);
+    } catch (err) {
+      const msg = err instanceof Error ? err.message : String(err);
+      code = msg.startsWith('timed out') ? 504 : 502;
+      sendJson(res, code, { error: `${target}: ${msg}` }, { [REGION_HEADER]: target });
+    }
+  } finally {
+    const secs = Number(process.hrtime.bigint() - started) / 1e9;
+    metrics.requests.inc({ component: 'glb', region: servedBy, op, code: String(code) });
+    metrics.duration.observe({ component: 'glb', region: servedBy, op }, secs);
+  }
+}
+
+const server = http.createServer((req, res) => {
+  const path = (req.url ?? '/').split('?')[0];
+  const done = (p: Promise<void>) =>
+    p.catch((err: unknown) => {
+      if (!res.headersSent) sendJson(res, 500, { error: err instanceof Error ? err.message : String(err) });
+      else res.destroy();
+    });
+  if (path === '/health') {
+    const target = pick();
+    return sendJson(res, target ? 200 : 503, { glb: true, target: target ?? null, primary: routed.primary });
+  }
+  if (path === '/metrics') return void done(serveMetrics(res, metrics));
+  if (path === '/internal/state') {
+    return sendJson(res, 200, { primary, routed, health: Object.fromEntries(health), events, config: cfg });
+  }
+  if (path === '/internal/reset' && req.method === 'POST') {
+    return void done(
+      (async () => {
+        const body = JSON.parse((await readBody(req)) || '{}') as Partial<GlbConfig>;
+        Object.assign(cfg, body);
+        if (pendingShift) clearTimeout(pendingShift);
+        pendingShift = undefined;
+        primary = cfg.primary;
+        for (const h of health.values()) Object.assign(h, { up: true, fails: 0 });
+        routed = { primary, up: cfg.regions.map((r) => r.name) };
+        events.length = 0;
+        clearTimeout(healthTimer);
+        healthLoop();
+        sendJson(res, 200, { ok: true });
+      })(),
+    );
+  }
+  if (path.startsWith('/kv/')) return void done(forward(req, res));
+  sendJson(res, 404, { error: `no route ${req.method} ${path}` });
+});
+server.keepAliveTimeout = 30_000;
+exitWithParent();
+const port = await listen(server);
+healthLoop();
+announce(port);

@@ -1,0 +1,243 @@
+// One region of the sandbox app: an HTTP key-value server with its own in-memory store that
+// replicates asynchronously to its peers, always through Toxiproxy (peer URLs are proxy listen
+// addresses), so network faults really delay or stop replication.
+//
+// Writes are acknowledged as soon as the local store has them; dirty keys are shipped every
+// batchIntervalMs. A region killed between the two loses those acknowledged writes: that is the
+// async replication the data-loss experiment is about.
+//
+// Who accepts writes depends on the topology:
+//   single-region, active-passive  the primary; others answer 503 (the GLB promotes one on failover)
+//   read-replicas                  the primary; others forward the write to it over their peer link
+//   active-active                  every region (conflicts resolved by lww or crdt)
+//
+// A restarted region starts empty (memory is lost with the process) and its peers send it their
+// whole state again as soon as they see its new instance id.
+import http from 'node:http';
+import { randomUUID } from 'node:crypto';
+import { Store, type ConflictResolution, type Register } from './store.js';
+import {
+  REGION_HEADER,
+  announce,
+  createMetrics,
+  exitWithParent,
+  listen,
+  opOf,
+  readBody,
+  readConfig,
+  request,
+  sendJson,
+  serveMetrics,
+} from './common.js';
+
+export type Topology = 'single-region' | 'active-passive' | 'read-replicas' | 'active-active';
+
+export interface RegionConfig {
+  region: string;
+  topology: Topology;
+  primary: string;
+  batchIntervalMs: number;
+  conflictResolution: ConflictResolution;
+  /** Peer region → URL of the Toxiproxy proxy for the link from this region to it. */
+  peers: Record<string, string>;
+  /** Port to listen on; a restarted region takes its old one so the proxies still lead to it. */
+  port?: number;
+}
+
+const cfg = readConfig<RegionConfig>();
+const instance = randomUUID();
+const store = new Store(cfg.region, cfg.conflictResolution, Object.keys(cfg.peers));
+const metrics = createMetrics();
+const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+let primary = cfg.primary;
+let peers = cfg.peers;
+/** Per origin region: the origin's write clock up to which we have everything. */
+const seen: Record<string, number> = {};
+/** Per peer: the instance id it last answered with; a change means it restarted empty. */
+const peerInstance: Record<string, string> = {};
+/** Replication lag samples (applied time, lag ms, origin), a ring of the newest. */
+const LAG_KEEP = 20_000;
+const lagSamples: [number, number, string][] = [];
+const shipping = new Set<string>();
+
+const writable = () => cfg.topology === 'active-active' || primary === cfg.region;
+
+async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://x');
+  const path = url.pathname;
+  const hdr = { [REGION_HEADER]: cfg.region };
+  if (path === '/health') return sendJson(res, 200, { region: cfg.region, role: primary === cfg.region ? 'primary' : 'replica', instance }, hdr);
+  if (path === '/metrics') return serveMetrics(res, metrics);
+  if (path.startsWith('/kv/')) return kv(req, res, decodeURIComponent(path.slice(4)));
+  if (path === '/internal/replicate' && req.method === 'POST') return replicate(req, res);
+  if (path === '/internal/dump') {
+    const data: Record<string, Register> = {};
+    for (const [k, v] of store.data) data[k] = v;
+    return sendJson(res, 200, { region: cfg.region, instance, data }, hdr);
+  }
+  if (path === '/internal/stats') {
+    const since = Number(url.searchParams.get('since') ?? 0);
+    const pending: Record<string, number> = {};
+    for (const p of Object.keys(peers)) pending[p] = store.pending(p);
+    return sendJson(res, 200, {
+      region: cfg.region,
+      instance,
+      primary,
+      clock: store.clock,
+      seen,
+      pending,
+      conflicts: store.conflicts,
+      keys: store.data.size,
+      lag: lagSamples.filter((s) => s[0] >= since),
+    });
+  }
+  if (path === '/internal/role' && req.method === 'POST') {
+    const body = JSON.parse(await readBody(req)) as { primary: string };
+    primary = body.primary;
+    return sendJson(res, 200, { region: cfg.region, primary }, hdr);
+  }
+  if (path === '/internal/config' && req.method === 'POST') {
+    const body = JSON.parse(await readBody(req)) as Partial<RegionConfig>;
+    if (body.peers) {
+      peers = body.peers;
+      store.setPeers(Object.keys(peers));
+    }
+    if (body.primary) primary = body.primary;
+    if (body.conflictResolution) store.mode = body.conflictResolution;
+    if (body.batchIntervalMs) cfg.batchIntervalMs = body.batchIntervalMs;
+    return sendJson(res, 200, { ok: true });
+  }
+  if (path === '/internal/reset' && req.method === 'POST') {
+    store.clear();
+    for (const k of Object.keys(seen)) delete seen[k];
+    lagSamples.length = 0;
+    primary = cfg.primary;
+    return sendJson(res, 200, { ok: true });
+  }
+  sendJson(res, 404, { error: `no route ${req.method} ${path}` }, hdr);
+}
+
+async function kv(req: http.IncomingMessage, res: http.ServerResponse, key: string): Promise<void> {
+  const op = opOf(req.method);
+  const started = process.hrtime.bigint();
+  let code = 500;
+  const reply = (status: number, body: unknown, headers: Record<string, string> = { [REGION_HEADER]: cfg.region }) => {
+    code = status;
+    sendJson(res, status, body, headers);
+  };
+  try {
+    if (op === 'read') {
+      const reg = store.data.get(key);
+      if (!reg) reply(404, { key, found: false });
+      else reply(200, { key, value: reg.items[reg.items.length - 1]?.value ?? null, count: reg.items.length, writeIds: reg.items.map((i) => i.writeId) });
+    } else {
+      const text = await readBody(req);
+      if (!writable()) {
+        if (cfg.topology === 'read-replicas' && peers[primary]) {
+          // A replica forwards the write to the primary over its own (proxied) link.
+          const r = await request(`${peers[primary]}/kv/${encodeURIComponent(key)}`, { method: 'PUT', body: text, timeoutMs: 2000, agent });
+          const servedBy = String(r.headers[REGION_HEADER] ?? primary);
+          code = r.status;
+          res.writeHead(r.status, { 'content-type': 'application/json', [REGION_HEADER]: servedBy, 'x-faultline-forwarded-by': cfg.region });
+          res.end(r.body);
+          return;
+        }
+        reply(503, { error: `${cfg.region} is not the primary (${primary} is)` });
+        return;
+      }
+      let body: { writeId?: unknown; value?: unknown };
+      try {
+        body = JSON.parse(text) as typeof body;
+      } catch {
+        reply(400, { error: 'body must be JSON {"writeId": "...", "value": ...}' });
+        return;
+      }
+      if (typeof body.writeId !== 'string' || body.writeId === '') {
+        reply(400, { error: 'body.writeId must be a non-empty string' });
+        return;
+      }
+      const reg = store.write(key, body.writeId, body.value ?? null, Date.now());
+      reply(200, { key, writeId: body.writeId, count: reg.items.length });
+    }
+  } catch (err) {
+    reply(502, { error: err instanceof Error ? err.message : String(err) });
+  } finally {
+    const secs = Number(process.hrtime.bigint() - started) / 1e9;
+    metrics.requests.inc({ component: 'region', region: cfg.region, op, code: String(code) });
+    metrics.duration.observe({ component: 'region', region: cfg.region, op }, secs);
+  }
+}
+
+interface Batch {
+  from: string;
+  instance: string;
+  /** Our write clock when the batch was taken: the receiver has everything up to it afterwards. */
+  clock: number;
+  resync: boolean;
+  entries: [string, Register][];
+}
+
+async function replicate(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  const batch = JSON.parse(await readBody(req)) as Batch;
+  const now = Date.now();
+  let newest = 0;
+  for (const [key, reg] of batch.entries) {
+    const r = store.apply(key, reg);
+    if (!r.changed || batch.resync) continue;
+    // Lag: how long the newest item from the sender waited before it got here.
+    const fromSender = reg.items.filter((i) => i.region === batch.from);
+    const last = fromSender[fromSender.length - 1];
+    if (last) {
+      const lag = Math.max(0, now - last.at);
+      lagSamples.push([now, lag, batch.from]);
+      if (last.at > newest) newest = last.at;
+    }
+  }
+  if (lagSamples.length > LAG_KEEP) lagSamples.splice(0, lagSamples.length - LAG_KEEP);
+  if (newest) metrics.lag.set({ region: cfg.region, from: batch.from }, Math.max(0, now - newest) / 1000);
+  seen[batch.from] = Math.max(seen[batch.from] ?? 0, batch.clock);
+  sendJson(res, 200, { region: cfg.region, instance });
+}
+
+async function ship(peer: string): Promise<void> {
+  if (shipping.has(peer) || !peers[peer]) return;
+  const clock = store.clock;
+  const entries = store.take(peer);
+  const resyncing = resyncPending.has(peer);
+  // An empty batch still carries our clock, which is how a peer learns it is up to date.
+  shipping.add(peer);
+  try {
+    const batch: Batch = { from: cfg.region, instance, clock, resync: resyncing, entries };
+    const r = await request(`${peers[peer]}/internal/replicate`, { method: 'POST', body: JSON.stringify(batch), timeoutMs: 5000, agent });
+    if (r.status !== 200) throw new Error(`status ${r.status}`);
+    resyncPending.delete(peer);
+    const theirs = (JSON.parse(r.body) as { instance: string }).instance;
+    if (peerInstance[peer] && peerInstance[peer] !== theirs) {
+      store.resync(peer);
+      resyncPending.add(peer);
+    }
+    peerInstance[peer] = theirs;
+  } catch {
+    store.restore(peer, entries);
+  } finally {
+    shipping.delete(peer);
+  }
+}
+const resyncPending = new Set<string>();
+
+function tick(): void {
+  for (const peer of Object.keys(peers)) void ship(peer);
+  setTimeout(tick, cfg.batchIntervalMs).unref();
+}
+
+const server = http.createServer((req, res) => {
+  handle(req, res).catch((err: unknown) => {
+    if (!res.headersSent) sendJson(res, 500, { error: err instanceof Error ? err.message : String(err) });
+    else res.destroy();
+  });
+});
+server.keepAliveTimeout = 30_000;
+exitWithParent();
+const port = await listen(server, cfg.port ?? 0);
+setTimeout(tick, cfg.batchIntervalMs).unref();
+announce(port);

@@ -1,0 +1,27 @@
+// A watchdog the sandbox starts next to its processes. When the process that started the sandbox
+// dies (even by SIGKILL) it SIGKILLs everything it was told about and exits. Node children would
+// notice on their own, but Toxiproxy (Go) would not, and a region frozen by SIGSTOP cannot notice
+// anything: SIGKILL still reaches it.
+//
+// Protocol: the parent sends {pids: number[]} over IPC whenever the set changes.
+let pids: number[] = [];
+const parent = process.ppid;
+
+function reap(): never {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  process.exit(0);
+}
+
+process.on('message', (msg: { pids?: number[] }) => {
+  if (Array.isArray(msg.pids)) pids = msg.pids;
+});
+process.on('disconnect', reap);
+setInterval(() => {
+  if (process.ppid !== parent) reap();
+}, 200);

@@ -1,0 +1,389 @@
+// Starts and owns one sandbox: a Toxiproxy server, one region process per region, the GLB, a
+// proxy on every GLB→region and region→region link, and a reaper that SIGKILLs all of them if
+// this process dies. A small control API (127.0.0.1) lets other processes restart a crashed
+// region or reset the sandbox between runs; `faultline rollback` uses it after a SIGKILL.
+//
+//   supervisor ─┬─ toxiproxy-server          (API: toxiproxy endpoint)
+//               ├─ region us-east  ◄── proxy glb-to-us-east, proxy eu-west-to-us-east
+//               ├─ region eu-west  ◄── proxy glb-to-eu-west, proxy us-east-to-eu-west
+//               ├─ glb             (talks to regions only through their glb-to-* proxies)
+//               └─ reaper
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import http from 'node:http';
+import net from 'node:net';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { dirname, join, resolve } from 'node:path';
+import type { Topology, RegionConfig } from './app/region.js';
+import type { GlbConfig } from './app/glb.js';
+
+export interface SandboxConfig {
+  topology: Topology;
+  regions: string[];
+  primary: string;
+  healthCheckIntervalMs: number;
+  failureThreshold: number;
+  failover: 'healthcheck' | 'dns';
+  dnsTtlMs: number;
+  batchIntervalMs: number;
+  conflictResolution: 'lww' | 'crdt';
+  requestTimeoutMs: number;
+  prometheus: boolean;
+}
+
+export const defaultSandboxConfig: SandboxConfig = {
+  topology: 'active-passive',
+  regions: ['us-east', 'eu-west'],
+  primary: 'us-east',
+  healthCheckIntervalMs: 500,
+  failureThreshold: 3,
+  failover: 'healthcheck',
+  dnsTtlMs: 5000,
+  batchIntervalMs: 200,
+  conflictResolution: 'lww',
+  requestTimeoutMs: 2000,
+  prometheus: false,
+};
+
+export interface ProxyInfo {
+  name: string;
+  /** Who opens connections through it ("glb" or a region) and which region it leads to. */
+  from: string;
+  to: string;
+  listen: string;
+  upstream: string;
+}
+
+/** Everything another process needs to use, fault or stop this sandbox. Written to state.json. */
+export interface SandboxState {
+  version: 1;
+  supervisorPid: number;
+  controlUrl: string;
+  toxiproxyUrl: string;
+  glbUrl: string;
+  prometheusUrl?: string;
+  config: SandboxConfig;
+  regions: Record<string, { url: string; pid: number; port: number }>;
+  proxies: ProxyInfo[];
+  pids: { toxiproxy: number; glb: number; reaper: number; prometheus?: number };
+  startedAt: string;
+}
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repoRoot = resolve(here, '..', '..', '..');
+
+export function proxyName(from: string, to: string): string {
+  return `${from}-to-${to}`;
+}
+
+/** The Toxiproxy server binary: the project's tools folder, then PATH. */
+export function findToxiproxyServer(): string {
+  const local = join(repoRoot, '.tools', 'bin', 'toxiproxy-server');
+  if (existsSync(local)) return local;
+  for (const dir of (process.env.PATH ?? '').split(':')) {
+    for (const name of ['toxiproxy-server', 'toxiproxy']) if (dir && existsSync(join(dir, name))) return join(dir, name);
+  }
+  throw new Error('toxiproxy-server not found in .tools/bin or on PATH: run `node scripts/tools.mjs` (or `npm run tools`) to install it');
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const srv = net.createServer();
+    srv.once('error', rej);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => res(port));
+    });
+  });
+}
+
+async function httpJson(url: string, method = 'GET', body?: unknown, timeoutMs = 5000): Promise<{ status: number; json: any }> {
+  const r = await fetch(url, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(timeoutMs),
+  });
+  const text = await r.text();
+  let json: unknown = text;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    // not JSON: keep the text
+  }
+  return { status: r.status, json };
+}
+
+function tail(buf: string[]): string {
+  return buf.join('').slice(-2000).trim();
+}
+
+/** Forks one app process and waits for it to report its port. */
+function startApp(script: string, config: unknown): Promise<{ child: ChildProcess; port: number }> {
+  const child = fork(join(here, 'app', script), [JSON.stringify(config)], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+  const err: string[] = [];
+  child.stderr?.on('data', (c: Buffer) => {
+    err.push(c.toString());
+    if (err.length > 50) err.shift();
+  });
+  return new Promise((res, rej) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      rej(new Error(`${script} did not start within 15s: ${tail(err)}`));
+    }, 15_000);
+    child.once('message', (m: { type?: string; port?: number }) => {
+      if (m.type === 'listening' && m.port) {
+        clearTimeout(timer);
+        res({ child, port: m.port });
+      }
+    });
+    child.once('exit', (code, sig) => {
+      clearTimeout(timer);
+      rej(new Error(`${script} exited (${sig ?? code}) while starting: ${tail(err)}`));
+    });
+  });
+}
+
+export class RunningSandbox {
+  private stopped = false;
+  private control?: http.Server;
+  private regionChildren = new Map<string, ChildProcess>();
+  private prometheusStop?: () => Promise<void>;
+
+  private constructor(
+    readonly config: SandboxConfig,
+    private readonly toxiproxy: ChildProcess,
+    readonly toxiproxyUrl: string,
+    private readonly reaper: ChildProcess,
+    private glb: ChildProcess | undefined,
+    private st: Omit<SandboxState, 'controlUrl' | 'pids'> & { controlUrl: string },
+  ) {}
+
+  static async start(config: SandboxConfig): Promise<RunningSandbox> {
+    validateConfig(config);
+    const reaper = fork(join(here, 'reaper.js'), [], { stdio: ['ignore', 'ignore', 'ignore', 'ipc'] });
+    const bin = findToxiproxyServer();
+    const tpPort = await freePort();
+    const toxiproxy = spawn(bin, ['-host', '127.0.0.1', '-port', String(tpPort)], { stdio: 'ignore' });
+    reaper.send({ pids: [toxiproxy.pid] });
+    const toxiproxyUrl = `http://127.0.0.1:${tpPort}`;
+    const children: ChildProcess[] = [toxiproxy];
+    try {
+      await waitFor(async () => (await httpJson(`${toxiproxyUrl}/version`, 'GET', undefined, 1000)).status === 200, 15_000, `toxiproxy-server on ${toxiproxyUrl}`);
+      // Regions first (their ports are the proxies' upstreams), then proxies, then peers and GLB.
+      const regionCfg = (name: string): RegionConfig => ({
+        region: name,
+        topology: config.topology,
+        primary: config.primary,
+        batchIntervalMs: config.batchIntervalMs,
+        conflictResolution: config.conflictResolution,
+        peers: {},
+      });
+      const started = await Promise.all(config.regions.map((name) => startApp('region.js', regionCfg(name))));
+      const regions: SandboxState['regions'] = {};
+      config.regions.forEach((name, i) => {
+        children.push(started[i].child);
+        regions[name] = { url: `http://127.0.0.1:${started[i].port}`, pid: started[i].child.pid!, port: started[i].port };
+      });
+      reaper.send({ pids: children.map((c) => c.pid) });
+      const proxies: ProxyInfo[] = [];
+      const links: [string, string][] = [];
+      for (const to of config.regions) links.push(['glb', to]);
+      for (const from of config.regions) for (const to of config.regions) if (from !== to) links.push([from, to]);
+      for (const [from, to] of links) {
+        const name = proxyName(from, to);
+        const upstream = `127.0.0.1:${regions[to].port}`;
+        const r = await httpJson(`${toxiproxyUrl}/proxies`, 'POST', { name, listen: '127.0.0.1:0', upstream, enabled: true });
+        if (r.status !== 201 && r.status !== 200) throw new Error(`creating proxy ${name}: ${JSON.stringify(r.json)}`);
+        proxies.push({ name, from, to, listen: r.json.listen as string, upstream });
+      }
+      const peersOf = (name: string) =>
+        Object.fromEntries(proxies.filter((p) => p.from === name).map((p) => [p.to, `http://${p.listen}`]));
+      await Promise.all(config.regions.map((name) => httpJson(`${regions[name].url}/internal/config`, 'POST', { peers: peersOf(name) })));
+      const glbCfg: GlbConfig = {
+        topology: config.topology,
+        regions: config.regions.map((name) => ({ name, url: `http://${proxies.find((p) => p.from === 'glb' && p.to === name)!.listen}` })),
+        primary: config.primary,
+        intervalMs: config.healthCheckIntervalMs,
+        failureThreshold: config.failureThreshold,
+        failover: config.failover,
+        dnsTtlMs: config.dnsTtlMs,
+        requestTimeoutMs: config.requestTimeoutMs,
+      };
+      const glb = await startApp('glb.js', glbCfg);
+      children.push(glb.child);
+      reaper.send({ pids: children.map((c) => c.pid) });
+      const sb = new RunningSandbox(config, toxiproxy, toxiproxyUrl, reaper, glb.child, {
+        version: 1,
+        supervisorPid: process.pid,
+        controlUrl: '',
+        toxiproxyUrl,
+        glbUrl: `http://127.0.0.1:${glb.port}`,
+        config,
+        regions,
+        proxies,
+        startedAt: new Date().toISOString(),
+      });
+      config.regions.forEach((name, i) => sb.regionChildren.set(name, started[i].child));
+      await sb.startControl();
+      if (config.prometheus) await sb.startPrometheus();
+      return sb;
+    } catch (err) {
+      for (const c of children) c.kill('SIGKILL');
+      reaper.kill('SIGKILL');
+      throw err;
+    }
+  }
+
+  state(): SandboxState {
+    return {
+      ...this.st,
+      pids: {
+        toxiproxy: this.toxiproxy.pid!,
+        glb: this.glb?.pid ?? 0,
+        reaper: this.reaper.pid!,
+      },
+    };
+  }
+
+  private updateReaper(): void {
+    const pids = [this.toxiproxy.pid, this.glb?.pid, ...[...this.regionChildren.values()].map((c) => c.pid)].filter((p): p is number => !!p);
+    if (this.reaper.connected) this.reaper.send({ pids });
+  }
+
+  /** Starts a region again (after a crash), on its old port so the proxies still lead to it. Idempotent. */
+  async restartRegion(name: string): Promise<'restarted' | 'running'> {
+    const info = this.st.regions[name];
+    if (!info) throw new Error(`no region ${name} (have ${Object.keys(this.st.regions).join(', ')})`);
+    const child = this.regionChildren.get(name);
+    if (child && child.exitCode === null && child.signalCode === null && isAlive(info.pid)) return 'running';
+    const peers = Object.fromEntries(this.st.proxies.filter((p) => p.from === name).map((p) => [p.to, `http://${p.listen}`]));
+    const cfg: RegionConfig & { port: number } = {
+      region: name,
+      topology: this.config.topology,
+      primary: this.config.primary,
+      batchIntervalMs: this.config.batchIntervalMs,
+      conflictResolution: this.config.conflictResolution,
+      peers,
+      port: info.port,
+    };
+    const started = await startApp('region.js', cfg);
+    this.regionChildren.set(name, started.child);
+    this.st.regions[name] = { ...info, pid: started.child.pid!, port: started.port };
+    this.updateReaper();
+    return 'restarted';
+  }
+
+  /** Back to a clean start for the next run: regions restarted if dead, stores and GLB reset. */
+  async reset(runtime: Partial<SandboxConfig> = {}): Promise<void> {
+    for (const name of this.config.regions) {
+      await this.restartRegion(name);
+      try {
+        process.kill(this.st.regions[name].pid, 'SIGCONT');
+      } catch {
+        // gone
+      }
+    }
+    Object.assign(this.config, runtime);
+    for (const p of this.st.proxies) await httpJson(`${this.toxiproxyUrl}/proxies/${encodeURIComponent(p.name)}`, 'POST', { enabled: true });
+    await Promise.all(
+      this.config.regions.map(async (name) => {
+        const url = this.st.regions[name].url;
+        await httpJson(`${url}/internal/config`, 'POST', { batchIntervalMs: this.config.batchIntervalMs, conflictResolution: this.config.conflictResolution });
+        await httpJson(`${url}/internal/reset`, 'POST', {});
+      }),
+    );
+    await httpJson(`${this.st.glbUrl}/internal/reset`, 'POST', {
+      intervalMs: this.config.healthCheckIntervalMs,
+      failureThreshold: this.config.failureThreshold,
+      failover: this.config.failover,
+      dnsTtlMs: this.config.dnsTtlMs,
+    });
+  }
+
+  private async startControl(): Promise<void> {
+    const server = http.createServer((req, res) => {
+      const send = (status: number, body: unknown) => {
+        res.writeHead(status, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(body));
+      };
+      const path = (req.url ?? '/').split('?')[0];
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const body = chunks.length ? (JSON.parse(Buffer.concat(chunks).toString()) as Record<string, unknown>) : {};
+        const m = /^\/regions\/([^/]+)\/restart$/.exec(path);
+        let p: Promise<unknown>;
+        if (path === '/state') p = Promise.resolve(this.state());
+        else if (m && req.method === 'POST') p = this.restartRegion(decodeURIComponent(m[1])).then((outcome) => ({ outcome }));
+        else if (path === '/reset' && req.method === 'POST') p = this.reset(body as Partial<SandboxConfig>).then(() => ({ ok: true }));
+        else p = Promise.reject(Object.assign(new Error(`no route ${req.method} ${path}`), { status: 404 }));
+        p.then(
+          (b) => send(200, b),
+          (e: Error & { status?: number }) => send(e.status ?? 500, { error: e.message }),
+        );
+      });
+    });
+    await new Promise<void>((res) => server.listen(0, '127.0.0.1', res));
+    this.control = server;
+    this.st.controlUrl = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+  }
+
+  private async startPrometheus(): Promise<void> {
+    // The SLO engineer owns the Prometheus runner; load it lazily so the sandbox works without it.
+    const modPath = '../metrics/prometheus-server.js';
+    const mod = (await import(modPath)) as {
+      startPrometheus(o: { targets: string[]; scrapeIntervalMs: number }): Promise<{ url: string; stop(): Promise<void> }>;
+    };
+    const targets = [this.st.glbUrl, ...Object.values(this.st.regions).map((r) => r.url)].map((u) => u.replace(/^http:\/\//, ''));
+    const p = await mod.startPrometheus({ targets, scrapeIntervalMs: 1000 });
+    this.st.prometheusUrl = p.url;
+    this.prometheusStop = p.stop;
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    const kids = [this.glb, ...this.regionChildren.values(), this.toxiproxy];
+    for (const c of kids) {
+      if (c?.pid && isAlive(c.pid)) c.kill('SIGKILL');
+    }
+    await Promise.all(kids.map((c) => (c && c.exitCode === null && c.signalCode === null ? new Promise((r) => c.once('exit', r)) : undefined)));
+    if (this.prometheusStop) await this.prometheusStop().catch(() => {});
+    this.control?.close();
+    this.control?.closeAllConnections();
+    if (this.reaper.connected) this.reaper.disconnect();
+    this.reaper.kill('SIGKILL');
+  }
+}
+
+function validateConfig(c: SandboxConfig): void {
+  if (c.regions.length === 0) throw new Error('a sandbox needs at least one region');
+  if (new Set(c.regions).size !== c.regions.length) throw new Error(`region names repeat: ${c.regions.join(', ')}`);
+  if (!c.regions.includes(c.primary)) throw new Error(`primary ${c.primary} is not one of the regions (${c.regions.join(', ')})`);
+  if (c.topology === 'single-region' && c.regions.length !== 1) throw new Error(`topology single-region takes exactly one region, got ${c.regions.length}`);
+  if (c.topology !== 'single-region' && c.regions.length < 2) throw new Error(`topology ${c.topology} needs at least two regions`);
+}
+
+export function isAlive(pid: number): boolean {
+  if (!pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export async function waitFor(cond: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      if (await cond()) return;
+    } catch {
+      // not yet
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs}ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
