@@ -38,6 +38,8 @@ export interface SloResult {
   source: string;
   events?: { good: number; total: number };
   budget?: Record<string, unknown>;
+  /** Why there is no value, why a budget limit failed, or what the number is made of. */
+  detail?: string;
 }
 
 export interface AbortInfo {

@@ -1,9 +1,18 @@
 // The SLO engine's entry points, called by the run loop (src/runner/run.ts).
-// PLACEHOLDER implementations; the SLO work (issue 4) replaces them, keeping these signatures.
+//
+//   before the run   createGuards(...)            validates guard references (InvalidInputError)
+//                    checkBudgetBeforeRun(...)    budget.gate: run  → a reason to refuse, or undefined
+//   while faults run guards.check(now, store)     every guards.intervalMs → a GuardTrip aborts (exit 3)
+//   after the run    evaluateSlos(...)            one SloResult per SLO and phase, with budget figures
+//                    recordBudget(...)            ledger entry per SLO; budget.gate: pass → failed checks
 import type { RequestRecord } from '../traffic/types.js';
 import type { PhaseWindow, SloResult } from '../report/types.js';
-import type { RecordStore } from '../metrics/store.js';
 import type { SloSpec, GuardSpec, MetricsSpec, BudgetSpec } from './schema.js';
+import { evaluate } from './evaluate.js';
+import { buildGuards, type GuardOptions, type GuardSet, type GuardTrip } from './guards.js';
+import { DEFAULT_LEDGER, appendToLedger, budgetStatus, readLedger, type LedgerEntry } from './ledger.js';
+
+export type { GuardSet, GuardTrip, GuardOptions };
 
 export interface SloInput {
   records: readonly RequestRecord[];
@@ -12,28 +21,26 @@ export interface SloInput {
   runEnd: number;
   metrics?: MetricsSpec;
   signal: AbortSignal;
+  /** Optional: the run's measurements, for builtin freshness SLIs (measurements.replicationLagMs). */
+  measurements?: Record<string, unknown>;
+  /** Optional: the traffic kind (`builtin`, `script`); script records are reported with source `k6`. */
+  trafficKind?: string;
+  /** Optional: resolves ${...} templates such as `${prometheus}` in metrics.prometheus.url. */
+  resolve?: (text: string) => string;
+  /** Optional: share of each SLO's budget left before the run (by SLO name), e.g. from the ledger. */
+  budgetBefore?: Record<string, number>;
 }
 
-export async function evaluateSlos(_slos: SloSpec[], _input: SloInput): Promise<SloResult[]> {
-  return [];
+export async function evaluateSlos(slos: SloSpec[], input: SloInput): Promise<SloResult[]> {
+  return evaluate(slos, input);
 }
 
-export interface GuardTrip {
-  /** e.g. "abortWhen[0] burnRate(availability) over 30s > 100" */
-  guard: string;
-  reason: string;
-  at: number;
-  values: Record<string, number>;
-}
-
-export interface GuardSet {
-  /** How often the runner calls check(). */
-  intervalMs: number;
-  check(now: number, store: RecordStore, signal: AbortSignal): Promise<GuardTrip | undefined>;
-}
-
-export function createGuards(_guards: GuardSpec[], _slos: SloSpec[], _metrics?: MetricsSpec): GuardSet {
-  return { intervalMs: 1000, check: async () => undefined };
+/**
+ * Builds the abort guards. Throws InvalidInputError when a guard names an unknown SLO or does
+ * not fit its SLI, so call it before anything is applied.
+ */
+export function createGuards(guards: GuardSpec[], slos: SloSpec[], metrics?: MetricsSpec, options?: GuardOptions): GuardSet {
+  return buildGuards(guards, slos, metrics, options);
 }
 
 export interface BudgetContext {
@@ -41,14 +48,86 @@ export interface BudgetContext {
   runId: string;
   /** CLI override of the ledger path. */
   ledgerPath?: string;
+  /** For tests: the clock. */
+  now?: number;
+}
+
+/** The ledger in use: the CLI's path, else the experiment's budget.ledger; none without either. */
+export function ledgerPathFor(budget: BudgetSpec | undefined, ctx: BudgetContext): string | undefined {
+  return ctx.ledgerPath ?? (budget ? (budget.ledger ?? DEFAULT_LEDGER) : undefined);
+}
+
+const pct = (x: number) => `${+(x * 100).toFixed(3)}%`;
+
+function shortfalls(slos: SloSpec[], budget: BudgetSpec, status: ReturnType<typeof budgetStatus>, path: string, when: string): string[] {
+  const min = budget.remainingAtLeast!;
+  const out: string[] = [];
+  for (const slo of slos) {
+    const st = status.find((s) => s.slo === slo.name);
+    if (!st) continue; // no history yet: the whole budget is left
+    if (st.remaining < min.ratio - 1e-12) {
+      out.push(`SLO ${slo.name} has ${pct(st.remaining)} of its ${st.window} error budget left ${when} (ledger ${path}, ${st.runs} runs), below budget.remainingAtLeast ${min.text}`);
+    }
+  }
+  return out;
 }
 
 /** Before the run: a reason to refuse it when budget.remainingAtLeast is not met, else undefined. */
-export async function checkBudgetBeforeRun(_slos: SloSpec[], _budget: BudgetSpec | undefined, _ctx: BudgetContext): Promise<string | undefined> {
-  return undefined;
+export async function checkBudgetBeforeRun(slos: SloSpec[], budget: BudgetSpec | undefined, ctx: BudgetContext): Promise<string | undefined> {
+  if (!budget?.remainingAtLeast || (budget.gate ?? 'run') !== 'run') return undefined;
+  const path = ledgerPathFor(budget, ctx)!;
+  const status = budgetStatus(await readLedger(path), ctx.now ?? Date.now());
+  const problems = shortfalls(slos, budget, status, path, 'before this run');
+  return problems.length ? problems.join('; ') : undefined;
 }
 
-/** After the run: record what it burned in the ledger; returns extra failed checks, if any. */
-export async function recordBudget(_slos: SloSpec[], _budget: BudgetSpec | undefined, _results: SloResult[], _ctx: BudgetContext): Promise<string[]> {
-  return [];
+/** What one SLO's results say the run consumed: the `run` phase if evaluated, else the sum of phases. */
+export function consumedByRun(results: SloResult[], slo: string): { consumed: number; bad: number; allowed: number } | undefined {
+  const mine = results.filter((r) => r.name === slo && r.budget && typeof r.budget.consumed === 'number');
+  if (!mine.length) return undefined;
+  const chosen = mine.some((r) => r.phase === 'run') ? mine.filter((r) => r.phase === 'run') : mine;
+  const num = (r: SloResult, k: string) => (typeof r.budget![k] === 'number' ? (r.budget![k] as number) : 0);
+  return {
+    consumed: chosen.reduce((s, r) => s + num(r, 'consumed'), 0),
+    bad: chosen.reduce((s, r) => s + num(r, 'badEvents'), 0),
+    allowed: num(chosen[0], 'allowedBadEvents'),
+  };
+}
+
+/**
+ * After the run: records what it burned per SLO in the ledger (when one is configured) and, with
+ * budget.gate: pass, returns a failed check per SLO left with less than remainingAtLeast.
+ * Also adds `ledgerRemaining` (after this run) to each recorded SLO result's budget.
+ */
+export async function recordBudget(slos: SloSpec[], budget: BudgetSpec | undefined, results: SloResult[], ctx: BudgetContext): Promise<string[]> {
+  const path = ledgerPathFor(budget, ctx);
+  if (!path) return [];
+  const now = ctx.now ?? Date.now();
+  const entries: LedgerEntry[] = [];
+  for (const slo of slos) {
+    const c = consumedByRun(results, slo.name);
+    if (!c || !slo.objective || !Number.isFinite(c.consumed)) continue;
+    entries.push({
+      id: `${ctx.runId}/${slo.name}`,
+      runId: ctx.runId,
+      experiment: ctx.experimentName,
+      slo: slo.name,
+      at: new Date(now).toISOString(),
+      window: slo.window?.text ?? '30d',
+      windowMs: slo.window?.ms ?? 30 * 86_400_000,
+      objective: slo.objective.ratio,
+      consumed: c.consumed,
+      badEvents: c.bad,
+      allowedBadEvents: c.allowed,
+    });
+  }
+  if (!entries.length) return [];
+  const ledger = await appendToLedger(path, entries, [], now);
+  const status = budgetStatus(ledger, now);
+  for (const r of results) {
+    const st = status.find((s) => s.slo === r.name);
+    if (st && r.budget) r.budget.ledgerRemaining = st.remaining;
+  }
+  if (!budget?.remainingAtLeast || budget.gate !== 'pass') return [];
+  return shortfalls(slos, budget, status, path, 'after this run');
 }

@@ -1,0 +1,143 @@
+// Evaluates each SLO in each of its phases and does the budget accounting (see docs/slo-math.md).
+//
+//   slos × phases ──► Measurement (builtin: records │ prometheus: PromQL at phase end + delay)
+//                 ──► verdict (objective / threshold / comparison, and maxBudgetBurn)
+//                 ──► budget (bad, allowed bad, consumed share of the window's budget, remaining)
+import type { RequestRecord } from '../traffic/types.js';
+import type { PhaseWindow, SloResult } from '../report/types.js';
+import { PrometheusClient } from '../metrics/prometheus.js';
+import { errorMessage } from '../runner/errors.js';
+import type { MetricsSpec, SloSpec } from './schema.js';
+import { compileSli, countEvents, describeObjective, describeSli, measureBuiltin, meetsObjective, recordsIn, type Measurement } from './sli.js';
+import { measurePrometheus } from './prometheus-sli.js';
+import { computeBudget } from './math.js';
+
+export interface EvaluateInput {
+  records: readonly RequestRecord[];
+  phases: PhaseWindow[];
+  runStart: number;
+  runEnd: number;
+  metrics?: MetricsSpec;
+  signal: AbortSignal;
+  measurements?: Record<string, unknown>;
+  trafficKind?: string;
+  budgetBefore?: Record<string, number>;
+  resolve?: (text: string) => string;
+}
+
+/** Source label for the report: builtin records are "k6" when a k6-API script made them. */
+export function sourceOf(slo: SloSpec, trafficKind?: string): string {
+  if (slo.source === 'prometheus') return 'prometheus';
+  return trafficKind === 'script' || trafficKind === 'k6' ? 'k6' : 'builtin';
+}
+
+export function prometheusClientFor(metrics: MetricsSpec | undefined, resolve?: (t: string) => string): PrometheusClient {
+  const p = metrics?.prometheus;
+  if (!p) throw new Error('an SLO has source: prometheus but metrics.prometheus.url is not set');
+  const url = resolve ? resolve(p.url) : p.url;
+  if (url.includes('${')) throw new Error(`metrics.prometheus.url still holds a template after resolution: ${url}`);
+  return new PrometheusClient(url, { timeoutMs: p.timeout?.ms ?? 10_000 });
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  if (ms <= 0) return Promise.resolve();
+  return new Promise((res) => {
+    const t = setTimeout(done, ms);
+    function done() {
+      clearTimeout(t);
+      signal.removeEventListener('abort', done);
+      res();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
+export async function evaluate(slos: SloSpec[], input: EvaluateInput): Promise<SloResult[]> {
+  const results: SloResult[] = [];
+  const runEnd = Math.max(input.runEnd, input.runStart + 1);
+  const runMs = runEnd - input.runStart;
+  let client: PrometheusClient | undefined;
+  let clientError: string | undefined;
+  const delayMs = input.metrics?.prometheus?.delay?.ms ?? 2000;
+  if (slos.some((s) => s.source === 'prometheus')) {
+    try {
+      client = prometheusClientFor(input.metrics, input.resolve);
+    } catch (err) {
+      clientError = errorMessage(err);
+    }
+    // Prometheus has the run's last requests only after the next scrape.
+    await sleep(runEnd + delayMs - Date.now(), input.signal);
+  }
+
+  for (const slo of slos) {
+    const compiled = compileSli(slo);
+    const source = sourceOf(slo, input.trafficKind);
+    const cache = new Map<string, Promise<Measurement>>();
+    const measure = (from: number, to: number, wholeRun: boolean): Promise<Measurement> => {
+      const key = `${from}-${to}`;
+      let m = cache.get(key);
+      if (!m) {
+        if (slo.source === 'prometheus') {
+          m = client
+            ? measurePrometheus(slo, from, to, { client, delayMs, signal: input.signal }).catch((err) => ({ value: null, detail: errorMessage(err) }))
+            : Promise.resolve({ value: null, detail: clientError });
+        } else {
+          m = Promise.resolve(measureBuiltin(compiled, input.records, from, to, { measurements: input.measurements, wholeRun }));
+        }
+        cache.set(key, m);
+      }
+      return m;
+    };
+
+    // Events per ms over the whole run: the base for extrapolating the window's traffic.
+    const runRate = async (): Promise<number> => {
+      if (slo.budgetingMethod === 'timeslices') return 1 / (slo.timeslice?.length?.ms ?? 10_000);
+      if (slo.source === 'prometheus') {
+        const m = await measure(input.runStart, runEnd, true);
+        return (m.events?.total ?? 0) / runMs;
+      }
+      return countEvents(compiled, recordsIn(input.records, input.runStart, runEnd)).total / runMs;
+    };
+
+    for (const phase of slo.phases ?? ['run']) {
+      const base: Omit<SloResult, 'value' | 'passed'> = { name: slo.name, phase, sli: describeSli(slo), objective: describeObjective(slo), source };
+      const win = phase === 'run' ? { start: input.runStart, end: runEnd } : input.phases.find((p) => p.name === phase);
+      if (!win) {
+        results.push({ ...base, value: null, passed: true, detail: `the ${phase} phase did not occur in this run` });
+        continue;
+      }
+      const m = await measure(win.start, win.end, phase === 'run');
+      const result: SloResult = { ...base, value: m.value, passed: meetsObjective(slo, compiled.kind, m.value) };
+      if (m.events) result.events = m.events;
+      if (m.detail) result.detail = m.detail;
+      if (compiled.kind === 'ratio' && slo.objective && m.events) {
+        const timeslices = slo.budgetingMethod === 'timeslices' || (slo.sli.type === 'freshness' && slo.source === 'prometheus');
+        const figures = computeBudget({
+          objective: slo.objective.ratio,
+          periodMs: slo.window?.ms ?? 30 * 86_400_000,
+          good: m.events.good,
+          total: m.events.total,
+          durationMs: win.end - win.start,
+          periodEvents: timeslices ? undefined : slo.periodEvents,
+          rate: timeslices ? 1 / (slo.timeslice?.length?.ms ?? 10_000) : await runRate(),
+          remainingBefore: slo.budgetRemaining?.ratio ?? input.budgetBefore?.[slo.name],
+        });
+        result.budget = {
+          method: timeslices ? 'timeslices' : 'occurrences',
+          window: slo.window?.text ?? '30d',
+          objective: slo.objective.ratio,
+          ...figures,
+          ...(slo.maxBudgetBurn ? { maxBudgetBurn: slo.maxBudgetBurn.ratio } : {}),
+        };
+        if (slo.maxBudgetBurn && !(figures.consumed <= slo.maxBudgetBurn.ratio + 1e-12)) {
+          result.passed = false;
+          const pct = (x: number) => `${+(x * 100).toFixed(4)}%`;
+          result.detail = `${result.detail ? `${result.detail}; ` : ''}consumed ${pct(figures.consumed)} of the ${slo.window?.text ?? '30d'} budget, more than maxBudgetBurn ${slo.maxBudgetBurn.text}`;
+        }
+      }
+      if (m.value === null && !result.detail) result.detail = 'no data';
+      results.push(result);
+    }
+  }
+  return results;
+}

@@ -1,0 +1,200 @@
+// The budget ledger: what each run burned of each SLO's error budget, shared across runs (and
+// across CI jobs through a cache). One JSON file:
+//
+//   { "faultlineBudgetLedger": 1,
+//     "entries": [ { "id": "<runId>/<slo>", "runId", "experiment", "slo", "at": ISO time,
+//                    "window": "30d", "windowMs", "objective", "consumed", "badEvents", "allowedBadEvents" } ] }
+//
+// remaining(slo, now) = 1 − Σ consumed of that SLO's entries within its window before now
+// (a rolling window, like the SLO's own).
+//
+// Why it is safe to share: entries have unique ids, so two copies merge by union without double
+// counting (`faultline budget merge`); a writer takes a lock file, re-reads, merges its entries in
+// and replaces the file by rename, so a reader never sees half a file and concurrent writers on one
+// machine never lose each other's entries. Entries older than their window are dropped on write.
+import { open, readFile, rename, rm, stat, mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { randomBytes } from 'node:crypto';
+
+export interface LedgerEntry {
+  id: string;
+  runId: string;
+  experiment: string;
+  slo: string;
+  /** ISO time the run ended. */
+  at: string;
+  window: string;
+  windowMs: number;
+  objective: number;
+  /** Share of the window's budget the run consumed (0.02 is 2%). */
+  consumed: number;
+  badEvents?: number;
+  allowedBadEvents?: number;
+}
+
+export interface Ledger {
+  faultlineBudgetLedger: 1;
+  entries: LedgerEntry[];
+}
+
+export const DEFAULT_LEDGER = '.faultline/budget-ledger.json';
+
+export class LedgerError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'LedgerError';
+  }
+}
+
+export function emptyLedger(): Ledger {
+  return { faultlineBudgetLedger: 1, entries: [] };
+}
+
+/** Checks a parsed ledger; throws LedgerError saying which entry and field is wrong. */
+export function parseLedger(text: string, path: string): Ledger {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (err) {
+    throw new LedgerError(`${path}: expected a JSON budget ledger, found unparsable text (${(err as Error).message})`, { cause: err });
+  }
+  const d = data as Partial<Ledger>;
+  if (typeof d !== 'object' || d === null || d.faultlineBudgetLedger !== 1 || !Array.isArray(d.entries)) {
+    throw new LedgerError(`${path}: expected {"faultlineBudgetLedger": 1, "entries": [...]}, found something else`);
+  }
+  d.entries.forEach((e, i) => {
+    const bad = (field: string, want: string) => new LedgerError(`${path}: entries[${i}].${field}: expected ${want}, found ${JSON.stringify((e as unknown as Record<string, unknown>)?.[field])}`);
+    if (typeof e !== 'object' || e === null) throw new LedgerError(`${path}: entries[${i}]: expected an object`);
+    for (const f of ['id', 'slo', 'at'] as const) if (typeof e[f] !== 'string') throw bad(f, 'a string');
+    if (Number.isNaN(Date.parse(e.at))) throw bad('at', 'an ISO time');
+    for (const f of ['windowMs', 'consumed'] as const) if (typeof e[f] !== 'number' || !Number.isFinite(e[f])) throw bad(f, 'a number');
+  });
+  return d as Ledger;
+}
+
+export async function readLedger(path: string): Promise<Ledger> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return emptyLedger();
+    throw new LedgerError(`${path}: cannot read the budget ledger: ${(err as Error).message}`, { cause: err });
+  }
+  return parseLedger(text, path);
+}
+
+/** Union by id; for the same id the later `at` wins (a re-recorded run replaces itself). */
+export function mergeLedgers(...ledgers: Ledger[]): Ledger {
+  const byId = new Map<string, LedgerEntry>();
+  for (const l of ledgers) {
+    for (const e of l.entries) {
+      const prev = byId.get(e.id);
+      if (!prev || Date.parse(e.at) >= Date.parse(prev.at)) byId.set(e.id, e);
+    }
+  }
+  const entries = [...byId.values()].sort((a, b) => Date.parse(a.at) - Date.parse(b.at) || a.id.localeCompare(b.id));
+  return { faultlineBudgetLedger: 1, entries };
+}
+
+/** Drops entries that fell out of their own window before `now`: they no longer count. */
+export function prune(l: Ledger, now: number): Ledger {
+  return { ...l, entries: l.entries.filter((e) => Date.parse(e.at) > now - e.windowMs) };
+}
+
+export interface SloBudgetStatus {
+  slo: string;
+  window: string;
+  objective: number;
+  runs: number;
+  consumed: number;
+  remaining: number;
+  lastRun?: string;
+}
+
+/** Remaining budget per SLO at `now`: 1 − Σ consumed over the rolling window. Pure. */
+export function budgetStatus(l: Ledger, now: number): SloBudgetStatus[] {
+  const bySlo = new Map<string, LedgerEntry[]>();
+  for (const e of l.entries) {
+    const list = bySlo.get(e.slo) ?? [];
+    list.push(e);
+    bySlo.set(e.slo, list);
+  }
+  const out: SloBudgetStatus[] = [];
+  for (const [slo, list] of [...bySlo.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+    const latest = list.reduce((a, b) => (Date.parse(b.at) >= Date.parse(a.at) ? b : a));
+    const inWindow = list.filter((e) => Date.parse(e.at) > now - latest.windowMs && Date.parse(e.at) <= now);
+    const consumed = inWindow.reduce((sum, e) => sum + e.consumed, 0);
+    out.push({
+      slo,
+      window: latest.window,
+      objective: latest.objective,
+      runs: inWindow.length,
+      consumed: round(consumed),
+      remaining: round(1 - consumed),
+      lastRun: latest.at,
+    });
+  }
+  return out;
+}
+
+const round = (x: number) => Number(x.toPrecision(12));
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Takes `${path}.lock` (O_EXCL); a lock older than staleMs is from a dead writer and is broken. */
+async function withLock<T>(path: string, fn: () => Promise<T>, opts = { waitMs: 10_000, staleMs: 30_000 }): Promise<T> {
+  const lock = `${path}.lock`;
+  const deadline = Date.now() + opts.waitMs;
+  for (;;) {
+    try {
+      const fh = await open(lock, 'wx');
+      await fh.writeFile(`${process.pid}\n`);
+      await fh.close();
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new LedgerError(`${lock}: cannot create the ledger lock: ${(err as Error).message}`, { cause: err });
+      const age = await stat(lock).then((s) => Date.now() - s.mtimeMs, () => 0);
+      if (age > opts.staleMs) {
+        await rm(lock, { force: true });
+        continue;
+      }
+      if (Date.now() > deadline) throw new LedgerError(`${lock}: another faultline process holds the budget ledger lock (for ${Math.round(age / 1000)}s); remove the file if no run is writing`);
+      await sleep(25 + Math.random() * 50);
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    await rm(lock, { force: true });
+  }
+}
+
+/** Writes the ledger atomically: a temp file in the same directory, fsync, rename. */
+export async function writeLedgerAtomic(path: string, l: Ledger): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  const fh = await open(tmp, 'w');
+  try {
+    await fh.writeFile(`${JSON.stringify(l, null, 2)}\n`);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  try {
+    await rename(tmp, path);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw new LedgerError(`${path}: cannot replace the budget ledger: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/** Adds entries (and any other ledgers) under the lock; returns the ledger as written. */
+export async function appendToLedger(path: string, entries: LedgerEntry[], others: Ledger[] = [], now = Date.now()): Promise<Ledger> {
+  await mkdir(dirname(path), { recursive: true });
+  return withLock(path, async () => {
+    const current = await readLedger(path);
+    const merged = prune(mergeLedgers(current, ...others, { faultlineBudgetLedger: 1, entries }), now);
+    await writeLedgerAtomic(path, merged);
+    return merged;
+  });
+}
