@@ -1,6 +1,6 @@
 // Starts and owns one sandbox: a Toxiproxy server, one region process per region, the GLB, a
 // proxy on every GLB→region and region→region link, and a reaper that SIGKILLs all of them if
-// this process dies. A small control API (127.0.0.1) lets other processes restart a crashed
+// this process dies (Prometheus, when asked for, belongs to the run: see environment.ts). A small control API (127.0.0.1) lets other processes restart a crashed
 // region or reset the sandbox between runs; `faultline rollback` uses it after a SIGKILL.
 //
 //   supervisor ─┬─ toxiproxy-server          (API: toxiproxy endpoint)
@@ -11,11 +11,11 @@
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import net from 'node:net';
-import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Topology, RegionConfig } from './app/region.js';
 import type { GlbConfig } from './app/glb.js';
+import { locateTool } from '../tools/locate.js';
 
 export interface SandboxConfig {
   topology: Topology;
@@ -28,7 +28,6 @@ export interface SandboxConfig {
   batchIntervalMs: number;
   conflictResolution: 'lww' | 'crdt';
   requestTimeoutMs: number;
-  prometheus: boolean;
 }
 
 export const defaultSandboxConfig: SandboxConfig = {
@@ -42,7 +41,6 @@ export const defaultSandboxConfig: SandboxConfig = {
   batchIntervalMs: 200,
   conflictResolution: 'lww',
   requestTimeoutMs: 2000,
-  prometheus: false,
 };
 
 export interface ProxyInfo {
@@ -61,29 +59,17 @@ export interface SandboxState {
   controlUrl: string;
   toxiproxyUrl: string;
   glbUrl: string;
-  prometheusUrl?: string;
   config: SandboxConfig;
   regions: Record<string, { url: string; pid: number; port: number }>;
   proxies: ProxyInfo[];
-  pids: { toxiproxy: number; glb: number; reaper: number; prometheus?: number };
+  pids: { toxiproxy: number; glb: number; reaper: number };
   startedAt: string;
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
-const repoRoot = resolve(here, '..', '..', '..');
 
 export function proxyName(from: string, to: string): string {
   return `${from}-to-${to}`;
-}
-
-/** The Toxiproxy server binary: the project's tools folder, then PATH. */
-export function findToxiproxyServer(): string {
-  const local = join(repoRoot, '.tools', 'bin', 'toxiproxy-server');
-  if (existsSync(local)) return local;
-  for (const dir of (process.env.PATH ?? '').split(':')) {
-    for (const name of ['toxiproxy-server', 'toxiproxy']) if (dir && existsSync(join(dir, name))) return join(dir, name);
-  }
-  throw new Error('toxiproxy-server not found in .tools/bin or on PATH: run `node scripts/tools.mjs` (or `npm run tools`) to install it');
 }
 
 async function freePort(): Promise<number> {
@@ -148,7 +134,6 @@ export class RunningSandbox {
   private stopped = false;
   private control?: http.Server;
   private regionChildren = new Map<string, ChildProcess>();
-  private prometheusStop?: () => Promise<void>;
 
   private constructor(
     readonly config: SandboxConfig,
@@ -162,7 +147,7 @@ export class RunningSandbox {
   static async start(config: SandboxConfig): Promise<RunningSandbox> {
     validateConfig(config);
     const reaper = fork(join(here, 'reaper.js'), [], { stdio: ['ignore', 'ignore', 'ignore', 'ipc'] });
-    const bin = findToxiproxyServer();
+    const bin = locateTool('toxiproxy-server');
     const tpPort = await freePort();
     const toxiproxy = spawn(bin, ['-host', '127.0.0.1', '-port', String(tpPort)], { stdio: 'ignore' });
     reaper.send({ pids: [toxiproxy.pid] });
@@ -226,7 +211,6 @@ export class RunningSandbox {
       });
       config.regions.forEach((name, i) => sb.regionChildren.set(name, started[i].child));
       await sb.startControl();
-      if (config.prometheus) await sb.startPrometheus();
       return sb;
     } catch (err) {
       for (const c of children) c.kill('SIGKILL');
@@ -329,18 +313,6 @@ export class RunningSandbox {
     this.st.controlUrl = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
   }
 
-  private async startPrometheus(): Promise<void> {
-    // The SLO engineer owns the Prometheus runner; load it lazily so the sandbox works without it.
-    const modPath = '../metrics/prometheus-server.js';
-    const mod = (await import(modPath)) as {
-      startPrometheus(o: { targets: string[]; scrapeIntervalMs: number }): Promise<{ url: string; stop(): Promise<void> }>;
-    };
-    const targets = [this.st.glbUrl, ...Object.values(this.st.regions).map((r) => r.url)].map((u) => u.replace(/^http:\/\//, ''));
-    const p = await mod.startPrometheus({ targets, scrapeIntervalMs: 1000 });
-    this.st.prometheusUrl = p.url;
-    this.prometheusStop = p.stop;
-  }
-
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
@@ -349,7 +321,6 @@ export class RunningSandbox {
       if (c?.pid && isAlive(c.pid)) c.kill('SIGKILL');
     }
     await Promise.all(kids.map((c) => (c && c.exitCode === null && c.signalCode === null ? new Promise((r) => c.once('exit', r)) : undefined)));
-    if (this.prometheusStop) await this.prometheusStop().catch(() => {});
     this.control?.close();
     this.control?.closeAllConnections();
     if (this.reaper.connected) this.reaper.disconnect();

@@ -88,7 +88,7 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse): Prom
       pending,
       conflicts: store.conflicts,
       keys: store.data.size,
-      lag: lagSamples.filter((s) => s[0] >= since),
+      lag: url.searchParams.has('since') ? lagSamples.filter((s) => s[0] >= since) : [],
     });
   }
   if (path === '/internal/role' && req.method === 'POST') {

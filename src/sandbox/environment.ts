@@ -1,0 +1,399 @@
+// Environment `sandbox`: faultline's embedded multi-region system under test (src/sandbox/app),
+// started for the run and stopped after it, or attached to when `faultline sandbox up` left one
+// running in this directory. It is a ProxyEnvironment (every link is a Toxiproxy proxy, so the
+// toxiproxy.* faults address links and regions) and a MeasuringEnvironment (failover time, lost
+// acknowledged writes, replication lag, conflicts and convergence).
+import { randomBytes } from 'node:crypto';
+import { s, type Infer } from '../schema/dsl.js';
+import { InvalidInputError, PreflightError, errorMessage } from '../runner/errors.js';
+import type {
+  EnvironmentContext,
+  EnvironmentType,
+  MeasureInput,
+  MeasuringEnvironment,
+  ProxyEnvironment,
+  ProxySelector,
+} from '../environments/types.js';
+import { locateTool } from '../tools/locate.js';
+import { RunningSandbox, defaultSandboxConfig, proxyName, type SandboxConfig, type SandboxState } from './supervisor.js';
+import { endpointsOf, readLiveState, sandboxDir } from './state.js';
+import { caughtUp, convergedAfterMs, failoverMs, lostWrites, percentiles, type RegionSnapshot, type Snapshot } from './measure.js';
+import type { Register } from './app/store.js';
+
+// Region names become proxy names and URL paths: keep them lowercase and simple.
+const NAME = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
+const regionName = () => s.string({ pattern: NAME, patternHint: 'a lowercase region name like "us-east"' });
+
+export const sandboxSpec = s
+  .object({
+    topology: s.optional(
+      s
+        .enum(['single-region', 'active-passive', 'read-replicas', 'active-active'] as const)
+        .doc(
+          'single-region: one region, nothing to fail over to. active-passive: the primary takes reads and writes and replicates asynchronously; the GLB promotes a passive region when the primary fails its health checks. read-replicas: every region serves reads, writes are forwarded to the primary. active-active: every region takes writes and replicates to the others (conflicts resolved by conflictResolution).',
+        ),
+      'active-passive',
+    ),
+    regions: s.optional(
+      s.array(regionName(), { min: 1, max: 5 }).doc('Region names, in failover preference order. Default [us-east, eu-west] ([us-east] for single-region).'),
+    ),
+    primary: s.optional(regionName().doc('The region that starts as primary (active-passive, read-replicas). Default: the first region.')),
+    healthCheck: s.optional(
+      s
+        .object({
+          interval: s.optional(s.duration().doc('How often the GLB checks each region (GET /health through its proxy).'), { ms: 500, text: '500ms' }, '500ms'),
+          failureThreshold: s.optional(s.integer({ min: 1, max: 100 }).doc('Failed checks in a row before the GLB marks a region down.'), 3),
+        })
+        .doc('GLB health checks. Detection takes about interval × failureThreshold.'),
+    ),
+    failover: s.optional(
+      s
+        .enum(['healthcheck', 'dns'] as const)
+        .doc('healthcheck: the GLB shifts traffic as soon as it marks a region down. dns: clients keep their cached DNS answer, so traffic shifts dnsTtl after the decision.'),
+      'healthcheck',
+    ),
+    dnsTtl: s.optional(s.duration().doc('With failover: dns, how long clients keep the old answer after the record changes.'), { ms: 5000, text: '5s' }, '5s'),
+    replication: s.optional(
+      s
+        .object({
+          batchInterval: s.optional(
+            s.duration().doc('Each region ships its unreplicated writes every batchInterval; writes acknowledged in between die with their region.'),
+            { ms: 200, text: '200ms' },
+            '200ms',
+          ),
+        })
+        .doc('Asynchronous replication between regions (always through Toxiproxy).'),
+    ),
+    conflictResolution: s.optional(
+      s
+        .enum(['lww', 'crdt'] as const)
+        .doc('active-active: lww keeps the newest of two concurrent versions and drops the other (updates are lost); crdt merges them as a grow-only set (nothing is lost).'),
+      'lww',
+    ),
+    requestTimeout: s.optional(s.duration().doc('How long the GLB waits for a region before answering 504.'), { ms: 2000, text: '2s' }, '2s'),
+    sustainedSuccess: s.optional(
+      s.duration().doc('failoverMs ends at the first moment from which requests keep succeeding for this long.'),
+      { ms: 2000, text: '2s' },
+      '2s',
+    ),
+    settle: s.optional(
+      s.duration().doc('After traffic stops, how long to wait at most for replication to catch up before reading every region back.'),
+      { ms: 10_000, text: '10s' },
+      '10s',
+    ),
+    prometheus: s.optional(
+      s.boolean().doc('Start a Prometheus (Debian package, installed by `npm run tools`) scraping the GLB and every region; its URL is the endpoint `prometheus`.'),
+      false,
+    ),
+  })
+  .doc(
+    "faultline's embedded multi-region system: a global load balancer, one app server and store per region, async replication, and a real Toxiproxy on every GLB→region and region→region link (proxies named glb-to-<region> and <from>-to-<to>). Started for the run, or attached to when `faultline sandbox up` is running in this directory.",
+  );
+export type SandboxSpec = Infer<typeof sandboxSpec>;
+
+/** The experiment's spec as the supervisor's config (validated: primary in regions, counts). */
+export function configFromSpec(spec: SandboxSpec): SandboxConfig {
+  const topology = spec.topology ?? 'active-passive';
+  const regions = spec.regions ?? (topology === 'single-region' ? ['us-east'] : ['us-east', 'eu-west']);
+  const primary = spec.primary ?? regions[0];
+  const where = 'environment.sandbox';
+  if (new Set(regions).size !== regions.length) throw new InvalidInputError(`${where}.regions: expected distinct names, found ${regions.join(', ')}`);
+  if (!regions.includes(primary)) throw new InvalidInputError(`${where}.primary: expected one of the regions (${regions.join(', ')}), found ${JSON.stringify(primary)}`);
+  if (topology === 'single-region' && regions.length !== 1) throw new InvalidInputError(`${where}.regions: single-region takes exactly one region, found ${regions.length}`);
+  if (topology !== 'single-region' && regions.length < 2) throw new InvalidInputError(`${where}.regions: ${topology} needs at least two regions, found ${regions.length}`);
+  return {
+    ...defaultSandboxConfig,
+    topology,
+    regions,
+    primary,
+    healthCheckIntervalMs: spec.healthCheck?.interval?.ms ?? defaultSandboxConfig.healthCheckIntervalMs,
+    failureThreshold: spec.healthCheck?.failureThreshold ?? defaultSandboxConfig.failureThreshold,
+    failover: spec.failover ?? 'healthcheck',
+    dnsTtlMs: spec.dnsTtl?.ms ?? defaultSandboxConfig.dnsTtlMs,
+    batchIntervalMs: spec.replication?.batchInterval?.ms ?? defaultSandboxConfig.batchIntervalMs,
+    conflictResolution: spec.conflictResolution ?? 'lww',
+    requestTimeoutMs: spec.requestTimeout?.ms ?? defaultSandboxConfig.requestTimeoutMs,
+  };
+}
+
+async function getJson<T>(url: string, signal?: AbortSignal, timeoutMs = 3000): Promise<T> {
+  const t = AbortSignal.timeout(timeoutMs);
+  const r = await fetch(url, { signal: signal ? AbortSignal.any([signal, t]) : t });
+  if (!r.ok) throw new Error(`GET ${url}: ${r.status}`);
+  return (await r.json()) as T;
+}
+
+async function postJson(url: string, body: unknown, signal?: AbortSignal, timeoutMs = 15_000): Promise<unknown> {
+  const t = AbortSignal.timeout(timeoutMs);
+  const r = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+    signal: signal ? AbortSignal.any([signal, t]) : t,
+  });
+  const text = await r.text();
+  if (!r.ok) throw new Error(`POST ${url}: ${r.status} ${text}`);
+  return text ? JSON.parse(text) : undefined;
+}
+
+interface RegionStats {
+  region: string;
+  instance: string;
+  clock: number;
+  seen: Record<string, number>;
+  conflicts: number;
+  lag: [number, number, string][];
+}
+
+interface GlbState {
+  events: { t: number; type: string; region: string }[];
+}
+
+export class SandboxEnvironment implements ProxyEnvironment, MeasuringEnvironment {
+  readonly kind = 'sandbox' as const;
+  readonly config: SandboxConfig;
+  private readonly ephemeralId = randomBytes(4).toString('hex');
+  private attached?: SandboxState;
+  private own?: RunningSandbox;
+  private st?: SandboxState;
+  private setupAt = 0;
+  private snapshots: Snapshot[] = [];
+  private monitor?: NodeJS.Timeout;
+  private prometheus?: { url: string; stop(): Promise<void> };
+
+  constructor(readonly spec: SandboxSpec) {
+    this.config = configFromSpec(spec);
+    this.attached = readLiveState();
+  }
+
+  /** One key per long-lived sandbox (by its directory); ephemeral ones never collide. */
+  lockKey(): string {
+    return this.attached ? `sandbox:${sandboxDir()}` : `sandbox:ephemeral:${process.pid}-${this.ephemeralId}`;
+  }
+
+  state(): SandboxState {
+    if (!this.st) throw new Error('the sandbox is not set up yet');
+    return this.st;
+  }
+
+  toxiproxyUrl(): string {
+    return this.state().toxiproxyUrl;
+  }
+
+  resolveProxies(sel: ProxySelector): string[] {
+    const regions = this.config.regions;
+    const known = (r: string, what: string) => {
+      if (r !== 'glb' && !regions.includes(r)) throw new InvalidInputError(`${what}: expected a sandbox region (${regions.join(', ')}${what === 'from' ? ' or glb' : ''}), found ${JSON.stringify(r)}`);
+    };
+    const names = this.allProxyNames();
+    if (sel.proxy) {
+      if (!names.includes(sel.proxy)) throw new InvalidInputError(`proxy: expected one of ${names.join(', ')}, found ${JSON.stringify(sel.proxy)}`);
+      return [sel.proxy];
+    }
+    if (sel.from && sel.to) {
+      known(sel.from, 'from');
+      known(sel.to, 'to');
+      const name = proxyName(sel.from, sel.to);
+      if (!names.includes(name)) throw new InvalidInputError(`no link from ${sel.from} to ${sel.to}; links are ${names.join(', ')}`);
+      return [name];
+    }
+    if (sel.region) {
+      known(sel.region, 'region');
+      return names.filter((n) => n.startsWith(`${sel.region}-to-`) || n.endsWith(`-to-${sel.region}`));
+    }
+    throw new InvalidInputError('a sandbox proxy selector needs proxy, from+to, or region');
+  }
+
+  private allProxyNames(): string[] {
+    const out = this.config.regions.map((r) => proxyName('glb', r));
+    for (const a of this.config.regions) for (const b of this.config.regions) if (a !== b) out.push(proxyName(a, b));
+    return out;
+  }
+
+  /** Pids of a region's processes right now (a restarted region has a new pid). */
+  async regionPids(region: string, signal?: AbortSignal): Promise<number[]> {
+    if (!this.config.regions.includes(region)) {
+      throw new InvalidInputError(`region: expected one of ${this.config.regions.join(', ')}, found ${JSON.stringify(region)}`);
+    }
+    const st = await getJson<SandboxState>(`${this.state().controlUrl}/state`, signal);
+    this.st = st;
+    return [st.regions[region].pid];
+  }
+
+  async preflight(ctx: EnvironmentContext): Promise<void> {
+    if (this.attached) {
+      const a = this.attached.config;
+      const mismatch: string[] = [];
+      if (a.topology !== this.config.topology) mismatch.push(`topology ${a.topology} (experiment: ${this.config.topology})`);
+      if (a.regions.join(',') !== this.config.regions.join(',')) mismatch.push(`regions ${a.regions.join(',')} (experiment: ${this.config.regions.join(',')})`);
+      if (a.primary !== this.config.primary) mismatch.push(`primary ${a.primary} (experiment: ${this.config.primary})`);
+      if (mismatch.length) {
+        throw new PreflightError(
+          `the sandbox that is up in ${sandboxDir()} has ${mismatch.join(', ')}; run \`faultline sandbox down\` to let the run start its own, or \`faultline sandbox up\` with matching options`,
+        );
+      }
+      try {
+        await getJson(`${this.attached.controlUrl}/state`, ctx.signal);
+      } catch (err) {
+        throw new PreflightError(`the sandbox in ${sandboxDir()} does not answer on ${this.attached.controlUrl}: ${errorMessage(err)}; run \`faultline sandbox down\``, { cause: err });
+      }
+      return;
+    }
+    locateTool('toxiproxy-server');
+    if (this.spec.prometheus) locateTool('prometheus');
+  }
+
+  async setup(ctx: EnvironmentContext): Promise<void> {
+    if (this.attached) {
+      ctx.log.info(`sandbox: attaching to the one that is up (${this.attached.glbUrl})`);
+      await postJson(`${this.attached.controlUrl}/reset`, this.config, ctx.signal);
+      this.st = await getJson<SandboxState>(`${this.attached.controlUrl}/state`, ctx.signal);
+    } else {
+      ctx.log.info(`sandbox: starting ${this.config.topology} with ${this.config.regions.join(', ')}`);
+      this.own = await RunningSandbox.start(this.config);
+      this.st = this.own.state();
+    }
+    if (this.spec.prometheus) {
+      const { startPrometheus } = await import('../metrics/prometheus-server.js');
+      const targets = [this.st.glbUrl, ...Object.values(this.st.regions).map((r) => r.url)].map((u) => u.replace(/^http:\/\//, ''));
+      this.prometheus = await startPrometheus({ targets, scrapeIntervalMs: 1000, signal: ctx.signal });
+    }
+    this.setupAt = Date.now();
+    this.startMonitor();
+  }
+
+  endpoints(): Record<string, string> {
+    const out = endpointsOf(this.state());
+    if (this.prometheus) out.prometheus = this.prometheus.url;
+    return out;
+  }
+
+  describeSetup(): string[] {
+    const c = this.config;
+    const how = this.attached ? `attach to the sandbox that is up (${this.attached.glbUrl}) and reset it` : 'start an ephemeral sandbox';
+    return [
+      `${how}: ${c.topology}, regions ${c.regions.join(', ')}, primary ${c.primary}`,
+      `proxies: ${this.allProxyNames().join(', ')}`,
+      ...(this.spec.prometheus ? ['start Prometheus scraping the GLB and every region'] : []),
+    ];
+  }
+
+  async teardown(): Promise<void> {
+    if (this.monitor) clearInterval(this.monitor);
+    this.monitor = undefined;
+    if (this.prometheus) await this.prometheus.stop().catch(() => {});
+    this.prometheus = undefined;
+    if (this.own) await this.own.stop();
+    this.own = undefined;
+  }
+
+  /** Polls every region's write clock and what it has seen from the others, for convergence. */
+  private startMonitor(): void {
+    const poll = async () => {
+      const st = this.st;
+      if (!st) return;
+      const t = Date.now();
+      const regions: Record<string, RegionSnapshot | undefined> = {};
+      await Promise.all(
+        Object.entries(st.regions).map(async ([name, r]) => {
+          try {
+            const x = await getJson<RegionStats>(`${r.url}/internal/stats`, undefined, 500);
+            regions[name] = { clock: x.clock, seen: x.seen };
+          } catch {
+            regions[name] = undefined;
+          }
+        }),
+      );
+      this.snapshots.push({ t, regions });
+      if (this.snapshots.length > 20_000) this.snapshots.splice(0, 5000);
+    };
+    let busy = false;
+    this.monitor = setInterval(() => {
+      if (busy) return;
+      busy = true;
+      void poll().finally(() => (busy = false));
+    }, 100);
+    this.monitor.unref();
+  }
+
+  async measure(input: MeasureInput): Promise<Record<string, unknown>> {
+    const st = await getJson<SandboxState>(`${this.state().controlUrl}/state`, input.signal);
+    this.st = st;
+    const out: Record<string, unknown> = {};
+    const expectFailover = input.expect.failover as { sustainedFor?: { ms: number } } | undefined;
+    const sustain = expectFailover?.sustainedFor?.ms ?? this.spec.sustainedSuccess?.ms ?? 2000;
+
+    if (input.faultStart !== undefined) {
+      const f = failoverMs(input.records, input.faultStart, sustain);
+      if (f !== undefined) out.failoverMs = f;
+      out.failoverSustainMs = sustain;
+      try {
+        const glb = await getJson<GlbState>(`${st.glbUrl}/internal/state`, input.signal);
+        const down = glb.events.find((e) => e.type === 'down' && e.t >= input.faultStart!);
+        const shifted = glb.events.find((e) => e.type === 'shifted' && e.t >= input.faultStart!);
+        if (down) out.detectMs = down.t - input.faultStart;
+        if (down && f !== undefined) out.shiftMs = Math.max(0, f - (down.t - input.faultStart));
+        if (shifted) out.trafficShiftedAtMs = shifted.t - input.faultStart;
+        out.glbEvents = glb.events.filter((e) => e.t >= this.setupAt).map((e) => ({ ...e, atMs: e.t - input.faultStart! }));
+      } catch (err) {
+        out.glbError = errorMessage(err);
+      }
+    }
+
+    // Let replication catch up, then read every region back.
+    const statsOf = async () => {
+      const r: Record<string, RegionStats> = {};
+      await Promise.all(
+        Object.entries(st.regions).map(async ([name, reg]) => {
+          try {
+            r[name] = await getJson<RegionStats>(`${reg.url}/internal/stats?since=${this.setupAt}`, input.signal);
+          } catch {
+            // region down: it holds nothing we can read
+          }
+        }),
+      );
+      return r;
+    };
+    const deadline = Date.now() + (this.spec.settle?.ms ?? 10_000);
+    let stats = await statsOf();
+    while (!caughtUp(stats) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+      stats = await statsOf();
+    }
+    out.settled = caughtUp(stats);
+    out.regionsReadBack = Object.keys(stats);
+    const held = new Set<string>();
+    await Promise.all(
+      Object.keys(stats).map(async (name) => {
+        const dump = await getJson<{ data: Record<string, Register> }>(`${st.regions[name].url}/internal/dump`, input.signal, 10_000);
+        for (const reg of Object.values(dump.data)) for (const it of reg.items) held.add(it.writeId);
+      }),
+    );
+    const lw = lostWrites(input.records, held);
+    out.acknowledgedWrites = lw.acknowledged;
+    out.lostWrites = lw.lost.length;
+    out.lostWriteIds = lw.lost.slice(0, 1000);
+    if (lw.lost.length > 1000) out.lostWriteIdsTruncated = true;
+
+    if (this.config.regions.length > 1) {
+      const lag = percentiles(Object.values(stats).flatMap((x) => x.lag.map((l) => l[1])));
+      if (lag) out.replicationLagMs = lag;
+    }
+    if (this.config.topology === 'active-active') {
+      out.conflicts = Object.values(stats).reduce((n, x) => n + x.conflicts, 0);
+      out.lostUpdates = lw.lost.length;
+      if (input.faultEnd !== undefined) {
+        const c = convergedAfterMs(this.snapshots, input.faultEnd);
+        if (c !== undefined) out.convergedAfterMs = c;
+      }
+    }
+    return out;
+  }
+}
+
+export const sandboxEnvironment: EnvironmentType<SandboxSpec> = {
+  spec: sandboxSpec,
+  async load() {
+    return { create: (spec: SandboxSpec) => new SandboxEnvironment(spec) };
+  },
+};

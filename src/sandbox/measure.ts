@@ -1,0 +1,88 @@
+// What the sandbox measures, as pure functions of request records and what the regions report.
+// The environment (environment.ts) gathers the inputs; these turn them into numbers.
+import type { RequestRecord } from '../traffic/types.js';
+
+/**
+ * Failover time: from the fault's start to the first moment from which requests keep succeeding
+ * for `sustainMs` (every request scheduled in [T, T + sustainMs] succeeded, and requests were made
+ * over the whole window). 0 when nothing failed after the fault started; undefined when requests
+ * never kept succeeding that long before the run ended.
+ */
+export function failoverMs(records: readonly RequestRecord[], faultStart: number, sustainMs: number): number | undefined {
+  const after = records.filter((r) => r.t >= faultStart).sort((a, b) => a.t - b.t);
+  let candidate: number | undefined;
+  let failed = false;
+  for (const r of after) {
+    if (!r.ok) {
+      failed = true;
+      candidate = undefined;
+      continue;
+    }
+    if (candidate === undefined) candidate = r.t;
+    if (r.t - candidate >= sustainMs) return failed ? candidate - faultStart : 0;
+  }
+  return undefined;
+}
+
+export interface Percentiles {
+  p50: number;
+  p99: number;
+  max: number;
+  count: number;
+}
+
+/** Nearest-rank percentiles; undefined for no samples. */
+export function percentiles(values: readonly number[]): Percentiles | undefined {
+  if (values.length === 0) return undefined;
+  const v = [...values].sort((a, b) => a - b);
+  const rank = (p: number) => v[Math.min(v.length - 1, Math.max(0, Math.ceil(p * v.length) - 1))];
+  return { p50: rank(0.5), p99: rank(0.99), max: v[v.length - 1], count: v.length };
+}
+
+/** Acknowledged writes (ok write records with a writeId) that no region holds, oldest first. */
+export function lostWrites(records: readonly RequestRecord[], held: ReadonlySet<string>): { acknowledged: number; lost: string[] } {
+  const acked = records.filter((r) => r.op === 'write' && r.ok && r.writeId).sort((a, b) => a.t - b.t);
+  const lost = acked.filter((r) => !held.has(r.writeId!)).map((r) => r.writeId!);
+  return { acknowledged: acked.length, lost };
+}
+
+/** What the monitor saw of one region at one moment: its write clock and what it has from others. */
+export interface RegionSnapshot {
+  clock: number;
+  seen: Record<string, number>;
+}
+
+export interface Snapshot {
+  t: number;
+  regions: Record<string, RegionSnapshot | undefined>;
+}
+
+/**
+ * When regions converged after a partition healed at `healAt`: the first snapshot in which every
+ * reachable region holds every other region's writes up to that region's clock at the heal (the
+ * first snapshot at or after it). Returns ms after healAt, or undefined if they never did.
+ */
+export function convergedAfterMs(snapshots: readonly Snapshot[], healAt: number): number | undefined {
+  const sorted = [...snapshots].sort((a, b) => a.t - b.t);
+  const first = sorted.find((s) => s.t >= healAt);
+  if (!first) return undefined;
+  const target: Record<string, number> = {};
+  for (const [name, r] of Object.entries(first.regions)) if (r) target[name] = r.clock;
+  for (const s of sorted) {
+    if (s.t < first.t) continue;
+    const live = Object.entries(s.regions).filter(([, r]) => r !== undefined) as [string, RegionSnapshot][];
+    if (live.length === 0) continue;
+    const ok = live.every(([name, r]) =>
+      Object.entries(target).every(([origin, clock]) => origin === name || !s.regions[origin] || (r.seen[origin] ?? 0) >= clock),
+    );
+    if (ok) return Math.max(0, s.t - healAt);
+  }
+  return undefined;
+}
+
+/** True when every live region holds every other live region's writes up to its current clock. */
+export function caughtUp(regions: Record<string, RegionSnapshot>): boolean {
+  return Object.entries(regions).every(([name, r]) =>
+    Object.entries(regions).every(([origin, o]) => origin === name || (r.seen[origin] ?? 0) >= o.clock),
+  );
+}

@@ -1,0 +1,52 @@
+// Where a long-lived sandbox (`faultline sandbox up`) records itself: .faultline/sandbox/state.json
+// under the current directory. A run finding a live one there attaches to it.
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { isAlive, type SandboxState } from './supervisor.js';
+
+export function sandboxDir(base = process.cwd()): string {
+  return resolve(base, '.faultline', 'sandbox');
+}
+
+export function statePath(dir = sandboxDir()): string {
+  return join(dir, 'state.json');
+}
+
+/** The state of a long-lived sandbox whose supervisor is still alive, else undefined. */
+export function readLiveState(dir = sandboxDir()): SandboxState | undefined {
+  const file = statePath(dir);
+  if (!existsSync(file)) return undefined;
+  try {
+    const st = JSON.parse(readFileSync(file, 'utf8')) as SandboxState;
+    return st.version === 1 && isAlive(st.supervisorPid) ? st : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function readStateFile(dir = sandboxDir()): SandboxState | undefined {
+  try {
+    return JSON.parse(readFileSync(statePath(dir), 'utf8')) as SandboxState;
+  } catch {
+    return undefined;
+  }
+}
+
+export function writeState(st: SandboxState, dir = sandboxDir()): void {
+  mkdirSync(dir, { recursive: true });
+  const tmp = `${statePath(dir)}.${process.pid}.tmp`;
+  writeFileSync(tmp, JSON.stringify(st, null, 2));
+  renameSync(tmp, statePath(dir));
+}
+
+export function removeState(dir = sandboxDir()): void {
+  rmSync(statePath(dir), { force: true });
+}
+
+/** Every endpoint of a sandbox, as templates see them (${glb}, ${regions.us-east}, ...). */
+export function endpointsOf(st: SandboxState): Record<string, string> {
+  const out: Record<string, string> = { glb: st.glbUrl, toxiproxy: st.toxiproxyUrl, control: st.controlUrl };
+  for (const [name, r] of Object.entries(st.regions)) out[`regions.${name}`] = r.url;
+  for (const p of st.proxies) out[`proxies.${p.name}`] = `http://${p.listen}`;
+  return out;
+}

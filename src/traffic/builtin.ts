@@ -1,0 +1,165 @@
+// Built-in traffic: an open-model HTTP generator for the sandbox app's API (GET /kv/:key,
+// PUT /kv/:key {writeId, value}). Requests are scheduled at a constant arrival rate whatever the
+// system does (request i is due at start + i/rate); latency counts from the scheduled time, so a
+// stalled system shows up as latency instead of as fewer requests (no coordinated omission).
+// A request that finds every in-flight slot taken is not sent and counts as dropped.
+//
+// Keys: `keys` names k0..k(n-1), picked uniformly. A small key set (e.g. 5) makes concurrent
+// writes to the same key from different regions likely, so active-active conflicts show up.
+import http from 'node:http';
+import { s, type Infer } from '../schema/dsl.js';
+import type { Percent } from '../schema/values.js';
+import type { RecordSink, RequestRecord, TrafficContext, TrafficSource, TrafficSummary, TrafficType } from './types.js';
+
+const spec = s
+  .object({
+    rate: s.rate().doc('Arrival rate, e.g. 200/s. Requests are started on schedule regardless of how slow the answers are.'),
+    mix: s.optional(
+      s
+        .object({
+          read: s.optional(s.percent().doc('Share of reads (GET /kv/:key).')),
+          write: s.optional(s.percent().doc('Share of writes (PUT /kv/:key with a unique writeId). Reads + writes must be 100%.')),
+        })
+        .doc('Read/write mix. Default 80% reads, 20% writes; give one and the other is the rest.'),
+    ),
+    keys: s.optional(s.integer({ min: 1, max: 1_000_000 }).doc('Size of the key space (k0..k<n-1>). Small values make write conflicts likely.'), 100),
+    target: s.optional(s.string({ pattern: /^https?:\/\/\S+$/, patternHint: 'an http URL like "${glb}"' }).doc('Base URL requests go to. Default: the environment\'s `glb` endpoint.')),
+    timeout: s.optional(s.duration().doc('A request with no answer after this counts as failed (status 0).'), { ms: 5000, text: '5s' }, '5s'),
+    maxInFlight: s.optional(s.integer({ min: 1, max: 100_000 }).doc('At most this many requests at once; requests due while all are busy are dropped.'), 512),
+  })
+  .doc('Open-model traffic against the sandbox app API (reads and writes of keys), recorded per request.');
+export type BuiltinSpec = Infer<typeof spec>;
+
+/** The write share (0..1) from a mix, checking that reads and writes add up. */
+export function writeRatio(mix: { read?: Percent; write?: Percent } | undefined): number {
+  if (!mix || (mix.read === undefined && mix.write === undefined)) return 0.2;
+  if (mix.write === undefined) return 1 - mix.read!.ratio;
+  if (mix.read === undefined) return mix.write.ratio;
+  const sum = mix.read.ratio + mix.write.ratio;
+  if (Math.abs(sum - 1) > 1e-9) throw new Error(`traffic.builtin.mix: expected read + write = 100%, found ${mix.read.text} + ${mix.write.text}`);
+  return mix.write.ratio;
+}
+
+/** How many requests are due by `elapsedMs` at `perSecond` (request 0 is due at once). */
+export function dueCount(elapsedMs: number, perSecond: number): number {
+  return elapsedMs < 0 ? 0 : Math.floor((elapsedMs * perSecond) / 1000) + 1;
+}
+
+class BuiltinTraffic implements TrafficSource {
+  private readonly agent: http.Agent;
+  private readonly writeShare: number;
+  private readonly base: string;
+  private sent = 0;
+  private dropped = 0;
+  private inFlight = 0;
+  private timer?: NodeJS.Timeout;
+  private idle?: () => void;
+  private readonly prefix: string;
+  private counter = 0;
+  private stopped = false;
+
+  constructor(
+    private readonly spec: BuiltinSpec,
+    ctx: TrafficContext,
+  ) {
+    this.writeShare = writeRatio(spec.mix);
+    const base = spec.target ?? ctx.endpoints.glb;
+    if (!base) throw new Error('traffic.builtin: no target given and the environment has no `glb` endpoint');
+    this.base = base.replace(/\/+$/, '');
+    this.prefix = ctx.runId.slice(-12);
+    this.agent = new http.Agent({ keepAlive: true, maxSockets: spec.maxInFlight ?? 512 });
+  }
+
+  async start(sink: RecordSink, signal: AbortSignal): Promise<void> {
+    const perSecond = this.spec.rate.perSecond;
+    const start = Date.now();
+    let scheduled = 0;
+    const tick = () => {
+      if (this.stopped || signal.aborted) return;
+      const due = dueCount(Date.now() - start, perSecond);
+      for (; scheduled < due; scheduled++) {
+        const t = start + (scheduled * 1000) / perSecond;
+        if (this.inFlight >= (this.spec.maxInFlight ?? 512)) {
+          this.dropped++;
+          continue;
+        }
+        this.send(t, sink);
+      }
+    };
+    tick();
+    this.timer = setInterval(tick, Math.max(1, Math.min(10, 1000 / perSecond)));
+    signal.addEventListener('abort', () => clearInterval(this.timer), { once: true });
+  }
+
+  private send(t: number, sink: RecordSink): void {
+    this.sent++;
+    this.inFlight++;
+    const key = `k${Math.floor(Math.random() * (this.spec.keys ?? 100))}`;
+    const write = Math.random() < this.writeShare;
+    const writeId = write ? `${this.prefix}-${++this.counter}` : undefined;
+    const body = write ? JSON.stringify({ writeId, value: this.counter }) : undefined;
+    const timeoutMs = this.spec.timeout?.ms ?? 5000;
+    let done = false;
+    const finish = (status: number, region: string | undefined, error?: string) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      this.inFlight--;
+      const ok = write ? status >= 200 && status < 400 : (status >= 200 && status < 400) || status === 404;
+      const rec: RequestRecord = { t, latencyMs: Date.now() - t, status, ok, op: write ? 'write' : 'read', key };
+      if (region) rec.region = region;
+      if (writeId) rec.writeId = writeId;
+      if (error) rec.error = error;
+      try {
+        sink(rec);
+      } catch {
+        // a sink that throws must not stop the traffic
+      }
+      if (this.inFlight === 0) this.idle?.();
+    };
+    const req = http.request(
+      `${this.base}/kv/${key}`,
+      {
+        method: write ? 'PUT' : 'GET',
+        agent: this.agent,
+        headers: body ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } : {},
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => finish(res.statusCode ?? 0, header(res.headers['x-faultline-region'])));
+        res.on('error', (e) => finish(0, undefined, e.message));
+      },
+    );
+    const timer = setTimeout(() => {
+      req.destroy();
+      finish(0, undefined, `no answer within ${timeoutMs}ms`);
+    }, timeoutMs);
+    req.on('error', (e) => finish(0, undefined, e.message));
+    if (body) req.write(body);
+    req.end();
+  }
+
+  async stop(): Promise<TrafficSummary> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    if (this.inFlight > 0) {
+      await new Promise<void>((resolve) => {
+        this.idle = resolve;
+        setTimeout(resolve, (this.spec.timeout?.ms ?? 5000) + 1000).unref();
+      });
+    }
+    this.agent.destroy();
+    return { sent: this.sent, dropped: this.dropped };
+  }
+}
+
+function header(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v[0] : v;
+}
+
+export const builtinTraffic: TrafficType<BuiltinSpec> = {
+  spec,
+  async load() {
+    return { create: (sp: BuiltinSpec, ctx: TrafficContext) => new BuiltinTraffic(sp, ctx) };
+  },
+};
