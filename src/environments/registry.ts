@@ -1,11 +1,10 @@
 // Every environment kind an experiment can name under `environment:`. One line each.
 import type { EnvironmentKind, EnvironmentType } from './types.js';
 import { toxiproxyEnvironment } from './toxiproxy.js';
-import { kubernetesEnvironment } from './kubernetes/index.js';
 import { sandboxEnvironment } from '../sandbox/environment.js';
 
 export const environmentTypes: Record<EnvironmentKind, EnvironmentType<any>> = {
   toxiproxy: toxiproxyEnvironment,
   sandbox: sandboxEnvironment,
-  kubernetes: kubernetesEnvironment,
+  // kubernetes: kubernetesEnvironment,  (src/environments/kubernetes.ts, issue 6)
 } as Record<EnvironmentKind, EnvironmentType<any>>;
