@@ -8,5 +8,5 @@ export interface OrphanFinder {
 }
 
 export const orphanFinders: Record<string, () => Promise<OrphanFinder>> = {
-  // kubernetes: async () => (await import('../environments/kubernetes/finder.js')).kubernetesFinder,  (issue 6)
+  kubernetes: async () => (await import('../environments/kubernetes/finder.js')).kubernetesFinder,
 };

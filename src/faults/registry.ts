@@ -8,6 +8,9 @@ import { resetPeer } from './toxiproxy/reset-peer.js';
 import { slicer } from './toxiproxy/slicer.js';
 import { limitData } from './toxiproxy/limit-data.js';
 import { down } from './toxiproxy/down.js';
+import { podKill } from './kubernetes/pod-kill.js';
+import { clusterStop } from './kind/cluster-stop.js';
+import { clusterPause } from './kind/cluster-pause.js';
 
 export const faultTypes = {
   'toxiproxy.latency': latency,
@@ -18,6 +21,9 @@ export const faultTypes = {
   'toxiproxy.slicer': slicer,
   'toxiproxy.limit_data': limitData,
   'toxiproxy.down': down,
+  'pod.kill': podKill,
+  'kind.cluster-stop': clusterStop,
+  'kind.cluster-pause': clusterPause,
 } as const satisfies Record<string, FaultType<any>>;
 
 export type FaultTypeName = keyof typeof faultTypes;

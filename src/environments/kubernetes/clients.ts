@@ -1,0 +1,158 @@
+// Kube contexts → API clients. One KubeConfig per context, because client-node copies the server
+// URL into a client when it is made. Credentials stay inside KubeConfig: callers (journals,
+// undo records, logs) only ever see the context name, and undoers re-load the kubeconfig from
+// the same options (--kubeconfig, KUBECONFIG, default).
+import * as k8s from '@kubernetes/client-node';
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { PreflightError } from '../../runner/errors.js';
+
+export { k8s };
+
+/** Label (on objects faultline changed or created) and annotations that let rollback find them. */
+export const RUN_ID_LABEL = 'faultline.dev/run-id';
+export const ANN_ORIGINAL_REPLICAS = 'faultline.dev/original-replicas';
+export const ANN_EXPECTED_GENERATION = 'faultline.dev/expected-generation';
+export const ANN_FAULT = 'faultline.dev/fault';
+export const ANN_CORDONED = 'faultline.dev/cordoned';
+
+export interface KubeClients {
+  context: string;
+  kc: k8s.KubeConfig;
+  core: k8s.CoreV1Api;
+  apps: k8s.AppsV1Api;
+  net: k8s.NetworkingV1Api;
+  version: k8s.VersionApi;
+}
+
+export const MERGE_PATCH = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
+
+/** Where the kubeconfig comes from, in order: --kubeconfig, KUBECONFIG, ~/.kube/config. */
+export function kubeconfigSource(options: Record<string, unknown>): { kind: 'flag' | 'env' | 'default'; path: string } {
+  const flag = typeof options.kubeconfig === 'string' && options.kubeconfig ? options.kubeconfig : undefined;
+  if (flag) return { kind: 'flag', path: flag };
+  if (process.env.KUBECONFIG) return { kind: 'env', path: process.env.KUBECONFIG };
+  return { kind: 'default', path: join(homedir(), '.kube', 'config') };
+}
+
+const cache = new Map<string, KubeClients>();
+
+/** Clients for one context; throws PreflightError when the kubeconfig or the context is missing. */
+export function clientsFor(options: Record<string, unknown>, context: string): KubeClients {
+  const src = kubeconfigSource(options);
+  const key = `${src.kind}:${src.path}\0${context}`;
+  const hit = cache.get(key);
+  if (hit) return hit;
+  const kc = loadKubeConfig(options);
+  if (!kc.getContextObject(context)) {
+    const have = kc.getContexts().map((c) => c.name);
+    throw new PreflightError(
+      `context "${context}" is not in the kubeconfig ${describeSource(src)}; it has ${have.length ? have.map((n) => `"${n}"`).join(', ') : 'no contexts'}`,
+    );
+  }
+  kc.setCurrentContext(context);
+  const clients: KubeClients = {
+    context,
+    kc,
+    core: kc.makeApiClient(k8s.CoreV1Api),
+    apps: kc.makeApiClient(k8s.AppsV1Api),
+    net: kc.makeApiClient(k8s.NetworkingV1Api),
+    version: kc.makeApiClient(k8s.VersionApi),
+  };
+  cache.set(key, clients);
+  return clients;
+}
+
+export function loadKubeConfig(options: Record<string, unknown>): k8s.KubeConfig {
+  const src = kubeconfigSource(options);
+  const kc = new k8s.KubeConfig();
+  try {
+    if (src.kind === 'flag') {
+      if (!existsSync(src.path)) throw new Error('the file does not exist');
+      kc.loadFromFile(src.path);
+    } else if (src.kind === 'env') {
+      kc.loadFromDefault();
+    } else {
+      if (!existsSync(src.path)) throw new Error('the file does not exist');
+      kc.loadFromFile(src.path);
+    }
+  } catch (err) {
+    throw new PreflightError(`cannot load the kubeconfig ${describeSource(src)}: ${(err as Error).message}`, { cause: err });
+  }
+  return kc;
+}
+
+function describeSource(src: ReturnType<typeof kubeconfigSource>): string {
+  return src.kind === 'flag' ? `${src.path} (--kubeconfig)` : src.kind === 'env' ? `${src.path} (KUBECONFIG)` : `${src.path} (default)`;
+}
+
+/** Contexts allowed by --allow-context (options.allowContexts) and FAULTLINE_ALLOW_CONTEXTS. */
+export function allowedContexts(options: Record<string, unknown>): Set<string> {
+  const out = new Set<string>();
+  const fromOpts = options.allowContexts;
+  if (Array.isArray(fromOpts)) {
+    for (const c of fromOpts) if (typeof c === 'string' && c) out.add(c);
+  } else if (typeof fromOpts === 'string') {
+    for (const c of fromOpts.split(',')) if (c.trim()) out.add(c.trim());
+  }
+  for (const c of (process.env.FAULTLINE_ALLOW_CONTEXTS ?? '').split(',')) if (c.trim()) out.add(c.trim());
+  return out;
+}
+
+/** Throws PreflightError naming each context that is not allow-listed and how to allow it. */
+export function checkAllowed(contexts: { region: string; context: string }[], options: Record<string, unknown>): void {
+  const allowed = allowedContexts(options);
+  const refused = contexts.filter((c) => !allowed.has(c.context));
+  if (refused.length === 0) return;
+  const names = [...new Set(refused.map((c) => c.context))];
+  throw new PreflightError(
+    `kube context${names.length > 1 ? 's' : ''} ${refused.map((c) => `"${c.context}" (region ${c.region})`).join(', ')} ` +
+      `${names.length > 1 ? 'are' : 'is'} not on the allow-list, so faultline will not touch ${names.length > 1 ? 'them' : 'it'}. ` +
+      `Allow with ${names.map((n) => `--allow-context ${n}`).join(' ')} or FAULTLINE_ALLOW_CONTEXTS=${names.join(',')}`,
+  );
+}
+
+/** HTTP status of a client-node error (ApiException), or undefined for anything else. */
+export function statusOf(err: unknown): number | undefined {
+  const code = (err as { code?: unknown })?.code;
+  return typeof code === 'number' ? code : undefined;
+}
+
+/** A short, secret-free description of a client error: status and the API's message. */
+export function apiMessage(err: unknown): string {
+  const code = statusOf(err);
+  if (code === undefined) return err instanceof Error ? err.message : String(err);
+  let body = (err as { body?: unknown }).body;
+  if (typeof body === 'string') {
+    try {
+      body = JSON.parse(body);
+    } catch {
+      // keep the raw text
+    }
+  }
+  const msg = typeof body === 'object' && body && 'message' in body ? String((body as { message: unknown }).message) : typeof body === 'string' ? body.slice(0, 200) : '';
+  return `HTTP ${code}${msg ? `: ${msg}` : ''}`;
+}
+
+/** Label values allow [A-Za-z0-9._-], at most 63 characters; run ids are made to fit. */
+export function runIdLabelValue(runId: string): string {
+  if (!/^[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$/.test(runId)) {
+    throw new Error(`run id ${JSON.stringify(runId)} cannot be a Kubernetes label value (letters, digits, . _ -, at most 63)`);
+  }
+  return runId;
+}
+
+/** Runs fn over items with at most `limit` in flight; results keep the input order. */
+export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, i: number) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i], i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}

@@ -1,0 +1,127 @@
+// The kubernetes environment at run time. It attaches to clusters that already exist (it starts
+// and creates nothing), checks the allow-list and that every API answers, and hands fault drivers
+// the clients for a region's context.
+import { PreflightError, InvalidInputError } from '../../runner/errors.js';
+import type { Environment, EnvironmentContext, ProxyEnvironment, ProxySelector } from '../types.js';
+import type { KubernetesSpec, RegionSpec } from './index.js';
+import { apiMessage, checkAllowed, clientsFor, type KubeClients } from './clients.js';
+
+export interface KubernetesRegion extends RegionSpec {
+  name: string;
+  namespaces: string[];
+}
+
+export class KubernetesEnvironment implements Environment, Partial<ProxyEnvironment> {
+  readonly kind = 'kubernetes' as const;
+  /** CLI options seen at preflight; drivers reach clusters through them (kubeconfig path). */
+  private options: Record<string, unknown> = {};
+  private proxyNames: string[] = [];
+
+  constructor(readonly spec: KubernetesSpec) {}
+
+  lockKey(): string {
+    const contexts = [...new Set(Object.values(this.spec.regions).map((r) => r.context))].sort();
+    return `kubernetes:${contexts.join(',')}`;
+  }
+
+  regionNames(): string[] {
+    return Object.keys(this.spec.regions);
+  }
+
+  region(name: string): KubernetesRegion {
+    const r = this.spec.regions[name];
+    if (!r) {
+      throw new InvalidInputError(`region "${name}" is not in environment.kubernetes.regions (it has ${this.regionNames().map((n) => `"${n}"`).join(', ')})`);
+    }
+    return { ...r, name, namespaces: r.namespaces ?? ['default'] };
+  }
+
+  /** Clients for a region's context, with the kubeconfig the run was given. */
+  clients(region: string): KubeClients {
+    return clientsFor(this.options, this.region(region).context);
+  }
+
+  /** The options undoers and finders need to reach the same clusters later (no secrets). */
+  runOptions(): Record<string, unknown> {
+    return this.options;
+  }
+
+  async preflight(ctx: EnvironmentContext): Promise<void> {
+    this.options = ctx.options;
+    const regions = this.regionNames().map((name) => ({ region: name, context: this.spec.regions[name].context }));
+    checkAllowed(regions, ctx.options);
+    await Promise.all(
+      regions.map(async ({ region, context }) => {
+        const c = clientsFor(ctx.options, context);
+        try {
+          await c.version.getCode();
+        } catch (err) {
+          throw new PreflightError(`region ${region}: the Kubernetes API of context "${context}" did not answer: ${apiMessage(err)}`, { cause: err });
+        }
+      }),
+    );
+    if (this.spec.toxiproxy) await this.loadProxies(ctx.signal);
+  }
+
+  async setup(ctx: EnvironmentContext): Promise<void> {
+    this.options = ctx.options;
+  }
+
+  endpoints(): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const name of this.regionNames()) out[`regions.${name}`] = this.spec.regions[name].context;
+    if (this.spec.toxiproxy) out.toxiproxy = this.spec.toxiproxy.url;
+    return out;
+  }
+
+  describeSetup(): string[] {
+    return this.regionNames().map((name) => {
+      const r = this.region(name);
+      return `region ${name}: context ${r.context}, namespaces ${r.namespaces.join(', ')}${r.selector ? `, selector ${r.selector}` : ''} (attach only; nothing is created)`;
+    });
+  }
+
+  async teardown(): Promise<void> {
+    // Nothing was started or created by setup.
+  }
+
+  toxiproxyUrl(): string {
+    if (!this.spec.toxiproxy) throw new InvalidInputError('environment.kubernetes has no toxiproxy.url, so toxiproxy.* faults cannot run there');
+    return this.spec.toxiproxy.url;
+  }
+
+  /** In-cluster proxies follow the sandbox's naming: "<from>-><to>" per link, or any name. */
+  resolveProxies(sel: ProxySelector): string[] {
+    this.toxiproxyUrl();
+    const names = this.proxyNames;
+    let out: string[];
+    if (sel.proxy) out = names.filter((n) => n === sel.proxy);
+    else if (sel.from && sel.to) out = names.filter((n) => n === `${sel.from}->${sel.to}`);
+    else if (sel.region) out = names.filter((n) => n.split('->').includes(sel.region!));
+    else out = [];
+    if (out.length === 0) {
+      throw new InvalidInputError(`no in-cluster Toxiproxy proxy matches ${JSON.stringify(sel)}; the proxies at ${this.spec.toxiproxy!.url} are ${names.join(', ') || '(none)'}`);
+    }
+    return out;
+  }
+
+  private async loadProxies(signal: AbortSignal): Promise<void> {
+    const url = this.spec.toxiproxy!.url.replace(/\/$/, '');
+    try {
+      const res = await fetch(`${url}/proxies`, { signal: AbortSignal.any([signal, AbortSignal.timeout(5000)]) });
+      if (!res.ok) throw new Error(`HTTP ${res.status}`);
+      this.proxyNames = Object.keys((await res.json()) as Record<string, unknown>);
+    } catch (err) {
+      throw new PreflightError(`the in-cluster Toxiproxy at ${url} did not answer: ${(err as Error).message}`, { cause: err });
+    }
+  }
+}
+
+export function isKubernetesEnvironment(env: Environment): env is KubernetesEnvironment {
+  return env.kind === 'kubernetes' && typeof (env as KubernetesEnvironment).clients === 'function';
+}
+
+export function requireKubernetes(env: Environment, fault: string): KubernetesEnvironment {
+  if (!isKubernetesEnvironment(env)) throw new InvalidInputError(`${fault} needs the kubernetes environment, not ${env.kind}`);
+  return env;
+}

@@ -1,0 +1,77 @@
+// `faultline rollback --run-id ID` without a journal: everything a run changed in a cluster
+// carries the label faultline.dev/run-id=ID, plus annotations holding what undo needs (the
+// original replica count, the generation our patch produced). Read-only.
+//
+// Which contexts: the allow-listed ones (--allow-context, FAULTLINE_ALLOW_CONTEXTS) when any are
+// given, otherwise every context in the kubeconfig. Only objects carrying this run's label are
+// ever undone, so looking further than the allow-list cannot touch anything else.
+import type { OrphanFinder } from '../../faults/finders.js';
+import type { UndoRecord } from '../../faults/types.js';
+import type { ReplicasUndo } from '../../faults/kubernetes/scale.js';
+import type { UncordonUndo } from '../../faults/kubernetes/drain.js';
+import type { NetworkPolicyUndo } from '../../faults/kubernetes/isolate.js';
+import { PreflightError } from '../../runner/errors.js';
+import { ANN_EXPECTED_GENERATION, ANN_ORIGINAL_REPLICAS, RUN_ID_LABEL, allowedContexts, apiMessage, clientsFor, loadKubeConfig, runIdLabelValue } from './clients.js';
+
+export const kubernetesFinder: OrphanFinder = {
+  async find(runId: string, options: Record<string, unknown>, _signal: AbortSignal): Promise<UndoRecord[]> {
+    const selector = `${RUN_ID_LABEL}=${runIdLabelValue(runId)}`;
+    const allowed = [...allowedContexts(options)];
+    const contexts = allowed.length ? allowed : loadKubeConfig(options).getContexts().map((c) => c.name);
+    const out: UndoRecord[] = [];
+    const failed: string[] = [];
+    await Promise.all(
+      contexts.map(async (context) => {
+        try {
+          out.push(...(await findIn(context, selector, runId, options)));
+        } catch (err) {
+          failed.push(`${context}: ${apiMessage(err)}`);
+        }
+      }),
+    );
+    if (failed.length) {
+      throw new PreflightError(`could not search every kube context for run ${runId} (${failed.join('; ')}); narrow the search with --allow-context`);
+    }
+    return out;
+  },
+};
+
+async function findIn(context: string, labelSelector: string, runId: string, options: Record<string, unknown>): Promise<UndoRecord[]> {
+  const c = clientsFor(options, context);
+  const [deps, sets, nodes, policies] = await Promise.all([
+    c.apps.listDeploymentForAllNamespaces({ labelSelector }),
+    c.apps.listStatefulSetForAllNamespaces({ labelSelector }),
+    c.core.listNode({ labelSelector }),
+    c.net.listNetworkPolicyForAllNamespaces({ labelSelector }),
+  ]);
+  const records: UndoRecord[] = [];
+  const workloads = [...deps.items.map((o) => ['Deployment', o] as const), ...sets.items.map((o) => ['StatefulSet', o] as const)];
+  for (const [workload, o] of workloads) {
+    const ann = o.metadata?.annotations ?? {};
+    const replicas = Number(ann[ANN_ORIGINAL_REPLICAS]);
+    const expectedGeneration = Number(ann[ANN_EXPECTED_GENERATION]);
+    if (!Number.isInteger(replicas) || !Number.isInteger(expectedGeneration)) continue;
+    const r: ReplicasUndo = {
+      kind: 'kubernetes.replicas',
+      context,
+      namespace: o.metadata!.namespace!,
+      workload,
+      name: o.metadata!.name!,
+      replicas,
+      resourceVersion: '',
+      generation: replicas === 0 ? expectedGeneration : expectedGeneration - 1,
+      expectedGeneration,
+      runId,
+    };
+    records.push(r);
+  }
+  for (const n of nodes.items) {
+    const r: UncordonUndo = { kind: 'kubernetes.uncordon', context, node: n.metadata!.name!, runId };
+    records.push(r);
+  }
+  for (const p of policies.items) {
+    const r: NetworkPolicyUndo = { kind: 'kubernetes.network-policy', context, namespace: p.metadata!.namespace!, name: p.metadata!.name!, runId };
+    records.push(r);
+  }
+  return records;
+}

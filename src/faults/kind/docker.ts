@@ -1,0 +1,117 @@
+// kind.cluster-stop / kind.cluster-pause share this: a kind cluster's nodes are Docker containers
+// labelled io.x-k8s.kind.cluster=<cluster>, and the cluster behind context kind-<cluster> is
+// <cluster>. Docker is driven through its CLI (execa), the way a person would.
+//
+//   stop   docker stop <node>…     undo: docker start <node>…
+//   pause  docker pause <node>…    undo: docker unpause <node>…
+//
+// Containers cannot be labelled after creation, so these faults are found again only through the
+// journal (not by `faultline rollback --run-id`).
+import { s, type Infer } from '../../schema/dsl.js';
+import { ActivityFailedError, InvalidInputError, PreflightError } from '../../runner/errors.js';
+import type { FaultDriver, FaultTarget, FaultType, UndoContext, UndoOutcome, UndoRecord, Undoer } from '../types.js';
+
+export type DockerAction = 'stop' | 'pause';
+
+export interface KindTarget extends FaultTarget {
+  region: string;
+  cluster: string;
+  container: string;
+}
+
+export interface ContainerUndo extends UndoRecord {
+  kind: 'kind.container';
+  action: DockerAction;
+  container: string;
+  cluster: string;
+}
+
+const kindSpecOf = () =>
+  s.object({
+    region: s.string({ minLength: 1 }).doc('The region whose kind cluster is hit; its context must be kind-<cluster>.'),
+  });
+export type KindSpec = Infer<ReturnType<typeof kindSpecOf>>;
+
+async function docker(args: string[], signal?: AbortSignal): Promise<string> {
+  const { execa } = await import('execa');
+  try {
+    const r = await execa('docker', args, { cancelSignal: signal, timeout: 60_000 });
+    return r.stdout;
+  } catch (err) {
+    const e = err as { code?: string; stderr?: string; shortMessage?: string };
+    if (e.code === 'ENOENT') throw new PreflightError('docker is not on PATH: kind.* faults need the Docker CLI of the engine that runs the kind clusters');
+    throw new ActivityFailedError(`docker ${args.join(' ')} failed: ${(e.stderr || e.shortMessage || String(err)).trim()}`, { cause: err });
+  }
+}
+
+export function kindClusterOf(context: string): string {
+  if (!context.startsWith('kind-') || context.length <= 5) {
+    throw new InvalidInputError(`context "${context}" is not a kind context (kind names them kind-<cluster>), so kind.* faults cannot find its node containers`);
+  }
+  return context.slice(5);
+}
+
+export async function nodeContainers(cluster: string, signal?: AbortSignal): Promise<string[]> {
+  const out = await docker(['ps', '-a', '--filter', `label=io.x-k8s.kind.cluster=${cluster}`, '--format', '{{.Names}}'], signal);
+  return out.split('\n').map((l) => l.trim()).filter(Boolean).sort();
+}
+
+async function containerState(container: string, signal?: AbortSignal): Promise<{ running: boolean; paused: boolean } | undefined> {
+  try {
+    const out = await docker(['inspect', '--format', '{{.State.Running}} {{.State.Paused}}', container], signal);
+    const [running, paused] = out.trim().split(/\s+/);
+    return { running: running === 'true', paused: paused === 'true' };
+  } catch (err) {
+    if (/no such (object|container)/i.test((err as Error).message)) return undefined;
+    throw err;
+  }
+}
+
+export function kindFault(action: DockerAction, doc: string): FaultType<KindSpec> {
+  const load = async (): Promise<FaultDriver<KindSpec>> => {
+    const { requireKubernetes } = await import('../../environments/kubernetes/environment.js');
+    return {
+      async targets(sp, ctx) {
+        const env = requireKubernetes(ctx.env, `kind.cluster-${action}`);
+        const region = env.region(sp.region);
+        const cluster = kindClusterOf(region.context);
+        const names = await nodeContainers(cluster, ctx.signal);
+        if (names.length === 0) throw new InvalidInputError(`kind cluster "${cluster}" (region ${region.name}) has no node containers: is it running (kind get clusters)?`);
+        return names.map((container): KindTarget => ({ id: `${region.name}/kind/${container}`, region: region.name, cluster, container }));
+      },
+      async prepare(target) {
+        const t = target as KindTarget;
+        const undo: ContainerUndo = { kind: 'kind.container', action, container: t.container, cluster: t.cluster };
+        return [undo];
+      },
+      async apply(target, _sp, ctx) {
+        await docker([action, (target as KindTarget).container], ctx.signal);
+      },
+      describe(target) {
+        const t = target as KindTarget;
+        return `${t.region}: docker ${action} ${t.container} (kind cluster ${t.cluster}); rollback runs docker ${action === 'stop' ? 'start' : 'unpause'} ${t.container}`;
+      },
+    };
+  };
+  return { spec: kindSpecOf().doc(doc), drivers: { kubernetes: load } };
+}
+
+export const containerUndoer: Undoer = {
+  async undo(record: UndoRecord, ctx: UndoContext): Promise<UndoOutcome> {
+    const r = record as ContainerUndo;
+    const state = await containerState(r.container, ctx.signal);
+    if (!state) return 'already-gone';
+    if (r.action === 'pause') {
+      if (!state.paused) return 'already-gone';
+      await docker(['unpause', r.container], ctx.signal);
+    } else {
+      if (state.running) return 'already-gone';
+      await docker(['start', r.container], ctx.signal);
+    }
+    return 'undone';
+  },
+  manualFix(record: UndoRecord): string {
+    const r = record as ContainerUndo;
+    return `docker ${r.action === 'stop' ? 'start' : 'unpause'} ${r.container}`;
+  },
+};

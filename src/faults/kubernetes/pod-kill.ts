@@ -1,0 +1,82 @@
+// pod.kill: delete some of a region's pods, chosen by a seeded shuffle, so a run can be repeated
+// on exactly the same pods by giving the seed it printed. Controllers recreate the pods, so there
+// is nothing to undo.
+import { s, type Infer } from '../../schema/dsl.js';
+import { InvalidInputError } from '../../runner/errors.js';
+import type { FaultDriver, FaultType } from '../types.js';
+
+const spec = s
+  .object({
+    region: s.string({ minLength: 1 }).doc('The region whose pods are killed.'),
+    selector: s.optional(s.string().doc("Label selector for the pods. Omitted: the region's selector.")),
+    count: s.optional(s.integer({ min: 1 }).doc('How many pods to kill. Give count or percent; neither means 1.')),
+    percent: s.optional(s.percent().doc('Share of the matching pods to kill, rounded up (at least one).')),
+    seed: s.optional(s.integer({ min: 0, max: 0xffffffff }).doc('Seed of the choice. Omitted: a random one, printed and recorded so the same pods can be chosen again.')),
+    gracePeriod: s.optional(s.duration().doc('Grace period given to the pods. 0s kills at once.'), { ms: 0, text: '0s' }, '0s'),
+  })
+  .doc('Kills pods of a region (kubernetes environment); their controllers recreate them.');
+
+export type PodKillSpec = Infer<typeof spec>;
+
+/** mulberry32: small, fast and the same on every platform, which is all a repeatable choice needs. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** The first `k` of a seeded Fisher-Yates shuffle of `items` (which must come in a stable order). */
+export function choose<T>(items: readonly T[], k: number, seed: number): T[] {
+  const rnd = seededRandom(seed);
+  const a = [...items];
+  const n = Math.min(k, a.length);
+  for (let i = 0; i < n; i++) {
+    const j = i + Math.floor(rnd() * (a.length - i));
+    [a[i], a[j]] = [a[j], a[i]];
+  }
+  return a.slice(0, n);
+}
+
+export function howMany(sp: Pick<PodKillSpec, 'count' | 'percent'>, available: number): number {
+  if (sp.count !== undefined && sp.percent !== undefined) throw new InvalidInputError('pod.kill takes count or percent, not both');
+  if (sp.percent !== undefined) return Math.min(available, Math.max(1, Math.ceil(sp.percent.ratio * available)));
+  return Math.min(available, sp.count ?? 1);
+}
+
+const load = async (): Promise<FaultDriver<PodKillSpec>> => {
+  const { requireKubernetes } = await import('../../environments/kubernetes/environment.js');
+  const { listPods, deletePod } = await import('./pods.js');
+  type Target = import('./pods.js').PodTarget & { seed: number };
+  return {
+    async targets(sp, ctx) {
+      const env = requireKubernetes(ctx.env, 'pod.kill');
+      const region = env.region(sp.region);
+      const c = env.clients(region.name);
+      const pods = (await Promise.all(region.namespaces.map((ns) => listPods(c, region.name, ns, sp.selector ?? region.selector)))).flat();
+      if (pods.length === 0) {
+        throw new InvalidInputError(`pod.kill on ${region.name}: no pods match${(sp.selector ?? region.selector) ? ` ${sp.selector ?? region.selector}` : ''} in ${region.namespaces.join(', ')} of context ${region.context}`);
+      }
+      const seed = sp.seed ?? Math.floor(Math.random() * 0xffffffff);
+      const chosen = choose(pods, howMany(sp, pods.length), seed);
+      ctx.log.info(`pod.kill on ${region.name}: ${chosen.length} of ${pods.length} pods chosen with seed ${seed} (add seed: ${seed} to choose the same ones again)`);
+      return chosen.map((p): Target => ({ ...p, seed }));
+    },
+    async prepare() {
+      return [];
+    },
+    async apply(target, sp, ctx) {
+      await deletePod(requireKubernetes(ctx.env, 'pod.kill'), target as Target, Math.round((sp.gracePeriod?.ms ?? 0) / 1000));
+    },
+    describe(target) {
+      const t = target as Target;
+      return `${t.region} (${t.context}): kill pod ${t.namespace}/${t.name}${t.node ? ` on ${t.node}` : ''} (seed ${t.seed}); its controller recreates it`;
+    },
+  };
+};
+
+export const podKill: FaultType<PodKillSpec> = { spec, drivers: { kubernetes: load } };
