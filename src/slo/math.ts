@@ -139,3 +139,52 @@ export function round12(x: number): number {
   if (!Number.isFinite(x) || x === 0) return x;
   return Number(x.toPrecision(12));
 }
+
+export interface CalcInput {
+  objective: number;
+  periodMs: number;
+  /** Events: the window's, or the run's when periodEvents is given. */
+  total: number;
+  bad: number;
+  /** How long the bad events took to happen (the run), for the burn rate. */
+  runMs?: number;
+  /** Events expected over the window, when total and bad are only the run's. */
+  periodEvents?: number;
+  /** Share of the budget left before (default 1: the whole budget). */
+  remainingBefore?: number;
+}
+
+export interface CalcResult {
+  budget: number;
+  allowedBadEvents: number;
+  consumed: number;
+  remaining: number;
+  errorRate: number;
+  /** consumed·T/w with a run duration w; E/B (the window's average) without one. */
+  burnRate: number;
+  /** T/BR in ms; null when nothing burns. */
+  exhaustionMs: number | null;
+}
+
+/**
+ * `faultline budget calc`: total and bad are the window's events (unless periodEvents says how
+ * many the window has). consumed = bad/(B·N_T). The burn rate is the pace of consumption:
+ * consumed·T/w over a run of length w, which is E/B when the run's traffic rate is the window's.
+ */
+export function budgetCalc(input: CalcInput): CalcResult {
+  const b = budgetOf(input.objective);
+  const periodEvents = input.periodEvents ?? input.total;
+  const allowed = round12(b * periodEvents);
+  const consumed = allowed > 0 ? input.bad / allowed : input.bad > 0 ? Infinity : 0;
+  const e = errorRate(input.bad, input.total);
+  const br = input.runMs && input.runMs > 0 ? (consumed * input.periodMs) / input.runMs : burnRate(e, input.objective);
+  return {
+    budget: b,
+    allowedBadEvents: allowed,
+    consumed: round12(consumed),
+    remaining: round12((input.remainingBefore ?? 1) - consumed),
+    errorRate: round12(e),
+    burnRate: round12(br),
+    exhaustionMs: br > 0 && Number.isFinite(br) ? round12(timeToExhaustion(br, input.periodMs)) : br === Infinity ? 0 : null,
+  };
+}
