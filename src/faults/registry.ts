@@ -11,6 +11,8 @@ import { down } from './toxiproxy/down.js';
 import { podKill } from './kubernetes/pod-kill.js';
 import { clusterStop } from './kind/cluster-stop.js';
 import { clusterPause } from './kind/cluster-pause.js';
+import { regionOutage } from './region/outage.js';
+import { regionFreeze } from './region/freeze.js';
 
 export const faultTypes = {
   'toxiproxy.latency': latency,
@@ -24,6 +26,8 @@ export const faultTypes = {
   'pod.kill': podKill,
   'kind.cluster-stop': clusterStop,
   'kind.cluster-pause': clusterPause,
+  'region.outage': regionOutage,
+  'region.freeze': regionFreeze,
 } as const satisfies Record<string, FaultType<any>>;
 
 export type FaultTypeName = keyof typeof faultTypes;

@@ -10,4 +10,6 @@ export const undoers: Record<string, () => Promise<Undoer>> = {
   'kubernetes.uncordon': async () => (await import('./kubernetes/drain.js')).uncordonUndoer,
   'kubernetes.network-policy': async () => (await import('./kubernetes/isolate.js')).networkPolicyUndoer,
   'kind.container': async () => (await import('./kind/docker.js')).containerUndoer,
+  'sandbox.region-restart': async () => (await import('./process/undo.js')).regionRestartUndoer,
+  'process.continue': async () => (await import('./process/undo.js')).continueUndoer,
 };

@@ -1,0 +1,43 @@
+// Undoing process faults from their journal records alone (faultline rollback after a SIGKILL).
+import type { Undoer, UndoRecord } from '../types.js';
+
+const pidsOf = (r: UndoRecord) => (Array.isArray(r.pids) ? (r.pids as unknown[]).filter((p): p is number => typeof p === 'number') : []);
+
+/** SIGCONT to processes frozen by region.freeze. A process that is gone counts as undone. */
+export const continueUndoer: Undoer = {
+  async undo(r) {
+    let any = false;
+    for (const pid of pidsOf(r)) {
+      try {
+        process.kill(pid, 'SIGCONT');
+        any = true;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
+      }
+    }
+    return any ? 'undone' : 'already-gone';
+  },
+  manualFix: (r) => `kill -CONT ${pidsOf(r).join(' ')}`,
+};
+
+/**
+ * Restarts a region killed by region.outage (crash) through the sandbox's control API. A region
+ * already running counts as undone; so does a sandbox that is gone altogether (nothing to restart).
+ */
+export const regionRestartUndoer: Undoer = {
+  async undo(r, ctx) {
+    const url = `${String(r.control)}/regions/${encodeURIComponent(String(r.region))}/restart`;
+    let res: Response;
+    try {
+      res = await fetch(url, { method: 'POST', signal: AbortSignal.any([ctx.signal, AbortSignal.timeout(20_000)]) });
+    } catch (err) {
+      const code = (err as { cause?: { code?: string } }).cause?.code;
+      if (code === 'ECONNREFUSED') return 'already-gone';
+      throw err;
+    }
+    const body = (await res.json().catch(() => ({}))) as { outcome?: string; error?: string };
+    if (!res.ok) throw new Error(`restarting region ${String(r.region)}: ${res.status} ${body.error ?? ''}`);
+    return body.outcome === 'restarted' ? 'undone' : 'already-gone';
+  },
+  manualFix: (r) => `curl -X POST ${String(r.control)}/regions/${String(r.region)}/restart   # or: faultline sandbox down && faultline sandbox up`,
+};
