@@ -1,0 +1,13 @@
+// Turns an error into a message and an exit code. Known errors print one clean message (no
+// stack); unknown ones print the stack, because they are bugs.
+import { FaultlineError, ExitCode } from '../runner/errors.js';
+import { redact } from '../runner/log.js';
+
+export function failWith(err: unknown): number {
+  if (err instanceof FaultlineError) {
+    process.stderr.write(`${redact(err.message)}\n`);
+    return err.exitCode;
+  }
+  process.stderr.write(`faultline: unexpected error (a bug; please report it):\n${redact(err instanceof Error ? (err.stack ?? err.message) : String(err))}\n`);
+  return ExitCode.environment;
+}

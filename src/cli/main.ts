@@ -1,0 +1,37 @@
+// faultline's command line. Start-up stays light: commands import their heavy modules lazily.
+import { Command, CommanderError } from 'commander';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { commands } from './commands/index.js';
+import { projectRoot } from '../tools/locate.js';
+import { ExitCode } from '../runner/errors.js';
+
+const version = (JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { version: string }).version;
+
+const program = new Command('faultline')
+  .description('Chaos engineering and failover testing for multi-region systems.')
+  .version(version, '-V, --version')
+  .showHelpAfterError('(run with --help for usage)')
+  .exitOverride()
+  .addHelpText(
+    'after',
+    `
+Exit codes:
+  0  passed            1  an SLO or expectation failed     2  invalid input
+  3  aborted (abort guard, steady state not met, interrupted)
+  4  rollback incomplete (see the message for how to fix by hand)
+  5  environment or preflight error (tool missing, API unreachable, lock held)`,
+  );
+
+for (const c of commands) c.register(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) {
+    // --help and --version exit 0; usage errors are invalid input.
+    process.exitCode = err.exitCode === 0 ? 0 : ExitCode.invalid;
+  } else {
+    throw err;
+  }
+}

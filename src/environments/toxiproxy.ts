@@ -1,0 +1,115 @@
+// Environment `toxiproxy`: an existing Toxiproxy server plus proxies, for teams that already run
+// Toxiproxy (docker-compose, CI). Proxies are either existing ones (name only) or declared ones
+// (name + listen + upstream), which are created after the lock is taken and removed after the run.
+import { s, type Infer } from '../schema/dsl.js';
+import { InvalidInputError, PreflightError, errorMessage } from '../runner/errors.js';
+import { ToxiproxyApi } from '../faults/toxiproxy/api.js';
+import type { EnvironmentContext, EnvironmentType, ProxyEnvironment, ProxySelector, SetupJournal } from './types.js';
+
+const spec = s
+  .object({
+    url: s.string({ pattern: /^https?:\/\/[^\s]+$/, patternHint: 'an http(s) URL like "http://127.0.0.1:8474"' }).doc('Toxiproxy API URL.'),
+    proxies: s.array(
+      s
+        .object({
+          name: s.string({ minLength: 1 }).doc('Proxy name.'),
+          listen: s.optional(s.string().doc('Declared proxy: address to listen on, e.g. 127.0.0.1:0 (0 = any free port).')),
+          upstream: s.optional(s.string().doc('Declared proxy: address to forward to, e.g. 127.0.0.1:6379.')),
+        })
+        .doc('A proxy faults may address. With listen and upstream it is declared (created, then removed); with only a name it must already exist.'),
+      { min: 1 },
+    ),
+  })
+  .doc('An existing Toxiproxy server and its proxies.');
+type Spec = Infer<typeof spec>;
+
+class ToxiproxyEnvironment implements ProxyEnvironment {
+  readonly kind = 'toxiproxy' as const;
+  private readonly listenAddr = new Map<string, string>();
+  private readonly created = new Map<string, string>(); // proxy → journal handle
+
+  constructor(private readonly spec: Spec) {
+    for (const p of spec.proxies) {
+      if ((p.listen === undefined) !== (p.upstream === undefined)) {
+        throw new InvalidInputError(`environment.toxiproxy.proxies: ${p.name} needs both listen and upstream to be declared, or neither to use an existing proxy`);
+      }
+    }
+  }
+
+  lockKey() {
+    return `toxiproxy:${this.spec.url.replace(/\/+$/, '')}`;
+  }
+
+  toxiproxyUrl() {
+    return this.spec.url.replace(/\/+$/, '');
+  }
+
+  resolveProxies(sel: ProxySelector): string[] {
+    if (!sel.proxy) throw new InvalidInputError('the toxiproxy environment has no regions: address proxies by name (proxy: NAME)');
+    const known = this.spec.proxies.map((p) => p.name);
+    if (!known.includes(sel.proxy)) throw new InvalidInputError(`proxy ${JSON.stringify(sel.proxy)} is not listed in environment.toxiproxy.proxies (${known.join(', ')})`);
+    return [sel.proxy];
+  }
+
+  async preflight(ctx: EnvironmentContext) {
+    const api = new ToxiproxyApi(this.toxiproxyUrl(), ctx.signal);
+    let existing;
+    try {
+      await api.version();
+      existing = await api.listProxies();
+    } catch (err) {
+      throw new PreflightError(`Toxiproxy API does not answer: ${errorMessage(err)}`, { cause: err });
+    }
+    for (const p of this.spec.proxies) {
+      const declared = p.listen !== undefined;
+      if (!declared && !existing[p.name]) {
+        throw new PreflightError(`proxy ${p.name} does not exist on ${this.toxiproxyUrl()}; declare it with listen and upstream, or create it first`);
+      }
+      if (declared && existing[p.name]) {
+        throw new PreflightError(
+          `proxy ${p.name} already exists on ${this.toxiproxyUrl()} (upstream ${existing[p.name].upstream}); a crashed run may have left it: run \`faultline rollback\`, or use it as an existing proxy by removing listen/upstream`,
+        );
+      }
+      if (!declared) this.listenAddr.set(p.name, existing[p.name].listen);
+    }
+  }
+
+  async setup(ctx: EnvironmentContext, journal: SetupJournal) {
+    const api = new ToxiproxyApi(this.toxiproxyUrl(), ctx.signal);
+    for (const p of this.spec.proxies) {
+      if (p.listen === undefined || p.upstream === undefined) continue;
+      const handle = await journal.intent({ kind: 'toxiproxy.proxy-created', api: this.toxiproxyUrl(), proxy: p.name }, `create proxy ${p.name}`);
+      const made = await api.createProxy({ name: p.name, listen: p.listen, upstream: p.upstream, enabled: true });
+      this.created.set(p.name, handle);
+      this.listenAddr.set(p.name, made.listen);
+    }
+  }
+
+  endpoints() {
+    const out: Record<string, string> = { toxiproxy: this.toxiproxyUrl() };
+    for (const [name, listen] of this.listenAddr) out[`proxies.${name}`] = listen.replace(/^\[::\]:|^:/, '127.0.0.1:');
+    return out;
+  }
+
+  describeSetup() {
+    return this.spec.proxies.map((p) =>
+      p.listen !== undefined ? `create proxy ${p.name} (listen ${p.listen} → upstream ${p.upstream}) on ${this.toxiproxyUrl()}, removed after the run` : `use existing proxy ${p.name} on ${this.toxiproxyUrl()}`,
+    );
+  }
+
+  async teardown(ctx: EnvironmentContext, journal: SetupJournal) {
+    const api = new ToxiproxyApi(this.toxiproxyUrl(), ctx.signal);
+    for (const [name, handle] of [...this.created].reverse()) {
+      await api.deleteProxy(name);
+      await journal.undone(handle);
+      this.created.delete(name);
+    }
+  }
+}
+
+export const toxiproxyEnvironment: EnvironmentType<Spec> = {
+  spec,
+  async load() {
+    return { create: (sp: Spec) => new ToxiproxyEnvironment(sp) };
+  },
+};

@@ -1,0 +1,233 @@
+// Loading an experiment: file → YAML → env templates → schema check → semantic checks.
+// Every problem in the file is reported, each as file:line:column, field path, expected, found.
+// Nothing here touches anything outside the file system read of the experiment itself.
+import { readFileSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { LineCounter, parseDocument, isMap, isPair, isScalar, type Document, type Node as YamlNode } from 'yaml';
+import { INVALID, type Issue, type Path } from '../schema/dsl.js';
+import { InvalidInputError } from '../runner/errors.js';
+import { experimentSpec, type Experiment } from './schema.js';
+import { mapStrings, resolveEnvTemplates, TemplateError } from './template.js';
+import { faultTypes } from '../faults/registry.js';
+
+/** Files larger than this are refused before they are read. Experiments are small. */
+export const MAX_FILE_BYTES = 1024 * 1024;
+/** Deeper nesting than this is refused before parsing (no experiment needs more than ~8). */
+export const MAX_DEPTH = 64;
+/** YAML aliases allowed in one file; blocks "billion laughs" expansion. */
+export const MAX_ALIASES = 50;
+
+export interface LocatedIssue extends Issue {
+  file: string;
+  line: number;
+  column: number;
+}
+
+export class ExperimentInvalidError extends InvalidInputError {
+  constructor(readonly issues: LocatedIssue[]) {
+    super(issues.map(formatIssue).join('\n'));
+  }
+}
+
+export interface LoadedExperiment {
+  file: string;
+  baseDir: string;
+  experiment: Experiment;
+}
+
+export function formatPath(path: Path): string {
+  let out = '';
+  for (const p of path) {
+    if (typeof p === 'number') out += `[${p}]`;
+    else if (/^[A-Za-z_$][\w$-]*$/.test(p)) out += out ? `.${p}` : p;
+    else out += `[${JSON.stringify(p)}]`;
+  }
+  return out || '(document)';
+}
+
+export function formatIssue(i: LocatedIssue): string {
+  const where = `${i.file}:${i.line}:${i.column}`;
+  const hint = i.hint ? ` (${i.hint})` : '';
+  return `${where} ${formatPath(i.path)}: expected ${i.expected}, got ${i.found}${hint}`;
+}
+
+export function loadExperimentFile(file: string, env: Record<string, string | undefined> = process.env): LoadedExperiment {
+  let size: number;
+  try {
+    size = statSync(file).size;
+  } catch (err) {
+    throw new InvalidInputError(`${file}: cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err });
+  }
+  if (size > MAX_FILE_BYTES) {
+    throw new ExperimentInvalidError([
+      { file, line: 1, column: 1, path: [], expected: `a file of at most ${MAX_FILE_BYTES / 1024} KiB`, found: `${(size / 1024 / 1024).toFixed(1)} MiB` },
+    ]);
+  }
+  const text = readFileSync(file, 'utf8');
+  return { file, baseDir: dirname(resolve(file)), experiment: parseExperiment(text, file, env) };
+}
+
+export function parseExperiment(text: string, file: string, env: Record<string, string | undefined> = process.env): Experiment {
+  const tooDeep = nestingTooDeep(text);
+  if (tooDeep) throw new ExperimentInvalidError([{ file, ...tooDeep, path: [], expected: `nesting at most ${MAX_DEPTH} levels deep`, found: 'deeper nesting' }]);
+
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true });
+  const at = (offset: number) => {
+    const p = lineCounter.linePos(offset);
+    return { line: p.line, column: p.col };
+  };
+  const syntax = [...doc.errors, ...doc.warnings.filter((w) => w.code === 'DUPLICATE_KEY')];
+  if (syntax.length) {
+    throw new ExperimentInvalidError(
+      syntax.map((e) => ({ file, ...at(e.pos[0]), path: [], expected: 'valid YAML', found: yamlErrorText(e.message) })),
+    );
+  }
+
+  let raw: unknown;
+  try {
+    raw = doc.toJS({ maxAliasCount: MAX_ALIASES });
+  } catch (err) {
+    throw new ExperimentInvalidError([
+      { file, line: 1, column: 1, path: [], expected: `at most ${MAX_ALIASES} alias expansions`, found: `too many (${(err as Error).message})` },
+    ]);
+  }
+
+  const issues: Issue[] = [];
+  const templated = mapStrings(raw, (str, path) => {
+    try {
+      return resolveEnvTemplates(str, env);
+    } catch (err) {
+      if (!(err instanceof TemplateError)) throw err;
+      issues.push({ path, expected: 'a resolvable template', found: JSON.stringify(str), hint: err.message });
+      return str;
+    }
+  });
+
+  const checked = experimentSpec.check(templated, [], issues);
+  if (checked !== INVALID && issues.length === 0) issues.push(...semanticIssues(checked));
+  if (issues.length) throw new ExperimentInvalidError(issues.map((i) => ({ file, ...locate(doc, i, at), ...i })));
+  return checked as Experiment;
+}
+
+/** Rules that need more than one field at a time. */
+function semanticIssues(e: Experiment): Issue[] {
+  const out: Issue[] = [];
+  const envKind = e.environment.type;
+  const names = new Set<string>();
+  e.faults.forEach((f, i) => {
+    const type = faultTypes[f.type as keyof typeof faultTypes];
+    if (type && !(envKind in type.drivers)) {
+      const supported = Object.keys(type.drivers).join(', ');
+      out.push({ path: ['faults', i, f.type], expected: `a fault the ${envKind} environment supports`, found: JSON.stringify(f.type), hint: `${f.type} runs in: ${supported}`, atKey: true });
+    }
+    if (f.name) {
+      if (names.has(f.name)) out.push({ path: ['faults', i, 'name'], expected: 'a name not used by another fault', found: JSON.stringify(f.name) });
+      names.add(f.name);
+    }
+  });
+  if (!e.phases?.fault && e.faults.every((f) => !f.for)) {
+    out.push({ path: ['faults', 0], expected: 'a `for` duration on at least one fault, or phases.fault', found: 'no way to tell how long the faults last' });
+  }
+  const sloNames = new Set((e.slos ?? []).map((s) => s.name));
+  (e.slos ?? []).forEach((s, i) => {
+    if ((e.slos ?? []).findIndex((o) => o.name === s.name) !== i) out.push({ path: ['slos', i, 'name'], expected: 'a unique SLO name', found: JSON.stringify(s.name) });
+  });
+  (e.abortWhen ?? []).forEach((g, i) => {
+    const slo = (g.spec as { slo?: unknown }).slo;
+    if (typeof slo === 'string' && !sloNames.has(slo)) {
+      out.push({ path: ['abortWhen', i, g.type, 'slo'], expected: `the name of an SLO in slos[] (${[...sloNames].join(', ') || 'none defined'})`, found: JSON.stringify(slo) });
+    }
+  });
+  return out;
+}
+
+function locate(doc: Document, issue: Issue, at: (offset: number) => { line: number; column: number }) {
+  // Walk down as far as the document goes; a missing field points at its parent mapping.
+  let node: unknown = doc.contents;
+  let keyNode: YamlNode | undefined;
+  for (const seg of issue.path) {
+    const collection = node as { items?: unknown[] } | undefined;
+    if (!collection?.items) break;
+    let next: unknown;
+    if (isMap(collection)) {
+      const pair = collection.items.find((p) => isPair(p) && isScalar(p.key) && p.key.value === seg);
+      if (!pair || !isPair(pair)) break;
+      keyNode = pair.key as YamlNode;
+      next = pair.value;
+    } else if (typeof seg === 'number') {
+      next = collection.items[seg];
+      keyNode = undefined;
+    }
+    if (next === undefined || next === null) {
+      node = keyNode ?? node;
+      break;
+    }
+    node = next;
+  }
+  const target = (issue.atKey && keyNode) || (node as YamlNode | undefined);
+  const offset = target?.range?.[0] ?? 0;
+  return at(offset);
+}
+
+function yamlErrorText(message: string): string {
+  return message.split('\n')[0].replace(/ at line \d+, column \d+.*$/, '');
+}
+
+/**
+ * A cheap, over-approximating scan for nesting depth, run before the parser so a hostile file
+ * (thousands of "[[[[" or deep indentation) never reaches it. Counts flow brackets outside quotes
+ * and block indentation steps.
+ */
+function nestingTooDeep(text: string): { line: number; column: number } | undefined {
+  let depth = 0;
+  let line = 1;
+  let col = 0;
+  let quote: string | undefined;
+  let lineStart = true;
+  let indent = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    col++;
+    if (c === '\n') {
+      line++;
+      col = 0;
+      lineStart = true;
+      indent = 0;
+      if (quote === "'" || quote === '"') continue;
+      continue;
+    }
+    if (lineStart) {
+      if (c === ' ' || c === '-') {
+        indent++;
+        if (indent / 2 > MAX_DEPTH) return { line, column: col };
+        continue;
+      }
+      lineStart = false;
+    }
+    if (quote) {
+      if (c === quote) quote = undefined;
+      else if (c === '\\' && quote === '"') i++;
+      continue;
+    }
+    if (c === '#' && (i === 0 || /\s/.test(text[i - 1]))) {
+      while (i + 1 < text.length && text[i + 1] !== '\n') i++;
+      continue;
+    }
+    if ((c === '"' || c === "'") && quoteCanOpen(text, i)) quote = c;
+    else if (c === '[' || c === '{') {
+      if (++depth > MAX_DEPTH) return { line, column: col };
+    } else if (c === ']' || c === '}') depth = Math.max(0, depth - 1);
+  }
+  return undefined;
+}
+
+/** In YAML a quote starts a quoted scalar only at the start of a token (so "don't" is plain). */
+function quoteCanOpen(text: string, i: number): boolean {
+  for (let j = i - 1; j >= 0; j--) {
+    const p = text[j];
+    if (p === ' ' || p === '\t') continue;
+    return p === '\n' || p === ':' || p === '[' || p === '{' || p === ',' || p === '-' || p === '?';
+  }
+  return true;
+}

@@ -1,0 +1,136 @@
+// A thin wrapper over toxiproxy-node-client. The client throws "Request failed with status code
+// 404" and drops the server's own message, and has no timeout; we swap its fetch step for one
+// that keeps {"error": "..."} from the body and gives every request a deadline.
+import { Toxiproxy, type ICreateProxyBody, type ICreateToxicBody } from 'toxiproxy-node-client';
+
+export class ToxiproxyApiError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly serverMessage: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'ToxiproxyApiError';
+  }
+}
+
+export interface ProxyInfo {
+  name: string;
+  listen: string;
+  upstream: string;
+  enabled: boolean;
+  toxics: ToxicInfo[];
+}
+
+export interface ToxicInfo {
+  name: string;
+  type: string;
+  stream: 'upstream' | 'downstream';
+  toxicity: number;
+  attributes: Record<string, number>;
+}
+
+const REQUEST_TIMEOUT_MS = 10_000;
+
+export class ToxiproxyApi {
+  private readonly client: Toxiproxy;
+
+  constructor(
+    readonly baseUrl: string,
+    private readonly signal?: AbortSignal,
+  ) {
+    this.client = new Toxiproxy(baseUrl.replace(/\/+$/, ''));
+    const http = this.client.getApi() as unknown as { doFetch: (url: string, init: RequestInit) => Promise<Response> };
+    http.doFetch = (url, init) => this.fetch(url, init);
+  }
+
+  private async fetch(url: string, init: RequestInit): Promise<Response> {
+    const timeout = AbortSignal.timeout(REQUEST_TIMEOUT_MS);
+    const signal = this.signal ? AbortSignal.any([this.signal, timeout]) : timeout;
+    const what = `${init.method ?? 'GET'} ${url}`;
+    let res: Response;
+    try {
+      // Toxiproxy refuses User-Agents starting with "Mozilla/"; undici's default is fine, be explicit.
+      res = await fetch(url, { ...init, signal, headers: { ...(init.headers as Record<string, string>), 'User-Agent': 'faultline' } });
+    } catch (err) {
+      const reason = timeout.aborted ? `no answer within ${REQUEST_TIMEOUT_MS / 1000}s` : describeFetchError(err);
+      throw new ToxiproxyApiError(`Toxiproxy at ${this.baseUrl} is unreachable (${what}): ${reason}`, 0, '', { cause: err });
+    }
+    if (!res.ok) {
+      const body = await res.text().catch(() => '');
+      let serverMessage = body.trim();
+      try {
+        const parsed = JSON.parse(body) as { error?: string };
+        if (parsed.error) serverMessage = parsed.error;
+      } catch {
+        // not JSON: keep the raw text
+      }
+      throw new ToxiproxyApiError(`Toxiproxy ${what} failed with ${res.status}: ${serverMessage || res.statusText}`, res.status, serverMessage);
+    }
+    return res;
+  }
+
+  async version(): Promise<string> {
+    return (await this.client.getVersion()).trim();
+  }
+
+  async listProxies(): Promise<Record<string, ProxyInfo>> {
+    const all = await this.client.getAll();
+    return Object.fromEntries(Object.entries(all).map(([k, p]) => [k, p.toJson() as ProxyInfo]));
+  }
+
+  /** The proxy, or undefined when it does not exist. */
+  async getProxy(name: string): Promise<ProxyInfo | undefined> {
+    try {
+      return (await this.client.get(encodeURIComponent(name))).toJson() as ProxyInfo;
+    } catch (err) {
+      if (err instanceof ToxiproxyApiError && err.status === 404) return undefined;
+      throw err;
+    }
+  }
+
+  async createProxy(body: ICreateProxyBody & { enabled?: boolean }): Promise<ProxyInfo> {
+    return (await this.client.createProxy(body)).toJson() as ProxyInfo;
+  }
+
+  async setEnabled(name: string, enabled: boolean): Promise<void> {
+    const proxy = await this.client.get(encodeURIComponent(name));
+    await proxy.update({ enabled, listen: proxy.listen, upstream: proxy.upstream });
+  }
+
+  /** Deletes the proxy; false when it was already gone. */
+  async deleteProxy(name: string): Promise<boolean> {
+    return this.deleteIgnoringMissing(`${this.base()}/proxies/${encodeURIComponent(name)}`);
+  }
+
+  async addToxic(proxyName: string, toxic: ICreateToxicBody<unknown>): Promise<void> {
+    const proxy = await this.client.get(encodeURIComponent(proxyName));
+    await proxy.addToxic(toxic);
+  }
+
+  /** Removes the toxic; false when it (or its proxy) was already gone. */
+  async removeToxic(proxyName: string, toxicName: string): Promise<boolean> {
+    return this.deleteIgnoringMissing(`${this.base()}/proxies/${encodeURIComponent(proxyName)}/toxics/${encodeURIComponent(toxicName)}`);
+  }
+
+  private base() {
+    return this.baseUrl.replace(/\/+$/, '');
+  }
+
+  private async deleteIgnoringMissing(url: string): Promise<boolean> {
+    try {
+      await this.client.getApi().delete(url);
+      return true;
+    } catch (err) {
+      if (err instanceof ToxiproxyApiError && err.status === 404) return false;
+      throw err;
+    }
+  }
+}
+
+function describeFetchError(err: unknown): string {
+  const cause = (err as { cause?: { code?: string; message?: string } })?.cause;
+  if (cause?.code) return `${cause.code}${cause.message ? ` (${cause.message})` : ''}`;
+  return err instanceof Error ? err.message : String(err);
+}

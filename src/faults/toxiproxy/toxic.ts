@@ -1,0 +1,106 @@
+// What every Toxiproxy toxic fault shares: which proxies (by name, link or region), which
+// stream, toxicity, and the naming that lets rollback find exactly this run's toxics.
+import { s, type Node, type ObjectOf } from '../../schema/dsl.js';
+import { isProxyEnvironment, type Environment } from '../../environments/types.js';
+import { InvalidInputError } from '../../runner/errors.js';
+import type { FaultContext, FaultDriver, FaultTarget, FaultType, UndoRecord } from '../types.js';
+import { ToxiproxyApi } from './api.js';
+
+export const selectorFields = {
+  proxy: s.optional(s.string().doc('A proxy by name (Toxiproxy environment, or any proxy the environment lists).')),
+  from: s.optional(s.string().doc('With `to`: the link between two regions (sandbox, Kubernetes), e.g. from: us-east.')),
+  to: s.optional(s.string().doc('With `from`: the link between two regions, e.g. to: eu-west.')),
+  region: s.optional(s.string().doc('Every link to and from this region.')),
+};
+
+const streamFields = {
+  stream: s.optional(
+    s.enum(['downstream', 'upstream', 'both'] as const).doc('downstream = server→client, upstream = client→server, both = one toxic each way.'),
+    'downstream',
+  ),
+  toxicity: s.optional(s.number({ min: 0, max: 1 }).doc('Probability that a connection is affected, from 0 to 1.'), 1),
+};
+
+type Selector = { proxy?: string; from?: string; to?: string; region?: string };
+/** The fields every toxic spec has; generic specs are read through this. */
+type BaseSpec = Selector & { stream?: 'downstream' | 'upstream' | 'both'; toxicity?: number };
+const base = (sp: unknown) => sp as BaseSpec;
+
+export interface ToxiproxyTarget extends FaultTarget {
+  api: string;
+  proxy: string;
+}
+
+/** Resolves a selector into proxy targets through the environment's ProxyEnvironment ability. */
+export function proxyTargets(sel: Selector, env: Environment): ToxiproxyTarget[] {
+  if (!isProxyEnvironment(env)) {
+    throw new InvalidInputError(`the ${env.kind} environment has no Toxiproxy, so toxiproxy.* faults cannot run there`);
+  }
+  const chosen = [sel.proxy && 'proxy', (sel.from || sel.to) && 'from/to', sel.region && 'region'].filter(Boolean);
+  if (chosen.length !== 1) {
+    throw new InvalidInputError(`a toxiproxy fault needs exactly one of proxy, from+to or region; got ${chosen.length ? chosen.join(' and ') : 'none'}`);
+  }
+  if ((sel.from && !sel.to) || (sel.to && !sel.from)) throw new InvalidInputError('from and to go together: name both ends of the link');
+  const api = env.toxiproxyUrl();
+  return env.resolveProxies(sel).map((proxy) => ({ id: `proxy:${proxy}`, api, proxy }));
+}
+
+/** Toxic names carry the run id so cleanup finds exactly what this run made and nothing else. */
+export function toxicName(runId: string, faultId: string, stream: string): string {
+  return `faultline.${runId}.${faultId}.${stream}`;
+}
+
+type ToxicSpec<A extends Record<string, Node<unknown> | import('../../schema/dsl.js').Optional<unknown>>> = ObjectOf<
+  typeof selectorFields & typeof streamFields & A
+>;
+
+/**
+ * Builds the FaultType for one Toxiproxy toxic. `attributes` converts the user's typed values
+ * (durations, sizes) into the units Toxiproxy wants (ms, KB/s, µs, bytes).
+ */
+export function toxicFault<A extends Record<string, Node<any> | import('../../schema/dsl.js').Optional<any>>>(opts: {
+  toxic: string;
+  doc: string;
+  fields: A;
+  attributes: (spec: ToxicSpec<A>) => Record<string, number>;
+}): FaultType<ToxicSpec<A>> {
+  const spec = s.object({ ...selectorFields, ...streamFields, ...opts.fields }).doc(opts.doc) as unknown as Node<ToxicSpec<A>>;
+  const driver: FaultDriver<ToxicSpec<A>> = {
+    async targets(sp, ctx) {
+      return proxyTargets(base(sp), ctx.env);
+    },
+    async prepare(target, sp, ctx) {
+      const t = target as ToxiproxyTarget;
+      return streams(base(sp).stream).map((stream): UndoRecord => ({
+        kind: 'toxiproxy.toxic',
+        api: t.api,
+        proxy: t.proxy,
+        toxic: toxicName(ctx.runId, ctx.faultId, stream),
+      }));
+    },
+    async apply(target, sp, ctx: FaultContext) {
+      const t = target as ToxiproxyTarget;
+      const api = new ToxiproxyApi(t.api, ctx.signal);
+      const attributes = opts.attributes(sp);
+      for (const stream of streams(base(sp).stream)) {
+        await api.addToxic(t.proxy, {
+          name: toxicName(ctx.runId, ctx.faultId, stream),
+          type: opts.toxic as never,
+          stream,
+          toxicity: base(sp).toxicity ?? 1,
+          attributes,
+        });
+      }
+    },
+    describe(target, sp) {
+      const t = target as ToxiproxyTarget;
+      return `add ${opts.toxic} toxic ${JSON.stringify(opts.attributes(sp))} on ${streams(base(sp).stream).join('+')} of proxy ${t.proxy} at ${t.api}`;
+    },
+  };
+  const load = async () => driver;
+  return { spec, drivers: { toxiproxy: load, sandbox: load, kubernetes: load } };
+}
+
+function streams(stream: 'downstream' | 'upstream' | 'both' | undefined): ('downstream' | 'upstream')[] {
+  return stream === 'both' ? ['upstream', 'downstream'] : [stream ?? 'downstream'];
+}

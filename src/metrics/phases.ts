@@ -1,0 +1,56 @@
+// Per-phase figures from request records, and when a system counts as recovered. Pure.
+import type { PhaseWindow } from '../report/types.js';
+import type { RequestRecord } from '../traffic/types.js';
+
+export interface PhaseStats {
+  requests: number;
+  ok: number;
+  /** ok / requests, or null without requests. */
+  availability: number | null;
+  latencyMs: { p50: number | null; p99: number | null; max: number | null };
+}
+
+/** Nearest-rank percentile of sorted values (p in 0..100). */
+export function percentile(sorted: readonly number[], p: number): number | null {
+  if (sorted.length === 0) return null;
+  const rank = Math.ceil((p / 100) * sorted.length);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))];
+}
+
+export function statsOf(records: readonly RequestRecord[]): PhaseStats {
+  const ok = records.filter((r) => r.ok).length;
+  const lat = records.map((r) => r.latencyMs).sort((a, b) => a - b);
+  const round = (v: number | null) => (v === null ? null : Math.round(v * 10) / 10);
+  return {
+    requests: records.length,
+    ok,
+    availability: records.length ? ok / records.length : null,
+    latencyMs: { p50: round(percentile(lat, 50)), p99: round(percentile(lat, 99)), max: round(lat.length ? lat[lat.length - 1] : null) },
+  };
+}
+
+export function phaseStats(records: readonly RequestRecord[], phases: readonly PhaseWindow[]): Record<string, PhaseStats> {
+  const out: Record<string, PhaseStats> = {};
+  for (const p of phases) out[p.name] = statsOf(records.filter((r) => r.t >= p.start && r.t < p.end));
+  if (phases.length) out.run = statsOf(records.filter((r) => r.t >= phases[0].start && r.t < phases[phases.length - 1].end));
+  return out;
+}
+
+/**
+ * The first scheduled time at or after `from` from which every request succeeds for at least
+ * `sustainMs` (and until `to`). Undefined when requests never keep succeeding that long.
+ */
+export function recoveredAt(records: readonly RequestRecord[], from: number, to: number, sustainMs: number): number | undefined {
+  const window = records.filter((r) => r.t >= from && r.t < to).sort((a, b) => a.t - b.t);
+  let candidate: number | undefined;
+  for (const r of window) {
+    if (!r.ok) {
+      candidate = undefined;
+      continue;
+    }
+    if (candidate === undefined) candidate = r.t;
+  }
+  if (candidate === undefined) return undefined;
+  const lastT = window[window.length - 1].t;
+  return lastT - candidate >= sustainMs || to - candidate >= sustainMs ? candidate : undefined;
+}
