@@ -5,11 +5,13 @@ import * as run from './run.js';
 import * as validate from './validate.js';
 import * as rollback from './rollback.js';
 import * as schema from './schema.js';
+import * as sandbox from './sandbox.js';
 
 export const commands: { register(program: Command): void }[] = [
   run,
   validate,
   rollback,
   schema,
-  // sandbox (issue 3), budget (issue 4), load (issue 5)
+  sandbox,
+  // budget (issue 4), load (issue 5)
 ];
