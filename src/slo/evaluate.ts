@@ -62,11 +62,11 @@ export async function evaluate(slos: SloSpec[], input: EvaluateInput): Promise<S
   if (slos.some((s) => s.source === 'prometheus')) {
     try {
       client = prometheusClientFor(input.metrics, input.resolve);
+      // Prometheus has the run's last requests only after the next scrape.
+      await sleep(Math.min(delayMs, runEnd + delayMs - Date.now()), input.signal);
     } catch (err) {
       clientError = errorMessage(err);
     }
-    // Prometheus has the run's last requests only after the next scrape.
-    await sleep(runEnd + delayMs - Date.now(), input.signal);
   }
 
   for (const slo of slos) {

@@ -1,0 +1,120 @@
+import { expect } from 'chai';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { appendToLedger, budgetStatus, emptyLedger, mergeLedgers, readLedger, type LedgerEntry } from '../../../src/slo/ledger.js';
+import { checkBudgetBeforeRun, recordBudget } from '../../../src/slo/index.js';
+import { sloSpec, budgetSpec, type SloSpec, type BudgetSpec } from '../../../src/slo/schema.js';
+import { INVALID, type Issue } from '../../../src/schema/dsl.js';
+import type { SloResult } from '../../../src/report/types.js';
+
+const DAY = 86_400_000;
+const NOW = Date.parse('2026-11-26T12:00:00Z');
+const entry = (id: string, slo: string, daysAgo: number, consumed: number): LedgerEntry => ({
+  id,
+  runId: id.split('/')[0],
+  experiment: 'x',
+  slo,
+  at: new Date(NOW - daysAgo * DAY).toISOString(),
+  window: '30d',
+  windowMs: 30 * DAY,
+  objective: 0.999,
+  consumed,
+});
+function parse<T>(node: { check(v: unknown, p: (string | number)[], i: Issue[]): unknown }, doc: unknown): T {
+  const issues: Issue[] = [];
+  const r = node.check(doc, [], issues);
+  if (r === INVALID) throw new Error(issues.map((i) => i.expected).join('; '));
+  return r as T;
+}
+
+describe('budget ledger', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'faultline-ledger-'));
+  });
+  afterEach(async () => rm(dir, { recursive: true, force: true }));
+
+  it('remaining budget is 1 minus what runs inside the rolling window consumed', () => {
+    const l = { ...emptyLedger(), entries: [entry('r1/a', 'a', 40, 0.5), entry('r2/a', 'a', 10, 0.2), entry('r3/a', 'a', 1, 0.05), entry('r1/b', 'b', 1, 0.9)] };
+    const st = budgetStatus(l, NOW);
+    expect(st.map((s) => [s.slo, s.runs, s.consumed, s.remaining])).to.deep.equal([
+      ['a', 2, 0.25, 0.75],
+      ['b', 1, 0.9, 0.1],
+    ]);
+  });
+
+  it('merging two copies counts a run once', () => {
+    const a = { ...emptyLedger(), entries: [entry('r1/a', 'a', 1, 0.1), entry('r2/a', 'a', 2, 0.1)] };
+    const b = { ...emptyLedger(), entries: [entry('r2/a', 'a', 2, 0.1), entry('r3/a', 'a', 3, 0.1)] };
+    expect(mergeLedgers(a, b).entries.map((e) => e.id)).to.deep.equal(['r3/a', 'r2/a', 'r1/a']);
+  });
+
+  it('concurrent appends from many writers all land, and no temp file is left behind', async () => {
+    const path = join(dir, 'sub', 'ledger.json');
+    await Promise.all(Array.from({ length: 20 }, (_, i) => appendToLedger(path, [entry(`r${i}/a`, 'a', 0, 0.01)], [], NOW)));
+    const l = await readLedger(path);
+    expect(l.entries).to.have.length(20);
+    expect(budgetStatus(l, NOW)[0].remaining).to.be.closeTo(0.8, 1e-9);
+    expect((await readdir(join(dir, 'sub'))).sort()).to.deep.equal(['ledger.json']);
+  });
+
+  it('a missing ledger is empty; a corrupt one is a clear error naming the file and entry', async () => {
+    expect((await readLedger(join(dir, 'none.json'))).entries).to.deep.equal([]);
+    const p = join(dir, 'bad.json');
+    await writeFile(p, '{"faultlineBudgetLedger":1,"entries":[{"id":"x","slo":"a","at":"yesterday","windowMs":1,"consumed":0}]}');
+    let err: Error | undefined;
+    await readLedger(p).catch((e: Error) => (err = e));
+    expect(err?.message).to.contain(`${p}: entries[0].at: expected an ISO time`);
+    await writeFile(p, 'not json');
+    await readLedger(p).catch((e: Error) => (err = e));
+    expect(err?.message).to.contain('expected a JSON budget ledger');
+  });
+
+  describe('gating', () => {
+    const slos = [parse<SloSpec>(sloSpec, { name: 'a', sli: { ratio: { good: 'status < 500' } }, objective: '99.9%' })];
+    const result = (consumed: number): SloResult => ({
+      name: 'a',
+      phase: 'run',
+      sli: 's',
+      value: 1,
+      objective: 'o',
+      passed: true,
+      source: 'builtin',
+      budget: { consumed, badEvents: 5, allowedBadEvents: 100 },
+    });
+
+    it('records each run and refuses the next run once less than remainingAtLeast is left', async () => {
+      const ledger = join(dir, 'l.json');
+      const budget = parse<BudgetSpec>(budgetSpec, { ledger, remainingAtLeast: '25%' });
+      const ctx = (runId: string) => ({ experimentName: 'e', runId, now: NOW });
+      expect(await checkBudgetBeforeRun(slos, budget, ctx('r1'))).to.equal(undefined);
+      const results = [result(0.5)];
+      expect(await recordBudget(slos, budget, results, ctx('r1'))).to.deep.equal([]);
+      expect(results[0].budget!.ledgerRemaining).to.equal(0.5);
+      expect(await checkBudgetBeforeRun(slos, budget, ctx('r2'))).to.equal(undefined);
+      await recordBudget(slos, budget, [result(0.3)], ctx('r2'));
+      const refusal = await checkBudgetBeforeRun(slos, budget, ctx('r3'));
+      expect(refusal).to.contain('SLO a has 20% of its 30d error budget left before this run');
+      expect(refusal).to.contain('below budget.remainingAtLeast 25%');
+      const file = JSON.parse(await readFile(ledger, 'utf8'));
+      expect(file.entries.map((e: LedgerEntry) => [e.id, e.consumed])).to.deep.equal([
+        ['r1/a', 0.5],
+        ['r2/a', 0.3],
+      ]);
+    });
+
+    it('with gate: pass, runs anyway and fails the run that leaves too little', async () => {
+      const budget = parse<BudgetSpec>(budgetSpec, { ledger: join(dir, 'l.json'), remainingAtLeast: '25%', gate: 'pass' });
+      const ctx = { experimentName: 'e', runId: 'r1', now: NOW };
+      expect(await checkBudgetBeforeRun(slos, budget, ctx)).to.equal(undefined);
+      const failures = await recordBudget(slos, budget, [result(0.8)], ctx);
+      expect(failures).to.have.length(1);
+      expect(failures[0]).to.contain('after this run');
+    });
+
+    it('writes no ledger when neither the experiment nor the CLI names one', async () => {
+      expect(await recordBudget(slos, undefined, [result(0.1)], { experimentName: 'e', runId: 'r', now: NOW })).to.deep.equal([]);
+    });
+  });
+});
