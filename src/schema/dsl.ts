@@ -80,7 +80,8 @@ class StringNode<T extends string = string> extends Node<T> {
     }
     if (values && !values.includes(value as T)) {
       const hint = suggest(value, values);
-      issues.push({ path, expected: `one of ${values.map((v) => JSON.stringify(v)).join(', ')}`, found: describeFound(value), hint });
+      const expected = values.length === 1 ? JSON.stringify(values[0]) : `one of ${values.map((v) => JSON.stringify(v)).join(', ')}`;
+      issues.push({ path, expected, found: describeFound(value), hint });
       return INVALID;
     }
     if (pattern && !pattern.test(value)) {

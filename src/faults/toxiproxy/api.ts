@@ -76,14 +76,16 @@ export class ToxiproxyApi {
   }
 
   async listProxies(): Promise<Record<string, ProxyInfo>> {
-    const all = await this.client.getAll();
-    return Object.fromEntries(Object.entries(all).map(([k, p]) => [k, p.toJson() as ProxyInfo]));
+    // The client's Proxy objects drop the toxics list, so read the raw body through its HTTP client.
+    const res = await this.client.getApi().get(`${this.base()}/proxies`);
+    return (res.data ?? {}) as Record<string, ProxyInfo>;
   }
 
   /** The proxy, or undefined when it does not exist. */
   async getProxy(name: string): Promise<ProxyInfo | undefined> {
     try {
-      return (await this.client.get(encodeURIComponent(name))).toJson() as ProxyInfo;
+      const res = await this.client.getApi().get(`${this.base()}/proxies/${encodeURIComponent(name)}`);
+      return res.data as ProxyInfo;
     } catch (err) {
       if (err instanceof ToxiproxyApiError && err.status === 404) return undefined;
       throw err;

@@ -1,0 +1,54 @@
+// Runs the real CLI (bin/faultline.js) as a child process, the way users and CI do.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { projectRoot } from '../../src/tools/locate.js';
+
+export const BIN = join(projectRoot, 'bin', 'faultline.js');
+
+export interface CliResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface CliOptions {
+  cwd?: string;
+  env?: Record<string, string | undefined>;
+  timeoutMs?: number;
+}
+
+export function spawnCli(args: string[], opts: CliOptions = {}): { child: ChildProcess; done: Promise<CliResult>; output: () => string } {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd: opts.cwd ?? projectRoot,
+    env: { ...process.env, CI: 'true', ...opts.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 120_000);
+  const done = new Promise<CliResult>((resolve) => {
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+  return { child, done, output: () => stdout + stderr };
+}
+
+export function runCli(args: string[], opts: CliOptions = {}): Promise<CliResult> {
+  return spawnCli(args, opts).done;
+}
+
+/** Resolves when the child's output contains text (or rejects after timeoutMs). */
+export async function waitForOutput(output: () => string, text: string | RegExp, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const out = output();
+    if (typeof text === 'string' ? out.includes(text) : text.test(out)) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out waiting for ${text} in output:\n${output()}`);
+}

@@ -1,0 +1,54 @@
+import { expect } from 'chai';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { EnvironmentLock, lockPath } from '../../../src/runner/lock.js';
+import { LockHeldError } from '../../../src/runner/errors.js';
+
+describe('environment lock', () => {
+  let saved: string | undefined;
+  beforeEach(() => {
+    saved = process.env.FAULTLINE_LOCK_DIR;
+    process.env.FAULTLINE_LOCK_DIR = mkdtempSync(join(tmpdir(), 'fl-locks-'));
+  });
+  afterEach(() => {
+    if (saved === undefined) delete process.env.FAULTLINE_LOCK_DIR;
+    else process.env.FAULTLINE_LOCK_DIR = saved;
+  });
+
+  it('refuses a second holder and names the first (run id, pid, start time)', () => {
+    const first = EnvironmentLock.acquire({ lockKey: 'toxiproxy:http://x', runId: 'run-1', pid: process.pid, startedAt: '2026-01-01T00:00:00Z' });
+    try {
+      EnvironmentLock.acquire({ lockKey: 'toxiproxy:http://x', runId: 'run-2', pid: process.pid, startedAt: 'later' });
+      expect.fail('second acquire should throw');
+    } catch (err) {
+      expect(err).to.be.instanceOf(LockHeldError);
+      expect((err as Error).message).to.include('run-1').and.include(`pid ${process.pid}`).and.include('2026-01-01T00:00:00Z');
+      expect((err as LockHeldError).exitCode).to.equal(5);
+    } finally {
+      first.release();
+    }
+  });
+
+  it('lets different environments run at the same time', () => {
+    const a = EnvironmentLock.acquire({ lockKey: 'env-a', runId: 'a', pid: process.pid, startedAt: 'now' });
+    const b = EnvironmentLock.acquire({ lockKey: 'env-b', runId: 'b', pid: process.pid, startedAt: 'now' });
+    a.release();
+    b.release();
+  });
+
+  it('takes over a stale lock whose holder process is gone', () => {
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+    const deadPid = Number(dead.stdout);
+    writeFileSync(lockPath('env-stale'), JSON.stringify({ lockKey: 'env-stale', runId: 'old', pid: deadPid, startedAt: 'then' }));
+    const lock = EnvironmentLock.acquire({ lockKey: 'env-stale', runId: 'new', pid: process.pid, startedAt: 'now' });
+    expect(lock.holder.runId).to.equal('new');
+    lock.release();
+  });
+
+  it('can be taken again after release', () => {
+    EnvironmentLock.acquire({ lockKey: 'env-r', runId: 'a', pid: process.pid, startedAt: 'now' }).release();
+    EnvironmentLock.acquire({ lockKey: 'env-r', runId: 'b', pid: process.pid, startedAt: 'now' }).release();
+  });
+});
