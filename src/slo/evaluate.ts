@@ -10,7 +10,7 @@ import { errorMessage } from '../runner/errors.js';
 import type { MetricsSpec, SloSpec } from './schema.js';
 import { compileSli, countEvents, describeObjective, describeSli, measureBuiltin, meetsObjective, recordsIn, type Measurement } from './sli.js';
 import { measurePrometheus } from './prometheus-sli.js';
-import { computeBudget } from './math.js';
+import { computeBudget, round12 } from './math.js';
 
 export interface EvaluateInput {
   records: readonly RequestRecord[];
@@ -125,7 +125,7 @@ export async function evaluate(slos: SloSpec[], input: EvaluateInput): Promise<S
         result.budget = {
           method: timeslices ? 'timeslices' : 'occurrences',
           window: slo.window?.text ?? '30d',
-          objective: slo.objective.ratio,
+          objective: round12(slo.objective.ratio),
           ...figures,
           ...(slo.maxBudgetBurn ? { maxBudgetBurn: slo.maxBudgetBurn.ratio } : {}),
         };

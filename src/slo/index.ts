@@ -10,6 +10,7 @@ import type { PhaseWindow, SloResult } from '../report/types.js';
 import type { SloSpec, GuardSpec, MetricsSpec, BudgetSpec } from './schema.js';
 import { evaluate } from './evaluate.js';
 import { buildGuards, type GuardOptions, type GuardSet, type GuardTrip } from './guards.js';
+import { round12 } from './math.js';
 import { DEFAULT_LEDGER, appendToLedger, budgetStatus, readLedger, type LedgerEntry } from './ledger.js';
 
 export type { GuardSet, GuardTrip, GuardOptions };
@@ -115,7 +116,7 @@ export async function recordBudget(slos: SloSpec[], budget: BudgetSpec | undefin
       at: new Date(now).toISOString(),
       window: slo.window?.text ?? '30d',
       windowMs: slo.window?.ms ?? 30 * 86_400_000,
-      objective: slo.objective.ratio,
+      objective: round12(slo.objective.ratio),
       consumed: c.consumed,
       badEvents: c.bad,
       allowedBadEvents: c.allowed,

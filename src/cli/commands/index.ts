@@ -6,6 +6,7 @@ import * as validate from './validate.js';
 import * as rollback from './rollback.js';
 import * as schema from './schema.js';
 import * as sandbox from './sandbox.js';
+import * as budget from './budget.js';
 
 export const commands: { register(program: Command): void }[] = [
   run,
@@ -13,5 +14,6 @@ export const commands: { register(program: Command): void }[] = [
   rollback,
   schema,
   sandbox,
-  // budget (issue 4), load (issue 5)
+  budget,
+  // load (issue 5)
 ];
