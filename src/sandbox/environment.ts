@@ -323,18 +323,22 @@ export class SandboxEnvironment implements ProxyEnvironment, MeasuringEnvironmen
     const expectFailover = input.expect.failover as { sustainedFor?: { ms: number } } | undefined;
     const sustain = expectFailover?.sustainedFor?.ms ?? this.spec.sustainedSuccess?.ms ?? 2000;
 
-    if (input.faultStart !== undefined) {
-      const f = failoverMs(input.records, input.faultStart, sustain);
+    // Failover is timed from the first region fault when there is one (a latency fault that
+    // starts earlier is the backdrop, not the outage), else from the first fault.
+    const regionFault = input.faults.filter((f) => f.type.startsWith('region.') && f.appliedAt !== undefined).sort((a, b) => a.appliedAt! - b.appliedAt!)[0];
+    const from = regionFault?.appliedAt ?? input.faultStart;
+    if (from !== undefined) {
+      const f = failoverMs(input.records, from, sustain);
       if (f !== undefined) out.failoverMs = f;
       out.failoverSustainMs = sustain;
       try {
         const glb = await getJson<GlbState>(`${st.glbUrl}/internal/state`, input.signal);
-        const down = glb.events.find((e) => e.type === 'down' && e.t >= input.faultStart!);
-        const shifted = glb.events.find((e) => e.type === 'shifted' && e.t >= input.faultStart!);
-        if (down) out.detectMs = down.t - input.faultStart;
-        if (down && f !== undefined) out.shiftMs = Math.max(0, f - (down.t - input.faultStart));
-        if (shifted) out.trafficShiftedAtMs = shifted.t - input.faultStart;
-        out.glbEvents = glb.events.filter((e) => e.t >= this.setupAt).map((e) => ({ ...e, atMs: e.t - input.faultStart! }));
+        const down = glb.events.find((e) => e.type === 'down' && e.t >= from);
+        const shifted = glb.events.find((e) => e.type === 'shifted' && e.t >= from);
+        if (down) out.detectMs = down.t - from;
+        if (down && f !== undefined) out.shiftMs = Math.max(0, f - (down.t - from));
+        if (shifted) out.trafficShiftedAtMs = shifted.t - from;
+        out.glbEvents = glb.events.filter((e) => e.t >= this.setupAt).map((e) => ({ ...e, atMs: e.t - from }));
       } catch (err) {
         out.glbError = errorMessage(err);
       }

@@ -7,6 +7,7 @@ import * as rollback from './rollback.js';
 import * as schema from './schema.js';
 import * as sandbox from './sandbox.js';
 import * as budget from './budget.js';
+import * as load from './load.js';
 
 export const commands: { register(program: Command): void }[] = [
   run,
@@ -15,5 +16,5 @@ export const commands: { register(program: Command): void }[] = [
   schema,
   sandbox,
   budget,
-  // load (issue 5)
+  load,
 ];

@@ -1,0 +1,55 @@
+// `faultline load SCRIPT`: runs a k6-API script on faultline's engine, the way `k6 run` does:
+// k6's end-of-test summary and k6's exit codes (99 thresholds failed, 104 invalid config,
+// 107 script exception, 108 aborted).
+import type { Command } from 'commander';
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+export function register(program: Command) {
+  program
+    .command('load')
+    .description('Run a k6-API load script (TypeScript or JavaScript) on faultline\'s engine; exits like `k6 run`.')
+    .argument('<script>', 'the script, e.g. experiments/load/checkout.ts')
+    .option('-e, --env <K=V>', 'set __ENV.K for the script (repeatable)', collect, [])
+    .option('-o, --out <dir>', 'write summary.json and metrics.jsonl (k6 --out json lines) here')
+    .option('-q, --quiet', 'print no summary')
+    .action(async (script: string, o: { env: string[]; out?: string; quiet?: boolean }) => {
+      const [{ TestRun }, { createLogger }, { K6Error, K6Exit }] = await Promise.all([
+        import('../../traffic/k6/engine.js'),
+        import('../../runner/log.js'),
+        import('../../traffic/k6/errors.js'),
+      ]);
+      const log = createLogger();
+      const env: Record<string, string> = {};
+      for (const kv of o.env) {
+        const eq = kv.indexOf('=');
+        if (eq <= 0) {
+          log.error(`--env ${JSON.stringify(kv)}: expected KEY=VALUE`);
+          process.exitCode = K6Exit.invalidConfig;
+          return;
+        }
+        env[kv.slice(0, eq)] = kv.slice(eq + 1);
+      }
+      const controller = new AbortController();
+      const onSignal = () => controller.abort();
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+      try {
+        const run = await TestRun.load(script, { env, log, outDir: o.out, signal: controller.signal });
+        const result = await run.run();
+        if (!o.quiet) process.stdout.write(result.summaryText);
+        if (result.exitCode === K6Exit.thresholdsFailed) log.error('thresholds on metrics have been crossed');
+        process.exitCode = result.exitCode;
+      } catch (err) {
+        if (err instanceof K6Error) {
+          log.error(err.message);
+          process.exitCode = err.k6ExitCode;
+        } else throw err;
+      } finally {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+      }
+    });
+}

@@ -1,0 +1,339 @@
+// One test run of a k6-API script, from init to summary, as `k6 run` does it:
+//
+//   compile ─► init VU (options, custom metrics) ─► thresholds bound ─► setup() ─► scenarios
+//   (each on its own VUs, from its startTime) ─► teardown(data) ─► thresholds ─► summary, exit code
+//
+// Thresholds with abortOnFail are evaluated every 2 s while the test runs (as in k6). Anything
+// that stops the test early (such a threshold, exec.test.abort(), stop(), the caller's signal)
+// interrupts every VU at once: their pending requests and sleeps end and their iterations are
+// not counted.
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Logger } from '../../runner/log.js';
+import type { RecordSink } from '../types.js';
+import { Interrupted, K6ConfigError, K6Error, K6Exit, K6ScriptError } from './errors.js';
+import { compileScript, type CompiledScript } from './loader.js';
+import { normalizeOptions, type NormalizedOptions } from './options.js';
+import { Sink, type Tags } from './sink.js';
+import { bindThresholds, evaluate, ThresholdSyntaxError, type BoundThreshold } from './thresholds.js';
+import { ScenarioContext, type ScenarioHost, type ScheduleStats } from './executors/context.js';
+import { VU, type ScenarioState, type VUHost } from './vu.js';
+import { renderSummary, summaryJson } from './summary.js';
+
+export interface TestOptions {
+  /** __ENV for the script. */
+  env: Record<string, string>;
+  log: Logger;
+  /** Every HTTP request as a RequestRecord (experiment traffic). */
+  onRequest?: RecordSink;
+  /** Writes metrics.jsonl (k6 `--out json` lines) and summary.json here. */
+  outDir?: string;
+  /** Aborting it stops the test like exec.test.abort(), but exits as a normal end. */
+  signal?: AbortSignal;
+  thresholdIntervalMs?: number;
+}
+
+export interface ThresholdOutcome {
+  metric: string;
+  threshold: string;
+  ok: boolean;
+  value: number;
+  abortOnFail: boolean;
+}
+
+export interface TestResult {
+  exitCode: number;
+  /** Why the test stopped early, if it did. */
+  aborted?: string;
+  thresholds: ThresholdOutcome[];
+  summaryText: string;
+  summary: Record<string, unknown>;
+  durationMs: number;
+  schedules: Record<string, ScheduleStats>;
+  requests: number;
+  dropped: number;
+  scriptErrors: number;
+}
+
+const MAX_LOGGED_ERRORS = 20;
+
+export class TestRun implements VUHost, ScenarioHost {
+  readonly sink = new Sink();
+  readonly log: Logger;
+  readonly onRequest?: RecordSink;
+  userAgent = '';
+  insecureSkipTLSVerify = false;
+  discardResponseBodies = false;
+  testTags: Tags = {};
+  startedAt = 0;
+  aborted = false;
+  abortReason: string | undefined;
+  private abortedBy: 'threshold' | 'script' | 'caller' | undefined;
+  readonly abortPromise: Promise<void>;
+  private resolveAbort!: () => void;
+  private opts!: NormalizedOptions;
+  private thresholds: BoundThreshold[] = [];
+  private readonly vus: VU[] = [];
+  private nextVuId = 1;
+  private inFlight = 0;
+  private completed = 0;
+  private interruptedCount = 0;
+  private scriptErrors = 0;
+  private setupData = 'null';
+  private hasSetupData = false;
+
+  private constructor(
+    readonly script: CompiledScript,
+    private readonly test: TestOptions,
+  ) {
+    this.log = test.log;
+    this.onRequest = test.onRequest;
+    this.abortPromise = new Promise((r) => (this.resolveAbort = r));
+  }
+
+  /** Compiles the script, runs the init code once, validates options and thresholds. */
+  static async load(path: string, test: TestOptions): Promise<TestRun> {
+    const script = await compileScript(path);
+    const run = new TestRun(script, test);
+    await run.prepare();
+    return run;
+  }
+
+  private async prepare(): Promise<void> {
+    const initVU = new VU(this, 0);
+    try {
+      await initVU.init(this.test.env);
+    } catch (err) {
+      throw new K6ScriptError(`${this.script.path}: the init code threw: ${this.describeError(err)}`, { cause: err });
+    }
+    const exported = initVU.instance.exports;
+    const fns = Object.entries(exported)
+      .filter(([, v]) => typeof v === 'function')
+      .map(([k]) => k);
+    this.opts = normalizeOptions(exported.options, fns);
+    this.userAgent = this.opts.userAgent;
+    this.insecureSkipTLSVerify = this.opts.insecureSkipTLSVerify;
+    this.discardResponseBodies = this.opts.discardResponseBodies;
+    this.testTags = this.opts.tags;
+    try {
+      this.thresholds = bindThresholds(this.sink, this.opts.thresholds);
+    } catch (err) {
+      if (err instanceof ThresholdSyntaxError) throw new K6ConfigError(err.message, { cause: err });
+      throw err;
+    }
+    initVU.pool.close();
+  }
+
+  options(): Record<string, unknown> {
+    return this.opts.raw;
+  }
+
+  get normalized(): NormalizedOptions {
+    return this.opts;
+  }
+
+  stats() {
+    return { vusActive: this.inFlight, vusInitialized: this.vus.length, iterationsCompleted: this.completed, iterationsInterrupted: this.interruptedCount };
+  }
+
+  abortTest(reason: string, by: 'threshold' | 'script' | 'caller' = 'script'): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.abortReason = reason;
+    this.abortedBy = by;
+    for (const vu of this.vus) vu.interrupt();
+    this.resolveAbort();
+  }
+
+  /** Stops the test early (experiment end, Ctrl-C); thresholds still decide the exit code. */
+  stop(reason = 'stopped'): void {
+    this.abortTest(reason, 'caller');
+  }
+
+  async createVU(scenario: ScenarioState): Promise<VU> {
+    const vu = new VU(this, this.nextVuId++);
+    this.vus.push(vu);
+    if (this.aborted) vu.interrupt();
+    vu.assign(scenario);
+    try {
+      await vu.init({ ...this.test.env, ...scenario.env });
+    } catch (err) {
+      this.scriptError(err, 'init');
+    }
+    this.sink.add(this.sink.vusMax, this.vus.length, this.testTags);
+    return vu;
+  }
+
+  dropIteration(scenario: ScenarioState): void {
+    this.sink.add(this.sink.droppedIterations, 1, { ...this.testTags, scenario: scenario.name });
+  }
+
+  async runIteration(vu: VU): Promise<void> {
+    const s = vu.scenario!;
+    const fn = vu.instance?.exports[s.exec];
+    if (typeof fn !== 'function') return;
+    s.iterations++;
+    vu.iterInScenario++;
+    vu.instance.setIter(vu.iterInInstance++);
+    this.inFlight++;
+    vu.busy = true;
+    const started = performance.now();
+    let interrupted = false;
+    try {
+      await (fn as (data: unknown) => unknown)(this.dataFor(vu));
+    } catch (err) {
+      if (err instanceof Interrupted || vu.interrupted) interrupted = true;
+      else this.scriptError(err, s.name);
+    } finally {
+      this.inFlight--;
+      vu.busy = false;
+      if (vu.group !== '') vu.setGroup('');
+    }
+    if (interrupted) {
+      this.interruptedCount++;
+      return;
+    }
+    this.completed++;
+    const tags = vu.tags;
+    this.sink.add(this.sink.iterations, 1, tags);
+    this.sink.add(this.sink.iterationDuration, performance.now() - started, tags);
+  }
+
+  private readonly dataCache = new WeakMap<VU, unknown>();
+  private dataFor(vu: VU): unknown {
+    if (!this.hasSetupData) return undefined;
+    if (!this.dataCache.has(vu)) this.dataCache.set(vu, JSON.parse(this.setupData));
+    return this.dataCache.get(vu);
+  }
+
+  private describeError(err: unknown): string {
+    if (err instanceof Error) return this.script.mapStack(err.stack ?? err.message);
+    return String(err);
+  }
+
+  private scriptError(err: unknown, where: string): void {
+    this.scriptErrors++;
+    if (this.scriptErrors <= MAX_LOGGED_ERRORS) this.log.error(`script error (${where}): ${this.describeError(err)}`);
+    else if (this.scriptErrors === MAX_LOGGED_ERRORS + 1) this.log.error('more script errors follow; not logging them (the summary counts them)');
+  }
+
+  private async special(name: 'setup' | 'teardown', timeoutMs: number, arg?: unknown): Promise<unknown> {
+    const vu = new VU(this, 0);
+    vu.assign({ name, executor: '', startTime: Date.now(), iterations: 0, exec: name, tags: {}, env: {} });
+    await vu.init(this.test.env);
+    vu.setGroup(`::${name}`);
+    const fn = vu.instance.exports[name] as (d?: unknown) => unknown;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      return await Promise.race([
+        Promise.resolve(fn(arg)),
+        new Promise((_r, reject) => (timer = setTimeout(() => reject(new K6ScriptError(`${name}() did not finish within ${timeoutMs}ms (${name}Timeout)`)), timeoutMs))),
+      ]);
+    } finally {
+      clearTimeout(timer);
+      vu.interrupt();
+    }
+  }
+
+  async run(): Promise<TestResult> {
+    const sink = this.sink;
+    if (this.test.outDir) {
+      await mkdir(this.test.outDir, { recursive: true });
+      sink.writeJson(join(this.test.outDir, 'metrics.jsonl'), (m) => this.thresholds.filter((t) => t.metric === m).map((t) => t.spec.source));
+    }
+    const onSignal = () => this.stop('stopped by the caller');
+    if (this.test.signal?.aborted) onSignal();
+    this.test.signal?.addEventListener('abort', onSignal, { once: true });
+
+    this.startedAt = Date.now();
+    const t0 = performance.now();
+    let exitCode: number = K6Exit.ok;
+    const schedules: Record<string, ScheduleStats> = {};
+    const exported = this.script.exports;
+
+    try {
+      if (exported.includes('setup')) {
+        try {
+          const data = await this.special('setup', this.opts.setupTimeoutMs);
+          this.hasSetupData = true;
+          this.setupData = JSON.stringify(data ?? null);
+        } catch (err) {
+          throw new K6ScriptError(`setup() failed: ${this.describeError(err)}`, { cause: err });
+        }
+      }
+
+      // k6's vus: looping VUs, plus arrival-rate VUs while they run an iteration
+      const activeVUs = () => this.vus.reduce((n, v) => n + (!v.interrupted && (v.looping || v.busy) ? 1 : 0), 0);
+      const sampler = setInterval(() => sink.add(sink.vus, activeVUs(), this.testTags), 1000);
+      const abortEvery = this.thresholds.some((t) => t.spec.abortOnFail);
+      const evaluator = abortEvery
+        ? setInterval(() => {
+            const e = evaluate(this.thresholds, performance.now() - t0);
+            if (e.abort.length) this.abortTest(`thresholds on ${[...new Set(e.abort.map((t) => t.key))].join(', ')} crossed (abortOnFail)`, 'threshold');
+          }, this.test.thresholdIntervalMs ?? 2000)
+        : undefined;
+      try {
+        await Promise.all(
+          this.opts.scenarios.map(async ({ config, executor }) => {
+            const ctx = new ScenarioContext(this, { name: config.name, executor: config.executor, startTime: 0, iterations: 0, exec: config.exec, tags: config.tags, env: config.env });
+            if (config.startTimeMs > 0) await ctx.wait(config.startTimeMs);
+            if (this.aborted) return;
+            ctx.state.startTime = Date.now();
+            ctx.startedAt = performance.now();
+            await executor.run(config, ctx);
+            if (ctx.schedule) schedules[config.name] = ctx.schedule;
+          }),
+        );
+      } finally {
+        clearInterval(sampler);
+        if (evaluator) clearInterval(evaluator);
+        sink.add(sink.vus, activeVUs(), this.testTags);
+      }
+
+      if (exported.includes('teardown') && this.abortedBy !== 'threshold') {
+        try {
+          await this.special('teardown', this.opts.teardownTimeoutMs, this.hasSetupData ? JSON.parse(this.setupData) : undefined);
+        } catch (err) {
+          this.scriptError(err, 'teardown');
+          exitCode = K6Exit.scriptException;
+        }
+      }
+    } catch (err) {
+      if (err instanceof K6Error) {
+        this.log.error(err.message);
+        exitCode = err.k6ExitCode;
+      } else throw err;
+    } finally {
+      this.test.signal?.removeEventListener('abort', onSignal);
+      for (const vu of this.vus) vu.interrupt();
+    }
+
+    const durationMs = performance.now() - t0;
+    const final = evaluate(this.thresholds, durationMs);
+    if (exitCode === K6Exit.ok) {
+      if (this.abortedBy === 'threshold' || this.abortedBy === 'script') exitCode = K6Exit.scriptAborted;
+      else if (final.failed.length) exitCode = K6Exit.thresholdsFailed;
+    }
+    const summary = summaryJson(sink, this.thresholds, this.opts, durationMs);
+    const summaryText = renderSummary(sink, this.thresholds, this.opts, durationMs, {
+      scriptPath: this.script.path,
+      aborted: this.abortReason,
+      scriptErrors: this.scriptErrors,
+      interrupted: this.interruptedCount,
+    });
+    if (this.test.outDir) await writeFile(join(this.test.outDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+    await sink.close();
+    return {
+      exitCode,
+      aborted: this.abortReason,
+      thresholds: this.thresholds.map((t) => ({ metric: t.key, threshold: t.spec.source, ok: t.passed, value: t.lastValue, abortOnFail: t.spec.abortOnFail })),
+      summaryText,
+      summary,
+      durationMs,
+      schedules,
+      requests: sink.httpReqs.agg.sum,
+      dropped: sink.droppedIterations.agg.sum,
+      scriptErrors: this.scriptErrors,
+    };
+  }
+}

@@ -1,0 +1,69 @@
+// `k6/execution` for one VU: scenario, vu, instance and test, computed when read.
+import type { VU } from './vu.js';
+
+export function createExecutionModule(vu: VU) {
+  const host = vu.host;
+  const scenario = {
+    get name() {
+      return vu.scenario?.name ?? '';
+    },
+    get executor() {
+      return vu.scenario?.executor ?? '';
+    },
+    get startTime() {
+      return vu.scenario?.startTime ?? 0;
+    },
+    get iterationInInstance() {
+      return vu.scenario ? vu.scenario.iterations - 1 : 0;
+    },
+    get iterationInTest() {
+      return vu.scenario ? vu.scenario.iterations - 1 : 0;
+    },
+  };
+  const vuInfo = {
+    get idInInstance() {
+      return vu.id;
+    },
+    get idInTest() {
+      return vu.id;
+    },
+    get iterationInInstance() {
+      return vu.iterInInstance - 1;
+    },
+    get iterationInScenario() {
+      return vu.iterInScenario - 1;
+    },
+    get tags() {
+      return vu.tags;
+    },
+  };
+  const instance = {
+    get vusActive() {
+      return host.stats().vusActive;
+    },
+    get vusInitialized() {
+      return host.stats().vusInitialized;
+    },
+    get iterationsCompleted() {
+      return host.stats().iterationsCompleted;
+    },
+    get iterationsInterrupted() {
+      return host.stats().iterationsInterrupted;
+    },
+    get currentTestRunDuration() {
+      return Date.now() - host.startedAt;
+    },
+  };
+  const test = {
+    abort(reason?: string): never {
+      host.abortTest(reason ?? 'test aborted by exec.test.abort()');
+      throw new Error(`test aborted: ${reason ?? 'exec.test.abort()'}`);
+    },
+    get options() {
+      return host.options();
+    },
+  };
+  const mod = { scenario, vu: vuInfo, instance, test, default: undefined as unknown };
+  mod.default = mod;
+  return mod;
+}

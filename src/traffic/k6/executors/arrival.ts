@@ -1,0 +1,90 @@
+// The open-model scheduler shared by the two arrival-rate executors.
+//
+// Iteration k (0-based) is due when the cumulative expected count N(t) reaches k, so the first
+// starts at t = 0. Each tick starts every iteration that is due by now (the count is derived from
+// the clock, so timer jitter never accumulates into drift). An iteration that finds no idle VU
+// gets a new one while fewer than maxVUs exist; beyond that it is dropped and counted in
+// dropped_iterations. It is never queued: queuing would hide the system's slowness (coordinated
+// omission).
+import type { ScenarioContext } from './context.js';
+import type { VU } from '../vu.js';
+
+export interface ArrivalPlan {
+  durationMs: number;
+  preAllocatedVUs: number;
+  maxVUs: number;
+  /** Expected iterations started by t (ms), continuous and non-decreasing, N(0) = 0. */
+  cumulative(t: number): number;
+  gracefulStopMs: number;
+}
+
+const MIN_TICK_MS = 1;
+
+export async function runArrivals(plan: ArrivalPlan, ctx: ScenarioContext): Promise<void> {
+  const D = plan.durationMs;
+  const total = Math.ceil(plan.cumulative(D) - 1e-9);
+  const idle: VU[] = [];
+  let allocated = 0;
+  for (let i = 0; i < plan.preAllocatedVUs; i++) idle.push(await ctx.newVU());
+  allocated = idle.length;
+  const running = new Set<Promise<void>>();
+  let started = 0;
+  let dropped = 0;
+  let lateSum = 0;
+  let lateMax = 0;
+
+  const dueTime = (k: number): number => {
+    if (k <= 0) return 0;
+    let lo = 0;
+    let hi = D;
+    if (plan.cumulative(hi) < k) return Infinity;
+    for (let i = 0; i < 40 && hi - lo > 0.001; i++) {
+      const mid = (lo + hi) / 2;
+      if (plan.cumulative(mid) >= k) hi = mid;
+      else lo = mid;
+    }
+    return hi;
+  };
+
+  const runOn = (vu: VU) => {
+    const p: Promise<void> = ctx.iterate(vu).then(() => {
+      running.delete(p);
+      if (!vu.interrupted) idle.push(vu);
+    });
+    running.add(p);
+  };
+
+  let nextDue = 0;
+  while (!ctx.stopped && started < total) {
+    const now = ctx.now();
+    if (now >= D) break;
+    while (started < total && nextDue <= now) {
+      const late = now - nextDue;
+      lateSum += late;
+      if (late > lateMax) lateMax = late;
+      started++;
+      nextDue = dueTime(started);
+      const vu = idle.pop();
+      if (vu) runOn(vu);
+      else if (allocated < plan.maxVUs) {
+        allocated++;
+        const p: Promise<void> = ctx.newVU().then((v) => {
+          running.delete(p);
+          runOn(v);
+        });
+        running.add(p);
+      } else {
+        dropped++;
+        ctx.dropped();
+      }
+    }
+    if (started >= total || nextDue >= D) break;
+    await ctx.wait(Math.max(MIN_TICK_MS, nextDue - ctx.now()));
+  }
+  if (!ctx.stopped) {
+    const left = D - ctx.now();
+    if (left > 0) await ctx.wait(left);
+  }
+  ctx.schedule = { scheduled: total, started, dropped, lateMeanMs: started ? lateSum / started : 0, lateMaxMs: lateMax };
+  await ctx.finish([...running], plan.gracefulStopMs);
+}

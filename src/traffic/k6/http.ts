@@ -1,0 +1,267 @@
+// `k6/http` for one VU: get, post, put, patch, del, head, options, request, batch, and the
+// Response object. Every function returns a promise; the transformer awaits the calls.
+//
+// Per request: one sample each of http_reqs, http_req_duration, http_req_waiting,
+// http_req_failed, data_sent, data_received (and the finer timings), tagged with scenario,
+// group, name, method, url, status, expected_response and region (x-faultline-region); plus one
+// RequestRecord to the run's sink when the script runs as experiment traffic.
+import { Interrupted } from './errors.js';
+import { parseTarget, type Result, type Timings } from './client.js';
+import { parseK6Duration } from './duration.js';
+import type { Tags } from './sink.js';
+import type { VU } from './vu.js';
+
+const DEFAULT_TIMEOUT_MS = 60_000;
+const PARAM_KEYS = new Set(['headers', 'tags', 'timeout', 'responseType', 'responseCallback']);
+
+type Body = string | ArrayBuffer | Uint8Array | Record<string, unknown> | null | undefined;
+
+export interface Params {
+  headers?: Record<string, string>;
+  tags?: Record<string, string>;
+  timeout?: string | number;
+  responseType?: 'text' | 'binary' | 'none';
+  responseCallback?: ExpectedStatuses;
+}
+
+/** What http.expectedStatuses() returns: the statuses that do not count as failed. */
+export class ExpectedStatuses {
+  constructor(readonly ranges: { min: number; max: number }[]) {}
+  has(status: number): boolean {
+    for (const r of this.ranges) if (status >= r.min && status <= r.max) return true;
+    return false;
+  }
+}
+
+const DEFAULT_EXPECTED = new ExpectedStatuses([{ min: 200, max: 399 }]);
+
+export class Response {
+  status: number;
+  status_text: string;
+  proto: string;
+  url: string;
+  timings: Timings;
+  error: string;
+  error_code: number;
+  request: { method: string; url: string; headers: Record<string, string[]>; body: string };
+  private readonly raw: Buffer | null;
+  private readonly rawHeaders: Record<string, string>;
+  private readonly responseType: string;
+  private cachedBody: string | ArrayBuffer | null | undefined;
+  private cachedHeaders: Record<string, string> | undefined;
+  private cachedJson: unknown;
+
+  constructor(method: string, url: string, reqHeaders: [string, string][], reqBody: string, r: Result, responseType: string) {
+    this.status = r.status;
+    this.status_text = r.status ? `${r.status}` : '';
+    this.proto = r.proto;
+    this.url = url;
+    this.timings = r.timings;
+    this.error = r.error ?? '';
+    this.error_code = r.errorCode ?? (r.status >= 400 ? 1000 + r.status : 0);
+    this.raw = r.body;
+    this.rawHeaders = r.headers;
+    this.responseType = responseType;
+    const h: Record<string, string[]> = {};
+    for (const [k, v] of reqHeaders) (h[canonical(k)] ??= []).push(v);
+    this.request = { method, url, headers: h, body: reqBody };
+  }
+
+  get body(): string | ArrayBuffer | null {
+    if (this.cachedBody === undefined) {
+      if (this.responseType === 'none' || this.raw === null) this.cachedBody = null;
+      else if (this.responseType === 'binary') this.cachedBody = this.raw.buffer.slice(this.raw.byteOffset, this.raw.byteOffset + this.raw.length) as ArrayBuffer;
+      else this.cachedBody = this.raw.toString('utf8');
+    }
+    return this.cachedBody;
+  }
+
+  /** Header names in canonical form (Content-Type), as k6 (Go) presents them. */
+  get headers(): Record<string, string> {
+    if (!this.cachedHeaders) {
+      this.cachedHeaders = {};
+      for (const [k, v] of Object.entries(this.rawHeaders)) this.cachedHeaders[canonical(k)] = v;
+    }
+    return this.cachedHeaders;
+  }
+
+  /** Parses the body as JSON; with a selector like "items.0.id", returns that part. */
+  json(selector?: string): unknown {
+    if (this.cachedJson === undefined) {
+      const body = this.body;
+      if (typeof body !== 'string') throw new Error(`cannot parse the response of ${this.url} as JSON: the body was ${body === null ? 'discarded (responseType none)' : 'binary'}`);
+      try {
+        this.cachedJson = JSON.parse(body);
+      } catch (err) {
+        throw new Error(`cannot parse the response of ${this.url} as JSON: ${(err as Error).message}`);
+      }
+    }
+    if (!selector) return this.cachedJson;
+    let cur: unknown = this.cachedJson;
+    for (const part of selector.split('.')) {
+      if (cur === null || typeof cur !== 'object') return undefined;
+      cur = (cur as Record<string, unknown>)[part];
+    }
+    return cur;
+  }
+
+  html(): never {
+    throw new Error('Response.html() is not supported by faultline\'s engine (see docs/load-engine.md)');
+  }
+}
+
+function canonical(name: string): string {
+  let out = '';
+  let upper = true;
+  for (const ch of name) {
+    out += upper ? ch.toUpperCase() : ch.toLowerCase();
+    upper = ch === '-';
+  }
+  return out;
+}
+
+function encodeBody(body: Body, headers: [string, string][]): { buf: Buffer | null; text: string } {
+  if (body === null || body === undefined) return { buf: null, text: '' };
+  if (typeof body === 'string') return { buf: Buffer.from(body, 'utf8'), text: body };
+  if (body instanceof ArrayBuffer) return { buf: Buffer.from(body), text: '' };
+  if (body instanceof Uint8Array) return { buf: Buffer.from(body), text: '' };
+  if (typeof body === 'object') {
+    // k6 sends a plain object as a form
+    const text = new URLSearchParams(Object.entries(body).map(([k, v]): [string, string] => [k, String(v)])).toString();
+    if (!headers.some(([k]) => k.toLowerCase() === 'content-type')) headers.push(['Content-Type', 'application/x-www-form-urlencoded']);
+    return { buf: Buffer.from(text, 'utf8'), text };
+  }
+  return { buf: Buffer.from(String(body), 'utf8'), text: String(body) };
+}
+
+function checkParams(fn: string, params: unknown): Params {
+  if (params === undefined || params === null) return {};
+  if (typeof params !== 'object') throw new TypeError(`http.${fn}: params must be an object, got ${typeof params}`);
+  for (const k of Object.keys(params)) {
+    if (!PARAM_KEYS.has(k)) throw new TypeError(`http.${fn}: the param ${JSON.stringify(k)} is not supported by faultline's engine (supported: ${[...PARAM_KEYS].join(', ')})`);
+  }
+  const p = params as Params;
+  if (p.responseType !== undefined && !['text', 'binary', 'none'].includes(p.responseType)) {
+    throw new TypeError(`http.${fn}: responseType must be "text", "binary" or "none", got ${JSON.stringify(p.responseType)}`);
+  }
+  return p;
+}
+
+export function createHttpModule(vu: VU) {
+  const host = vu.host;
+  const sink = host.sink;
+
+  async function request(method: string, url: unknown, body: Body, rawParams: unknown): Promise<Response> {
+    if (vu.interrupted) throw new Interrupted();
+    const m = String(method).toUpperCase();
+    const fn = m === 'DELETE' ? 'del' : m.toLowerCase();
+    const params = checkParams(fn, rawParams);
+    const urlText = String(url);
+    const target = parseTarget(urlText);
+    const headers: [string, string][] = params.headers ? Object.entries(params.headers).map(([k, v]) => [k, String(v)]) : [];
+    const enc = encodeBody(body, headers);
+    const timeoutMs = params.timeout === undefined ? DEFAULT_TIMEOUT_MS : parseK6Duration(params.timeout);
+    const responseType = params.responseType ?? (host.discardResponseBodies ? 'none' : 'text');
+    const startedAt = Date.now();
+    const r = await vu.pool.request({
+      method: m,
+      target,
+      headers,
+      body: enc.buf,
+      timeoutMs,
+      insecure: host.insecureSkipTLSVerify,
+      keepBody: responseType !== 'none',
+    });
+    if (vu.interrupted) throw new Interrupted();
+
+    const expected = (params.responseCallback ?? DEFAULT_EXPECTED).has(r.status);
+    const region = r.headers['x-faultline-region'];
+    const tags: Tags = { ...vu.tags, name: urlText, method: m, url: urlText, status: String(r.status), expected_response: String(expected) };
+    if (params.tags) for (const [k, v] of Object.entries(params.tags)) tags[k] = String(v);
+    if (region !== undefined) tags.region = region;
+    if (r.errorCode) tags.error_code = String(r.errorCode);
+
+    const t = r.timings;
+    sink.add(sink.httpReqs, 1, tags);
+    sink.add(sink.httpReqDuration, t.duration, tags);
+    sink.add(sink.httpReqWaiting, t.waiting, tags);
+    sink.add(sink.httpReqBlocked, t.blocked, tags);
+    sink.add(sink.httpReqConnecting, t.connecting, tags);
+    sink.add(sink.httpReqTls, t.tls_handshaking, tags);
+    sink.add(sink.httpReqSending, t.sending, tags);
+    sink.add(sink.httpReqReceiving, t.receiving, tags);
+    sink.add(sink.httpReqFailed, expected ? 0 : 1, tags);
+    sink.add(sink.dataSent, r.bytesSent, tags);
+    sink.add(sink.dataReceived, r.bytesReceived, tags);
+
+    if (host.onRequest) {
+      const named = params.tags?.name;
+      host.onRequest({
+        t: startedAt,
+        latencyMs: t.duration + t.connecting + t.tls_handshaking,
+        status: r.status,
+        ok: expected,
+        op: named ?? `${m} ${urlText}`,
+        region,
+        key: kvKey(target.path),
+        writeId: m === 'PUT' || m === 'POST' ? writeIdOf(enc.text) : undefined,
+        tags,
+        error: r.error,
+      });
+    }
+    return new Response(m, urlText, headers, enc.text, r, responseType);
+  }
+
+  type BatchItem = string | [string, string, Body?, Params?] | { method?: string; url: string; body?: Body; params?: Params };
+  async function batch(reqs: BatchItem[] | Record<string, BatchItem>): Promise<Response[] | Record<string, Response>> {
+    const one = (item: BatchItem): Promise<Response> => {
+      if (typeof item === 'string') return request('GET', item, null, undefined);
+      if (Array.isArray(item)) return request(item[0], item[1], item[2] ?? null, item[3]);
+      if (item && typeof item === 'object') return request(item.method ?? 'GET', item.url, item.body ?? null, item.params);
+      throw new TypeError(`http.batch: each request is a URL, [method, url, body, params] or {method, url, body, params}; got ${typeof item}`);
+    };
+    if (Array.isArray(reqs)) return Promise.all(reqs.map(one));
+    if (reqs && typeof reqs === 'object') {
+      const entries = Object.entries(reqs);
+      const results = await Promise.all(entries.map(([, v]) => one(v)));
+      return Object.fromEntries(entries.map(([k], i) => [k, results[i]]));
+    }
+    throw new TypeError('http.batch: expected an array or an object of requests');
+  }
+
+  const mod = {
+    get: (url: string, params?: Params) => request('GET', url, null, params),
+    head: (url: string, params?: Params) => request('HEAD', url, null, params),
+    options: (url: string, body?: Body, params?: Params) => request('OPTIONS', url, body, params),
+    post: (url: string, body?: Body, params?: Params) => request('POST', url, body, params),
+    put: (url: string, body?: Body, params?: Params) => request('PUT', url, body, params),
+    patch: (url: string, body?: Body, params?: Params) => request('PATCH', url, body, params),
+    del: (url: string, body?: Body, params?: Params) => request('DELETE', url, body, params),
+    request: (method: string, url: string, body?: Body, params?: Params) => request(method, url, body, params),
+    batch,
+    expectedStatuses: (...specs: (number | { min: number; max: number })[]) =>
+      new ExpectedStatuses(specs.map((s) => (typeof s === 'number' ? { min: s, max: s } : { min: s.min, max: s.max }))),
+    setResponseCallback: () => {
+      throw new Error('http.setResponseCallback is not supported by faultline\'s engine; pass responseCallback in params instead');
+    },
+    default: undefined as unknown,
+  };
+  mod.default = mod;
+  return mod;
+}
+
+function kvKey(path: string): string | undefined {
+  if (!path.startsWith('/kv/')) return undefined;
+  const q = path.indexOf('?');
+  return decodeURIComponent(path.slice(4, q < 0 ? undefined : q));
+}
+
+function writeIdOf(body: string): string | undefined {
+  if (!body.includes('"writeId"')) return undefined;
+  try {
+    const v = JSON.parse(body) as { writeId?: unknown };
+    return typeof v.writeId === 'string' ? v.writeId : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,185 @@
+// The loader: script file → one compiled factory that makes a VU's copy of the module.
+//
+//   checkout.ts ──esbuild (strip types, bundle local imports; k6/* stays external)──► bundle.js
+//               ──transform.ts (k6 imports → __k6(), colour request-making code async)──► factory
+//               ──vm.Script (compiled once)──► (k6, __ENV, vu) => Promise<{exports, setIter}>
+//
+// Each VU calls the factory, so each VU runs the init code and has its own module-level state,
+// as in k6 where every VU is a separate JS runtime. Errors point at the original file:line:col
+// through esbuild's source map.
+import { readFile } from 'node:fs/promises';
+import { dirname, relative, resolve } from 'node:path';
+import vm from 'node:vm';
+import { K6ScriptError } from './errors.js';
+import { transformScript, TransformError } from './transform.js';
+
+/** k6 modules faultline implements. Anything else under k6 fails at load time. */
+export const SUPPORTED_MODULES = ['k6', 'k6/http', 'k6/metrics', 'k6/execution'] as const;
+
+export interface ModuleInstance {
+  exports: Record<string, unknown>;
+  setIter(i: number): void;
+}
+
+export type Factory = (k6: (name: string) => unknown, env: Record<string, string>, vu: { id: number }) => Promise<ModuleInstance>;
+
+export interface CompiledScript {
+  path: string;
+  factory: Factory;
+  /** Maps "bundle.js:line:col" in stack traces back to the original file. */
+  mapStack(stack: string): string;
+  colored: string[];
+  exports: string[];
+}
+
+export async function compileScript(path: string): Promise<CompiledScript> {
+  const abs = resolve(path);
+  try {
+    await readFile(abs);
+  } catch (err) {
+    throw new K6ScriptError(`cannot read the script ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err });
+  }
+  const esbuild = await import('esbuild');
+  let bundle: string;
+  let map: SourceMap;
+  try {
+    const r = await esbuild.build({
+      entryPoints: [abs],
+      bundle: true,
+      write: false,
+      format: 'esm',
+      platform: 'neutral',
+      target: 'es2022',
+      outfile: `${abs}.faultline.js`,
+      sourcemap: 'external',
+      logLevel: 'silent',
+      mainFields: ['module', 'main'],
+      loader: { '.ts': 'ts', '.js': 'js', '.mjs': 'js', '.json': 'json' },
+      plugins: [k6Modules],
+    });
+    bundle = r.outputFiles.find((f) => f.path.endsWith('.js'))!.text;
+    map = JSON.parse(r.outputFiles.find((f) => f.path.endsWith('.map'))!.text) as SourceMap;
+  } catch (err) {
+    const errors = (err as { errors?: { text: string; location?: { file: string; line: number; column: number } | null }[] }).errors;
+    if (errors?.length) {
+      const msg = errors.map((e) => (e.location ? `${e.location.file}:${e.location.line}:${e.location.column + 1}: ${e.text}` : e.text)).join('\n');
+      throw new K6ScriptError(msg, { cause: err });
+    }
+    throw new K6ScriptError(`cannot bundle ${path}: ${(err as Error).message}`, { cause: err });
+  }
+  map.sources = map.sources.map((src) => relative(process.cwd(), resolve(dirname(abs), src)) || src);
+  const mapper = new SourceMapper(map);
+  let transformed;
+  try {
+    transformed = transformScript(bundle, (line, column) => mapper.locate(line, column) ?? `${path} (bundled line ${line})`);
+  } catch (err) {
+    if (err instanceof TransformError) throw new K6ScriptError(err.message, { cause: err });
+    throw err;
+  }
+  if ('handleSummary' in transformed.exports) {
+    throw new K6ScriptError(`${path}: handleSummary() is not supported by faultline's engine; use \`faultline load --out DIR\` for summary.json`);
+  }
+  const filename = `${abs}#bundle.js`;
+  let factory: Factory;
+  try {
+    // lineOffset makes stack lines equal bundle lines (the factory adds two lines of prologue)
+    factory = new vm.Script(`(${transformed.code})`, { filename, lineOffset: -2 }).runInThisContext() as Factory;
+  } catch (err) {
+    throw new K6ScriptError(`${path}: the transformed script does not compile (${(err as Error).message}); please report this with the script`, { cause: err });
+  }
+  return {
+    path,
+    factory,
+    colored: transformed.colored,
+    exports: Object.keys(transformed.exports),
+    mapStack: (stack) =>
+      stack
+        .split('\n')
+        .filter((l) => !l.includes('node:internal') && !l.includes('/dist/src/traffic/k6/'))
+        .join('\n')
+        .replaceAll(`${filename}:`, 'bundle:')
+        .replace(/bundle:(\d+):(\d+)/g, (_m, l: string, c: string) => mapper.locate(Number(l), Number(c) - 1) ?? `${path}:?`),
+  };
+}
+
+const k6Modules = {
+  name: 'faultline-k6-modules',
+  setup(build: { onResolve(opts: { filter: RegExp }, cb: (args: { path: string; importer: string }) => unknown): void }) {
+    build.onResolve({ filter: /^k6(\/.*)?$/ }, (args) => {
+      if ((SUPPORTED_MODULES as readonly string[]).includes(args.path)) return { path: args.path, external: true };
+      return {
+        errors: [
+          {
+            text: `unsupported k6 module "${args.path}": faultline's engine implements ${SUPPORTED_MODULES.map((m) => `"${m}"`).join(', ')} (see docs/load-engine.md)`,
+          },
+        ],
+      };
+    });
+    build.onResolve({ filter: /^https?:\/\// }, (args) => ({
+      errors: [{ text: `remote module "${args.path}" is not supported: faultline does not download code at run time; vendor it next to the script and import it by relative path` }],
+    }));
+  },
+};
+
+// ---- source maps (v3, just enough to point at file:line:col) ------------------------------------
+
+interface SourceMap {
+  sources: string[];
+  mappings: string;
+}
+
+const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+
+class SourceMapper {
+  /** Per generated line: [genCol, sourceIndex, srcLine, srcCol] sorted by genCol. */
+  private readonly lines: number[][][] = [];
+
+  constructor(private readonly map: SourceMap) {
+    let src = 0;
+    let srcLine = 0;
+    let srcCol = 0;
+    for (const lineText of map.mappings.split(';')) {
+      const segs: number[][] = [];
+      let genCol = 0;
+      if (lineText) {
+        for (const seg of lineText.split(',')) {
+          const v = decodeVlq(seg);
+          genCol += v[0];
+          if (v.length >= 4) {
+            src += v[1];
+            srcLine += v[2];
+            srcCol += v[3];
+            segs.push([genCol, src, srcLine, srcCol]);
+          }
+        }
+      }
+      this.lines.push(segs);
+    }
+  }
+
+  /** line is 1-based, column 0-based, as acorn reports them. */
+  locate(line: number, column: number): string | undefined {
+    const segs = this.lines[line - 1];
+    if (!segs || segs.length === 0) return undefined;
+    let best = segs[0];
+    for (const s of segs) if (s[0] <= column) best = s;
+    return `${this.map.sources[best[1]]}:${best[2] + 1}:${best[3] + 1}`;
+  }
+}
+
+function decodeVlq(seg: string): number[] {
+  const out: number[] = [];
+  let value = 0;
+  let shift = 0;
+  for (const ch of seg) {
+    const digit = B64.indexOf(ch);
+    value += (digit & 31) << shift;
+    if (digit & 32) shift += 5;
+    else {
+      out.push(value & 1 ? -(value >> 1) : value >> 1);
+      value = 0;
+      shift = 0;
+    }
+  }
+  return out;
+}

@@ -1,0 +1,222 @@
+// The metric sink: every sample of a test (built-in and custom metrics) lands here.
+//
+//   http / check / iteration / custom metric ──add(metric, value, tags)──► Metric aggregate
+//                                                                      ├─► sub-metrics whose selector matches
+//                                                                      └─► --out json writer (if any)
+//
+// Only aggregates are kept, plus the raw values of trends (percentiles need them). There is no
+// per-tag-set time series: sub-metrics exist only for selectors a threshold names (as in k6), so
+// a sample costs one aggregate update plus one tag check per such selector.
+import { createWriteStream, type WriteStream } from 'node:fs';
+
+export type MetricType = 'counter' | 'gauge' | 'rate' | 'trend';
+export type ValueType = 'default' | 'time' | 'data';
+export type Tags = Record<string, string>;
+
+export class Aggregate {
+  count = 0;
+  sum = 0;
+  min = Infinity;
+  max = -Infinity;
+  last = 0;
+  /** Rate: samples that were true (non-zero). */
+  trues = 0;
+  /** Trend: every value, sorted lazily for percentiles. */
+  values: number[] = [];
+  private sorted = true;
+
+  constructor(readonly type: MetricType) {}
+
+  add(v: number): void {
+    this.count++;
+    this.sum += v;
+    if (v < this.min) this.min = v;
+    if (v > this.max) this.max = v;
+    this.last = v;
+    if (this.type === 'rate') {
+      if (v !== 0) this.trues++;
+    } else if (this.type === 'trend') {
+      this.values.push(v);
+      this.sorted = false;
+    }
+  }
+
+  /** p in [0,100]; linear interpolation between closest ranks, as k6 does. */
+  percentile(p: number): number {
+    const vs = this.values;
+    if (vs.length === 0) return 0;
+    if (!this.sorted) {
+      vs.sort((a, b) => a - b);
+      this.sorted = true;
+    }
+    if (p <= 0) return vs[0];
+    if (p >= 100) return vs[vs.length - 1];
+    const rank = (p / 100) * (vs.length - 1);
+    const lo = Math.floor(rank);
+    const frac = rank - lo;
+    return lo + 1 < vs.length ? vs[lo] + frac * (vs[lo + 1] - vs[lo]) : vs[lo];
+  }
+
+  get avg(): number {
+    return this.count ? this.sum / this.count : 0;
+  }
+
+  get rate(): number {
+    return this.count ? this.trues / this.count : 0;
+  }
+}
+
+export class SubMetric {
+  readonly agg: Aggregate;
+  constructor(
+    readonly parent: Metric,
+    /** The selector as written inside the braces, e.g. "name:checkout". */
+    readonly selector: string,
+    readonly tags: readonly [string, string][],
+  ) {
+    this.agg = new Aggregate(parent.type);
+  }
+  get name(): string {
+    return `${this.parent.name}{${this.selector}}`;
+  }
+  matches(tags: Tags): boolean {
+    for (const [k, v] of this.tags) if (tags[k] !== v) return false;
+    return true;
+  }
+}
+
+export class Metric {
+  readonly agg: Aggregate;
+  readonly submetrics: SubMetric[] = [];
+  seen = false;
+  constructor(
+    readonly name: string,
+    readonly type: MetricType,
+    readonly contains: ValueType,
+  ) {
+    this.agg = new Aggregate(type);
+  }
+
+  submetric(selector: string, tags: [string, string][]): SubMetric {
+    const key = canonicalSelector(tags);
+    const found = this.submetrics.find((s) => canonicalSelector(s.tags as [string, string][]) === key);
+    if (found) return found;
+    const sm = new SubMetric(this, selector, tags);
+    this.submetrics.push(sm);
+    return sm;
+  }
+}
+
+function canonicalSelector(tags: [string, string][]): string {
+  return tags
+    .map(([k, v]) => `${k}:${v}`)
+    .sort()
+    .join(',');
+}
+
+export const METRIC_NAME = /^[a-zA-Z_][a-zA-Z0-9_]{0,127}$/;
+
+export class Sink {
+  readonly metrics = new Map<string, Metric>();
+  private out: JsonOut | undefined;
+  readonly startedAt = Date.now();
+
+  // built-ins, named as k6 names them
+  readonly httpReqs = this.define('http_reqs', 'counter', 'default');
+  readonly httpReqDuration = this.define('http_req_duration', 'trend', 'time');
+  readonly httpReqFailed = this.define('http_req_failed', 'rate', 'default');
+  readonly httpReqWaiting = this.define('http_req_waiting', 'trend', 'time');
+  readonly httpReqBlocked = this.define('http_req_blocked', 'trend', 'time');
+  readonly httpReqConnecting = this.define('http_req_connecting', 'trend', 'time');
+  readonly httpReqTls = this.define('http_req_tls_handshaking', 'trend', 'time');
+  readonly httpReqSending = this.define('http_req_sending', 'trend', 'time');
+  readonly httpReqReceiving = this.define('http_req_receiving', 'trend', 'time');
+  readonly iterations = this.define('iterations', 'counter', 'default');
+  readonly iterationDuration = this.define('iteration_duration', 'trend', 'time');
+  readonly checks = this.define('checks', 'rate', 'default');
+  readonly vus = this.define('vus', 'gauge', 'default');
+  readonly vusMax = this.define('vus_max', 'gauge', 'default');
+  readonly dataSent = this.define('data_sent', 'counter', 'data');
+  readonly dataReceived = this.define('data_received', 'counter', 'data');
+  readonly droppedIterations = this.define('dropped_iterations', 'counter', 'default');
+  readonly groupDuration = this.define('group_duration', 'trend', 'time');
+
+  /** Check results by group path then check name, for the summary's check tree. */
+  readonly checkResults = new Map<string, Map<string, { passes: number; fails: number }>>();
+
+  define(name: string, type: MetricType, contains: ValueType): Metric {
+    const existing = this.metrics.get(name);
+    if (existing) {
+      if (existing.type !== type) throw new Error(`metric ${name} already exists as a ${existing.type}, cannot redefine it as a ${type}`);
+      return existing;
+    }
+    if (!METRIC_NAME.test(name)) throw new Error(`invalid metric name ${JSON.stringify(name)}: expected letters, digits and _ (at most 128), not starting with a digit`);
+    const m = new Metric(name, type, contains);
+    this.metrics.set(name, m);
+    return m;
+  }
+
+  add(m: Metric, value: number, tags: Tags): void {
+    m.agg.add(value);
+    const subs = m.submetrics;
+    for (let i = 0; i < subs.length; i++) if (subs[i].matches(tags)) subs[i].agg.add(value);
+    if (this.out) this.out.point(m, value, tags);
+  }
+
+  recordCheck(group: string, name: string, ok: boolean): void {
+    let g = this.checkResults.get(group);
+    if (!g) this.checkResults.set(group, (g = new Map()));
+    let c = g.get(name);
+    if (!c) g.set(name, (c = { passes: 0, fails: 0 }));
+    if (ok) c.passes++;
+    else c.fails++;
+  }
+
+  /** Starts k6-style `--out json` lines: {"type":"Metric"|"Point","data":...,"metric":name}. */
+  writeJson(path: string, thresholdsOf: (m: Metric) => string[]): void {
+    this.out = new JsonOut(path, thresholdsOf);
+  }
+
+  async close(): Promise<void> {
+    await this.out?.close();
+  }
+}
+
+class JsonOut {
+  private readonly stream: WriteStream;
+  private buf: string[] = [];
+  private readonly announced = new Set<Metric>();
+
+  constructor(
+    path: string,
+    private readonly thresholdsOf: (m: Metric) => string[],
+  ) {
+    this.stream = createWriteStream(path);
+  }
+
+  point(m: Metric, value: number, tags: Tags): void {
+    if (!this.announced.has(m)) {
+      this.announced.add(m);
+      this.buf.push(
+        JSON.stringify({
+          type: 'Metric',
+          data: { name: m.name, type: m.type, contains: m.contains, thresholds: this.thresholdsOf(m), submetrics: m.submetrics.length ? m.submetrics.map((s) => ({ name: s.name, suffix: s.selector, tags: Object.fromEntries(s.tags) })) : null },
+          metric: m.name,
+        }),
+      );
+    }
+    this.buf.push(JSON.stringify({ type: 'Point', data: { time: new Date().toISOString(), value, tags }, metric: m.name }));
+    if (this.buf.length >= 512) this.flush();
+  }
+
+  private flush(): void {
+    if (this.buf.length === 0) return;
+    this.stream.write(`${this.buf.join('\n')}\n`);
+    this.buf = [];
+  }
+
+  close(): Promise<void> {
+    this.flush();
+    return new Promise((resolve, reject) => this.stream.end((err?: Error | null) => (err ? reject(err) : resolve())));
+  }
+}

@@ -1,0 +1,130 @@
+// A virtual user: its own copy of the script module, its own connections, its own tags. Many
+// VUs share one event loop; a VU is busy while an iteration's promise is pending.
+import type { Logger } from '../../runner/log.js';
+import type { RecordSink } from '../types.js';
+import { Pool } from './client.js';
+import { Interrupted } from './errors.js';
+import type { CompiledScript, ModuleInstance } from './loader.js';
+import type { Sink, Tags } from './sink.js';
+import { createHttpModule } from './http.js';
+import { createK6Module } from './k6.js';
+import { createMetricsModule } from './metrics.js';
+import { createExecutionModule } from './execution.js';
+
+export interface ScenarioState {
+  name: string;
+  executor: string;
+  startTime: number;
+  /** Iterations started in this scenario by all its VUs (exec.scenario.iterationInTest). */
+  iterations: number;
+  exec: string;
+  tags: Tags;
+  env: Record<string, string>;
+}
+
+/** What a VU needs from the test run around it. */
+export interface VUHost {
+  readonly sink: Sink;
+  readonly log: Logger;
+  readonly script: CompiledScript;
+  readonly userAgent: string;
+  readonly insecureSkipTLSVerify: boolean;
+  readonly discardResponseBodies: boolean;
+  readonly onRequest?: RecordSink;
+  readonly testTags: Tags;
+  readonly startedAt: number;
+  abortTest(reason: string): void;
+  stats(): { vusActive: number; vusInitialized: number; iterationsCompleted: number; iterationsInterrupted: number };
+  options(): Record<string, unknown>;
+}
+
+export class VU {
+  readonly pool: Pool;
+  instance!: ModuleInstance;
+  scenario: ScenarioState | undefined;
+  group = '';
+  tags: Tags;
+  iterInInstance = 0;
+  iterInScenario = 0;
+  interrupted = false;
+  /** Set while a looping executor (constant-vus, ramping-vus, ...) keeps this VU busy. */
+  looping = false;
+  busy = false;
+  private readonly sleeps = new Set<{ timer: NodeJS.Timeout; reject(e: Error): void }>();
+  private readonly modules = new Map<string, unknown>();
+
+  constructor(
+    readonly host: VUHost,
+    readonly id: number,
+  ) {
+    this.pool = new Pool(host.userAgent);
+    this.tags = { ...host.testTags };
+  }
+
+  /** Runs the script's init code for this VU. */
+  async init(env: Record<string, string>): Promise<void> {
+    this.instance = await this.host.script.factory((name) => this.require(name), env, { id: this.id });
+  }
+
+  require(name: string): unknown {
+    let m = this.modules.get(name);
+    if (m) return m;
+    switch (name) {
+      case 'k6':
+        m = createK6Module(this);
+        break;
+      case 'k6/http':
+        m = createHttpModule(this);
+        break;
+      case 'k6/metrics':
+        m = createMetricsModule(this);
+        break;
+      case 'k6/execution':
+        m = createExecutionModule(this);
+        break;
+      default:
+        throw new Error(`unsupported k6 module ${JSON.stringify(name)}`);
+    }
+    this.modules.set(name, m);
+    return m;
+  }
+
+  assign(s: ScenarioState): void {
+    this.scenario = s;
+    this.iterInScenario = 0;
+    this.tags = { ...this.host.testTags, ...s.tags, scenario: s.name };
+  }
+
+  setGroup(path: string): void {
+    this.group = path;
+    this.tags = { ...this.tags, group: path };
+    if (path === '') delete this.tags.group;
+  }
+
+  sleep(seconds: number): Promise<void> {
+    if (this.interrupted) return Promise.reject(new Interrupted());
+    const ms = Math.max(0, Number(seconds) * 1000);
+    return new Promise<void>((resolve, reject) => {
+      const entry = {
+        timer: setTimeout(() => {
+          this.sleeps.delete(entry);
+          resolve();
+        }, ms),
+        reject,
+      };
+      this.sleeps.add(entry);
+    });
+  }
+
+  /** Hard stop: pending requests and sleeps of this VU end now; its iteration is interrupted. */
+  interrupt(): void {
+    if (this.interrupted) return;
+    this.interrupted = true;
+    this.pool.close();
+    for (const s of this.sleeps) {
+      clearTimeout(s.timer);
+      s.reject(new Interrupted());
+    }
+    this.sleeps.clear();
+  }
+}
