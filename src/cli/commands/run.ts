@@ -36,6 +36,10 @@ export function register(program: Command) {
           log: createLogger(),
           handleSignals: true,
         });
+        // The run has rolled back; a late Ctrl-C must not cut the summary short.
+        const finishing = () => process.stderr.write('finishing: writing the summary\n');
+        process.on('SIGINT', finishing);
+        process.on('SIGTERM', finishing);
         if (outcome.plan) {
           process.stdout.write(outcome.plan.join('\n') + '\n');
         } else if (outcome.report) {
