@@ -1,0 +1,75 @@
+import { expect } from 'chai';
+import { caughtUp, convergedAfterMs, failoverMs, lostWrites, percentiles, type Snapshot } from '../../../src/sandbox/measure.js';
+import type { RequestRecord } from '../../../src/traffic/types.js';
+
+/** Records every 100 ms from t=0; `bad` lists the times that failed. */
+function records(untilMs: number, bad: (t: number) => boolean): RequestRecord[] {
+  const out: RequestRecord[] = [];
+  for (let t = 0; t <= untilMs; t += 100) out.push({ t, latencyMs: 5, status: bad(t) ? 502 : 200, ok: !bad(t), op: 'read' });
+  return out;
+}
+
+describe('sandbox measurements', () => {
+  describe('failoverMs', () => {
+    const cases: { name: string; recs: RequestRecord[]; start: number; sustain: number; want: number | undefined }[] = [
+      { name: 'failures from 1.0 s to 2.4 s, fault at 1.0 s', recs: records(6000, (t) => t >= 1000 && t < 2500), start: 1000, sustain: 2000, want: 1500 },
+      { name: 'a blip inside the window restarts it', recs: records(8000, (t) => (t >= 1000 && t < 2000) || t === 3000), start: 1000, sustain: 2000, want: 2100 },
+      { name: 'nothing failed after the fault', recs: records(5000, () => false), start: 1000, sustain: 2000, want: 0 },
+      { name: 'failures before the fault do not count', recs: records(5000, (t) => t < 1000), start: 1000, sustain: 2000, want: 0 },
+      { name: 'never sustained until the end', recs: records(4000, (t) => t >= 1000 && t < 3000), start: 1000, sustain: 2000, want: undefined },
+      { name: 'a longer window moves nothing but needs more data', recs: records(9000, (t) => t >= 1000 && t < 2500), start: 1000, sustain: 5000, want: 1500 },
+    ];
+    for (const c of cases) it(c.name, () => expect(failoverMs(c.recs, c.start, c.sustain)).to.equal(c.want));
+
+    it('does not depend on the order records arrived in', () => {
+      const recs = records(6000, (t) => t >= 1000 && t < 2500).reverse();
+      expect(failoverMs(recs, 1000, 2000)).to.equal(1500);
+    });
+  });
+
+  describe('percentiles', () => {
+    it('nearest rank over the samples', () => {
+      const v = Array.from({ length: 100 }, (_, i) => i + 1);
+      expect(percentiles(v)).to.deep.equal({ p50: 50, p99: 99, max: 100, count: 100 });
+      expect(percentiles([7])).to.deep.equal({ p50: 7, p99: 7, max: 7, count: 1 });
+      expect(percentiles([])).to.equal(undefined);
+    });
+  });
+
+  describe('lostWrites', () => {
+    it('counts only acknowledged writes that no region holds', () => {
+      const recs: RequestRecord[] = [
+        { t: 1, latencyMs: 1, status: 200, ok: true, op: 'write', writeId: 'a' },
+        { t: 2, latencyMs: 1, status: 200, ok: true, op: 'write', writeId: 'b' },
+        { t: 3, latencyMs: 1, status: 502, ok: false, op: 'write', writeId: 'c' },
+        { t: 4, latencyMs: 1, status: 200, ok: true, op: 'read' },
+        { t: 0, latencyMs: 1, status: 200, ok: true, op: 'write', writeId: 'd' },
+      ];
+      expect(lostWrites(recs, new Set(['a']))).to.deep.equal({ acknowledged: 3, lost: ['d', 'b'] });
+      expect(lostWrites(recs, new Set(['a', 'b', 'd'])).lost).to.deep.equal([]);
+    });
+  });
+
+  describe('convergence', () => {
+    const snap = (t: number, east: [number, number], west: [number, number]): Snapshot => ({
+      t,
+      regions: { east: { clock: east[0], seen: { west: east[1] } }, west: { clock: west[0], seen: { east: west[1] } } },
+    });
+
+    it('is the first moment every region has what the others had written at the heal', () => {
+      const snaps = [snap(900, [50, 10], [60, 20]), snap(1000, [100, 10], [200, 20]), snap(1100, [110, 150], [210, 90]), snap(1300, [120, 200], [220, 100])];
+      expect(convergedAfterMs(snaps, 1000)).to.equal(300);
+    });
+
+    it('is undefined when they never caught up, or nothing was seen after the heal', () => {
+      expect(convergedAfterMs([snap(1000, [100, 0], [200, 0])], 1000)).to.equal(undefined);
+      expect(convergedAfterMs([snap(500, [1, 1], [1, 1])], 1000)).to.equal(undefined);
+    });
+
+    it('caughtUp compares every region with every other region\'s current clock', () => {
+      expect(caughtUp({ east: { clock: 5, seen: { west: 7 } }, west: { clock: 7, seen: { east: 5 } } })).to.equal(true);
+      expect(caughtUp({ east: { clock: 5, seen: { west: 6 } }, west: { clock: 7, seen: { east: 5 } } })).to.equal(false);
+      expect(caughtUp({ east: { clock: 0, seen: {} }, west: { clock: 0, seen: {} } })).to.equal(true);
+    });
+  });
+});
