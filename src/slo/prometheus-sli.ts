@@ -1,9 +1,11 @@
 // SLIs read from Prometheus (source: prometheus). The I/O is the client's; this file only decides
 // which queries to make for an interval and turns their answers into a Measurement.
 //
-// Time alignment: a request made at t is counted by Prometheus at the next scrape after t, so an
-// interval [from, to) is queried at `to + delay` with `$range` = the interval's length. With a
-// scrape interval s ≤ delay, that window covers every scrape holding the interval's requests.
+// Time alignment: a request made at t is counted by Prometheus at the next scrape after t. An
+// interval [from, to) is therefore queried at `to + delay` with `$range` = (to − from) + delay, so
+// the PromQL window (from, to + delay] starts with the interval and ends after the scrape that
+// holds its last requests (scrape interval ≤ delay). Prometheus's resolution is one scrape: a
+// request within a scrape interval of a phase boundary can land in the neighbouring phase.
 import type { PrometheusClient, Series } from '../metrics/prometheus.js';
 import { latencyOf, type SloSpec } from './schema.js';
 import type { Measurement } from './sli.js';
@@ -28,7 +30,7 @@ const usable = (v: number | null): v is number => v !== null && !Number.isNaN(v)
 export async function measurePrometheus(slo: SloSpec, from: number, to: number, ctx: PromContext): Promise<Measurement> {
   const sli = slo.sli;
   const at = to + ctx.delayMs;
-  const range = to - from;
+  const range = to - from + ctx.delayMs;
   const windowMs = slo.window?.ms ?? 30 * 86_400_000;
   const q = (text: string, rangeMs = range) => expandQuery(text, rangeMs, windowMs);
   const slice = slo.timeslice?.length?.ms ?? 10_000;
