@@ -106,7 +106,7 @@ function tail(buf: string[]): string {
 
 /** Forks one app process and waits for it to report its port. */
 function startApp(script: string, config: unknown): Promise<{ child: ChildProcess; port: number }> {
-  const child = fork(join(here, 'app', script), [JSON.stringify(config)], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+  const child = fork(join(here, 'app', script), [JSON.stringify(config)], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], execArgv: [] });
   const err: string[] = [];
   child.stderr?.on('data', (c: Buffer) => {
     err.push(c.toString());
@@ -146,7 +146,7 @@ export class RunningSandbox {
 
   static async start(config: SandboxConfig): Promise<RunningSandbox> {
     validateConfig(config);
-    const reaper = fork(join(here, 'reaper.js'), [], { stdio: ['ignore', 'ignore', 'ignore', 'ipc'] });
+    const reaper = fork(join(here, 'reaper.js'), [], { stdio: ['ignore', 'ignore', 'ignore', 'ipc'], execArgv: [] });
     const bin = locateTool('toxiproxy-server');
     const tpPort = await freePort();
     const toxiproxy = spawn(bin, ['-host', '127.0.0.1', '-port', String(tpPort)], { stdio: 'ignore' });
