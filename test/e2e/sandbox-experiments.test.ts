@@ -1,0 +1,112 @@
+// Every experiment shipped in experiments/sandbox, run through the real CLI with shortened
+// phases, asserting its verdict and what it measured. Each run starts its own ephemeral sandbox
+// (real Toxiproxy, GLB and region processes) in a temporary directory.
+import { expect } from 'chai';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { projectRoot } from '../../src/tools/locate.js';
+import { runCli } from '../helpers/cli.js';
+import type { Report } from '../../src/report/types.js';
+
+const file = (name: string) => join(projectRoot, 'experiments', 'sandbox', name);
+
+interface Measured {
+  failoverMs?: number;
+  detectMs?: number;
+  shiftMs?: number;
+  lostWrites?: number;
+  lostWriteIds?: string[];
+  acknowledgedWrites?: number;
+  replicationLagMs?: { p50: number; p99: number; max: number };
+  conflicts?: number;
+  lostUpdates?: number;
+  convergedAfterMs?: number;
+}
+
+async function run(name: string, env: Record<string, string>): Promise<{ code: number | null; report: Report; m: Measured; stderr: string }> {
+  const cwd = mkdtempSync(join(tmpdir(), 'fl-sandbox-e2e-'));
+  const out = join(cwd, 'out');
+  const res = await runCli(['run', file(name), '--out', out], { cwd, env: { FAULTLINE_LOCK_DIR: join(cwd, 'locks'), ...env }, timeoutMs: 90_000 });
+  let report: Report;
+  try {
+    report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as Report;
+  } catch {
+    throw new Error(`no report (exit ${res.code}):\n${res.stdout}\n${res.stderr}`);
+  }
+  return { code: res.code, report, m: report.measurements as Measured, stderr: `${res.stdout}\n${res.stderr}` };
+}
+
+describe('sandbox experiments through the CLI (e2e)', function () {
+  this.timeout(120_000);
+
+  const ap = { AP_BASELINE: '2s', AP_FOR: '5s', AP_RECOVERED: '3s' };
+
+  it('region-outage-active-passive passes: failover within 5 s, split into detection and shift', async () => {
+    const { code, report, m, stderr } = await run('region-outage-active-passive.yaml', ap);
+    expect(code, stderr).to.equal(0);
+    expect(report.verdict).to.equal('passed');
+    expect(m.failoverMs).to.be.greaterThan(0).and.at.most(5000);
+    expect(m.detectMs).to.be.greaterThan(0);
+    expect(m.detectMs! + m.shiftMs!).to.equal(m.failoverMs);
+    expect(m.lostWrites).to.be.at.most(10);
+    expect(m.acknowledgedWrites).to.be.greaterThan(50);
+    expect(report.faults[0]).to.include({ type: 'region.outage', status: 'applied-and-reverted' });
+  });
+
+  it('doubling the health-check interval makes failover take correspondingly longer', async () => {
+    const fast = await run('region-outage-active-passive.yaml', { ...ap, AP_INTERVAL: '400ms' });
+    const slow = await run('region-outage-active-passive.yaml', { ...ap, AP_INTERVAL: '800ms' });
+    expect(fast.code, fast.stderr).to.equal(0);
+    expect(slow.code, slow.stderr).to.equal(0);
+    // Detection takes 2-3 intervals after the crash (3 failed checks in a row): 0.8-1.2 s vs 1.6-2.4 s.
+    expect(fast.m.detectMs).to.be.within(700, 1800);
+    expect(slow.m.detectMs).to.be.within(1500, 3200);
+    expect(slow.m.failoverMs! - fast.m.failoverMs!).to.be.within(400, 2000);
+  });
+
+  it('async-replication-data-loss fails with exit 1 and names the lost acknowledged writes', async () => {
+    const { code, report, m, stderr } = await run('async-replication-data-loss.yaml', { DL_BASELINE: '2s', DL_CRASH_AT: '2s', DL_FOR: '5s', DL_RECOVERED: '3s' });
+    expect(code, stderr).to.equal(1);
+    expect(report.verdict).to.equal('failed');
+    expect(m.lostWrites).to.be.greaterThan(0);
+    expect(m.lostWriteIds).to.have.length(m.lostWrites!);
+    expect(report.expectations.find((e) => e.name === 'dataLoss.acknowledgedWrites')).to.include({ passed: false });
+    expect(report.rollback.complete).to.equal(true);
+  });
+
+  it('read-replica-lag passes, with the link latency visible in the replication lag', async () => {
+    const { code, m, stderr } = await run('read-replica-lag.yaml', { RR_BASELINE: '2s', RR_FOR: '4s', RR_RECOVERED: '2s' });
+    expect(code, stderr).to.equal(0);
+    expect(m.replicationLagMs!.p99).to.be.at.least(250).and.below(1000);
+    expect(m.lostWrites).to.equal(0);
+  });
+
+  const pa = { PA_BASELINE: '2s', PA_FOR: '4s', PA_RECOVERED: '3s' };
+
+  it('partition-active-active-lww detects conflicts, converges, and loses updates (exit 1)', async () => {
+    const { code, m, stderr } = await run('partition-active-active-lww.yaml', pa);
+    expect(code, stderr).to.equal(1);
+    expect(m.conflicts).to.be.greaterThan(0);
+    expect(m.lostUpdates).to.be.greaterThan(0);
+    expect(m.convergedAfterMs).to.be.a('number').and.at.most(5000);
+  });
+
+  it('partition-active-active-crdt detects conflicts, converges, and loses nothing (exit 0)', async () => {
+    const { code, m, stderr } = await run('partition-active-active-crdt.yaml', pa);
+    expect(code, stderr).to.equal(0);
+    expect(m.conflicts).to.be.greaterThan(0);
+    expect(m.lostUpdates).to.equal(0);
+    expect(m.convergedAfterMs).to.be.a('number').and.at.most(5000);
+  });
+
+  it('dns-vs-healthcheck-failover: DNS failover is slower than health-check failover by about the TTL', async () => {
+    const dh = { DH_BASELINE: '2s', DH_FOR: '6s', DH_RECOVERED: '3s', DH_TTL: '3s' };
+    const hc = await run('dns-vs-healthcheck-failover.yaml', { ...dh, FAILOVER: 'healthcheck' });
+    const dns = await run('dns-vs-healthcheck-failover.yaml', { ...dh, FAILOVER: 'dns' });
+    expect(hc.code, hc.stderr).to.equal(0);
+    expect(dns.code, dns.stderr).to.equal(0);
+    expect(dns.m.failoverMs! - hc.m.failoverMs!).to.be.within(2000, 4500);
+    expect(dns.m.shiftMs).to.be.at.least(2500);
+  });
+});
