@@ -40,7 +40,7 @@ async function run(name: string, env: Record<string, string>): Promise<{ code: n
 describe('sandbox experiments through the CLI (e2e)', function () {
   this.timeout(120_000);
 
-  const ap = { AP_BASELINE: '2s', AP_FOR: '5s', AP_RECOVERED: '3s' };
+  const ap = { AP_BASELINE: '2s', AP_FOR: '5s', AP_RECOVERED: '4s' };
 
   it('region-outage-active-passive passes: failover within 5 s, split into detection and shift', async () => {
     const { code, report, m, stderr } = await run('region-outage-active-passive.yaml', ap);
@@ -76,7 +76,7 @@ describe('sandbox experiments through the CLI (e2e)', function () {
   });
 
   it('read-replica-lag passes, with the link latency visible in the replication lag', async () => {
-    const { code, m, stderr } = await run('read-replica-lag.yaml', { RR_BASELINE: '2s', RR_FOR: '4s', RR_RECOVERED: '2s' });
+    const { code, m, stderr } = await run('read-replica-lag.yaml', { RR_BASELINE: '2s', RR_FOR: '4s', RR_RECOVERED: '4s' });
     expect(code, stderr).to.equal(0);
     expect(m.replicationLagMs!.p99).to.be.at.least(250).and.below(1000);
     expect(m.lostWrites).to.equal(0);
