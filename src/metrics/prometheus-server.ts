@@ -4,7 +4,7 @@
 //   startPrometheus({ targets: ['127.0.0.1:8080'] })
 //     ├─ mkdtemp: prometheus.yml + data/
 //     ├─ spawn prometheus --web.listen-address=127.0.0.1:PORT ...
-//     ├─ poll /-/ready (about 4 s on this machine)
+//     ├─ poll /-/ready, then /api/v1/targets until every target was scraped once (about 5 s)
 //     └─ { url, stop() }   stop: SIGTERM, then SIGKILL after 5 s, then rm -rf the dir
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -26,7 +26,9 @@ export interface StartPrometheusOptions {
   targets: string[];
   /** Default 1000 ms; Prometheus's own default (1m) is far too slow for a run. */
   scrapeIntervalMs?: number;
-  /** How long to wait for /-/ready. Default 60 s (a slow 2-core CI machine). */
+  /** Wait until every target has been scraped once (default true; takes about 5 s more). */
+  waitForFirstScrape?: boolean;
+  /** How long to wait for /-/ready (and the first scrape). Default 60 s (a slow 2-core CI machine). */
   readyTimeoutMs?: number;
   signal?: AbortSignal;
 }
@@ -137,6 +139,8 @@ async function launch(bin: string, dir: string, port: number, opts: StartPrometh
     exited ??= { code: -1, sig: null };
   });
 
+  // a function, so TypeScript does not narrow `exited` across the awaits below
+  const exitState = () => exited;
   const stop = async () => {
     if (!exited) {
       child.kill('SIGTERM');
@@ -156,6 +160,19 @@ async function launch(bin: string, dir: string, port: number, opts: StartPrometh
       if (await isReady(url)) break;
       await new Promise((r) => setTimeout(r, 200));
     }
+    // Ready is not scraping: Prometheus hands new targets to the scrape loop only on its first
+    // discovery update, about 5 s after start. Counting from the run's start needs that first
+    // scrape done, so wait until every target has been tried once (up or down).
+    if (opts.targets.length && opts.waitForFirstScrape !== false) {
+      for (;;) {
+        const ex = exitState();
+        if (ex) throw new Error(`prometheus exited (${ex.code ?? ex.sig}) before its first scrape: ${stderr.trim().slice(-800)}`);
+        if (opts.signal?.aborted) throw new Error('startPrometheus was cancelled');
+        if (Date.now() > deadline) throw new Error(`prometheus at ${url} did not scrape its targets (${opts.targets.join(', ')}) within ${opts.readyTimeoutMs ?? 60_000} ms`);
+        if (await allScraped(url, opts.targets.length)) break;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    }
   } catch (err) {
     await stopChild(child, () => exited !== undefined, exitP);
     throw err;
@@ -167,6 +184,17 @@ async function stopChild(child: ChildProcess, hasExited: () => boolean, exitP: P
   if (hasExited()) return;
   child.kill('SIGKILL');
   await exitP;
+}
+
+async function allScraped(url: string, count: number): Promise<boolean> {
+  try {
+    const res = await fetch(`${url}/api/v1/targets?state=active`, { signal: AbortSignal.timeout(2000) });
+    const body = (await res.json()) as { data?: { activeTargets?: { health?: string }[] } };
+    const targets = body.data?.activeTargets ?? [];
+    return targets.length >= count && targets.every((t) => t.health === 'up' || t.health === 'down');
+  } catch {
+    return false;
+  }
 }
 
 async function isReady(url: string): Promise<boolean> {

@@ -79,7 +79,7 @@ export async function evaluate(slos: SloSpec[], input: EvaluateInput): Promise<S
       if (!m) {
         if (slo.source === 'prometheus') {
           m = client
-            ? measurePrometheus(slo, from, to, { client, delayMs, signal: input.signal }).catch((err) => ({ value: null, detail: errorMessage(err) }))
+            ? measurePrometheus(slo, from, to, { client, signal: input.signal }).catch((err) => ({ value: null, detail: errorMessage(err) }))
             : Promise.resolve({ value: null, detail: clientError });
         } else {
           m = Promise.resolve(measureBuiltin(compiled, input.records, from, to, { measurements: input.measurements, wholeRun }));

@@ -202,7 +202,7 @@ function sliGuard(
     async eval(now, store, signal) {
       let m: Measurement;
       if (slo.source === 'prometheus') {
-        m = await measurePrometheus(slo, now - overMs, now, { client: promClient(), delayMs: 0, signal });
+        m = await measurePrometheus(slo, now - overMs, now, { client: promClient(), signal });
       } else {
         m = measureBuiltin(compiled, store.between(now - overMs, now), now - overMs, now, { wholeRun: false });
         if ((m.events?.total ?? 0) < minEvents) m = { value: null };

@@ -1,18 +1,17 @@
 // SLIs read from Prometheus (source: prometheus). The I/O is the client's; this file only decides
 // which queries to make for an interval and turns their answers into a Measurement.
 //
-// Time alignment: a request made at t is counted by Prometheus at the next scrape after t. An
-// interval [from, to) is therefore queried at `to + delay` with `$range` = (to − from) + delay, so
-// the PromQL window (from, to + delay] starts with the interval and ends after the scrape that
-// holds its last requests (scrape interval ≤ delay). Prometheus's resolution is one scrape: a
-// request within a scrape interval of a phase boundary can land in the neighbouring phase.
+// Time alignment: Prometheus knows a counter's value at each scrape. The interval [from, to) is
+// queried at time `to` with `$range` = to − from, so increase() sees the samples inside the
+// interval and extrapolates to its edges: for steady traffic that is C(to) − C(from), with an
+// error of at most about one scrape interval's events at each edge. Evaluation waits until
+// `to + delay` of wall time, so the scrapes covering the interval's end have been ingested.
 import type { PrometheusClient, Series } from '../metrics/prometheus.js';
 import { latencyOf, type SloSpec } from './schema.js';
 import type { Measurement } from './sli.js';
 
 export interface PromContext {
   client: PrometheusClient;
-  delayMs: number;
   signal?: AbortSignal;
 }
 
@@ -29,8 +28,8 @@ const usable = (v: number | null): v is number => v !== null && !Number.isNaN(v)
 
 export async function measurePrometheus(slo: SloSpec, from: number, to: number, ctx: PromContext): Promise<Measurement> {
   const sli = slo.sli;
-  const at = to + ctx.delayMs;
-  const range = to - from + ctx.delayMs;
+  const at = to;
+  const range = to - from;
   const windowMs = slo.window?.ms ?? 30 * 86_400_000;
   const q = (text: string, rangeMs = range) => expandQuery(text, rangeMs, windowMs);
   const slice = slo.timeslice?.length?.ms ?? 10_000;
@@ -40,7 +39,7 @@ export async function measurePrometheus(slo: SloSpec, from: number, to: number, 
     const totalQ = sli.spec.totalQuery!;
     if (slo.budgetingMethod === 'timeslices') {
       const target = slo.timeslice?.target?.ratio ?? slo.objective?.ratio ?? 1;
-      const opts = { start: from + slice + ctx.delayMs, end: at, stepMs: slice, signal: ctx.signal };
+      const opts = { start: from + slice, end: at, stepMs: slice, signal: ctx.signal };
       if (opts.start > opts.end) opts.start = opts.end;
       const [good, total] = await Promise.all([ctx.client.queryRange(q(goodQ, slice), opts), ctx.client.queryRange(q(totalQ, slice), opts)]);
       const g = byTime(good, 'sum');
@@ -73,7 +72,7 @@ export async function measurePrometheus(slo: SloSpec, from: number, to: number, 
   if (sli.type === 'freshness') {
     const threshold = (slo.threshold?.ms ?? 0) / 1000;
     const series = await ctx.client.queryRange(q(sli.spec.query ?? 'max(faultline_replication_lag_seconds)'), {
-      start: from + ctx.delayMs,
+      start: from,
       end: at,
       stepMs: slice,
       signal: ctx.signal,

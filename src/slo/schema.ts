@@ -64,7 +64,7 @@ const predicate = (what: string) =>
 const promql = (what: string) =>
   s
     .string({ minLength: 1 })
-    .doc(`${what} PromQL, evaluated as an instant query at the end of each phase (plus metrics.prometheus.delay). $range is replaced by the phase length plus that delay, in seconds (e.g. "37s"), so the window starts at the phase start; $window by the SLO window.`);
+    .doc(`${what} PromQL, evaluated as an instant query at the end of each phase (once metrics.prometheus.delay has passed). $range is replaced by the phase length in seconds (e.g. "37s"), $window by the SLO window.`);
 
 const ratioSli = s
   .object({
@@ -114,7 +114,7 @@ const freshnessSli = s
 
 const promqlSli = s
   .object({
-    query: s.string({ minLength: 1 }).doc('PromQL returning one number, evaluated at the end of each phase plus metrics.prometheus.delay ($range = phase length + delay, $window = SLO window).'),
+    query: s.string({ minLength: 1 }).doc('PromQL returning one number, evaluated at the end of each phase ($range = phase length, $window = SLO window).'),
     expect: s
       .string({ pattern: /^\s*(<=|>=|==|!=|<|>)\s*-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?\s*$/, patternHint: 'a comparison like "< 0.5"' })
       .doc('The comparison the value must satisfy, e.g. `< 0.5`, `>= 1`.'),
@@ -266,7 +266,7 @@ export const metricsSpec = s
         .object({
           url: s.string({ minLength: 1 }).doc('Base URL of the Prometheus HTTP API, e.g. `${prometheus}` (the sandbox\'s own Prometheus) or `http://prometheus:9090`.'),
           delay: s.optional(
-            s.duration().doc('Prometheus sees a request only at the next scrape: queries for a phase are evaluated this long after the phase ends, and evaluation waits until then.'),
+            s.duration().doc('Prometheus sees a request only at the next scrape: SLO evaluation waits this long after the run\'s traffic stops before querying (at least one scrape interval).'),
             { ms: 2000, text: '2s' },
             '2s',
           ),
