@@ -320,8 +320,7 @@ export class SandboxEnvironment implements ProxyEnvironment, MeasuringEnvironmen
     const st = await getJson<SandboxState>(`${this.state().controlUrl}/state`, input.signal);
     this.st = st;
     const out: Record<string, unknown> = {};
-    const expectFailover = input.expect.failover as { sustainedFor?: { ms: number } } | undefined;
-    const sustain = expectFailover?.sustainedFor?.ms ?? this.spec.sustainedSuccess?.ms ?? 2000;
+    const sustain = this.spec.sustainedSuccess?.ms ?? 2000;
 
     // Failover is timed from the first region fault when there is one (a latency fault that
     // starts earlier is the backdrop, not the outage), else from the first fault.
