@@ -25,6 +25,10 @@ const only = onlyArg ? new Set(onlyArg.split(',')) : undefined;
 
 /** Go-installed tools: module path(s), pin, and the names the binaries get in .tools/bin. */
 const TOXIPROXY_PIN = 'v2.12.0';
+const KWOK_PIN = 'v0.8.0';
+const HELM_PIN = 'v3.22.0';
+/** Must match `require k8s.io/kubernetes` in tools/k8s-shim/go.mod (checked before building). */
+const K8S_PIN = 'v1.35.4';
 
 export const TOOLS = [
   {
@@ -37,6 +41,35 @@ export const TOOLS = [
         ldflags: `-X github.com/Shopify/toxiproxy/v2.Version=${TOXIPROXY_PIN.slice(1)}`,
         rename: { server: 'toxiproxy-server', cli: 'toxiproxy-cli' },
       }),
+  },
+  {
+    name: 'kwok',
+    pin: KWOK_PIN,
+    bins: ['kwok'],
+    install: () => goInstall({ packages: [`sigs.k8s.io/kwok/cmd/kwok@${KWOK_PIN}`], ldflags: '-s -w', rename: { kwok: 'kwok' } }),
+  },
+  {
+    name: 'helm',
+    pin: HELM_PIN,
+    bins: ['helm'],
+    install: () => goInstall({ packages: [`helm.sh/helm/v3/cmd/helm@${HELM_PIN}`], ldflags: '-s -w', rename: { helm: 'helm' } }),
+  },
+  {
+    // k8s.io/kubernetes cannot be `go install`ed (its go.mod replaces k8s.io/* with ./staging), so a
+    // shim module of ours requires it and pins every staging module; one `go build` of all four
+    // commands shares the compilation of what they have in common.
+    name: 'kubernetes',
+    pin: K8S_PIN,
+    bins: ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kubectl'],
+    install: () => buildKubernetes(),
+  },
+  {
+    // Debian's 3.4.23 is older than upstream recommends but serves kube-apiserver 1.35 fine here.
+    name: 'etcd',
+    pin: 'debian',
+    bins: ['etcd'],
+    system: true,
+    install: () => aptInstall(['etcd-server'], 'etcd'),
   },
   {
     name: 'prometheus',
@@ -73,6 +106,32 @@ export function goInstall({ packages, ldflags, rename = {}, env = {} }) {
   run('go', argv, { env: { ...process.env, GOBIN: tmpBin, CGO_ENABLED: '0', ...env } });
   for (const [from, to] of Object.entries(rename)) renameSync(join(tmpBin, from), join(binDir, to));
   rmSync(tmpBin, { recursive: true, force: true });
+}
+
+function buildKubernetes() {
+  if (!which('go')) throw new Error('Go is needed to build the pinned tools: install Go 1.26 (https://go.dev/dl/) and re-run `npm run tools`.');
+  const shim = join(root, 'tools', 'k8s-shim');
+  const gomod = readFileSync(join(shim, 'go.mod'), 'utf8');
+  if (!gomod.includes(`k8s.io/kubernetes ${K8S_PIN}`)) throw new Error(`tools/k8s-shim/go.mod does not require k8s.io/kubernetes ${K8S_PIN}: update both together`);
+  const [major, minor] = K8S_PIN.slice(1).split('.');
+  const ldflags = [
+    '-s -w',
+    `-X k8s.io/component-base/version.gitVersion=${K8S_PIN}`,
+    `-X k8s.io/component-base/version.gitMajor=${major}`,
+    `-X k8s.io/component-base/version.gitMinor=${minor}`,
+    '-X k8s.io/component-base/version.gitTreeState=clean',
+    `-X k8s.io/client-go/pkg/version.gitVersion=${K8S_PIN}`,
+  ].join(' ');
+  const out = join(toolsDir, 'tmp-k8s');
+  rmSync(out, { recursive: true, force: true });
+  mkdirSync(out, { recursive: true });
+  const cmds = ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kubectl'];
+  run('go', ['build', '-trimpath', '-ldflags', ldflags, '-o', out + '/', ...cmds.map((c) => `k8s.io/kubernetes/cmd/${c}`)], {
+    cwd: shim,
+    env: { ...process.env, CGO_ENABLED: '0' },
+  });
+  for (const c of cmds) renameSync(join(out, c), join(binDir, c));
+  rmSync(out, { recursive: true, force: true });
 }
 
 let aptUpdated = false;

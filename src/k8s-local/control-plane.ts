@@ -165,6 +165,12 @@ export async function startControlPlanes(opts: StartOptions = {}): Promise<Contr
         // Three apiservers on one loopback address would fight over the `kubernetes` Service endpoints.
         '--endpoint-reconciler-type=none',
         '--enable-priority-and-fairness=false',
+        // Debian's etcd 3.4 lacks RequestWatchProgress, which streaming watch-lists need: refusing
+        // them up front makes clients (kwok's newer client-go) fall back to list+watch at once;
+        // otherwise their watches keep failing and changes are seen up to ~30 s late.
+        '--feature-gates=WatchList=false',
+        // It taints new nodes not-ready until the node-lifecycle controller (off, see below) clears it.
+        '--disable-admission-plugins=TaintNodesByCondition',
         '--profiling=false',
       ]);
       apiservers.push({ region, proc, port, certDir });
@@ -428,7 +434,7 @@ spec:
       addresses:
       - address: {{ NodeIP | Quote }}
         type: InternalIP
-      - address: {{ NodeName | Quote }}
+      - address: {{ .metadata.name | Quote }}
         type: Hostname
       allocatable:
       {{ YAML .status.allocatable 1 }}

@@ -146,35 +146,16 @@ export const replicasUndoer: Undoer = {
   async undo(record: UndoRecord, ctx: UndoContext): Promise<UndoOutcome> {
     const r = record as ReplicasUndo;
     const c = clientsFor(ctx.options, r.context);
-    let cur: WorkloadObject;
-    try {
-      cur = await readWorkload(c, r.workload, r.namespace, r.name);
-    } catch (err) {
-      if (statusOf(err) === 404) return 'already-gone';
-      throw err;
+    // A controller writing status between our read and our patch is a 409: read again and retry.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await restoreOnce(c, r, r.force === true || ctx.options.force === true);
+      } catch (err) {
+        if (statusOf(err) === 409 && attempt < 5) continue;
+        if (statusOf(err) !== undefined) throw new Error(`restoring ${r.workload} ${r.namespace}/${r.name} in ${r.context} failed: ${apiMessage(err)}`, { cause: err });
+        throw err;
+      }
     }
-    // Our patch sets the label and the replicas together: no label, no change of ours in effect
-    // (the scale never happened, or it was already undone).
-    if (cur.metadata?.labels?.[RUN_ID_LABEL] !== r.runId) return 'already-gone';
-    const generation = cur.metadata?.generation ?? 0;
-    const replicas = cur.spec?.replicas ?? 1;
-    const force = r.force === true || ctx.options.force === true;
-    if ((generation !== r.expectedGeneration || replicas !== 0) && !force) {
-      throw new RollbackFailedError(
-        `conflict: ${r.workload} ${r.namespace}/${r.name} in context ${r.context} was changed by someone else after faultline scaled it to 0 ` +
-          `(now ${replicas} replicas, generation ${generation}, expected 0 replicas at generation ${r.expectedGeneration}); ` +
-          `not restoring ${r.replicas} replicas over that change. Re-run the rollback with --force to restore ${r.replicas} anyway.`,
-      );
-    }
-    await patchWorkload(c, r.workload, r.namespace, r.name, {
-      metadata: {
-        resourceVersion: cur.metadata!.resourceVersion,
-        labels: { [RUN_ID_LABEL]: null },
-        annotations: { [ANN_ORIGINAL_REPLICAS]: null, [ANN_EXPECTED_GENERATION]: null, [ANN_FAULT]: null },
-      },
-      spec: { replicas: r.replicas },
-    });
-    return 'undone';
   },
   manualFix(record: UndoRecord): string {
     const r = record as ReplicasUndo;
@@ -182,3 +163,34 @@ export const replicasUndoer: Undoer = {
     return `kubectl --context ${r.context} -n ${r.namespace} scale ${ref} --replicas=${r.replicas} && kubectl --context ${r.context} -n ${r.namespace} label ${ref} ${RUN_ID_LABEL}-`;
   },
 };
+
+async function restoreOnce(c: KubeClients, r: ReplicasUndo, force: boolean): Promise<UndoOutcome> {
+  let cur: WorkloadObject;
+  try {
+    cur = await readWorkload(c, r.workload, r.namespace, r.name);
+  } catch (err) {
+    if (statusOf(err) === 404) return 'already-gone';
+    throw err;
+  }
+  // Our patch sets the label and the replicas together: no label, no change of ours in effect
+  // (the scale never happened, or it was already undone).
+  if (cur.metadata?.labels?.[RUN_ID_LABEL] !== r.runId) return 'already-gone';
+  const generation = cur.metadata?.generation ?? 0;
+  const replicas = cur.spec?.replicas ?? 1;
+  if ((generation !== r.expectedGeneration || replicas !== 0) && !force) {
+    throw new RollbackFailedError(
+      `conflict: ${r.workload} ${r.namespace}/${r.name} in context ${r.context} was changed by someone else after faultline scaled it to 0 ` +
+        `(now ${replicas} replicas, generation ${generation}, expected 0 replicas at generation ${r.expectedGeneration}); ` +
+        `not restoring ${r.replicas} replicas over that change. Re-run the rollback with --force to restore ${r.replicas} anyway.`,
+    );
+  }
+  await patchWorkload(c, r.workload, r.namespace, r.name, {
+    metadata: {
+      resourceVersion: cur.metadata!.resourceVersion,
+      labels: { [RUN_ID_LABEL]: null },
+      annotations: { [ANN_ORIGINAL_REPLICAS]: null, [ANN_EXPECTED_GENERATION]: null, [ANN_FAULT]: null },
+    },
+    spec: { replicas: r.replicas },
+  });
+  return 'undone';
+}

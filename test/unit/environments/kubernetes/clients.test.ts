@@ -1,0 +1,52 @@
+import { expect } from 'chai';
+import type { Issue } from '../../../../src/schema/dsl.js';
+import { allowedContexts, checkAllowed, kubeconfigSource, runIdLabelValue } from '../../../../src/environments/kubernetes/clients.js';
+import { PreflightError } from '../../../../src/runner/errors.js';
+import { kubernetesSpec } from '../../../../src/environments/kubernetes/index.js';
+
+describe('kubernetes contexts and allow-list', () => {
+  let saved: Record<string, string | undefined>;
+  beforeEach(() => {
+    saved = { FAULTLINE_ALLOW_CONTEXTS: process.env.FAULTLINE_ALLOW_CONTEXTS, KUBECONFIG: process.env.KUBECONFIG };
+    delete process.env.FAULTLINE_ALLOW_CONTEXTS;
+    delete process.env.KUBECONFIG;
+  });
+  afterEach(() => {
+    for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k]; else process.env[k] = v;
+  });
+
+  it('takes allowed contexts from --allow-context and FAULTLINE_ALLOW_CONTEXTS together', () => {
+    process.env.FAULTLINE_ALLOW_CONTEXTS = 'kind-eu-west, kind-ap-south';
+    expect([...allowedContexts({ allowContexts: ['kind-us-east'] })].sort()).to.deep.equal(['kind-ap-south', 'kind-eu-west', 'kind-us-east']);
+  });
+
+  it('refuses every context not allowed, naming each and how to allow it', () => {
+    expect(() => checkAllowed([{ region: 'us-east', context: 'prod' }, { region: 'eu-west', context: 'kind-eu-west' }], { allowContexts: ['kind-eu-west'] })).to.throw(
+      PreflightError,
+      'kube context "prod" (region us-east) is not on the allow-list, so faultline will not touch it. Allow with --allow-context prod or FAULTLINE_ALLOW_CONTEXTS=prod',
+    );
+  });
+
+  it('allows when every context is listed', () => {
+    expect(() => checkAllowed([{ region: 'us-east', context: 'a' }], { allowContexts: ['a'] })).not.to.throw();
+  });
+
+  it('prefers --kubeconfig, then KUBECONFIG, then the default file', () => {
+    process.env.KUBECONFIG = '/env/config';
+    expect(kubeconfigSource({ kubeconfig: '/flag/config' })).to.deep.equal({ kind: 'flag', path: '/flag/config' });
+    expect(kubeconfigSource({})).to.deep.equal({ kind: 'env', path: '/env/config' });
+    delete process.env.KUBECONFIG;
+    expect(kubeconfigSource({}).kind).to.equal('default');
+  });
+
+  it('refuses a run id that cannot be a label value', () => {
+    expect(runIdLabelValue('20261126-1000-ab12')).to.equal('20261126-1000-ab12');
+    expect(() => runIdLabelValue('has space')).to.throw('cannot be a Kubernetes label value');
+  });
+
+  it('validates the environment spec with field paths', () => {
+    const issues: Issue[] = [];
+    kubernetesSpec.check({ regions: { 'us-east': { namespaces: ['Bad_NS'] } } }, ['environment', 'kubernetes'], issues);
+    expect(issues.map((i) => i.path.join('.'))).to.deep.equal(['environment.kubernetes.regions.us-east.context', 'environment.kubernetes.regions.us-east.namespaces.0']);
+  });
+});
