@@ -27,7 +27,9 @@ export interface OutageSpec {
 type Target = FaultTarget & { mode: KubernetesOutageMode };
 
 function modeOf(spec: OutageSpec): KubernetesOutageMode {
-  const mode = spec.mode ?? 'scale-to-zero';
+  // region.outage's default mode is crash (the sandbox's); in a cluster, the region's workloads
+  // going away until rollback is scale-to-zero.
+  const mode = !spec.mode || spec.mode === 'crash' ? 'scale-to-zero' : spec.mode;
   if (!(KUBERNETES_OUTAGE_MODES as readonly string[]).includes(mode)) {
     throw new InvalidInputError(`region.outage mode "${mode}" is not available in the kubernetes environment; use one of ${KUBERNETES_OUTAGE_MODES.join(', ')}`);
   }

@@ -2,7 +2,7 @@
 // driver implements the modes it can and refuses the others with an error naming what it supports.
 //
 //   mode           sandbox (src/faults/process/outage.ts)            kubernetes
-//   crash          SIGKILL the region's processes; rollback restarts  -
+//   crash          SIGKILL the region's processes; rollback restarts  same as scale-to-zero
 //                  them empty, and peers resend their data
 //   isolate        disable every Toxiproxy proxy to and from the      (kubernetes driver)
 //                  region; rollback re-enables them
@@ -21,7 +21,7 @@ const spec = s
         ),
       'crash',
     ),
-    force: s.optional(s.boolean().doc('Kubernetes: skip graceful termination. Ignored by the sandbox.')),
+    force: s.optional(s.boolean().doc('Kubernetes scale-to-zero: on rollback, restore the recorded replica counts even over a change someone else made meanwhile (otherwise reported as a conflict and left alone). Ignored by the sandbox.')),
   })
   .doc('Takes a whole region out for the fault\'s duration, and brings it back on rollback.');
 export type RegionOutageSpec = Infer<typeof spec>;
@@ -30,5 +30,6 @@ export const regionOutage: FaultType<RegionOutageSpec> = {
   spec,
   drivers: {
     sandbox: async () => (await import('../process/outage.js')).sandboxOutageDriver,
+    kubernetes: async () => (await import('../kubernetes/outage.js')).kubernetesOutageDriver,
   },
 };
