@@ -142,7 +142,7 @@ interface RegionStats {
   clock: number;
   seen: Record<string, number>;
   conflicts: number;
-  lag: [number, number, string][];
+  lag: [number, number, string, number][];
 }
 
 interface GlbState {
@@ -379,8 +379,11 @@ export class SandboxEnvironment implements ProxyEnvironment, MeasuringEnvironmen
     if (lw.lost.length > 1000) out.lostWriteIdsTruncated = true;
 
     if (this.config.regions.length > 1) {
-      const lag = percentiles(Object.values(stats).flatMap((x) => x.lag.map((l) => l[1])));
+      const samples = Object.values(stats).flatMap((x) => x.lag);
+      const lag = percentiles(samples.filter((l) => !l[3]).map((l) => l[1]));
       if (lag) out.replicationLagMs = lag;
+      const catchUp = percentiles(samples.filter((l) => l[3]).map((l) => l[1]));
+      if (catchUp) out.replicationCatchUpMs = catchUp;
     }
     if (this.config.topology === 'active-active') {
       out.conflicts = Object.values(stats).reduce((n, x) => n + x.conflicts, 0);

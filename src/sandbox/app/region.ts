@@ -55,9 +55,13 @@ let peers = cfg.peers;
 const seen: Record<string, number> = {};
 /** Per peer: the instance id it last answered with; a change means it restarted empty. */
 const peerInstance: Record<string, string> = {};
-/** Replication lag samples (applied time, lag ms, origin), a ring of the newest. */
+/**
+ * Replication lag samples (applied time, lag ms, origin, catch-up 0|1), a ring of the newest.
+ * Catch-up samples come from the first batch after the link or the receiver was down: they
+ * measure how long it was down, not how far behind a working link is, so they are kept apart.
+ */
 const LAG_KEEP = 20_000;
-const lagSamples: [number, number, string][] = [];
+const lagSamples: [number, number, string, number][] = [];
 const shipping = new Set<string>();
 
 const writable = () => cfg.topology === 'active-active' || primary === cfg.region;
@@ -174,6 +178,8 @@ interface Batch {
   /** Our write clock when the batch was taken: the receiver has everything up to it afterwards. */
   clock: number;
   resync: boolean;
+  /** The previous attempt to reach this peer failed: this batch carries a backlog. */
+  catchUp: boolean;
   entries: [string, Register][];
 }
 
@@ -189,12 +195,12 @@ async function replicate(req: http.IncomingMessage, res: http.ServerResponse): P
     const last = fromSender[fromSender.length - 1];
     if (last) {
       const lag = Math.max(0, now - last.at);
-      lagSamples.push([now, lag, batch.from]);
+      lagSamples.push([now, lag, batch.from, batch.catchUp ? 1 : 0]);
       if (last.at > newest) newest = last.at;
     }
   }
   if (lagSamples.length > LAG_KEEP) lagSamples.splice(0, lagSamples.length - LAG_KEEP);
-  if (newest) metrics.lag.set({ region: cfg.region, from: batch.from }, Math.max(0, now - newest) / 1000);
+  if (newest && !batch.catchUp) metrics.lag.set({ region: cfg.region, from: batch.from }, Math.max(0, now - newest) / 1000);
   seen[batch.from] = Math.max(seen[batch.from] ?? 0, batch.clock);
   sendJson(res, 200, { region: cfg.region, instance });
 }
@@ -207,10 +213,11 @@ async function ship(peer: string): Promise<void> {
   // An empty batch still carries our clock, which is how a peer learns it is up to date.
   shipping.add(peer);
   try {
-    const batch: Batch = { from: cfg.region, instance, clock, resync: resyncing, entries };
+    const batch: Batch = { from: cfg.region, instance, clock, resync: resyncing, catchUp: failing.has(peer), entries };
     const r = await request(`${peers[peer]}/internal/replicate`, { method: 'POST', body: JSON.stringify(batch), timeoutMs: 5000, agent });
     if (r.status !== 200) throw new Error(`status ${r.status}`);
     resyncPending.delete(peer);
+    failing.delete(peer);
     const theirs = (JSON.parse(r.body) as { instance: string }).instance;
     if (peerInstance[peer] && peerInstance[peer] !== theirs) {
       store.resync(peer);
@@ -218,12 +225,14 @@ async function ship(peer: string): Promise<void> {
     }
     peerInstance[peer] = theirs;
   } catch {
+    failing.add(peer);
     store.restore(peer, entries);
   } finally {
     shipping.delete(peer);
   }
 }
 const resyncPending = new Set<string>();
+const failing = new Set<string>();
 
 function tick(): void {
   for (const peer of Object.keys(peers)) void ship(peer);

@@ -59,6 +59,7 @@ describe('sandbox with a real Toxiproxy (integration)', function () {
   });
 
   it('stops replicating while the link proxy is disabled, and catches up once it is enabled', async () => {
+    const since = Date.now();
     await api.setEnabled('us-east-to-eu-west', false);
     try {
       expect((await put(st.glbUrl, 'b', 'rep-2')).status).to.equal(200);
@@ -68,6 +69,11 @@ describe('sandbox with a real Toxiproxy (integration)', function () {
       await api.setEnabled('us-east-to-eu-west', true);
     }
     await eventually('eu-west to hold rep-2 after the link is back', () => holds(st.regions['eu-west'].url, 'rep-2'));
+    // The backlog delivered after the outage is reported as catch-up, not as lag.
+    const stats = (await (await fetch(`${st.regions['eu-west'].url}/internal/stats?since=${since}`)).json()) as { lag: [number, number, string, number][] };
+    const catchUp = stats.lag.filter((l) => l[3] === 1);
+    expect(catchUp).to.have.length.greaterThan(0);
+    expect(Math.max(...catchUp.map((l) => l[1]))).to.be.at.least(700);
   });
 
   it('shows latency on the link as replication lag', async () => {
