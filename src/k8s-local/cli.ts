@@ -2,7 +2,9 @@
 // between the two. The state file lists the process ids started, and down ends exactly those.
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { projectRoot } from './paths.js';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { projectRoot, toolPath } from './paths.js';
 import { DEFAULT_REGIONS, startControlPlanes, stopPids } from './control-plane.js';
 
 interface State {
@@ -12,6 +14,7 @@ interface State {
   contexts: Record<string, string>;
 }
 
+const execFileAsync = promisify(execFile);
 const base = join(projectRoot(), '.faultline', 'k8s');
 const statePath = join(base, 'state.json');
 
@@ -39,15 +42,28 @@ async function up(): Promise<void> {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   const started = Date.now();
-  const cp = await startControlPlanes({ regions: DEFAULT_REGIONS, dir, detached: true, log: (m) => process.stdout.write(`k8s: ${m}\n`) });
+  const cp = await startControlPlanes({ regions: DEFAULT_REGIONS, dir, detached: true, allowInKubeconfig: true, log: (m) => process.stdout.write(`k8s: ${m}\n`) });
   const kubeconfig = join(base, 'kubeconfig');
   copyFileSync(cp.kubeconfigPath, kubeconfig);
   const state: State = { pids: cp.pids, dir, kubeconfig, contexts: cp.contexts };
   writeFileSync(statePath, JSON.stringify(state, null, 2));
+  // The experiments in experiments/kubernetes/ act on the shop chart, as scripts/kind-setup.sh
+  // installs it on kind.
+  await Promise.all(
+    Object.entries(cp.contexts).map(async ([region, context]) => {
+      await execFileAsync(
+        toolPath('helm'),
+        ['upgrade', '--install', 'shop', join(projectRoot(), 'charts', 'shop'), '--kubeconfig', kubeconfig, '--kube-context', context,
+          '--namespace', 'shop', '--create-namespace', '--set', `region=${region}`, '--wait', '--timeout', '180s'],
+        { env: { ...process.env, HELM_CACHE_HOME: join(dir, 'helm', 'cache'), HELM_CONFIG_HOME: join(dir, 'helm', 'config'), HELM_DATA_HOME: join(dir, 'helm', 'data') } },
+      );
+      process.stdout.write(`k8s: ${region}: charts/shop installed in namespace shop\n`);
+    }),
+  );
   process.stdout.write(
     `k8s: up in ${((Date.now() - started) / 1000).toFixed(1)}s; contexts ${Object.values(cp.contexts).join(', ')}\n` +
       `k8s: kubeconfig ${kubeconfig}\n` +
-      `k8s: try  npx faultline run experiments/kubernetes/region-outage.yaml --kubeconfig ${kubeconfig} --allow-context kind-us-east\n`,
+      `k8s: try  npx faultline run experiments/kubernetes/region-outage.yaml --kubeconfig ${kubeconfig}\n`,
   );
 }
 

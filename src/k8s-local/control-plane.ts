@@ -54,6 +54,8 @@ export interface StartOptions {
   log?: (msg: string) => void;
   /** Overall deadline for everything to come up. */
   timeoutMs?: number;
+  /** Mark the contexts as allowed for faultline inside the kubeconfig (npm run k8s:up does). */
+  allowInKubeconfig?: boolean;
 }
 
 interface Proc {
@@ -186,7 +188,7 @@ export async function startControlPlanes(opts: StartOptions = {}): Promise<Contr
     }
 
     const kubeconfigPath = join(dir, 'kubeconfig');
-    writeFileSync(kubeconfigPath, kubeconfigYaml(planes), { mode: 0o600 });
+    writeFileSync(kubeconfigPath, kubeconfigYaml(planes, 'faultline', opts.allowInKubeconfig), { mode: 0o600 });
     for (const plane of planes) {
       const rdir = join(dir, plane.region);
       const kc = (user: string, token: string) => {
@@ -381,7 +383,7 @@ export function kubeRequest(plane: RegionPlane, method: string, path: string, bo
   });
 }
 
-export function kubeconfigYaml(planes: RegionPlane[], user = 'faultline'): string {
+export function kubeconfigYaml(planes: RegionPlane[], user = 'faultline', allow = false): string {
   // JSON is valid YAML, and needs no YAML library here.
   return JSON.stringify(
     {
@@ -395,7 +397,12 @@ export function kubeconfigYaml(planes: RegionPlane[], user = 'faultline'): strin
       users: planes.map((p) => ({ name: `${user}-${p.region}`, user: { token: p.token } })),
       contexts: planes.map((p) => ({
         name: p.context,
-        context: { cluster: `faultline-local-${p.region}`, user: `${user}-${p.region}` },
+        context: {
+          cluster: `faultline-local-${p.region}`,
+          user: `${user}-${p.region}`,
+          // Throwaway local clusters: faultline may touch them without --allow-context.
+          ...(allow ? { extensions: [{ name: 'faultline.dev/allow', extension: { allowed: true } }] } : {}),
+        },
       })),
     },
     null,

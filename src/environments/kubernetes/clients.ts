@@ -3,7 +3,8 @@
 // undo records, logs) only ever see the context name, and undoers re-load the kubeconfig from
 // the same options (--kubeconfig, KUBECONFIG, default).
 import * as k8s from '@kubernetes/client-node';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { PreflightError } from '../../runner/errors.js';
@@ -100,16 +101,53 @@ export function allowedContexts(options: Record<string, unknown>): Set<string> {
   return out;
 }
 
+/**
+ * The kubeconfig can allow a context itself, with a context extension (what `npm run k8s:up`
+ * writes for its local clusters; add the same to your kind contexts if you like):
+ *
+ *   contexts:
+ *   - name: kind-us-east
+ *     context:
+ *       cluster: kind-us-east
+ *       user: kind-us-east
+ *       extensions:
+ *       - name: faultline.dev/allow
+ *         extension: { allowed: true }
+ */
+export const ALLOW_EXTENSION = 'faultline.dev/allow';
+
+export function contextsAllowedByKubeconfig(options: Record<string, unknown>): Set<string> {
+  const src = kubeconfigSource(options);
+  const files = src.kind === 'env' ? src.path.split(':').filter(Boolean) : [src.path];
+  const out = new Set<string>();
+  for (const file of files) {
+    let doc: unknown;
+    try {
+      doc = parseYaml(readFileSync(file, 'utf8'));
+    } catch {
+      continue; // loading reports unreadable kubeconfigs with a proper message
+    }
+    const contexts = (doc as { contexts?: unknown })?.contexts;
+    if (!Array.isArray(contexts)) continue;
+    for (const c of contexts as { name?: unknown; context?: { extensions?: { name?: unknown; extension?: { allowed?: unknown } }[] } }[]) {
+      const exts = c?.context?.extensions;
+      if (typeof c?.name === 'string' && Array.isArray(exts) && exts.some((e) => e?.name === ALLOW_EXTENSION && e.extension?.allowed === true)) out.add(c.name);
+    }
+  }
+  return out;
+}
+
 /** Throws PreflightError naming each context that is not allow-listed and how to allow it. */
 export function checkAllowed(contexts: { region: string; context: string }[], options: Record<string, unknown>): void {
-  const allowed = allowedContexts(options);
+  const allowed = new Set([...allowedContexts(options), ...contextsAllowedByKubeconfig(options)]);
   const refused = contexts.filter((c) => !allowed.has(c.context));
   if (refused.length === 0) return;
   const names = [...new Set(refused.map((c) => c.context))];
   throw new PreflightError(
     `kube context${names.length > 1 ? 's' : ''} ${refused.map((c) => `"${c.context}" (region ${c.region})`).join(', ')} ` +
       `${names.length > 1 ? 'are' : 'is'} not on the allow-list, so faultline will not touch ${names.length > 1 ? 'them' : 'it'}. ` +
-      `Allow with ${names.map((n) => `--allow-context ${n}`).join(' ')} or FAULTLINE_ALLOW_CONTEXTS=${names.join(',')}`,
+      `Allow with ${names.map((n) => `--allow-context ${n}`).join(' ')} or FAULTLINE_ALLOW_CONTEXTS=${names.join(',')} ` +
+      `(or mark the context in the kubeconfig with the extension ${ALLOW_EXTENSION}: {allowed: true})`,
   );
 }
 
