@@ -80,14 +80,15 @@ export async function sandboxDown(o: { json?: boolean }): Promise<number> {
     return ExitCode.passed;
   }
   const pids = [st.supervisorPid, st.pids.toxiproxy, st.pids.glb, st.pids.reaper, ...Object.values(st.regions).map((r) => r.pid)];
-  if (isAlive(st.supervisorPid)) {
+  if (isAlive(st.supervisorPid) && looksLikeSandbox(st.supervisorPid)) {
     process.kill(st.supervisorPid, 'SIGTERM');
     const deadline = Date.now() + 10_000;
     while (isAlive(st.supervisorPid) && Date.now() < deadline) await sleep(50);
   }
-  // Whatever is still alive (a supervisor that hung, a frozen region) is killed outright.
+  // Whatever is still alive (a supervisor that hung, a frozen region) is killed outright; but a
+  // stale state file may name pids that now belong to someone else, so only ours.
   for (const pid of pids) {
-    if (isAlive(pid)) {
+    if (isAlive(pid) && looksLikeSandbox(pid)) {
       try {
         process.kill(pid, 'SIGKILL');
       } catch {
@@ -95,14 +96,25 @@ export async function sandboxDown(o: { json?: boolean }): Promise<number> {
       }
     }
   }
+  const ours = pids.filter(looksLikeSandbox);
   const deadline = Date.now() + 5000;
-  while (pids.some(isAlive) && Date.now() < deadline) await sleep(50);
+  while (ours.some(isAlive) && Date.now() < deadline) await sleep(50);
   removeState();
-  const left = pids.filter(isAlive);
+  const left = ours.filter(isAlive);
   if (left.length) throw new FaultlineError(`could not stop processes ${left.join(', ')}; kill them by hand`);
   if (o.json) process.stdout.write(`${JSON.stringify({ up: false, stopped: pids })}\n`);
   else process.stdout.write(`sandbox down (stopped ${pids.length} processes)\n`);
   return ExitCode.passed;
+}
+
+/** A sandbox process: the daemon, an app process, the reaper or Toxiproxy (by its command line). */
+function looksLikeSandbox(pid: number): boolean {
+  try {
+    const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    return /sandbox[/\\](daemon|reaper|app[/\\])|toxiproxy/.test(cmd);
+  } catch {
+    return false;
+  }
 }
 
 export async function sandboxStatus(o: { json?: boolean }): Promise<number> {
