@@ -4,7 +4,7 @@ import { mkdirSync, openSync, readFileSync, closeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { configFromSpec, type SandboxSpec } from './environment.js';
-import { endpointsOf, readLiveState, readStateFile, removeState, sandboxDir, statePath } from './state.js';
+import { endpointsOf, looksLikeSandbox, readLiveState, readStateFile, removeState, sandboxDir, statePath } from './state.js';
 import { isAlive, type SandboxState } from './supervisor.js';
 import { FaultlineError, ExitCode } from '../runner/errors.js';
 
@@ -105,16 +105,6 @@ export async function sandboxDown(o: { json?: boolean }): Promise<number> {
   if (o.json) process.stdout.write(`${JSON.stringify({ up: false, stopped: pids })}\n`);
   else process.stdout.write(`sandbox down (stopped ${pids.length} processes)\n`);
   return ExitCode.passed;
-}
-
-/** A sandbox process: the daemon, an app process, the reaper or Toxiproxy (by its command line). */
-function looksLikeSandbox(pid: number): boolean {
-  try {
-    const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-    return /sandbox[/\\](daemon|reaper|app[/\\])|toxiproxy/.test(cmd);
-  } catch {
-    return false;
-  }
 }
 
 export async function sandboxStatus(o: { json?: boolean }): Promise<number> {

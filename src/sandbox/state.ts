@@ -18,7 +18,7 @@ export function readLiveState(dir = sandboxDir()): SandboxState | undefined {
   if (!existsSync(file)) return undefined;
   try {
     const st = JSON.parse(readFileSync(file, 'utf8')) as SandboxState;
-    return st.version === 1 && isAlive(st.supervisorPid) ? st : undefined;
+    return st.version === 1 && isAlive(st.supervisorPid) && looksLikeSandbox(st.supervisorPid) ? st : undefined;
   } catch {
     return undefined;
   }
@@ -50,4 +50,17 @@ export function endpointsOf(st: SandboxState): Record<string, string> {
   // host:port, as the toxiproxy environment gives its proxies
   for (const p of st.proxies) out[`proxies.${p.name}`] = p.listen;
   return out;
+}
+
+/** A sandbox process (daemon, app, reaper or Toxiproxy), judged by its command line: a stale
+ *  state file may name pids that now belong to something else. */
+export function looksLikeSandbox(pid: number): boolean {
+  // Without /proc (macOS) there is no cheap way to tell: trust the pid.
+  if (!existsSync('/proc/self/cmdline')) return true;
+  try {
+    const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    return /sandbox[/\\](daemon|reaper|app[/\\])|toxiproxy/.test(cmd);
+  } catch {
+    return false;
+  }
 }
