@@ -11,8 +11,8 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { delimiter, join, resolve, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { locateTool } from '../tools/locate.js';
 
 export interface PrometheusServer {
   /** Base URL of the HTTP API, e.g. http://127.0.0.1:41234 */
@@ -33,20 +33,17 @@ export interface StartPrometheusOptions {
   signal?: AbortSignal;
 }
 
-const here = dirname(fileURLToPath(import.meta.url));
-
-/** The binary: .tools/bin/prometheus, then PATH, then /usr/bin/prometheus; else a clear error. */
+/**
+ * The binary: FAULTLINE_PROMETHEUS, .tools/bin, PATH (see src/tools/locate.ts), then Debian's
+ * /usr/bin/prometheus even when PATH is minimal; else a PreflightError saying how to install it.
+ */
 export function findPrometheus(): string {
-  const candidates: string[] = [];
-  // dist/src/metrics → repo root is three levels up; src/metrics (ts-node) is two
-  for (const up of ['../../..', '../..']) candidates.push(join(resolve(here, up), '.tools', 'bin', 'prometheus'));
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) if (dir) candidates.push(join(dir, 'prometheus'));
-  candidates.push('/usr/bin/prometheus');
-  const found = candidates.find((p) => existsSync(p));
-  if (!found) {
-    throw new Error('prometheus is not installed: run `npm run tools` (it installs Debian\'s `prometheus` package), or `apt-get install -y prometheus`.');
+  try {
+    return locateTool('prometheus');
+  } catch (err) {
+    if (!process.env.FAULTLINE_PROMETHEUS && existsSync('/usr/bin/prometheus')) return '/usr/bin/prometheus';
+    throw err;
   }
-  return found;
 }
 
 async function freePort(): Promise<number> {
