@@ -136,3 +136,49 @@ describe('sandbox whose starter is SIGKILLed (integration)', function () {
     await eventually('every sandbox process to exit after its starter died', async () => pids.every((p) => !isAlive(p)), 10_000);
   });
 });
+
+describe('sandbox topologies (integration)', function () {
+  this.timeout(60_000);
+
+  it('single-region has one region behind one proxy, and serves reads and writes', async () => {
+    const sb = await RunningSandbox.start({ ...defaultSandboxConfig, topology: 'single-region', regions: ['us-east'], primary: 'us-east' });
+    try {
+      const st = sb.state();
+      expect(st.proxies.map((p) => p.name)).to.deep.equal(['glb-to-us-east']);
+      expect((await put(st.glbUrl, 'a', 'single-1')).status).to.equal(200);
+      const r = await fetch(`${st.glbUrl}/kv/a`);
+      expect(await r.json()).to.deep.include({ writeIds: ['single-1'] });
+    } finally {
+      await sb.stop();
+    }
+  });
+
+  it('read-replicas forward writes to the primary over their own link, and every region ends up with them', async () => {
+    const sb = await RunningSandbox.start({ ...defaultSandboxConfig, topology: 'read-replicas', regions: ['us-east', 'eu-west', 'ap-south'], batchIntervalMs: 100 });
+    try {
+      const st = sb.state();
+      for (const region of ['eu-west', 'ap-south']) {
+        const r = await put(st.regions[region].url, 'b', `via-${region}`);
+        expect(r.status).to.equal(200);
+        expect(r.headers.get('x-faultline-region')).to.equal('us-east');
+        expect(r.headers.get('x-faultline-forwarded-by')).to.equal(region);
+      }
+      for (const region of ['us-east', 'eu-west', 'ap-south']) {
+        await eventually(`${region} to hold both writes`, async () => (await holds(st.regions[region].url, 'via-eu-west')) && (await holds(st.regions[region].url, 'via-ap-south')));
+      }
+    } finally {
+      await sb.stop();
+    }
+  });
+
+  it('active-passive refuses writes at the passive region with 503, naming the primary', async () => {
+    const sb = await RunningSandbox.start(defaultSandboxConfig);
+    try {
+      const r = await put(sb.state().regions['eu-west'].url, 'c', 'nope');
+      expect(r.status).to.equal(503);
+      expect(((await r.json()) as { error: string }).error).to.match(/eu-west is not the primary \(us-east is\)/);
+    } finally {
+      await sb.stop();
+    }
+  });
+});
