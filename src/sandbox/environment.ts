@@ -41,7 +41,7 @@ export const sandboxSpec = s
     healthCheck: s.optional(
       s
         .object({
-          interval: s.optional(s.duration().doc('How often the GLB checks each region (GET /health through its proxy).'), { ms: 500, text: '500ms' }, '500ms'),
+          interval: s.optional(s.duration().doc('How often the GLB checks each region (GET /health through its proxy). A check times out after the interval (at least 400ms, at most 1s).'), { ms: 500, text: '500ms' }, '500ms'),
           failureThreshold: s.optional(s.integer({ min: 1, max: 100 }).doc('Failed checks in a row before the GLB marks a region down.'), 3),
         })
         .doc('GLB health checks. Detection takes about interval × failureThreshold.'),

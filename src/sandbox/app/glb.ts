@@ -5,7 +5,8 @@
 //                 └──► toxiproxy glb-to-eu-west ──► eu-west
 //
 // Health checks run every intervalMs against each region (through its proxy, so an isolated region
-// looks dead). failureThreshold failures in a row mark a region down; one success marks it up.
+// looks dead); each times out after the interval, but at least 400 ms (a busy CI machine must not
+// fail over by itself) and at most 1 s. failureThreshold failures in a row mark a region down; one success marks it up.
 // Routing:
 //   single-region, active-passive  everything to the primary; when it goes down the first healthy
 //                                  region in configured order is promoted
@@ -88,7 +89,7 @@ async function check(name: string): Promise<void> {
   h.checking = true;
   let ok = false;
   try {
-    const r = await request(`${urlOf(name)}/health`, { timeoutMs: Math.max(200, Math.min(cfg.intervalMs, 1000)), agent });
+    const r = await request(`${urlOf(name)}/health`, { timeoutMs: Math.max(400, Math.min(cfg.intervalMs, 1000)), agent });
     ok = r.status === 200;
   } catch {
     ok = false;
