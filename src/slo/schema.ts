@@ -281,7 +281,7 @@ export type MetricsSpec = Infer<typeof metricsSpec>;
 export const budgetSpec = s
   .object({
     ledger: s.optional(
-      s.string({ minLength: 1 }).doc('Path of the budget ledger (JSON), relative to the working directory. `faultline run --budget-ledger` overrides it.'),
+      s.string({ minLength: 1 }).doc('Path of the budget ledger (JSON), relative to the working directory. `faultline run --ledger PATH` overrides it.'),
       '.faultline/budget-ledger.json',
       '.faultline/budget-ledger.json',
     ),

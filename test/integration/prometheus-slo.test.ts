@@ -200,6 +200,37 @@ describe('SLOs from a real Prometheus agree with the built-in records', function
     });
   }
 
+  it('a burn-rate guard on a Prometheus SLO trips like the same guard on the records', async () => {
+    const { createGuards } = await import('../../src/slo/index.js');
+    const { guardSpec } = await import('../../src/slo/schema.js');
+    const { RecordStore } = await import('../../src/metrics/store.js');
+    const store = new RecordStore();
+    for (const r of records) store.add(r);
+    const now = Date.now();
+    const over = `${Math.ceil((now - phase.start) / 1000) + 1}s`;
+    const guards = (above: number) =>
+      createGuards(
+        [parse(guardSpec, { burnRate: { slo: 'availability-builtin', over, above } }), parse(guardSpec, { burnRate: { slo: 'availability-prometheus', over, above } })],
+        [ratio('builtin', '99.9%'), ratio('prometheus', '99.9%')],
+        metrics,
+        { resolve: (t) => t.replace('${prometheus}', prom.url) },
+      );
+    // 5% errors against a 0.1% budget is a burn rate of 50
+    const builtinTrip = await guards(14.4).check(now, store, AbortSignal.timeout(10_000));
+    expect(builtinTrip?.values['burnRate.long']).to.be.closeTo(50, 0.5);
+    // the same guard on the Prometheus SLO, alone (the records are not consulted)
+    const promOnly = createGuards(
+      [parse(guardSpec, { burnRate: { slo: 'availability-prometheus', over, above: 14.4 } })],
+      [ratio('prometheus', '99.9%')],
+      metrics,
+      { resolve: (t) => t.replace('${prometheus}', prom.url) },
+    );
+    const promTrip = await promOnly.check(now, new RecordStore(), AbortSignal.timeout(10_000));
+    expect(promTrip, JSON.stringify(promOnly.warnings)).to.not.equal(undefined);
+    expect(promTrip!.values['burnRate.long']).to.be.closeTo(50, 5);
+    expect(await guards(60).check(now, new RecordStore(), AbortSignal.timeout(10_000))).to.equal(undefined);
+  });
+
   it('a bad PromQL query fails the SLO with Prometheus\'s own message', async () => {
     const bad = parse<SloSpec>(sloSpec, { name: 'broken', source: 'prometheus', sli: { promql: { query: 'sum(rate(faultline_requests_total[$range]', expect: '> 0' } } });
     const [r] = await evaluateSlos([bad], input());

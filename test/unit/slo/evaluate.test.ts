@@ -134,3 +134,12 @@ describe('SLO evaluation (builtin records)', () => {
     expect(r.detail).to.contain('metrics.prometheus.url is not set');
   });
 });
+
+describe('PromQL templates', () => {
+  it('replaces $range and $window with whole seconds, rounding up', async () => {
+    const { expandQuery } = await import('../../../src/slo/prometheus-sli.js');
+    expect(expandQuery('sum(increase(x[$range])) / sum(increase(x[$window]))', 7_200, 30 * 86_400_000)).to.equal('sum(increase(x[8s])) / sum(increase(x[2592000s]))');
+    expect(expandQuery('rate(x[$range])', 100, 1000)).to.equal('rate(x[1s])');
+    expect(expandQuery('$rangefoo', 1000, 1000)).to.equal('$rangefoo');
+  });
+});
