@@ -320,6 +320,21 @@ async function executeRun(st: RunState): Promise<Report> {
     if (after.some((p) => !p.ok)) failedVerdict = true;
   }
 
+  // SLOs are judged while the environment is still up: its metric sources (the sandbox's own
+  // Prometheus, say) go away at teardown.
+  const evaluatedAt = Date.now();
+  const slos = await evaluateSlos(exp.slos ?? [], {
+    records,
+    phases,
+    runStart: startedAt,
+    runEnd: evaluatedAt,
+    metrics: resolveRunTemplates(exp, endpoints).metrics,
+    signal: AbortSignal.timeout(CLEANUP_DEADLINE_MS),
+  }).catch((err) => {
+    errors.push(`SLO evaluation: ${errorMessage(err)}`);
+    errorVerdict = true;
+    return [];
+  });
   try {
     await environment.teardown({ ...envCtx, signal: AbortSignal.timeout(CLEANUP_DEADLINE_MS) }, setupJournal);
   } catch (err) {
@@ -328,18 +343,6 @@ async function executeRun(st: RunState): Promise<Report> {
   }
 
   const endedAt = Date.now();
-  const slos = await evaluateSlos(exp.slos ?? [], {
-    records,
-    phases,
-    runStart: startedAt,
-    runEnd: endedAt,
-    metrics: resolveRunTemplates(exp, endpoints).metrics,
-    signal: AbortSignal.timeout(CLEANUP_DEADLINE_MS),
-  }).catch((err) => {
-    errors.push(`SLO evaluation: ${errorMessage(err)}`);
-    errorVerdict = true;
-    return [];
-  });
   const expectations = aborted || errorVerdict ? [] : evaluateExpectations(exp.expect, measurements);
   const budgetFailures = aborted ? [] : await recordBudget(exp.slos ?? [], exp.budget, slos, st.budgetCtx).catch((err) => [`budget ledger: ${errorMessage(err)}`]);
   if (slos.some((s) => !s.passed) || expectations.some((e) => !e.passed) || budgetFailures.length) failedVerdict = true;
