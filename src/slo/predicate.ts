@@ -18,7 +18,9 @@
 //
 // Types: status and latency compare with numbers (latency also with durations); region, op,
 // error and tags compare with strings using == and != only; ok compares with true/false.
-// A missing field (no region, no error) equals nothing and differs from everything.
+// A missing field (no region, no error) equals nothing and differs from everything. A request
+// that got no response (refused, reset, timed out) has status 0, which counts as a missing
+// status: `status < 500` is false for it (so it is not good), while `status == 0` finds it.
 //
 // Examples: `all`, `status < 500`, `status < 500 and region == "eu-west"`,
 //           `op == "write" and (status >= 500 or status == 0)`, `latency <= 250ms`, `not ok`.
@@ -175,8 +177,12 @@ export function parsePredicate(src: string): Predicate {
       if (valTok.k !== 'num') return fail(field === 'latency' ? 'a number of ms or a duration like 250ms' : 'a number', valTok);
       if (field === 'status' && /[a-z]$/.test(valTok.text)) fail('a status code without a unit', valTok);
       const v = valTok.v;
-      const get = field === 'status' ? (r: RequestRecord) => r.status : (r: RequestRecord) => r.latencyMs;
-      return numeric(get, op, v);
+      if (field === 'status') {
+        const cmp = numeric((r) => r.status, op, v);
+        const whenMissing = op === '==' ? v === 0 : op === '!=' ? v !== 0 : false;
+        return (r) => (r.status === 0 ? whenMissing : cmp(r));
+      }
+      return numeric((r) => r.latencyMs, op, v);
     }
     if (op !== '==' && op !== '!=') fail(`== or != (${field} is compared as text)`, opTok);
     if (field === 'ok') {

@@ -29,6 +29,7 @@ class Refined<T> extends Node<T> {
     private readonly refine: (value: T, path: Path, issues: Issue[]) => void,
   ) {
     super();
+    this.description = inner.description;
   }
   check(value: unknown, path: Path, issues: Issue[]): Checked<T> {
     const r = this.inner.check(value, path, issues);
@@ -68,7 +69,7 @@ const promql = (what: string) =>
 
 const ratioSli = s
   .object({
-    good: s.optional(predicate('a request predicate like "status < 500"').doc('Builtin source: the predicate a good request satisfies, e.g. `status < 500`, `status < 500 and region == "eu-west"`. Grammar in src/slo/predicate.ts.')),
+    good: s.optional(predicate('a request predicate like "status < 500"').doc('Builtin source: the predicate a good request satisfies, e.g. `status < 500`, `status < 500 and region == "eu-west"`. Grammar: docs/slo-math.md#request-predicates.')),
     total: s.optional(predicate('a request predicate like "all"').doc('Builtin source: which requests count at all, e.g. `op == "read"`.'), 'all', 'all'),
     goodQuery: s.optional(promql('Prometheus source: the number of good events in the phase, e.g. `sum(increase(faultline_requests_total{component="glb",code!~"5..|0"}[$range]))`.')),
     totalQuery: s.optional(promql('Prometheus source: the number of all events in the phase, e.g. `sum(increase(faultline_requests_total{component="glb"}[$range]))`.')),
