@@ -37,6 +37,8 @@ async function startService() {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [registry],
   });
+  const lag = new client.Gauge({ name: 'faultline_replication_lag_seconds', help: 'lag', labelNames: ['region', 'from'] as const, registers: [registry] });
+  lag.set({ region: 'eu-west', from: 'us-east' }, 0.1);
   const labels = { component: 'glb', region: 'us-east', op: 'read' };
   // series exist from the first scrape, so no phase misses a counter's first increment
   requests.labels({ ...labels, code: '200' }).inc(0);
@@ -60,7 +62,8 @@ async function startService() {
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as { port: number }).port;
-  return { port, close: () => new Promise<void>((r) => server.close(() => r())) };
+  const setLag = (seconds: number) => lag.set({ region: 'eu-west', from: 'us-east' }, seconds);
+  return { port, setLag, close: () => new Promise<void>((r) => server.close(() => r())) };
 }
 
 /** Open-model traffic: `rate` requests per second for `ms`, each recorded like the built-in source. */
@@ -117,7 +120,12 @@ describe('SLOs from a real Prometheus agree with the built-in records', function
     }
     const start = Date.now();
     await sleep(1500);
+    // replication lag: 0.1 s, except 3 s for two seconds in the middle of the traffic
+    const lagUp = setTimeout(() => service.setLag(3), 3000);
+    const lagDown = setTimeout(() => service.setLag(0.2), 5000);
     records = await drive(service.port, 60, 8000);
+    clearTimeout(lagUp);
+    clearTimeout(lagDown);
     await sleep(1500);
     phase = { name: 'fault', start, end: Date.now() };
     metrics = parse<MetricsSpec>(metricsSpec, { prometheus: { url: '${prometheus}', delay: '2s' } });
@@ -199,6 +207,35 @@ describe('SLOs from a real Prometheus agree with the built-in records', function
       expect([b.passed, p.passed]).to.deep.equal([verdict, verdict]);
     });
   }
+
+  for (const [target, verdict] of [
+    ['90%', true],
+    ['99%', false],
+  ] as const) {
+    it(`timeslices of 3 s with target ${target}: the same good/total slices and verdict from both sources`, async () => {
+      const spec = (source: 'builtin' | 'prometheus') => ({ ...ratio(source, '90%'), budgetingMethod: 'timeslices' as const, timeslice: { length: { ms: 3000, text: '3s' }, target: { ratio: target === '90%' ? 0.9 : 0.99, text: target } } });
+      const [b, p] = await evaluateSlos([spec('builtin'), spec('prometheus')], input());
+      expect(b.events!.total).to.be.at.least(3);
+      expect(p.events!.total, p.detail).to.be.at.least(3);
+      expect(b.value).to.equal(verdict ? 1 : 0);
+      expect(p.value).to.equal(verdict ? 1 : 0);
+      expect([b.passed, p.passed]).to.deep.equal([verdict, verdict]);
+      expect(p.budget).to.include({ method: 'timeslices' });
+    });
+  }
+
+  it('freshness from the replication-lag gauge: the max lag, and the share of good timeslices', async () => {
+    const fresh = (threshold: string, objective?: string) =>
+      parse<SloSpec>(sloSpec, { name: 'fresh', source: 'prometheus', sli: { freshness: {} }, threshold, ...(objective ? { objective } : {}), timeslice: { length: '1s' }, phases: ['fault'] });
+    const [max, loose, share] = await evaluateSlos([fresh('2s'), fresh('5s'), fresh('2s', '50%')], input());
+    expect(max.value, max.detail).to.equal(3000);
+    expect(max.passed).to.equal(false);
+    expect(loose.passed).to.equal(true);
+    // about two of the phase's ~11 one-second slices saw 3 s of lag
+    expect(share.events!.total).to.be.within(9, 14);
+    expect(share.events!.total - share.events!.good).to.be.within(1, 4);
+    expect(share.passed).to.equal(true);
+  });
 
   it('a burn-rate guard on a Prometheus SLO trips like the same guard on the records', async () => {
     const { createGuards } = await import('../../src/slo/index.js');
