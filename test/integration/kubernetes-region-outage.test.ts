@@ -4,6 +4,7 @@ import { expect } from 'chai';
 import type { ControlPlanes } from '../../src/k8s-local/control-plane.js';
 import { KubernetesEnvironment } from '../../src/environments/kubernetes/environment.js';
 import { kubernetesOutageDriver, type OutageSpec } from '../../src/faults/kubernetes/outage.js';
+import type { ReplicasUndo } from '../../src/faults/kubernetes/scale.js';
 import { kubernetesFinder } from '../../src/environments/kubernetes/finder.js';
 import { undoers } from '../../src/faults/undoers.js';
 import type { FaultContext, UndoRecord } from '../../src/faults/types.js';
@@ -12,6 +13,7 @@ import { silentLogger } from '../../src/runner/log.js';
 import { allReady, api, controlPlanes, deployments, eventually, installShop, runningPods, type Api } from './kubernetes-fixture.js';
 
 const REGIONS = ['us-east', 'eu-west', 'ap-south'];
+const items = (r: UndoRecord) => [...(r as ReplicasUndo).items].sort((a, b) => a.name.localeCompare(b.name));
 
 describe('kubernetes region.outage against a real control plane', function () {
   this.timeout(300_000);
@@ -71,7 +73,8 @@ describe('kubernetes region.outage against a real control plane', function () {
     const before = Object.fromEntries(await Promise.all(REGIONS.map(async (r) => [r, await deployments(apis[r], 'shop', 'app=shop')] as const)));
     expect(before['us-east'].map((d) => d.replicas)).to.deep.equal([2, 3, 1]); // api, web, worker from the chart
     const records = await inject({ region: 'us-east', mode: 'scale-to-zero' }, nextRunId());
-    expect(records.map((r) => r.kind)).to.deep.equal(['kubernetes.replicas', 'kubernetes.replicas', 'kubernetes.replicas']);
+    expect(records.map((r) => r.kind)).to.deep.equal(['kubernetes.replicas']);
+    expect(items(records[0]).map((i) => `${i.name}=${i.replicas}`)).to.deep.equal(['shop-api=2', 'shop-web=3', 'shop-worker=1']);
     expect(JSON.stringify(records)).not.to.match(/token|BEGIN|certificate/i);
 
     await eventually('us-east shop at 0 ready pods', async () => {
@@ -85,13 +88,13 @@ describe('kubernetes region.outage against a real control plane', function () {
     const bystander = await apis['us-east'].apps.readNamespacedDeployment({ name: 'bystander', namespace: 'shop' });
     expect(bystander.spec?.replicas).to.equal(1);
 
-    expect(await undoAll(records)).to.deep.equal(['undone', 'undone', 'undone']);
+    expect(await undoAll(records)).to.deep.equal(['undone']);
     await eventually('us-east restored and Running', async () => {
       const ds = await deployments(apis['us-east'], 'shop', 'app=shop');
       return ds.map((d) => `${d.replicas}/${d.ready}`).join(',') === '2/2,3/3,1/1' && (await runningPods(apis['us-east'], 'shop', 'app=shop')) === 6;
     });
     // Idempotent: undoing again finds nothing of ours left.
-    expect(await undoAll(records)).to.deep.equal(['already-gone', 'already-gone', 'already-gone']);
+    expect(await undoAll(records)).to.deep.equal(['already-gone']);
     const labelled = await apis['us-east'].apps.listNamespacedDeployment({ namespace: 'shop', labelSelector: 'faultline.dev/run-id' });
     expect(labelled.items).to.have.length(0);
   });
@@ -102,7 +105,7 @@ describe('kubernetes region.outage against a real control plane', function () {
       (await import('@kubernetes/client-node')).setHeaderOptions('Content-Type', 'application/merge-patch+json'),
     );
     const records = await inject({ region: 'eu-west', mode: 'scale-to-zero' }, nextRunId());
-    expect(records.find((r) => r.name === 'shop-web')?.replicas).to.equal(4);
+    expect(items(records[0]).find((i) => i.name === 'shop-web')?.replicas).to.equal(4);
     await undoAll(records);
     await eventually('eu-west shop-web back at 4 ready', async () => (await deployments(apis['eu-west'], 'shop', 'app=shop')).find((d) => d.name === 'shop-web')?.ready === 4);
   });
@@ -113,19 +116,21 @@ describe('kubernetes region.outage against a real control plane', function () {
       { name: 'shop-api', namespace: 'shop', body: { spec: { replicas: 5 } } },
       (await import('@kubernetes/client-node')).setHeaderOptions('Content-Type', 'application/merge-patch+json'),
     );
-    const apiRecord = records.find((r) => r.name === 'shop-api')!;
-    const undoer = await undoers[apiRecord.kind]();
+    const undoer = await undoers[records[0].kind]();
     let err: Error | undefined;
     try {
-      await undoer.undo(apiRecord, { signal: new AbortController().signal, log: silentLogger, options });
+      await undoer.undo(records[0], { signal: new AbortController().signal, log: silentLogger, options });
     } catch (e) {
       err = e as Error;
     }
-    expect(err?.message).to.match(/conflict: Deployment shop\/shop-api .*changed by someone else.*now 5 replicas.*--force/);
-    expect((await apis['ap-south'].apps.readNamespacedDeployment({ name: 'shop-api', namespace: 'shop' })).spec?.replicas).to.equal(5);
-    expect(undoer.manualFix(apiRecord)).to.equal(`kubectl --context ${cp.contexts['ap-south']} -n shop scale deployment/shop-api --replicas=2 && kubectl --context ${cp.contexts['ap-south']} -n shop label deployment/shop-api faultline.dev/run-id-`);
+    expect(err?.message).to.match(/^1 of 3 workloads in kind-ap-south\/shop were not restored: conflict: Deployment shop\/shop-api .*changed by someone else.*now 5 replicas.*--force/);
+    // The conflict is left alone; the others are restored.
+    expect((await deployments(apis['ap-south'], 'shop', 'app=shop')).map((d) => d.replicas)).to.deep.equal([5, 3, 1]);
+    expect(undoer.manualFix(records[0]).split('\n')[0]).to.equal(
+      `kubectl --context ${cp.contexts['ap-south']} -n shop scale deployment/shop-api --replicas=2 && kubectl --context ${cp.contexts['ap-south']} -n shop label deployment/shop-api faultline.dev/run-id-`,
+    );
 
-    expect(await undoAll(records, { force: true })).to.deep.equal(['undone', 'undone', 'undone']);
+    expect(await undoAll(records, { force: true })).to.deep.equal(['undone']);
     await allReady(apis['ap-south'], 'shop');
     expect((await deployments(apis['ap-south'], 'shop', 'app=shop')).map((d) => d.replicas)).to.deep.equal([2, 3, 1]);
   });
@@ -164,13 +169,9 @@ describe('kubernetes region.outage against a real control plane', function () {
     await inject({ region: 'us-east', mode: 'scale-to-zero' }, runId);
     await inject({ region: 'us-east', mode: 'isolate' }, runId);
     const found = await kubernetesFinder.find(runId, options, new AbortController().signal);
-    expect(found.map((r) => `${r.kind}:${r.name ?? r.node}`).sort()).to.deep.equal([
-      `kubernetes.network-policy:faultline-isolate-${runId}`,
-      'kubernetes.replicas:shop-api',
-      'kubernetes.replicas:shop-web',
-      'kubernetes.replicas:shop-worker',
-    ]);
-    expect(found.find((r) => r.name === 'shop-web')?.replicas).to.equal(3);
+    expect(found.map((r) => `${r.kind}:${r.namespace}`).sort()).to.deep.equal(['kubernetes.network-policy:shop', 'kubernetes.replicas:shop']);
+    const replicas = found.find((r) => r.kind === 'kubernetes.replicas')!;
+    expect(items(replicas).map((i) => `${i.name}=${i.replicas}`).sort()).to.deep.equal(['shop-api=2', 'shop-web=3', 'shop-worker=1']);
     await undoAll(found);
     expect(await kubernetesFinder.find(runId, options, new AbortController().signal)).to.deep.equal([]);
     await allReady(apis['us-east'], 'shop');

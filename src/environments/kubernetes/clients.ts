@@ -53,6 +53,7 @@ export function clientsFor(options: Record<string, unknown>, context: string): K
     );
   }
   kc.setCurrentContext(context);
+  keepAlive(kc);
   const clients: KubeClients = {
     context,
     kc,
@@ -63,6 +64,26 @@ export function clientsFor(options: Record<string, unknown>, context: string): K
   };
   cache.set(key, clients);
   return clients;
+}
+
+/**
+ * client-node 1.4 makes a new https.Agent, so a new TCP+TLS handshake, for every request. A fault
+ * over hundreds of objects pays that hundreds of times, so reuse one keep-alive agent per set of
+ * TLS options (credentials in headers, such as tokens, are still applied per request).
+ */
+function keepAlive(kc: k8s.KubeConfig): void {
+  const target = kc as unknown as { createAgent: (cluster: unknown, opts: Record<string, unknown>) => unknown };
+  const original = target.createAgent.bind(kc);
+  const agents = new Map<string, unknown>();
+  target.createAgent = (cluster, opts) => {
+    const key = JSON.stringify([(cluster as { server?: string })?.server, opts.ca, opts.cert, opts.key, opts.pfx, opts.rejectUnauthorized].map((v) => (v === undefined ? null : String(v))));
+    let agent = agents.get(key);
+    if (!agent) {
+      agent = original(cluster, { ...opts, keepAlive: true, maxSockets: 32 });
+      agents.set(key, agent);
+    }
+    return agent;
+  };
 }
 
 export function loadKubeConfig(options: Record<string, unknown>): k8s.KubeConfig {

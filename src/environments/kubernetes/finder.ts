@@ -46,24 +46,27 @@ async function findIn(context: string, labelSelector: string, runId: string, opt
   ]);
   const records: UndoRecord[] = [];
   const workloads = [...deps.items.map((o) => ['Deployment', o] as const), ...sets.items.map((o) => ['StatefulSet', o] as const)];
+  const byNamespace = new Map<string, ReplicasUndo>();
   for (const [workload, o] of workloads) {
     const ann = o.metadata?.annotations ?? {};
     const replicas = Number(ann[ANN_ORIGINAL_REPLICAS]);
     const expectedGeneration = Number(ann[ANN_EXPECTED_GENERATION]);
     if (!Number.isInteger(replicas) || !Number.isInteger(expectedGeneration)) continue;
-    const r: ReplicasUndo = {
-      kind: 'kubernetes.replicas',
-      context,
-      namespace: o.metadata!.namespace!,
+    const namespace = o.metadata!.namespace!;
+    let r = byNamespace.get(namespace);
+    if (!r) {
+      r = { kind: 'kubernetes.replicas', context, namespace, runId, items: [] };
+      byNamespace.set(namespace, r);
+      records.push(r);
+    }
+    r.items.push({
       workload,
       name: o.metadata!.name!,
       replicas,
       resourceVersion: '',
       generation: replicas === 0 ? expectedGeneration : expectedGeneration - 1,
       expectedGeneration,
-      runId,
-    };
-    records.push(r);
+    });
   }
   for (const n of nodes.items) {
     const r: UncordonUndo = { kind: 'kubernetes.uncordon', context, node: n.metadata!.name!, runId };

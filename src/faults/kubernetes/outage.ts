@@ -1,7 +1,8 @@
 // The kubernetes driver of region.outage (the fault type itself is src/faults/region/outage.ts).
 // Each mode picks its own kind of target; see scale.ts, pods.ts, drain.ts and isolate.ts.
 //
-//   scale-to-zero  Deployments + StatefulSets → 0, exact counts restored    (default)
+//   scale-to-zero  Deployments + StatefulSets → 0, exact counts restored    (default; one target
+//                  per namespace, its workloads scaled in parallel)
 //   delete-pods    every selected pod deleted; controllers recreate them
 //   drain          nodes cordoned, selected pods evicted; uncordoned on rollback
 //   isolate        deny-all NetworkPolicy per namespace; deleted on rollback
@@ -9,7 +10,7 @@ import { InvalidInputError } from '../../runner/errors.js';
 import { requireKubernetes } from '../../environments/kubernetes/environment.js';
 import { apiMessage } from '../../environments/kubernetes/clients.js';
 import type { FaultDriver, FaultTarget } from '../types.js';
-import { applyScale, describeScale, listWorkloads, prepareScale, type WorkloadTarget } from './scale.js';
+import { applyScale, describeScale, listWorkloads, prepareScale, type WorkloadsTarget } from './scale.js';
 import { deletePod, listPods, type PodTarget } from './pods.js';
 import { applyDrain, describeDrain, prepareDrain, type NodeTarget } from './drain.js';
 import { applyIsolate, describeIsolate, prepareIsolate, type NamespaceTarget } from './isolate.js';
@@ -45,7 +46,7 @@ export const kubernetesOutageDriver: FaultDriver<OutageSpec> = {
     let targets: FaultTarget[];
     try {
       if (mode === 'scale-to-zero') {
-        targets = (await Promise.all(region.namespaces.map((ns) => listWorkloads(c, region.name, ns, region.selector)))).flat();
+        targets = (await Promise.all(region.namespaces.map((ns) => listWorkloads(c, region.name, ns, region.selector)))).filter((t) => t !== undefined);
       } else if (mode === 'delete-pods') {
         targets = (await Promise.all(region.namespaces.map((ns) => listPods(c, region.name, ns, region.selector)))).flat();
       } else if (mode === 'drain') {
@@ -80,7 +81,7 @@ export const kubernetesOutageDriver: FaultDriver<OutageSpec> = {
     const t = target as Target;
     switch (t.mode) {
       case 'scale-to-zero':
-        return prepareScale(t as unknown as WorkloadTarget, ctx.runId, spec.force);
+        return prepareScale(t as unknown as WorkloadsTarget, ctx.runId, spec.force);
       case 'drain':
         return prepareDrain(t as unknown as NodeTarget, ctx.runId);
       case 'isolate':
@@ -94,7 +95,7 @@ export const kubernetesOutageDriver: FaultDriver<OutageSpec> = {
     const env = requireKubernetes(ctx.env, 'region.outage');
     switch (t.mode) {
       case 'scale-to-zero':
-        return applyScale(env, t as unknown as WorkloadTarget, ctx);
+        return applyScale(env, t as unknown as WorkloadsTarget, ctx);
       case 'drain':
         return applyDrain(env, t as unknown as NodeTarget, ctx);
       case 'isolate':
@@ -107,7 +108,7 @@ export const kubernetesOutageDriver: FaultDriver<OutageSpec> = {
     const t = target as Target;
     switch (t.mode) {
       case 'scale-to-zero':
-        return describeScale(t as unknown as WorkloadTarget);
+        return describeScale(t as unknown as WorkloadsTarget);
       case 'drain':
         return describeDrain(t as unknown as NodeTarget);
       case 'isolate':

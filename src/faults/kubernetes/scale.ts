@@ -1,12 +1,17 @@
 // region.outage mode scale-to-zero: every Deployment and StatefulSet that matches the region's
 // selector goes to 0 replicas, and rollback puts back the exact count found.
 //
-//   targets()  list → replicas, resourceVersion, generation per workload
-//   prepare()  UndoRecord {replicas, generation, expectedGeneration}      (journalled, fsynced)
-//   apply()    one merge patch: replicas 0 + run-id label + annotations, resourceVersion as a
-//              precondition, so the count we recorded is exactly the one we overwrote
-//   undo       restore only if the spec is still ours (generation unchanged since our patch);
-//              otherwise report the conflict and leave it, unless forced
+// A target is one namespace of the region with the workloads listed in it, so a region of
+// hundreds of Deployments is scaled (and restored) with requests in parallel rather than one
+// after the other; the undo record holds every workload's count.
+//
+//   targets()  list → replicas, resourceVersion, generation per workload, grouped per namespace
+//   prepare()  UndoRecord {items: [{replicas, generation, expectedGeneration}...]}  (journalled)
+//   apply()    per workload one merge patch: replicas 0 + run-id label + annotations, with the
+//              resourceVersion as a precondition, so the count recorded is exactly the one we
+//              overwrote
+//   undo       restore a workload only if its spec is still ours (generation unchanged since our
+//              patch); otherwise report the conflict and leave it, unless forced
 import { ActivityFailedError, RollbackFailedError } from '../../runner/errors.js';
 import type { KubernetesEnvironment } from '../../environments/kubernetes/environment.js';
 import {
@@ -17,6 +22,7 @@ import {
   RUN_ID_LABEL,
   apiMessage,
   clientsFor,
+  mapLimit,
   runIdLabelValue,
   statusOf,
   type KubeClients,
@@ -25,10 +31,10 @@ import type { FaultContext, FaultTarget, UndoContext, UndoOutcome, UndoRecord, U
 
 export type WorkloadKind = 'Deployment' | 'StatefulSet';
 
-export interface WorkloadTarget extends FaultTarget {
-  region: string;
-  context: string;
-  namespace: string;
+/** Requests in flight at once against one API server: enough to hide latency, not a stampede. */
+const PARALLEL = 16;
+
+export interface Workload {
   workload: WorkloadKind;
   name: string;
   replicas: number;
@@ -36,19 +42,25 @@ export interface WorkloadTarget extends FaultTarget {
   generation: number;
 }
 
+export interface WorkloadsTarget extends FaultTarget {
+  region: string;
+  context: string;
+  namespace: string;
+  workloads: Workload[];
+}
+
+export interface ReplicasItem extends Workload {
+  /** metadata.generation right after our patch; anything else means someone changed the spec. */
+  expectedGeneration: number;
+}
+
 export interface ReplicasUndo extends UndoRecord {
   kind: 'kubernetes.replicas';
   context: string;
   namespace: string;
-  workload: WorkloadKind;
-  name: string;
-  /** The exact count found before scaling, restored on rollback. */
-  replicas: number;
-  resourceVersion: string;
-  generation: number;
-  /** metadata.generation right after our patch; anything else means someone changed the spec. */
-  expectedGeneration: number;
   runId: string;
+  /** Each workload with the exact count found before scaling, restored on rollback. */
+  items: ReplicasItem[];
   force?: boolean;
 }
 
@@ -57,23 +69,21 @@ interface WorkloadObject {
   spec?: { replicas?: number };
 }
 
-export async function listWorkloads(c: KubeClients, region: string, namespace: string, selector: string | undefined): Promise<WorkloadTarget[]> {
+export async function listWorkloads(c: KubeClients, region: string, namespace: string, selector: string | undefined): Promise<WorkloadsTarget | undefined> {
   const [deps, sets] = await Promise.all([
     c.apps.listNamespacedDeployment({ namespace, labelSelector: selector }),
     c.apps.listNamespacedStatefulSet({ namespace, labelSelector: selector }),
   ]);
-  const toTarget = (workload: WorkloadKind) => (o: WorkloadObject): WorkloadTarget => ({
-    id: `${region}/${workload === 'Deployment' ? 'deployment' : 'statefulset'}/${namespace}/${o.metadata!.name}`,
-    region,
-    context: c.context,
-    namespace,
+  const toWorkload = (workload: WorkloadKind) => (o: WorkloadObject): Workload => ({
     workload,
     name: o.metadata!.name!,
     replicas: o.spec?.replicas ?? 1,
     resourceVersion: o.metadata!.resourceVersion!,
     generation: o.metadata!.generation ?? 0,
   });
-  return [...deps.items.map(toTarget('Deployment')), ...sets.items.map(toTarget('StatefulSet'))];
+  const workloads = [...deps.items.map(toWorkload('Deployment')), ...sets.items.map(toWorkload('StatefulSet'))];
+  if (workloads.length === 0) return undefined;
+  return { id: `${region}/namespace/${namespace}`, region, context: c.context, namespace, workloads };
 }
 
 export function readWorkload(c: KubeClients, workload: WorkloadKind, namespace: string, name: string): Promise<WorkloadObject> {
@@ -86,51 +96,54 @@ export function patchWorkload(c: KubeClients, workload: WorkloadKind, namespace:
     : c.apps.patchNamespacedStatefulSet({ name, namespace, body }, MERGE_PATCH);
 }
 
-export function prepareScale(t: WorkloadTarget, runId: string, force: boolean | undefined): ReplicasUndo[] {
+// A replicas change bumps generation by one; scaling something already at 0 changes nothing.
+const generationAfter = (w: Workload) => (w.replicas === 0 ? w.generation : w.generation + 1);
+
+export function prepareScale(t: WorkloadsTarget, runId: string, force: boolean | undefined): ReplicasUndo[] {
   return [
     {
       kind: 'kubernetes.replicas',
       context: t.context,
       namespace: t.namespace,
-      workload: t.workload,
-      name: t.name,
-      replicas: t.replicas,
-      resourceVersion: t.resourceVersion,
-      generation: t.generation,
-      // A replicas change bumps generation by one; scaling something already at 0 changes nothing.
-      expectedGeneration: t.replicas === 0 ? t.generation : t.generation + 1,
       runId,
+      items: t.workloads.map((w) => ({ ...w, expectedGeneration: generationAfter(w) })),
       ...(force ? { force: true } : {}),
     },
   ];
 }
 
-export async function applyScale(env: KubernetesEnvironment, t: WorkloadTarget, ctx: FaultContext): Promise<void> {
+export async function applyScale(env: KubernetesEnvironment, t: WorkloadsTarget, ctx: FaultContext): Promise<void> {
   const c = env.clients(t.region);
+  const label = runIdLabelValue(ctx.runId);
+  const failures = (await mapLimit(t.workloads, PARALLEL, (w) => scaleOne(c, t.namespace, w, label, ctx.faultId).then(() => undefined, (err: Error) => err.message))).filter(
+    (m): m is string => m !== undefined,
+  );
+  if (failures.length) {
+    throw new ActivityFailedError(`scaling to 0 in ${t.context}/${t.namespace} failed for ${failures.length} of ${t.workloads.length}: ${failures.slice(0, 3).join('; ')}`);
+  }
+}
+
+async function scaleOne(c: KubeClients, namespace: string, w: Workload, runId: string, faultId: string): Promise<void> {
   const body = (resourceVersion: string) => ({
     metadata: {
       resourceVersion,
-      labels: { [RUN_ID_LABEL]: runIdLabelValue(ctx.runId) },
-      annotations: {
-        [ANN_ORIGINAL_REPLICAS]: String(t.replicas),
-        [ANN_EXPECTED_GENERATION]: String(t.replicas === 0 ? t.generation : t.generation + 1),
-        [ANN_FAULT]: ctx.faultId,
-      },
+      labels: { [RUN_ID_LABEL]: runId },
+      annotations: { [ANN_ORIGINAL_REPLICAS]: String(w.replicas), [ANN_EXPECTED_GENERATION]: String(generationAfter(w)), [ANN_FAULT]: faultId },
     },
     spec: { replicas: 0 },
   });
-  let rv = t.resourceVersion;
+  let rv = w.resourceVersion;
   for (let attempt = 0; ; attempt++) {
     try {
-      await patchWorkload(c, t.workload, t.namespace, t.name, body(rv));
+      await patchWorkload(c, w.workload, namespace, w.name, body(rv));
       return;
     } catch (err) {
-      if (statusOf(err) !== 409 || attempt >= 3) throw new ActivityFailedError(`scaling ${t.id} to 0 failed: ${apiMessage(err)}`, { cause: err });
+      if (statusOf(err) !== 409 || attempt >= 3) throw new Error(`${w.workload} ${namespace}/${w.name}: ${apiMessage(err)}`, { cause: err });
       // Only status moved (a controller wrote it): the count we recorded still holds, so go again.
-      const cur = await readWorkload(c, t.workload, t.namespace, t.name);
-      if ((cur.metadata?.generation ?? 0) !== t.generation || (cur.spec?.replicas ?? 1) !== t.replicas) {
-        throw new ActivityFailedError(
-          `${t.id} changed between listing and scaling (replicas ${t.replicas} → ${cur.spec?.replicas}, generation ${t.generation} → ${cur.metadata?.generation}); not scaling it`,
+      const cur = await readWorkload(c, w.workload, namespace, w.name);
+      if ((cur.metadata?.generation ?? 0) !== w.generation || (cur.spec?.replicas ?? 1) !== w.replicas) {
+        throw new Error(
+          `${w.workload} ${namespace}/${w.name} changed between listing and scaling (replicas ${w.replicas} → ${cur.spec?.replicas}, generation ${w.generation} → ${cur.metadata?.generation}); not scaling it`,
         );
       }
       rv = cur.metadata!.resourceVersion!;
@@ -138,36 +151,64 @@ export async function applyScale(env: KubernetesEnvironment, t: WorkloadTarget, 
   }
 }
 
-export function describeScale(t: WorkloadTarget): string {
-  return `${t.region} (${t.context}): scale ${t.workload} ${t.namespace}/${t.name} from ${t.replicas} to 0 replicas; rollback restores ${t.replicas}`;
+export function describeScale(t: WorkloadsTarget): string {
+  // The runner indents the first line; the rest get the same indent so each object has a line.
+  return t.workloads
+    .map((w) => `${t.region} (${t.context}): scale ${w.workload} ${t.namespace}/${w.name} from ${w.replicas} to 0 replicas; rollback restores ${w.replicas}`)
+    .join('\n  ');
 }
 
 export const replicasUndoer: Undoer = {
   async undo(record: UndoRecord, ctx: UndoContext): Promise<UndoOutcome> {
     const r = record as ReplicasUndo;
     const c = clientsFor(ctx.options, r.context);
-    // A controller writing status between our read and our patch is a 409: read again and retry.
-    for (let attempt = 0; ; attempt++) {
+    const force = r.force === true || ctx.options.force === true;
+    const results = await mapLimit(r.items, PARALLEL, async (item) => {
       try {
-        return await restoreOnce(c, r, r.force === true || ctx.options.force === true);
+        return { outcome: await restoreWithRetry(c, r, item, force) };
       } catch (err) {
-        if (statusOf(err) === 409 && attempt < 5) continue;
-        if (statusOf(err) !== undefined) throw new Error(`restoring ${r.workload} ${r.namespace}/${r.name} in ${r.context} failed: ${apiMessage(err)}`, { cause: err });
-        throw err;
+        return { error: err as Error };
       }
+    });
+    const errors = results.filter((x) => x.error).map((x) => x.error!);
+    if (errors.length) {
+      // The others are restored; re-running the rollback retries only these (it is idempotent).
+      const conflicts = errors.filter((e) => e instanceof RollbackFailedError);
+      throw new RollbackFailedError(
+        `${errors.length} of ${r.items.length} workloads in ${r.context}/${r.namespace} were not restored: ${errors.map((e) => e.message).join(' | ')}` +
+          (conflicts.length ? ` Re-run the rollback with --force to restore the recorded counts over those changes.` : ''),
+      );
     }
+    return results.some((x) => x.outcome === 'undone') ? 'undone' : 'already-gone';
   },
   manualFix(record: UndoRecord): string {
     const r = record as ReplicasUndo;
-    const ref = `${r.workload.toLowerCase()}/${r.name}`;
-    return `kubectl --context ${r.context} -n ${r.namespace} scale ${ref} --replicas=${r.replicas} && kubectl --context ${r.context} -n ${r.namespace} label ${ref} ${RUN_ID_LABEL}-`;
+    return r.items
+      .map((w) => {
+        const ref = `${w.workload.toLowerCase()}/${w.name}`;
+        return `kubectl --context ${r.context} -n ${r.namespace} scale ${ref} --replicas=${w.replicas} && kubectl --context ${r.context} -n ${r.namespace} label ${ref} ${RUN_ID_LABEL}-`;
+      })
+      .join('\n');
   },
 };
 
-async function restoreOnce(c: KubeClients, r: ReplicasUndo, force: boolean): Promise<UndoOutcome> {
+async function restoreWithRetry(c: KubeClients, r: ReplicasUndo, item: ReplicasItem, force: boolean): Promise<UndoOutcome> {
+  // A controller writing status between our read and our patch is a 409: read again and retry.
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await restoreOnce(c, r, item, force);
+    } catch (err) {
+      if (statusOf(err) === 409 && attempt < 5) continue;
+      if (statusOf(err) !== undefined) throw new Error(`restoring ${item.workload} ${r.namespace}/${item.name}: ${apiMessage(err)}`, { cause: err });
+      throw err;
+    }
+  }
+}
+
+async function restoreOnce(c: KubeClients, r: ReplicasUndo, item: ReplicasItem, force: boolean): Promise<UndoOutcome> {
   let cur: WorkloadObject;
   try {
-    cur = await readWorkload(c, r.workload, r.namespace, r.name);
+    cur = await readWorkload(c, item.workload, r.namespace, item.name);
   } catch (err) {
     if (statusOf(err) === 404) return 'already-gone';
     throw err;
@@ -177,20 +218,19 @@ async function restoreOnce(c: KubeClients, r: ReplicasUndo, force: boolean): Pro
   if (cur.metadata?.labels?.[RUN_ID_LABEL] !== r.runId) return 'already-gone';
   const generation = cur.metadata?.generation ?? 0;
   const replicas = cur.spec?.replicas ?? 1;
-  if ((generation !== r.expectedGeneration || replicas !== 0) && !force) {
+  if ((generation !== item.expectedGeneration || replicas !== 0) && !force) {
     throw new RollbackFailedError(
-      `conflict: ${r.workload} ${r.namespace}/${r.name} in context ${r.context} was changed by someone else after faultline scaled it to 0 ` +
-        `(now ${replicas} replicas, generation ${generation}, expected 0 replicas at generation ${r.expectedGeneration}); ` +
-        `not restoring ${r.replicas} replicas over that change. Re-run the rollback with --force to restore ${r.replicas} anyway.`,
+      `conflict: ${item.workload} ${r.namespace}/${item.name} in context ${r.context} was changed by someone else after faultline scaled it to 0 ` +
+        `(now ${replicas} replicas, generation ${generation}, expected 0 replicas at generation ${item.expectedGeneration}); not restoring ${item.replicas} replicas over that change.`,
     );
   }
-  await patchWorkload(c, r.workload, r.namespace, r.name, {
+  await patchWorkload(c, item.workload, r.namespace, item.name, {
     metadata: {
       resourceVersion: cur.metadata!.resourceVersion,
       labels: { [RUN_ID_LABEL]: null },
       annotations: { [ANN_ORIGINAL_REPLICAS]: null, [ANN_EXPECTED_GENERATION]: null, [ANN_FAULT]: null },
     },
-    spec: { replicas: r.replicas },
+    spec: { replicas: item.replicas },
   });
   return 'undone';
 }
