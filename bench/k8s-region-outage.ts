@@ -130,7 +130,7 @@ async function main() {
       ratio: Number(ratio.toFixed(4)),
       target: 0.1,
       pass: ratio <= 0.1,
-      note: 'faultline: targets + per Deployment prepare, fsynced journal intent and scale to 0, then per record read-check-restore, sequential as in the run loop. kubectl: one `kubectl scale` per Deployment down, then one per Deployment back to its count.',
+      note: 'faultline: targets, then per namespace target prepare, fsynced journal intent and scale to 0 (16 requests in flight), then per record read-check-restore of each exact count, in the run loop order. kubectl: one `kubectl scale` per Deployment down, then one per Deployment back to its count. Both on the same control plane, one after the other, in one process.',
     };
     const dir = join(projectRoot(), 'bench', 'results');
     mkdirSync(dir, { recursive: true });
