@@ -48,7 +48,10 @@ describe('sandbox experiments through the CLI (e2e)', function () {
     expect(report.verdict).to.equal('passed');
     expect(m.failoverMs).to.be.greaterThan(0).and.at.most(5000);
     expect(m.detectMs).to.be.greaterThan(0);
-    expect(m.detectMs! + m.shiftMs!).to.equal(m.failoverMs);
+    // Requests are timed from their scheduled send, so the first good one may be scheduled a few
+    // ms before the GLB's detection it depended on: shift is then 0.
+    expect(m.detectMs).to.be.at.most(m.failoverMs! + 100);
+    expect(m.shiftMs).to.equal(Math.max(0, m.failoverMs! - m.detectMs!));
     expect(m.lostWrites).to.be.at.most(10);
     expect(m.acknowledgedWrites).to.be.greaterThan(50);
     expect(report.faults[0]).to.include({ type: 'region.outage', status: 'applied-and-reverted' });
