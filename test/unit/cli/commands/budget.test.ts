@@ -1,10 +1,13 @@
 import { expect } from 'chai';
-import { execa } from 'execa';
+import { runCli } from '../../../helpers/cli.js';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const cli = (...args: string[]) => execa('node', ['bin/faultline.js', 'budget', ...args], { reject: false });
+const cli = async (...args: string[]) => {
+  const r = await runCli(['budget', ...args]);
+  return { exitCode: r.code, stdout: r.stdout, stderr: r.stderr };
+};
 
 describe('faultline budget', () => {
   it('calc: 250 bad of 1,000,000 at 99.9% over 30d is 1000 allowed, 25% consumed, 75% remaining', async () => {
