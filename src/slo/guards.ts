@@ -65,8 +65,8 @@ export function buildGuards(guards: GuardSpec[], slos: SloSpec[], metrics?: Metr
     }
     const compiled = compileSli(slo);
     const every = g.every?.ms ?? 1000;
-    if (g.type === 'burnRate') return burnRateGuard(i, g, g.spec, slo, compiled, every, promClient, warnings);
-    return sliGuard(i, g, g.spec, slo, compiled, every, promClient, warnings);
+    if (g.type === 'burnRate') return burnRateGuard(i, g, g.spec, slo, compiled, every, promClient);
+    return sliGuard(i, g, g.spec, slo, compiled, every, promClient);
   });
 
   return {
@@ -102,7 +102,6 @@ function burnRateGuard(
   compiled: CompiledSli,
   every: number,
   promClient: () => PrometheusClient,
-  _warnings: string[],
 ): Evaluator {
   const where = `abortWhen[${i}].burnRate`;
   if (compiled.kind !== 'ratio' || !slo.objective || budgetOf(slo.objective.ratio) <= 0) {
@@ -169,7 +168,6 @@ function sliGuard(
   compiled: CompiledSli,
   every: number,
   promClient: () => PrometheusClient,
-  _warnings: string[],
 ): Evaluator {
   const where = `abortWhen[${i}].sli`;
   const bound = (spec.above ?? spec.below) as Threshold;
