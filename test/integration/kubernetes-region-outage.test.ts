@@ -210,6 +210,36 @@ describe('kubernetes region.outage against a real control plane', function () {
     });
   });
 
+  it('scales StatefulSets to zero as well and restores their exact counts', async () => {
+    const a = apis['us-east'];
+    await a.core.createNamespace({ body: { metadata: { name: 'data' } } });
+    await a.apps.createNamespacedStatefulSet({
+      namespace: 'data',
+      body: {
+        metadata: { name: 'db', labels: { app: 'shop' } },
+        spec: {
+          replicas: 2,
+          serviceName: 'db',
+          selector: { matchLabels: { app: 'shop', tier: 'db' } },
+          template: { metadata: { labels: { app: 'shop', tier: 'db' } }, spec: { containers: [{ name: 'db', image: 'example.invalid/db' }] } },
+        },
+      },
+    });
+    const ready = async () => (await a.apps.readNamespacedStatefulSet({ name: 'db', namespace: 'data' })).status?.readyReplicas ?? 0;
+    await eventually('db ready at 2', async () => (await ready()) === 2);
+    const e = new KubernetesEnvironment({ regions: { 'us-east': { context: cp.contexts['us-east'], namespaces: ['data'], selector: 'app=shop' } } });
+    await e.preflight({ runId: 'x', signal: new AbortController().signal, log: silentLogger, options });
+    const ctx = { ...faultCtx(nextRunId()), env: e };
+    const spec = { region: 'us-east', mode: 'scale-to-zero' };
+    const [target] = await kubernetesOutageDriver.targets(spec, ctx);
+    const records = await kubernetesOutageDriver.prepare(target, spec, ctx);
+    await kubernetesOutageDriver.apply(target, spec, ctx);
+    expect(items(records[0]).map((i) => `${i.workload} ${i.name}=${i.replicas}`)).to.deep.equal(['StatefulSet db=2']);
+    await eventually('db at 0 ready', async () => (await ready()) === 0 && (await runningPods(a, 'data')) === 0);
+    expect(await undoAll(records)).to.deep.equal(['undone']);
+    await eventually('db back at 2 ready', async () => (await ready()) === 2);
+  });
+
   it('says plainly when the selector matches nothing in the region', async () => {
     const e = new KubernetesEnvironment({ regions: { 'us-east': { context: cp.contexts['us-east'], namespaces: ['shop'], selector: 'app=nothing' } } });
     await e.preflight({ runId: 'x', signal: new AbortController().signal, log: silentLogger, options });

@@ -50,3 +50,35 @@ describe('kubernetes contexts and allow-list', () => {
     expect(issues.map((i) => i.path.join('.'))).to.deep.equal(['environment.kubernetes.regions.us-east.context', 'environment.kubernetes.regions.us-east.namespaces.0']);
   });
 });
+
+describe('kubeconfig allow extension', () => {
+  it('allows contexts the kubeconfig itself marks with faultline.dev/allow, and only those', async () => {
+    const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const { contextsAllowedByKubeconfig } = await import('../../../../src/environments/kubernetes/clients.js');
+    const dir = mkdtempSync(join(tmpdir(), 'kc-'));
+    const file = join(dir, 'config');
+    writeFileSync(
+      file,
+      [
+        'apiVersion: v1',
+        'kind: Config',
+        'contexts:',
+        '- name: local',
+        '  context: { cluster: c, user: u, extensions: [{ name: faultline.dev/allow, extension: { allowed: true } }] }',
+        '- name: prod',
+        '  context: { cluster: p, user: u }',
+        '- name: sneaky',
+        '  context: { cluster: p, user: u, extensions: [{ name: faultline.dev/allow, extension: { allowed: "yes" } }] }',
+      ].join('\n'),
+    );
+    try {
+      expect([...contextsAllowedByKubeconfig({ kubeconfig: file })]).to.deep.equal(['local']);
+      expect(() => checkAllowed([{ region: 'a', context: 'local' }], { kubeconfig: file })).not.to.throw();
+      expect(() => checkAllowed([{ region: 'b', context: 'prod' }], { kubeconfig: file })).to.throw(PreflightError, '"prod" (region b) is not on the allow-list');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
