@@ -111,6 +111,16 @@ describe('Toxiproxy driver (real toxiproxy-server)', function () {
     expect((await api.getProxy('api'))!.toxics.map((t) => t.name).sort()).to.deep.equal(['faultline.run-other.f0.downstream', 'hand-made']);
   });
 
+  it('counts a toxic as gone when its Toxiproxy server is no longer running (it keeps no state)', async () => {
+    const other = await startToxiproxyServer();
+    const otherApi = new ToxiproxyApi(other.url);
+    await otherApi.createProxy({ name: 'api', listen: '127.0.0.1:0', upstream: '127.0.0.1:9' });
+    const record = { kind: 'toxiproxy.toxic', api: other.url, proxy: 'api', toxic: 'faultline.run-x.f0.downstream' };
+    await otherApi.addToxic('api', { name: record.toxic, type: 'latency', stream: 'downstream', toxicity: 1, attributes: { latency: 5 } } as never);
+    await other.stop();
+    expect(await undoOne(record, undoCtx())).to.equal('already-gone');
+  });
+
   it("errors carry the server's own message and status", async () => {
     try {
       await api.createProxy({ name: 'api', listen: '127.0.0.1:0', upstream: '127.0.0.1:9' });

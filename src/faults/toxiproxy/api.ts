@@ -9,6 +9,8 @@ export class ToxiproxyApiError extends Error {
     readonly status: number,
     readonly serverMessage: string,
     options?: { cause?: unknown },
+    /** Nothing listens at the address: the server is not running. */
+    readonly refused = false,
   ) {
     super(message, options);
     this.name = 'ToxiproxyApiError';
@@ -55,7 +57,8 @@ export class ToxiproxyApi {
       res = await fetch(url, { ...init, signal, headers: { ...(init.headers as Record<string, string>), 'User-Agent': 'faultline' } });
     } catch (err) {
       const reason = timeout.aborted ? `no answer within ${REQUEST_TIMEOUT_MS / 1000}s` : describeFetchError(err);
-      throw new ToxiproxyApiError(`Toxiproxy at ${this.baseUrl} is unreachable (${what}): ${reason}`, 0, '', { cause: err });
+      const refused = (err as { cause?: { code?: string } })?.cause?.code === 'ECONNREFUSED';
+      throw new ToxiproxyApiError(`Toxiproxy at ${this.baseUrl} is unreachable (${what}): ${reason}`, 0, '', { cause: err }, refused);
     }
     if (!res.ok) {
       const body = await res.text().catch(() => '');
