@@ -12,6 +12,7 @@
 import type { RecordStore } from '../metrics/store.js';
 import type { PrometheusClient } from '../metrics/prometheus.js';
 import { InvalidInputError, errorMessage } from '../runner/errors.js';
+import { sloReferenceIssues, pathText } from './references.js';
 import { formatMs } from '../schema/values.js';
 import { isPercent, latencyOf, type GuardSpec, type MetricsSpec, type SloSpec, type Threshold } from './schema.js';
 import { compileSli, countEvents, measureBuiltin, type CompiledSli, type Measurement } from './sli.js';
@@ -53,16 +54,13 @@ export function buildGuards(guards: GuardSpec[], slos: SloSpec[], metrics?: Metr
   let client: PrometheusClient | undefined;
   const promClient = (): PrometheusClient => (client ??= prometheusClientFor(metrics, opts.resolve));
 
+  // the same checks the loader can run (src/slo/references.ts), in case it did not
+  const problems = sloReferenceIssues(slos, guards, metrics).filter((i) => i.path[0] === 'abortWhen' || guards.some((g) => g.spec.slo === slos[i.path[1] as number]?.name));
+  if (problems.length) {
+    throw new InvalidInputError(problems.map((i) => `${pathText(i.path)}: expected ${i.expected}, found ${i.found}`).join('\n'));
+  }
   const evaluators: Evaluator[] = guards.map((g, i) => {
-    const where = `abortWhen[${i}].${g.type}`;
-    const slo = slos.find((s) => s.name === g.spec.slo);
-    if (!slo) {
-      const names = slos.map((s) => s.name).join(', ') || 'none are defined';
-      throw new InvalidInputError(`${where}.slo: expected the name of an SLO in slos[] (${names}), got ${JSON.stringify(g.spec.slo)}`);
-    }
-    if (slo.source === 'prometheus' && !metrics?.prometheus) {
-      throw new InvalidInputError(`${where}: SLO ${slo.name} reads Prometheus, but metrics.prometheus.url is not set`);
-    }
+    const slo = slos.find((s) => s.name === g.spec.slo)!;
     const compiled = compileSli(slo);
     const every = g.every?.ms ?? 1000;
     if (g.type === 'burnRate') return burnRateGuard(i, g, g.spec, slo, compiled, every, promClient);
@@ -103,14 +101,7 @@ function burnRateGuard(
   every: number,
   promClient: () => PrometheusClient,
 ): Evaluator {
-  const where = `abortWhen[${i}].burnRate`;
-  if (compiled.kind !== 'ratio' || !slo.objective || budgetOf(slo.objective.ratio) <= 0) {
-    throw new InvalidInputError(`${where}.slo: expected an SLO with an event ratio and an objective below 100% (it has a budget to burn), got ${slo.name}`);
-  }
-  if (slo.source === 'prometheus' && slo.sli.type !== 'ratio') {
-    throw new InvalidInputError(`${where}.slo: a burn rate from Prometheus needs a ratio SLI with goodQuery/totalQuery; ${slo.name} is ${slo.sli.type}`);
-  }
-  const objective = slo.objective.ratio;
+  const objective = slo.objective!.ratio;
   const windowMs = slo.window?.ms ?? 30 * 86_400_000;
   const factor = spec.above ?? round12(((spec.consumed?.ratio ?? 0) * windowMs) / spec.over.ms);
   const minEvents = spec.minEvents ?? 10;
@@ -169,20 +160,10 @@ function sliGuard(
   every: number,
   promClient: () => PrometheusClient,
 ): Evaluator {
-  const where = `abortWhen[${i}].sli`;
   const bound = (spec.above ?? spec.below) as Threshold;
   const above = spec.above !== undefined;
   const kind = compiled.kind;
-  if (kind === 'value') throw new InvalidInputError(`${where}.slo: plain guards work on ratio, latency and freshness SLIs; ${slo.name} is a custom promql value`);
-  if (kind === 'lag' && slo.source !== 'prometheus') {
-    throw new InvalidInputError(`${where}.slo: builtin replication lag is only measured after the run; guard on a freshness SLO with source: prometheus`);
-  }
   const wantPercent = kind === 'ratio';
-  if (isPercent(bound) !== wantPercent) {
-    throw new InvalidInputError(
-      `${where}.${above ? 'above' : 'below'}: expected ${wantPercent ? 'a percentage like "95%" (the SLI is a ratio)' : 'a duration like "2s" (the SLI is a latency)'}, got ${JSON.stringify(bound.text)}`,
-    );
-  }
   const limit = isPercent(bound) ? bound.ratio : bound.ms;
   const overMs = spec.over?.ms ?? 10_000;
   const forMs = spec.for?.ms ?? 0;

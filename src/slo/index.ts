@@ -14,6 +14,8 @@ import { round12 } from './math.js';
 import { DEFAULT_LEDGER, appendToLedger, budgetStatus, readLedger, type LedgerEntry } from './ledger.js';
 
 export type { GuardSet, GuardTrip, GuardOptions };
+/** For the loader: cross-field checks (unique SLO names, guard references) as schema issues with paths. */
+export { sloReferenceIssues } from './references.js';
 
 export interface SloInput {
   records: readonly RequestRecord[];

@@ -139,11 +139,16 @@ describe('abort guards', () => {
   });
 
   const badRefs: [string, GuardSpec, string][] = [
-    ['an unknown SLO', guard({ burnRate: { slo: 'availabilty', over: '30s', above: 1 } }), 'abortWhen[0].burnRate.slo: expected the name of an SLO in slos[] (availability, latency), got "availabilty"'],
+    ['an unknown SLO', guard({ burnRate: { slo: 'availabilty', over: '30s', above: 1 } }), 'abortWhen[0].burnRate.slo: expected the name of an SLO in slos[] (availability, latency), found "availabilty"'],
     ['a burn rate on a latency percentile', guard({ burnRate: { slo: 'latency', over: '30s', above: 1 } }), 'an event ratio'],
     ['a percentage bound on a latency', guard({ sli: { slo: 'latency', above: '95%' } }), 'expected a duration like "2s"'],
     ['a duration bound on a ratio', guard({ sli: { slo: 'availability', below: '2s' } }), 'expected a percentage'],
   ];
+  it('refuses a guard on a Prometheus SLO when no Prometheus is configured', () => {
+    const prom = slo({ name: 'p', source: 'prometheus', sli: { ratio: { goodQuery: 'sum(a)', totalQuery: 'sum(b)' } }, objective: '99%' });
+    expect(() => createGuards([guard({ burnRate: { slo: 'p', over: '30s', above: 1 } })], [prom])).to.throw(InvalidInputError, 'slos[0].source: expected metrics.prometheus.url to be set');
+  });
+
   for (const [what, spec, msg] of badRefs) {
     it(`refuses ${what} before the run, saying where`, () => {
       expect(() => createGuards([spec], [availability, latency])).to.throw(InvalidInputError, msg);
