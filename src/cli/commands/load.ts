@@ -14,12 +14,14 @@ export function register(program: Command) {
     .argument('<script>', 'the script, e.g. experiments/load/checkout.ts')
     .option('-e, --env <K=V>', 'set __ENV.K for the script (repeatable)', collect, [])
     .option('-o, --out <dir>', 'write summary.json and metrics.jsonl (k6 --out json lines) here')
+    .option('--summary-export <file>', 'write summary.json here (without metrics.jsonl)')
     .option('-q, --quiet', 'print no summary')
-    .action(async (script: string, o: { env: string[]; out?: string; quiet?: boolean }) => {
-      const [{ TestRun }, { createLogger }, { K6Error, K6Exit }] = await Promise.all([
+    .action(async (script: string, o: { env: string[]; out?: string; summaryExport?: string; quiet?: boolean }) => {
+      const [{ TestRun }, { createLogger }, { K6Error, K6Exit }, { writeFile }] = await Promise.all([
         import('../../traffic/k6/engine.js'),
         import('../../runner/log.js'),
         import('../../traffic/k6/errors.js'),
+        import('node:fs/promises'),
       ]);
       const log = createLogger();
       const env: Record<string, string> = {};
@@ -39,6 +41,7 @@ export function register(program: Command) {
       try {
         const run = await TestRun.load(script, { env, log, outDir: o.out, signal: controller.signal });
         const result = await run.run();
+        if (o.summaryExport) await writeFile(o.summaryExport, `${JSON.stringify(result.summary, null, 2)}\n`);
         if (!o.quiet) process.stdout.write(result.summaryText);
         if (result.exitCode === K6Exit.thresholdsFailed) log.error('thresholds on metrics have been crossed');
         process.exitCode = result.exitCode;

@@ -61,14 +61,34 @@ export interface Timings {
 export interface Result {
   status: number;
   proto: string;
-  /** Header names as received, lower-cased; values joined with ", " when repeated. */
-  headers: Record<string, string>;
+  /** The header lines after the status line, unparsed (see parseHeaders). */
+  rawHead: string;
+  /** The x-faultline-region response header, read eagerly: every request is tagged with it. */
+  region?: string;
   body: Buffer | null;
   timings: Timings;
   bytesSent: number;
   bytesReceived: number;
   error?: string;
   errorCode?: number;
+}
+
+/** Header names lower-cased; values of a repeated header joined with ", ". */
+export function parseHeaders(rawHead: string): Record<string, string> {
+  const h: Record<string, string> = {};
+  let pos = 0;
+  while (pos < rawHead.length) {
+    let end = rawHead.indexOf('\r\n', pos);
+    if (end < 0) end = rawHead.length;
+    const colon = rawHead.indexOf(':', pos);
+    if (colon > pos && colon < end) {
+      const name = rawHead.slice(pos, colon).toLowerCase();
+      const value = rawHead.slice(colon + 1, end).trim();
+      h[name] = h[name] === undefined ? value : `${h[name]}, ${value}`;
+    }
+    pos = end + 2;
+  }
+  return h;
 }
 
 export interface SendOptions {
@@ -114,7 +134,8 @@ class Conn {
   // parse state for the current response
   private status = 0;
   private proto = '';
-  private headers: Record<string, string> = {};
+  private rawHead = '';
+  private region: string | undefined;
   private bodyMode: 'none' | 'length' | 'chunked' | 'close' = 'none';
   private remaining = 0;
   private headDone = false;
@@ -148,7 +169,6 @@ class Conn {
     this.busy = p;
     this.headDone = false;
     this.chunks = [];
-    this.headers = {};
     p.reused = this.used;
     this.used = true;
     const body = p.opts.body;
@@ -199,28 +219,38 @@ class Conn {
     }
     this.proto = statusLine.slice(0, 8);
     this.status = Number(statusLine.slice(9, 12));
-    const h = this.headers;
+    this.rawHead = firstEnd < 0 ? '' : head.slice(firstEnd + 2);
+    // Only the headers that frame the body (and the serving region) are read here; the rest are
+    // parsed when the script reads res.headers. This is the hottest code of a load test.
+    let contentLength = -1;
+    let chunked = false;
+    let conn: string | undefined;
+    this.region = undefined;
     let pos = firstEnd < 0 ? head.length : firstEnd + 2;
     while (pos < head.length) {
       let end = head.indexOf('\r\n', pos);
       if (end < 0) end = head.length;
-      const colon = head.indexOf(':', pos);
-      if (colon > pos && colon < end) {
-        const name = head.slice(pos, colon).toLowerCase();
-        const value = head.slice(colon + 1, end).trim();
-        h[name] = h[name] === undefined ? value : `${h[name]}, ${value}`;
+      const c = head.charCodeAt(pos) | 0x20;
+      if (c === 0x63 /* c */ || c === 0x74 /* t */ || c === 0x78 /* x */) {
+        const colon = head.indexOf(':', pos);
+        if (colon > pos && colon < end) {
+          const name = head.slice(pos, colon).toLowerCase();
+          if (name === 'content-length') contentLength = Number(head.slice(colon + 1, end).trim());
+          else if (name === 'transfer-encoding') chunked = head.slice(colon + 1, end).toLowerCase().includes('chunked');
+          else if (name === 'connection') conn = head.slice(colon + 1, end).trim().toLowerCase();
+          else if (name === 'x-faultline-region') this.region = head.slice(colon + 1, end).trim();
+        }
       }
       pos = end + 2;
     }
     this.headDone = true;
-    const conn = h['connection'];
-    this.keepAlive = this.proto === 'HTTP/1.1' ? conn === undefined || conn.toLowerCase() !== 'close' : conn !== undefined && conn.toLowerCase() === 'keep-alive';
+    this.keepAlive = this.proto === 'HTTP/1.1' ? conn !== 'close' : conn === 'keep-alive';
     const noBody = p.opts.method === 'HEAD' || this.status === 204 || this.status === 304 || (this.status >= 100 && this.status < 200);
     if (noBody) this.bodyMode = 'none';
-    else if (h['transfer-encoding'] !== undefined && h['transfer-encoding'].toLowerCase().includes('chunked')) this.bodyMode = 'chunked';
-    else if (h['content-length'] !== undefined) {
+    else if (chunked) this.bodyMode = 'chunked';
+    else if (contentLength >= 0) {
       this.bodyMode = 'length';
-      this.remaining = Number(h['content-length']);
+      this.remaining = contentLength;
     } else {
       this.bodyMode = 'close';
       this.keepAlive = false;
@@ -307,7 +337,8 @@ class Conn {
     p.resolve({
       status: this.status,
       proto: this.proto,
-      headers: this.headers,
+      rawHead: this.rawHead,
+      region: this.region,
       body,
       timings,
       bytesSent: p.bytesSent,
@@ -341,7 +372,7 @@ class Conn {
     p.resolve({
       status: 0,
       proto: '',
-      headers: {},
+      rawHead: '',
       body: null,
       timings: { blocked: 0, connecting: 0, tls_handshaking: 0, sending: 0, waiting: 0, receiving: 0, duration: Math.max(0, end - (p.sentAt || p.start)) },
       bytesSent: p.bytesSent,
@@ -463,7 +494,7 @@ function interruptedResult(): Result {
   return {
     status: 0,
     proto: '',
-    headers: {},
+    rawHead: '',
     body: null,
     timings: { blocked: 0, connecting: 0, tls_handshaking: 0, sending: 0, waiting: 0, receiving: 0, duration: 0 },
     bytesSent: 0,

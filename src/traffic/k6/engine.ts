@@ -315,6 +315,8 @@ export class TestRun implements VUHost, ScenarioHost {
       else if (final.failed.length) exitCode = K6Exit.thresholdsFailed;
     }
     const summary = summaryJson(sink, this.thresholds, this.opts, durationMs);
+    // not in k6's data: how well the arrival-rate schedules were kept (bench/load-engine reads it)
+    summary.faultline = { schedules, scriptErrors: this.scriptErrors, interruptedIterations: this.interruptedCount };
     const summaryText = renderSummary(sink, this.thresholds, this.opts, durationMs, {
       scriptPath: this.script.path,
       aborted: this.abortReason,

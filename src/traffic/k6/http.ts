@@ -6,7 +6,7 @@
 // group, name, method, url, status, expected_response and region (x-faultline-region); plus one
 // RequestRecord to the run's sink when the script runs as experiment traffic.
 import { Interrupted } from './errors.js';
-import { parseTarget, type Result, type Timings } from './client.js';
+import { parseHeaders, parseTarget, type Result, type Timings } from './client.js';
 import { parseK6Duration } from './duration.js';
 import type { Tags } from './sink.js';
 import type { VU } from './vu.js';
@@ -43,9 +43,12 @@ export class Response {
   timings: Timings;
   error: string;
   error_code: number;
-  request: { method: string; url: string; headers: Record<string, string[]>; body: string };
   private readonly raw: Buffer | null;
-  private readonly rawHeaders: Record<string, string>;
+  private readonly rawHead: string;
+  private readonly reqHeaders: [string, string][];
+  private readonly reqBody: string;
+  private readonly method: string;
+  private cachedRequest: Response['request'] | undefined;
   private readonly responseType: string;
   private cachedBody: string | ArrayBuffer | null | undefined;
   private cachedHeaders: Record<string, string> | undefined;
@@ -60,11 +63,20 @@ export class Response {
     this.error = r.error ?? '';
     this.error_code = r.errorCode ?? (r.status >= 400 ? 1000 + r.status : 0);
     this.raw = r.body;
-    this.rawHeaders = r.headers;
+    this.rawHead = r.rawHead;
     this.responseType = responseType;
-    const h: Record<string, string[]> = {};
-    for (const [k, v] of reqHeaders) (h[canonical(k)] ??= []).push(v);
-    this.request = { method, url, headers: h, body: reqBody };
+    this.reqHeaders = reqHeaders;
+    this.reqBody = reqBody;
+    this.method = method;
+  }
+
+  get request(): { method: string; url: string; headers: Record<string, string[]>; body: string } {
+    if (!this.cachedRequest) {
+      const h: Record<string, string[]> = {};
+      for (const [k, v] of this.reqHeaders) (h[canonical(k)] ??= []).push(v);
+      this.cachedRequest = { method: this.method, url: this.url, headers: h, body: this.reqBody };
+    }
+    return this.cachedRequest;
   }
 
   get body(): string | ArrayBuffer | null {
@@ -80,7 +92,7 @@ export class Response {
   get headers(): Record<string, string> {
     if (!this.cachedHeaders) {
       this.cachedHeaders = {};
-      for (const [k, v] of Object.entries(this.rawHeaders)) this.cachedHeaders[canonical(k)] = v;
+      for (const [k, v] of Object.entries(parseHeaders(this.rawHead))) this.cachedHeaders[canonical(k)] = v;
     }
     return this.cachedHeaders;
   }
@@ -150,6 +162,8 @@ function checkParams(fn: string, params: unknown): Params {
 export function createHttpModule(vu: VU) {
   const host = vu.host;
   const sink = host.sink;
+  const tagCache = new Map<string, Tags>();
+  let tagBase: Tags | undefined;
 
   async function request(method: string, url: unknown, body: Body, rawParams: unknown): Promise<Response> {
     if (vu.interrupted) throw new Interrupted();
@@ -175,11 +189,23 @@ export function createHttpModule(vu: VU) {
     if (vu.interrupted) throw new Interrupted();
 
     const expected = (params.responseCallback ?? DEFAULT_EXPECTED).has(r.status);
-    const region = r.headers['x-faultline-region'];
-    const tags: Tags = { ...vu.tags, name: urlText, method: m, url: urlText, status: String(r.status), expected_response: String(expected) };
-    if (params.tags) for (const [k, v] of Object.entries(params.tags)) tags[k] = String(v);
-    if (region !== undefined) tags.region = region;
-    if (r.errorCode) tags.error_code = String(r.errorCode);
+    const region = r.region;
+    // Tag sets repeat (same URL, status, name...), so each VU reuses them: building one costs
+    // more than the rest of the request's bookkeeping. Consumers must not mutate tags.
+    let key = `${m} ${urlText} ${r.status} ${expected} ${region} ${r.errorCode}`;
+    if (params.tags) for (const k in params.tags) key += `\n${k}=${params.tags[k]}`;
+    if (tagBase !== vu.tags || tagCache.size > 1000) {
+      tagCache.clear();
+      tagBase = vu.tags;
+    }
+    let tags = tagCache.get(key);
+    if (!tags) {
+      tags = { ...vu.tags, name: urlText, method: m, url: urlText, status: String(r.status), expected_response: String(expected) };
+      if (params.tags) for (const [k, v] of Object.entries(params.tags)) tags[k] = String(v);
+      if (region !== undefined) tags.region = region;
+      if (r.errorCode) tags.error_code = String(r.errorCode);
+      tagCache.set(key, tags);
+    }
 
     const t = r.timings;
     sink.add(sink.httpReqs, 1, tags);

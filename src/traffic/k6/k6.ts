@@ -4,6 +4,9 @@ import type { VU } from './vu.js';
 
 export function createK6Module(vu: VU) {
   const sink = vu.host.sink;
+  // per-VU tag sets by check name, rebuilt when the VU's tags change (group, scenario)
+  const tagCache = new Map<string, Record<string, string>>();
+  let tagBase: Record<string, string> | undefined;
 
   function check<T>(value: T, sets: Record<string, ((v: T) => unknown) | unknown>, tags?: Record<string, string>): boolean {
     if (!sets || typeof sets !== 'object') throw new TypeError('check(value, sets): sets must be an object of name → function or boolean');
@@ -13,8 +16,18 @@ export function createK6Module(vu: VU) {
       if (ok && typeof (ok as unknown as Promise<unknown>)?.then === 'function') {
         throw new TypeError(`check ${JSON.stringify(name)}: the function returned a promise; a check must decide synchronously`);
       }
-      const t: Record<string, string> = { ...vu.tags, check: name };
-      if (tags) for (const [k, v] of Object.entries(tags)) t[k] = String(v);
+      let t: Record<string, string> | undefined;
+      if (tags) {
+        t = { ...vu.tags, check: name };
+        for (const [k, v] of Object.entries(tags)) t[k] = String(v);
+      } else {
+        if (tagBase !== vu.tags) {
+          tagCache.clear();
+          tagBase = vu.tags;
+        }
+        t = tagCache.get(name);
+        if (!t) tagCache.set(name, (t = { ...vu.tags, check: name }));
+      }
       sink.add(sink.checks, ok ? 1 : 0, t);
       sink.recordCheck(vu.group, name, ok);
       if (!ok) all = false;

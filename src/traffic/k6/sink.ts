@@ -88,7 +88,11 @@ export class SubMetric {
 export class Metric {
   readonly agg: Aggregate;
   readonly submetrics: SubMetric[] = [];
-  seen = false;
+  /**
+   * False for the finer HTTP timings (blocked, connecting, ...) unless a threshold or --out
+   * needs them: k6's summary hides them, and skipping them saves five trend appends a request.
+   */
+  recorded = true;
   constructor(
     readonly name: string,
     readonly type: MetricType,
@@ -126,11 +130,11 @@ export class Sink {
   readonly httpReqDuration = this.define('http_req_duration', 'trend', 'time');
   readonly httpReqFailed = this.define('http_req_failed', 'rate', 'default');
   readonly httpReqWaiting = this.define('http_req_waiting', 'trend', 'time');
-  readonly httpReqBlocked = this.define('http_req_blocked', 'trend', 'time');
-  readonly httpReqConnecting = this.define('http_req_connecting', 'trend', 'time');
-  readonly httpReqTls = this.define('http_req_tls_handshaking', 'trend', 'time');
-  readonly httpReqSending = this.define('http_req_sending', 'trend', 'time');
-  readonly httpReqReceiving = this.define('http_req_receiving', 'trend', 'time');
+  readonly httpReqBlocked = this.define('http_req_blocked', 'trend', 'time', false);
+  readonly httpReqConnecting = this.define('http_req_connecting', 'trend', 'time', false);
+  readonly httpReqTls = this.define('http_req_tls_handshaking', 'trend', 'time', false);
+  readonly httpReqSending = this.define('http_req_sending', 'trend', 'time', false);
+  readonly httpReqReceiving = this.define('http_req_receiving', 'trend', 'time', false);
   readonly iterations = this.define('iterations', 'counter', 'default');
   readonly iterationDuration = this.define('iteration_duration', 'trend', 'time');
   readonly checks = this.define('checks', 'rate', 'default');
@@ -144,7 +148,7 @@ export class Sink {
   /** Check results by group path then check name, for the summary's check tree. */
   readonly checkResults = new Map<string, Map<string, { passes: number; fails: number }>>();
 
-  define(name: string, type: MetricType, contains: ValueType): Metric {
+  define(name: string, type: MetricType, contains: ValueType, recorded = true): Metric {
     const existing = this.metrics.get(name);
     if (existing) {
       if (existing.type !== type) throw new Error(`metric ${name} already exists as a ${existing.type}, cannot redefine it as a ${type}`);
@@ -152,11 +156,13 @@ export class Sink {
     }
     if (!METRIC_NAME.test(name)) throw new Error(`invalid metric name ${JSON.stringify(name)}: expected letters, digits and _ (at most 128), not starting with a digit`);
     const m = new Metric(name, type, contains);
+    m.recorded = recorded;
     this.metrics.set(name, m);
     return m;
   }
 
   add(m: Metric, value: number, tags: Tags): void {
+    if (!m.recorded) return;
     m.agg.add(value);
     const subs = m.submetrics;
     for (let i = 0; i < subs.length; i++) if (subs[i].matches(tags)) subs[i].agg.add(value);
@@ -175,6 +181,7 @@ export class Sink {
   /** Starts k6-style `--out json` lines: {"type":"Metric"|"Point","data":...,"metric":name}. */
   writeJson(path: string, thresholdsOf: (m: Metric) => string[]): void {
     this.out = new JsonOut(path, thresholdsOf);
+    for (const m of this.metrics.values()) m.recorded = true;
   }
 
   async close(): Promise<void> {

@@ -180,6 +180,7 @@ export function bindThresholds(sink: Sink, thresholds: Record<string, unknown>):
       throw new ThresholdSyntaxError(`invalid threshold defined on ${key}: no metric named ${JSON.stringify(k.metric)} exists (built-in metrics: http_reqs, http_req_duration, http_req_failed, checks, iterations, ...; custom metrics must be created in the init code)`);
     }
     const target = k.tags.length ? metric.submetric(k.selector, k.tags) : metric;
+    metric.recorded = true;
     for (const spec of parseThresholdValue(key, value)) {
       if (!ALLOWED[metric.type].includes(spec.agg.kind)) {
         throw new ThresholdSyntaxError(

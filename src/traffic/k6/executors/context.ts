@@ -67,11 +67,15 @@ export class ScenarioContext {
     this.host.dropIteration(this.state);
   }
 
-  /** Waits ms, or less if the test is aborted. */
+  /**
+   * Waits ms, or less if the test is aborted. The timer is unref'd: executors race it against
+   * their iterations and may never clear it, and the engine's 1 s sampler keeps the process
+   * alive while scenarios run.
+   */
   wait(ms: number): Promise<void> {
     if (ms <= 0 || this.stopped) return Promise.resolve();
     let timer: NodeJS.Timeout | undefined;
-    return Promise.race([new Promise<void>((r) => (timer = setTimeout(r, ms))), this.host.abortPromise]).finally(() => clearTimeout(timer));
+    return Promise.race([new Promise<void>((r) => (timer = setTimeout(r, ms).unref())), this.host.abortPromise]).finally(() => clearTimeout(timer));
   }
 
   /** Lets running iterations finish for up to graceMs, then interrupts the VUs still busy. */
