@@ -15,7 +15,8 @@ import { InvalidInputError, errorMessage } from '../runner/errors.js';
 import { sloReferenceIssues, pathText } from './references.js';
 import { formatMs } from '../schema/values.js';
 import { isPercent, latencyOf, type GuardSpec, type MetricsSpec, type SloSpec, type Threshold } from './schema.js';
-import { compileSli, countEvents, measureBuiltin, type CompiledSli, type Measurement } from './sli.js';
+import { compileSli, measureBuiltin, type CompiledSli, type Measurement } from './sli.js';
+import { EventBuckets } from './buckets.js';
 import { expandQuery, measurePrometheus } from './prometheus-sli.js';
 import { budgetOf, burnRate, errorRate, round12 } from './math.js';
 import { prometheusClientFor } from './evaluate.js';
@@ -108,6 +109,7 @@ function burnRateGuard(
   const windows = [spec.over, ...(spec.short ? [spec.short] : [])];
   const name = g.name ?? `abortWhen[${i}] burnRate(${slo.name}) over ${windows.map((w) => w.text).join(' and ')} > ${fmt(factor)}`;
 
+  const buckets = new EventBuckets(compiled);
   const eventsIn = async (now: number, w: number, store: RecordStore, signal: AbortSignal) => {
     if (slo.source === 'prometheus' && slo.sli.type === 'ratio') {
       const c = promClient();
@@ -119,7 +121,8 @@ function burnRateGuard(
       const gd = good !== null && !Number.isNaN(good) ? good : 0;
       return { good: Math.min(gd, t), total: t };
     }
-    return countEvents(compiled, store.between(now - w, now));
+    buckets.follow(store);
+    return buckets.count(now - w, now);
   };
 
   return {
