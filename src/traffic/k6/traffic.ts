@@ -1,0 +1,94 @@
+// `traffic.script`: a k6-API script as an experiment's traffic. Every HTTP request the script
+// makes streams into the run as a RequestRecord (so SLOs and abort guards see it live); the
+// script's own thresholds are reported in the traffic summary.
+//
+//   experiment ──create(spec, ctx)──► ScriptSource.start ──TestRun.load (compile, init, options)
+//                                                      └─► run() in the background ─► records
+//   run loop ──stop()──► TestRun.stop (interrupt VUs) ─► summary {sent, dropped, extra: thresholds}
+import { existsSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import { s, type Infer } from '../../schema/dsl.js';
+import type { RecordSink, TrafficContext, TrafficSource, TrafficSummary, TrafficType } from '../types.js';
+import type { TestResult, TestRun } from './engine.js';
+import { createLogger } from '../../runner/log.js';
+
+const spec = s
+  .object({
+    path: s
+      .string({ minLength: 1 })
+      .doc('The script, relative to the current directory (the repo root), or else to the experiment file; e.g. experiments/load/checkout.ts. TypeScript or JavaScript, written against the k6 API.'),
+    env: s.optional(s.record(s.string()).doc('Extra __ENV values for the script. They override the endpoint values faultline sets (GLB, BASE_URL, REGIONS_<NAME>, ...).')),
+  })
+  .doc(
+    'A load script written against the k6 JavaScript API (typed with @types/k6), run on faultline\'s engine for the whole experiment. ' +
+      'Its __ENV has the run\'s endpoints: GLB and BASE_URL (the global load balancer), REGIONS_<NAME> per region, PROXIES_<NAME>, ' +
+      'TOXIPROXY, FAULTLINE_RUN_ID. The script\'s options decide its duration; faultline stops it when traffic stops.',
+  );
+export type ScriptSpec = Infer<typeof spec>;
+
+/** __ENV names for the run's endpoints: glb → GLB, regions.us-east → REGIONS_US_EAST. */
+export function endpointEnv(endpoints: Record<string, string>, runId: string): Record<string, string> {
+  const env: Record<string, string> = { FAULTLINE_RUN_ID: runId };
+  for (const [k, v] of Object.entries(endpoints)) env[k.toUpperCase().replace(/[^A-Z0-9]+/g, '_')] = v;
+  if (endpoints.glb !== undefined) env.BASE_URL = endpoints.glb;
+  return env;
+}
+
+export function resolveScriptPath(path: string, baseDir: string): string {
+  if (isAbsolute(path)) return path;
+  const fromCwd = resolve(process.cwd(), path);
+  if (existsSync(fromCwd)) return fromCwd;
+  const fromExperiment = resolve(baseDir, path);
+  return existsSync(fromExperiment) ? fromExperiment : fromCwd;
+}
+
+class ScriptSource implements TrafficSource {
+  private run: TestRun | undefined;
+  private done: Promise<TestResult> | undefined;
+
+  constructor(
+    private readonly spec: ScriptSpec,
+    private readonly ctx: TrafficContext,
+  ) {}
+
+  async start(sink: RecordSink, signal: AbortSignal): Promise<void> {
+    const { TestRun } = await import('./engine.js');
+    const env = { ...endpointEnv(this.ctx.endpoints, this.ctx.runId), ...(this.spec.env ?? {}) };
+    this.run = await TestRun.load(resolveScriptPath(this.spec.path, this.ctx.baseDir), {
+      env,
+      log: createLogger(),
+      onRequest: sink,
+      signal,
+    });
+    this.done = this.run.run();
+    // a failure inside run() surfaces from stop(); never as an unhandled rejection
+    this.done.catch(() => undefined);
+  }
+
+  async stop(): Promise<TrafficSummary> {
+    if (!this.run || !this.done) return { sent: 0, dropped: 0 };
+    this.run.stop('the experiment stopped its traffic');
+    const r = await this.done;
+    const checks = r.summary.metrics as Record<string, { values?: Record<string, number> }>;
+    return {
+      sent: r.requests,
+      dropped: r.dropped,
+      extra: {
+        script: this.spec.path,
+        thresholds: r.thresholds,
+        thresholdsPassed: r.thresholds.every((t) => t.ok),
+        checksPassRate: checks.checks?.values?.rate,
+        iterations: checks.iterations?.values?.count ?? 0,
+        scriptErrors: r.scriptErrors,
+        k6ExitCode: r.exitCode,
+      },
+    };
+  }
+}
+
+export const scriptTraffic: TrafficType<ScriptSpec> = {
+  spec,
+  async load() {
+    return { create: (spec: ScriptSpec, ctx: TrafficContext) => new ScriptSource(spec, ctx) };
+  },
+};
