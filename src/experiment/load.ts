@@ -9,6 +9,7 @@ import { InvalidInputError } from '../runner/errors.js';
 import { experimentSpec, type Experiment } from './schema.js';
 import { mapStrings, resolveEnvTemplates, TemplateError } from './template.js';
 import { faultTypes } from '../faults/registry.js';
+import { sloReferenceIssues } from '../slo/index.js';
 
 /** Files larger than this are refused before they are read. Experiments are small. */
 export const MAX_FILE_BYTES = 1024 * 1024;
@@ -129,16 +130,7 @@ function semanticIssues(e: Experiment): Issue[] {
   if (!e.phases?.fault && e.faults.every((f) => !f.for)) {
     out.push({ path: ['faults', 0], expected: 'a `for` duration on at least one fault, or phases.fault', found: 'no way to tell how long the faults last' });
   }
-  const sloNames = new Set((e.slos ?? []).map((s) => s.name));
-  (e.slos ?? []).forEach((s, i) => {
-    if ((e.slos ?? []).findIndex((o) => o.name === s.name) !== i) out.push({ path: ['slos', i, 'name'], expected: 'a unique SLO name', found: JSON.stringify(s.name) });
-  });
-  (e.abortWhen ?? []).forEach((g, i) => {
-    const slo = (g.spec as { slo?: unknown }).slo;
-    if (typeof slo === 'string' && !sloNames.has(slo)) {
-      out.push({ path: ['abortWhen', i, g.type, 'slo'], expected: `the name of an SLO in slos[] (${[...sloNames].join(', ') || 'none defined'})`, found: JSON.stringify(slo) });
-    }
-  });
+  out.push(...sloReferenceIssues(e.slos ?? [], e.abortWhen ?? [], e.metrics));
   return out;
 }
 

@@ -208,6 +208,7 @@ async function executeRun(st: RunState): Promise<Report> {
   let lastRevert: number | undefined;
   let stopGuards = () => {};
   let stopTicks = () => {};
+  let guardWarnings: string[] | undefined;
   const setupJournal = makeSetupJournal(journal);
   const cleanupSignal = () => AbortSignal.timeout(CLEANUP_DEADLINE_MS);
   const undoCtx = (): UndoContext => ({ signal: cleanupSignal(), log, options: st.options });
@@ -249,6 +250,7 @@ async function executeRun(st: RunState): Promise<Report> {
       startedAt,
     }));
     const guards = createGuards(exp.abortWhen ?? [], exp.slos ?? [], resolved.metrics);
+    guardWarnings = guards.warnings;
     stopGuards = startGuards(guards, store, signal, (trip) => st.abort({ by: trip.guard, reason: trip.reason, at: trip.at, values: trip.values }), log);
 
     observer.phase?.('steady-state', Date.now());
@@ -291,10 +293,12 @@ async function executeRun(st: RunState): Promise<Report> {
   } finally {
     stopGuards();
     stopTicks();
+    if (guardWarnings) errors.push(...guardWarnings);
     if (traffic) trafficSummary = await traffic.stop().catch((err) => (errors.push(`traffic: ${errorMessage(err)}`), undefined));
   }
 
   // Split "after the last rollback" into recovery (until requests keep succeeding) and recovered.
+  const trafficStoppedAt = traffic ? Date.now() : undefined;
   splitRecovery(phases, store, lastRevert);
   const records = store.all();
   try {
@@ -327,9 +331,11 @@ async function executeRun(st: RunState): Promise<Report> {
     records,
     phases,
     runStart: startedAt,
-    runEnd: evaluatedAt,
+    runEnd: trafficStoppedAt ?? evaluatedAt,
     metrics: resolveRunTemplates(exp, endpoints).metrics,
     signal: AbortSignal.timeout(CLEANUP_DEADLINE_MS),
+    measurements,
+    trafficKind: exp.traffic?.type,
   }).catch((err) => {
     errors.push(`SLO evaluation: ${errorMessage(err)}`);
     errorVerdict = true;
@@ -344,7 +350,7 @@ async function executeRun(st: RunState): Promise<Report> {
 
   const endedAt = Date.now();
   const expectations = aborted || errorVerdict ? [] : evaluateExpectations(exp.expect, measurements);
-  const budgetFailures = aborted ? [] : await recordBudget(exp.slos ?? [], exp.budget, slos, st.budgetCtx).catch((err) => [`budget ledger: ${errorMessage(err)}`]);
+  const budgetFailures = await recordBudget(exp.slos ?? [], exp.budget, slos, st.budgetCtx).catch((err) => [`budget ledger: ${errorMessage(err)}`]);
   if (slos.some((s) => !s.passed) || expectations.some((e) => !e.passed) || budgetFailures.length) failedVerdict = true;
   errors.push(...budgetFailures);
 
