@@ -15,7 +15,8 @@ interface State {
 }
 
 const execFileAsync = promisify(execFile);
-const base = join(projectRoot(), '.faultline', 'k8s');
+// FAULTLINE_K8S_DIR moves everything (tests use a temp dir so they never meet a developer's setup).
+const base = process.env.FAULTLINE_K8S_DIR || join(projectRoot(), '.faultline', 'k8s');
 const statePath = join(base, 'state.json');
 
 function readState(): State | undefined {
