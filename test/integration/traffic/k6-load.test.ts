@@ -1,0 +1,257 @@
+// `faultline load` and traffic.script against a real local HTTP server (in this process; the
+// script runs in a child `faultline load` process, or in-process as experiment traffic).
+import { expect } from 'chai';
+import { execa } from 'execa';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { RequestRecord } from '../../../src/traffic/types.js';
+import { scriptTraffic } from '../../../src/traffic/k6/traffic.js';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
+const cli = join(root, 'bin/faultline.js');
+
+interface Server {
+  url: string;
+  count(): number;
+  seen: { method: string; path: string; auth?: string }[];
+  close(): Promise<void>;
+}
+
+/** Answers 200 "ok" with x-faultline-region: us-east; /slow waits 300 ms, /fail answers 503. */
+async function startServer(): Promise<Server> {
+  let n = 0;
+  const seen: Server['seen'] = [];
+  const server = http.createServer((req, res) => {
+    n++;
+    seen.push({ method: req.method!, path: req.url!, auth: req.headers.authorization });
+    req.resume();
+    req.on('end', () => {
+      const reply = () => {
+        const status = req.url!.startsWith('/fail') ? 503 : 200;
+        res.writeHead(status, { 'content-type': 'text/plain', 'content-length': 2, 'x-faultline-region': 'us-east' });
+        res.end('ok');
+      };
+      if (req.url!.startsWith('/slow')) setTimeout(reply, 300);
+      else reply();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    count: () => n,
+    seen,
+    close: () =>
+      new Promise((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
+}
+
+describe('faultline load (k6-API scripts) against a local HTTP server', function () {
+  this.timeout(60_000);
+  let server: Server;
+  let dir: string;
+  before(async () => {
+    server = await startServer();
+    dir = mkdtempSync(join(tmpdir(), 'faultline-k6-'));
+  });
+  after(async () => {
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const script = (name: string, text: string) => {
+    const p = join(dir, name);
+    writeFileSync(p, text);
+    return p;
+  };
+  const load = (path: string, ...args: string[]) => execa('node', [cli, 'load', path, '--env', `BASE=${server.url}`, ...args], { reject: false, cwd: root });
+
+  it('a constant-arrival-rate of 100 iterations/s for 5 s makes 500 requests at the server (±3%)', async () => {
+    const p = script(
+      'rate.ts',
+      `import http from 'k6/http';
+       export const options = { scenarios: { open: { executor: 'constant-arrival-rate', rate: 100, timeUnit: '1s', duration: '5s', preAllocatedVUs: 10, maxVUs: 50 } } };
+       export default function (): void { http.get(\`\${__ENV.BASE}/rate\`); }`,
+    );
+    const before = server.count();
+    const r = await load(p, '--quiet');
+    expect(r.exitCode, r.stderr).to.equal(0);
+    const made = server.count() - before;
+    expect(made).to.be.within(485, 515);
+  });
+
+  it('exits 99 when a threshold fails, and names it in the summary', async () => {
+    const p = script(
+      'fail.js',
+      `import http from 'k6/http';
+       export const options = { iterations: 5, thresholds: { http_req_failed: ['rate<0.01'], 'http_req_duration{name:fail}': ['p(95)<10000'] } };
+       export default function () { http.get(\`\${__ENV.BASE}/fail\`, { tags: { name: 'fail' } }); }`,
+    );
+    const r = await load(p);
+    expect(r.exitCode, r.stderr).to.equal(99);
+    expect(r.stdout).to.include("✗ 'rate<0.01' rate=1");
+    expect(r.stdout).to.include("✓ 'p(95)<10000'");
+    expect(r.stderr).to.include('thresholds on metrics have been crossed');
+  });
+
+  it('exits 0 when every threshold passes, and writes summary.json and k6 JSON lines', async () => {
+    const out = join(dir, 'out');
+    const p = script(
+      'pass.js',
+      `import http from 'k6/http';
+       import { check } from 'k6';
+       export const options = { vus: 2, iterations: 6, thresholds: { http_req_failed: ['rate<0.01'], checks: ['rate==1'], 'http_req_duration{name:home}': ['p(95)<5000'] } };
+       export default function () {
+         const res = http.get(\`\${__ENV.BASE}/\`, { tags: { name: 'home' } });
+         check(res, { 'is 200': (r) => r.status === 200, 'region header': (r) => r.headers['X-Faultline-Region'] === 'us-east' });
+       }`,
+    );
+    const r = await load(p, '--out', out);
+    expect(r.exitCode, r.stderr).to.equal(0);
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as { metrics: Record<string, { values: Record<string, number>; thresholds?: Record<string, { ok: boolean }> }> };
+    expect(summary.metrics.http_reqs.values.count).to.equal(6);
+    expect(summary.metrics['http_req_duration{name:home}'].thresholds).to.deep.equal({ 'p(95)<5000': { ok: true } });
+    const lines = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string; metric: string; data: { tags?: Record<string, string> } });
+    const point = lines.find((l) => l.type === 'Point' && l.metric === 'http_reqs')!;
+    expect(point.data.tags).to.include({ name: 'home', method: 'GET', status: '200', region: 'us-east', scenario: 'default' });
+    expect(lines.some((l) => l.type === 'Metric' && l.metric === 'checks')).to.equal(true);
+  });
+
+  it('refuses k6/browser at load time with a clear message and a non-zero exit', async () => {
+    const p = script('browser.js', `import { browser } from 'k6/browser';\nexport default function () { browser.newPage(); }`);
+    const before = server.count();
+    const r = await load(p);
+    expect(r.exitCode).to.equal(107);
+    expect(r.stderr).to.match(/unsupported k6 module "k6\/browser"/);
+    expect(r.stderr).to.include('browser.js:1:');
+    expect(server.count()).to.equal(before);
+  });
+
+  it('refuses an unknown option and an unsupported executor with exit 104', async () => {
+    const a = await load(script('opt.js', `export const options = { vus: 1, hosts: {} };\nexport default function () {}`));
+    expect(a.exitCode).to.equal(104);
+    expect(a.stderr).to.include('options.hosts is not supported');
+    const b = await load(script('exec.js', `export const options = { scenarios: { x: { executor: 'externally-controlled' } } };\nexport default function () {}`));
+    expect(b.exitCode).to.equal(104);
+    expect(b.stderr).to.include('unsupported executor "externally-controlled"');
+  });
+
+  it('passes the data setup() returns to every VU', async () => {
+    const p = script(
+      'setup.ts',
+      `import http from 'k6/http';
+       export const options = { vus: 3, iterations: 6 };
+       interface Data { token: string }
+       export function setup(): Data { return { token: 'tok-' + 42 }; }
+       export default function (data: Data) { http.get(\`\${__ENV.BASE}/setup\`, { headers: { Authorization: \`Bearer \${data.token}\` } }); }
+       export function teardown(data: Data) { http.get(\`\${__ENV.BASE}/teardown\`, { headers: { Authorization: \`Bearer \${data.token}\` } }); }`,
+    );
+    const r = await load(p, '--quiet');
+    expect(r.exitCode, r.stderr).to.equal(0);
+    const setupCalls = server.seen.filter((s) => s.path === '/setup');
+    expect(setupCalls).to.have.length(6);
+    expect(setupCalls.every((s) => s.auth === 'Bearer tok-42')).to.equal(true);
+    expect(server.seen.filter((s) => s.path === '/teardown').map((s) => s.auth)).to.deep.equal(['Bearer tok-42']);
+  });
+
+  it('drops and counts iterations when the arrival rate runs out of VUs, instead of delaying them', async () => {
+    const out = join(dir, 'drop');
+    const p = script(
+      'drop.js',
+      `import http from 'k6/http';
+       export const options = { scenarios: { open: { executor: 'constant-arrival-rate', rate: 20, timeUnit: '1s', duration: '2s', preAllocatedVUs: 1, maxVUs: 2 } } };
+       export default function () { http.get(\`\${__ENV.BASE}/slow\`); }`,
+    );
+    const before = server.count();
+    const r = await load(p, '--quiet', '--out', out);
+    expect(r.exitCode, r.stderr).to.equal(0);
+    const m = (JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as { metrics: Record<string, { values: Record<string, number> }> }).metrics;
+    const made = server.count() - before;
+    // 40 due; 2 VUs at 300 ms each can serve about 14 of them
+    expect(m.dropped_iterations.values.count).to.be.at.least(15);
+    expect(m.dropped_iterations.values.count + m.iterations.values.count).to.be.within(38, 40);
+    expect(made).to.be.below(25);
+  });
+
+  it('aborts with exit 108 when an abortOnFail threshold fails', async () => {
+    const p = script(
+      'abort.js',
+      `import http from 'k6/http';
+       import { sleep } from 'k6';
+       export const options = { vus: 1, duration: '20s', thresholds: { http_req_failed: [{ threshold: 'rate<0.5', abortOnFail: true }] } };
+       export default function () { http.get(\`\${__ENV.BASE}/fail\`); sleep(0.05); }`,
+    );
+    const started = Date.now();
+    const r = await load(p);
+    expect(r.exitCode, r.stderr).to.equal(108);
+    expect(Date.now() - started).to.be.below(15_000);
+    expect(r.stdout).to.include('test aborted: thresholds on http_req_failed crossed');
+  });
+});
+
+describe('traffic.script (a k6-API script as experiment traffic)', function () {
+  this.timeout(30_000);
+  let server: Server;
+  let dir: string;
+  before(async () => {
+    server = await startServer();
+    dir = mkdtempSync(join(tmpdir(), 'faultline-k6-traffic-'));
+  });
+  after(async () => {
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('streams every request as a RequestRecord with name, region and k6 failure semantics, and reports thresholds', async () => {
+    const p = join(dir, 'journey.ts');
+    writeFileSync(
+      p,
+      `import http from 'k6/http';
+       export const options = { vus: 2, duration: '30s', thresholds: { 'http_req_duration{name:home}': ['p(95)<5000'] } };
+       export default function () {
+         http.get(\`\${__ENV.GLB}/\`, { tags: { name: 'home' } });
+         http.get(\`\${__ENV.BASE_URL}/fail?x=\${__ENV.EXTRA}\`);
+       }`,
+    );
+    const records: RequestRecord[] = [];
+    const factory = await scriptTraffic.load();
+    const spec = scriptTraffic.spec.check({ path: p, env: { EXTRA: 'yes' } }, [], []);
+    const source = factory.create(spec as { path: string; env?: Record<string, string> }, { endpoints: { glb: server.url }, baseDir: dir, runId: 'r1', env: {} });
+    const ac = new AbortController();
+    await source.start((r) => records.push(r), ac.signal);
+    await new Promise((r) => setTimeout(r, 1000));
+    const summary = await source.stop();
+    expect(records.length).to.be.greaterThan(10);
+    const home = records.find((r) => r.op === 'home')!;
+    expect(home).to.include({ status: 200, ok: true, region: 'us-east' });
+    const failed = records.find((r) => r.status === 503)!;
+    expect(failed.ok).to.equal(false);
+    expect(failed.op).to.equal(`GET ${server.url}/fail?x=yes`);
+    expect(summary.sent).to.equal(records.length);
+    expect(summary.extra).to.deep.include({ thresholdsPassed: true, k6ExitCode: 0 });
+    // stopping is prompt: nothing arrives afterwards
+    const n = records.length;
+    await new Promise((r) => setTimeout(r, 200));
+    expect(records.length).to.equal(n);
+  });
+
+  it('fails at start with the script error when the script is outside the subset', async () => {
+    const p = join(dir, 'bad.js');
+    writeFileSync(p, `import ws from 'k6/ws';\nexport default function () {}`);
+    const factory = await scriptTraffic.load();
+    const source = factory.create({ path: p }, { endpoints: {}, baseDir: dir, runId: 'r2', env: {} });
+    let err: Error | undefined;
+    try {
+      await source.start(() => undefined, new AbortController().signal);
+    } catch (e) {
+      err = e as Error;
+    }
+    expect(err?.message).to.match(/unsupported k6 module "k6\/ws"/);
+  });
+});
