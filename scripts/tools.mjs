@@ -78,6 +78,14 @@ export const TOOLS = [
     system: true,
     install: () => aptInstall(['prometheus'], 'prometheus'),
   },
+  {
+    // bench/load-engine compares faultline's k6-API engine with it (not used by tests)
+    name: 'wrk',
+    pin: 'debian',
+    bins: ['wrk'],
+    system: true,
+    install: () => aptInstall(['wrk'], 'wrk'),
+  },
 ];
 
 function log(msg) {
