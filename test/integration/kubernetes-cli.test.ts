@@ -102,6 +102,11 @@ describe('faultline CLI with the kubernetes environment (real control plane)', f
   it('a run killed with SIGKILL mid-fault is undone by `faultline rollback --journal`', async () => {
     const out = join(tmp, 'killed-1');
     await killMidFault(out);
+    // The journal names contexts, never credentials.
+    const journalText = readFileSync(join(out, 'journal.jsonl'), 'utf8');
+    expect(journalText).to.include('"context":"kind-us-east"');
+    expect(journalText).not.to.include(cp.planes[0].token);
+    expect(journalText).not.to.match(/BEGIN|certificate-authority-data|bearer/i);
     const { done } = cli(['rollback', '--journal', join(out, 'journal.jsonl'), '--kubeconfig', cp.kubeconfigPath]);
     const res = await done;
     expect(res.code, res.stdout + res.stderr).to.equal(0);
