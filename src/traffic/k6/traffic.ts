@@ -6,7 +6,7 @@
 //                                                      └─► run() in the background ─► records
 //   run loop ──stop()──► TestRun.stop (interrupt VUs) ─► summary {sent, dropped, extra: thresholds}
 import { existsSync } from 'node:fs';
-import { isAbsolute, resolve } from 'node:path';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import { s, type Infer } from '../../schema/dsl.js';
 import type { RecordSink, TrafficContext, TrafficSource, TrafficSummary, TrafficType } from '../types.js';
 import type { TestResult, TestRun } from './engine.js';
@@ -16,7 +16,7 @@ const spec = s
   .object({
     path: s
       .string({ minLength: 1 })
-      .doc('The script, relative to the current directory (the repo root), or else to the experiment file; e.g. experiments/load/checkout.ts. TypeScript or JavaScript, written against the k6 API.'),
+      .doc('The script, relative to the current directory (the repo root), or else to the experiment file\'s directory or one of its parents; e.g. experiments/load/checkout.ts. TypeScript or JavaScript, written against the k6 API.'),
     env: s.optional(s.record(s.string()).doc('Extra __ENV values for the script. They override the endpoint values faultline sets (GLB, BASE_URL, REGIONS_<NAME>, ...).')),
   })
   .doc(
@@ -34,12 +34,19 @@ export function endpointEnv(endpoints: Record<string, string>, runId: string): R
   return env;
 }
 
+/**
+ * The current directory first (a repo-root path like experiments/load/checkout.ts, run from the
+ * root), then the experiment's directory and its parents (the same path, run from elsewhere).
+ */
 export function resolveScriptPath(path: string, baseDir: string): string {
   if (isAbsolute(path)) return path;
   const fromCwd = resolve(process.cwd(), path);
   if (existsSync(fromCwd)) return fromCwd;
-  const fromExperiment = resolve(baseDir, path);
-  return existsSync(fromExperiment) ? fromExperiment : fromCwd;
+  for (let dir = resolve(baseDir); ; dir = dirname(dir)) {
+    const candidate = resolve(dir, path);
+    if (existsSync(candidate)) return candidate;
+    if (dirname(dir) === dir) return fromCwd;
+  }
 }
 
 class ScriptSource implements TrafficSource {
