@@ -126,27 +126,28 @@ export async function startControlPlanes(opts: StartOptions = {}): Promise<Contr
     );
     writeFileSync(join(dir, 'kwok-stages.yaml'), KWOK_STAGES);
 
-    const [etcdClient, etcdPeer] = [await freePort(), await freePort()];
-    const etcdUrl = `http://127.0.0.1:${etcdClient}`;
-    const etcd = launch('etcd', bins.etcd, [
-      '--name=faultline',
-      `--data-dir=${join(dir, 'etcd')}`,
-      `--listen-client-urls=${etcdUrl}`,
-      `--advertise-client-urls=${etcdUrl}`,
-      `--listen-peer-urls=http://127.0.0.1:${etcdPeer}`,
-      `--initial-advertise-peer-urls=http://127.0.0.1:${etcdPeer}`,
-      `--initial-cluster=faultline=http://127.0.0.1:${etcdPeer}`,
-      // Test data: losing it on power failure is fine, and fsync on a busy CI disk is slow.
-      '--unsafe-no-fsync',
-      '--quota-backend-bytes=4294967296',
-      '--log-level=warn',
-    ]);
-    await waitFor('etcd', deadline, etcd, async () => (await httpGetText(`${etcdUrl}/health`)).includes('"health":"true"'));
+    const etcdUrl = await portRetry(async () => {
+      const [etcdClient, etcdPeer] = [await freePort(), await freePort()];
+      const etcdUrl = `http://127.0.0.1:${etcdClient}`;
+      const etcd = launch('etcd', bins.etcd, [
+        '--name=faultline',
+        `--data-dir=${join(dir, 'etcd')}`,
+        `--listen-client-urls=${etcdUrl}`,
+        `--advertise-client-urls=${etcdUrl}`,
+        `--listen-peer-urls=http://127.0.0.1:${etcdPeer}`,
+        `--initial-advertise-peer-urls=http://127.0.0.1:${etcdPeer}`,
+        `--initial-cluster=faultline=http://127.0.0.1:${etcdPeer}`,
+        // Test data: losing it on power failure is fine, and fsync on a busy CI disk is slow.
+        '--unsafe-no-fsync',
+        '--quota-backend-bytes=4294967296',
+        '--log-level=warn',
+      ]);
+      await waitFor('etcd', deadline, etcd, async () => (await httpGetText(`${etcdUrl}/health`)).includes('"health":"true"'));
+      return etcdUrl;
+    });
     log(`etcd ready at ${etcdUrl}`);
 
-    const planes: RegionPlane[] = [];
-    const apiservers: { region: string; proc: Proc; port: number; certDir: string }[] = [];
-    for (const region of regions) {
+    const startApiserver = (region: string) => portRetry(async () => {
       const port = await freePort();
       const certDir = join(dir, region, 'certs');
       mkdirSync(certDir, { recursive: true });
@@ -175,17 +176,15 @@ export async function startControlPlanes(opts: StartOptions = {}): Promise<Contr
         '--disable-admission-plugins=TaintNodesByCondition',
         '--profiling=false',
       ]);
-      apiservers.push({ region, proc, port, certDir });
-    }
-    for (const a of apiservers) {
-      const server = `https://127.0.0.1:${a.port}`;
-      await waitFor(`${a.region} kube-apiserver`, deadline, a.proc, async () => existsSync(join(a.certDir, 'apiserver.crt')));
-      const caPem = readFileSync(join(a.certDir, 'apiserver.crt'), 'utf8');
-      const plane: RegionPlane = { region: a.region, context: contextName(a.region), server, token: tokens.faultline, caPem };
-      await waitFor(`${a.region} kube-apiserver`, deadline, a.proc, async () => (await kubeRequest(plane, 'GET', '/readyz')).status === 200);
-      planes.push(plane);
-      log(`${a.region}: kube-apiserver ready at ${server}`);
-    }
+      const server = `https://127.0.0.1:${port}`;
+      await waitFor(`${region} kube-apiserver`, deadline, proc, async () => existsSync(join(certDir, 'apiserver.crt')));
+      const caPem = readFileSync(join(certDir, 'apiserver.crt'), 'utf8');
+      const plane: RegionPlane = { region, context: contextName(region), server, token: tokens.faultline, caPem };
+      await waitFor(`${region} kube-apiserver`, deadline, proc, async () => (await kubeRequest(plane, 'GET', '/readyz')).status === 200);
+      log(`${region}: kube-apiserver ready at ${server}`);
+      return plane;
+    });
+    const planes = await Promise.all(regions.map(startApiserver));
 
     const kubeconfigPath = join(dir, 'kubeconfig');
     writeFileSync(kubeconfigPath, kubeconfigYaml(planes, 'faultline', opts.allowInKubeconfig), { mode: 0o600 });
@@ -261,7 +260,7 @@ export async function startControlPlanes(opts: StartOptions = {}): Promise<Contr
       log(`${plane.region}: controller-manager, scheduler and kwok ready`);
     }
     if (!opts.detached) process.removeListener('exit', onExit);
-    const pids = procs.map((p) => p.child.pid!).filter(Boolean);
+    const pids = procs.filter((p) => p.child.exitCode === null && p.child.signalCode === null).map((p) => p.child.pid!);
     if (!opts.detached) process.once('exit', onExit);
     let stopped = false;
     return {
@@ -284,6 +283,20 @@ export async function startControlPlanes(opts: StartOptions = {}): Promise<Contr
     const logs = procs.map((p) => p.logFile).join(', ');
     if (ownDir && !process.env.FAULTLINE_KEEP_K8S_DIR) rmSync(dir, { recursive: true, force: true });
     throw new Error(`the local Kubernetes control plane did not start: ${(err as Error).message}${ownDir ? '' : ` (logs: ${logs})`}`, { cause: err });
+  }
+}
+
+/**
+ * A free port can be taken by another process between our probe and the server's bind (tests run
+ * side by side); then the server exits with "address already in use" and we try another port.
+ */
+async function portRetry<T>(start: () => Promise<T>, attempts = 3): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await start();
+    } catch (err) {
+      if (i >= attempts || !/address already in use/.test((err as Error).message)) throw err;
+    }
   }
 }
 
