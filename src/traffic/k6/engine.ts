@@ -172,7 +172,7 @@ export class TestRun implements VUHost, ScenarioHost {
     const s = vu.scenario!;
     const fn = vu.instance?.exports[s.exec];
     if (typeof fn !== 'function') return;
-    s.iterations++;
+    vu.iterInTest = s.iterations++;
     vu.iterInScenario++;
     vu.instance.setIter(vu.iterInInstance++);
     this.inFlight++;
@@ -290,7 +290,7 @@ export class TestRun implements VUHost, ScenarioHost {
         sink.add(sink.vus, activeVUs(), this.testTags);
       }
 
-      if (exported.includes('teardown') && this.abortedBy !== 'threshold') {
+      if (exported.includes('teardown')) {
         try {
           await this.special('teardown', this.opts.teardownTimeoutMs, this.hasSetupData ? JSON.parse(this.setupData) : undefined);
         } catch (err) {

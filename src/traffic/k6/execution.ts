@@ -14,10 +14,10 @@ export function createExecutionModule(vu: VU) {
       return vu.scenario?.startTime ?? 0;
     },
     get iterationInInstance() {
-      return vu.scenario ? vu.scenario.iterations - 1 : 0;
+      return vu.iterInTest;
     },
     get iterationInTest() {
-      return vu.scenario ? vu.scenario.iterations - 1 : 0;
+      return vu.iterInTest;
     },
   };
   const vuInfo = {

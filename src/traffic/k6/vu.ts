@@ -46,6 +46,8 @@ export class VU {
   tags: Tags;
   iterInInstance = 0;
   iterInScenario = 0;
+  /** exec.scenario.iterationInTest of the VU's current iteration. */
+  iterInTest = 0;
   interrupted = false;
   /** Set while a looping executor (constant-vus, ramping-vus, ...) keeps this VU busy. */
   looping = false;
