@@ -30,7 +30,7 @@ export const kubernetesFinder: OrphanFinder = {
       }),
     );
     if (failed.length) {
-      throw new PreflightError(`could not search every kube context for run ${runId} (${failed.join('; ')}); narrow the search with --allow-context`);
+      throw new PreflightError(`could not search every kube context for run ${runId} (${failed.join('; ')}); narrow the search to the contexts the run used with FAULTLINE_ALLOW_CONTEXTS=a,b (or --allow-context where the command has it)`);
     }
     return out;
   },
