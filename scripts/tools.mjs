@@ -134,7 +134,7 @@ function buildKubernetes() {
   rmSync(out, { recursive: true, force: true });
   mkdirSync(out, { recursive: true });
   const cmds = ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kubectl'];
-  run('go', ['build', '-trimpath', '-ldflags', ldflags, '-o', out + '/', ...cmds.map((c) => `k8s.io/kubernetes/cmd/${c}`)], {
+  run('go', ['build', '-trimpath', '-buildvcs=false', '-ldflags', ldflags, '-o', out + '/', ...cmds.map((c) => `k8s.io/kubernetes/cmd/${c}`)], {
     cwd: shim,
     env: { ...process.env, CGO_ENABLED: '0' },
   });
