@@ -179,6 +179,36 @@ describe('faultline load (k6-API scripts) against a local HTTP server', function
     expect(made).to.be.below(25);
   });
 
+  it('runs ramping-vus, per-vu-iterations and ramping-arrival-rate scenarios side by side, each to its schedule', async () => {
+    const out = join(dir, 'multi');
+    const p = script(
+      'multi.js',
+      `import http from 'k6/http';
+       import { sleep } from 'k6';
+       import exec from 'k6/execution';
+       export const options = {
+         scenarios: {
+           ramp: { executor: 'ramping-vus', startVUs: 0, stages: [{ duration: '1s', target: 4 }, { duration: '1s', target: 0 }], gracefulRampDown: '1s', exec: 'slow' },
+           pervu: { executor: 'per-vu-iterations', vus: 3, iterations: 4, exec: 'fast', tags: { kind: 'pervu' } },
+           rar: { executor: 'ramping-arrival-rate', startRate: 0, timeUnit: '1s', preAllocatedVUs: 5, stages: [{ duration: '2s', target: 100 }], exec: 'fast', startTime: '500ms' },
+         },
+       };
+       export function slow() { http.get(\`\${__ENV.BASE}/ramp?vu=\${__VU}\`); sleep(0.1); }
+       export function fast() { http.get(\`\${__ENV.BASE}/\${exec.scenario.name}\`); }`,
+    );
+    const r = await load(p, '--quiet', '--out', out);
+    expect(r.exitCode, r.stderr).to.equal(0);
+    const lines = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string; metric: string; data: { tags?: Record<string, string> } });
+    const iterations = (scenario: string) => lines.filter((l) => l.type === 'Point' && l.metric === 'iterations' && l.data.tags?.scenario === scenario).length;
+    expect(iterations('pervu')).to.equal(12);
+    // the integral of a 0 → 100/s ramp over 2 s
+    expect(iterations('rar')).to.be.within(97, 101);
+    expect(iterations('ramp')).to.be.within(10, 60);
+    expect(lines.find((l) => l.type === 'Point' && l.metric === 'http_reqs' && l.data.tags?.scenario === 'pervu')!.data.tags).to.include({ kind: 'pervu', url: `${server.url}/pervu` });
+    const rampVUs = new Set(server.seen.filter((x) => x.path.startsWith('/ramp?')).map((x) => x.path));
+    expect(rampVUs.size).to.equal(4);
+  });
+
   it('aborts with exit 108 when an abortOnFail threshold fails', async () => {
     const p = script(
       'abort.js',

@@ -41,10 +41,16 @@ export const rampingVus: Executor<Config> = {
       slot.loop = ctx.loop(vu, () => !slot.stop && ctx.now() < total);
       active.push(slot);
     };
+    // stage ends, so a peak between two ticks is still reached (k6 reaches each target exactly)
+    const ends: { at: number; target: number }[] = [];
+    c.stages.reduce((at, st) => (ends.push({ at: at + st.durationMs, target: st.target }), at + st.durationMs), 0);
+    let prev = -1;
     while (!ctx.stopped) {
       const now = ctx.now();
       if (now >= total) break;
-      const target = Math.floor(stageValue(c.startVUs, c.stages, now));
+      let target = Math.floor(stageValue(c.startVUs, c.stages, now) + 1e-9);
+      for (const e of ends) if (e.at > prev && e.at <= now) target = Math.max(target, Math.floor(e.target));
+      prev = now;
       while (active.length < target) await start();
       while (active.length > target) {
         const slot = active.pop()!;
