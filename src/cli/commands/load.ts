@@ -40,6 +40,7 @@ export function register(program: Command) {
       process.once('SIGTERM', onSignal);
       try {
         const run = await TestRun.load(script, { env, log, outDir: o.out, signal: controller.signal });
+        if (!o.quiet) process.stdout.write(run.header(o.out));
         const result = await run.run();
         if (o.summaryExport) await writeFile(o.summaryExport, `${JSON.stringify(result.summary, null, 2)}\n`);
         if (!o.quiet) process.stdout.write(result.summaryText);

@@ -19,6 +19,7 @@ import { bindThresholds, evaluate, ThresholdSyntaxError, type BoundThreshold } f
 import { ScenarioContext, type ScenarioHost, type ScheduleStats } from './executors/context.js';
 import { VU, type ScenarioState, type VUHost } from './vu.js';
 import { renderSummary, summaryJson } from './summary.js';
+import { formatDuration } from './format.js';
 
 export interface TestOptions {
   /** __ENV for the script. */
@@ -130,6 +131,24 @@ export class TestRun implements VUHost, ScenarioHost {
 
   get normalized(): NormalizedOptions {
     return this.opts;
+  }
+
+  /** What k6 prints before a run: the script, outputs and each scenario's plan. */
+  header(out?: string): string {
+    const sc = this.opts.scenarios;
+    const maxVUs = sc.reduce((n, s) => n + s.executor.maxVUs(s.config), 0);
+    const maxMs = Math.max(...sc.map((s) => s.config.startTimeMs + s.executor.maxDurationMs(s.config)));
+    const lines = [
+      '',
+      '     execution: local (faultline k6-API engine)',
+      `        script: ${this.script.path}`,
+      `        output: ${out ?? '-'}`,
+      '',
+      `     scenarios: ${sc.length} scenario${sc.length === 1 ? '' : 's'}, ${maxVUs} max VUs, ${formatDuration(maxMs)} max duration (incl. graceful stop):`,
+      ...sc.map((s) => `              * ${s.config.name}: ${s.executor.describe(s.config)}`),
+      '',
+    ];
+    return `${lines.join('\n')}\n`;
   }
 
   stats() {
