@@ -27,7 +27,10 @@ for r in "${REGIONS[@]}"; do
   if kind get clusters 2>/dev/null | grep -qx "$r"; then
     echo "kind-setup: cluster $r exists"
   else
-    sed "s/topology.kubernetes.io\/region: us-east/topology.kubernetes.io\/region: $r/" kind-cluster.yaml | kind create cluster --name "$r" --config -
+    cfg=$(mktemp)
+    sed "s/topology.kubernetes.io\/region: us-east/topology.kubernetes.io\/region: $r/" kind-cluster.yaml > "$cfg"
+    kind create cluster --name "$r" --config "$cfg"
+    rm -f "$cfg"
   fi
   "$HELM" upgrade --install shop charts/shop --kube-context "kind-$r" --namespace shop --create-namespace --set region="$r" --wait --timeout 5m
 done
