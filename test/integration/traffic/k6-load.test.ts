@@ -36,9 +36,16 @@ async function startServer(): Promise<Server> {
         res.end('ok');
       };
       if (req.url!.startsWith('/slow')) setTimeout(reply, 300);
-      else reply();
+      else if (req.url!.startsWith('/hang')) return; // never answers
+      else if (req.url!.startsWith('/chunked')) {
+        res.writeHead(200, { 'content-type': 'application/json', 'x-faultline-region': 'eu-west' });
+        res.write('{"items":[');
+        setTimeout(() => res.end('{"id":7}]}'), 20);
+      } else reply();
     });
   });
+  // short, so that scripts which sleep meet connections the server has closed
+  server.keepAliveTimeout = 150;
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
@@ -207,6 +214,28 @@ describe('faultline load (k6-API scripts) against a local HTTP server', function
     expect(lines.find((l) => l.type === 'Point' && l.metric === 'http_reqs' && l.data.tags?.scenario === 'pervu')!.data.tags).to.include({ kind: 'pervu', url: `${server.url}/pervu` });
     const rampVUs = new Set(server.seen.filter((x) => x.path.startsWith('/ramp?')).map((x) => x.path));
     expect(rampVUs.size).to.equal(4);
+  });
+
+  it('reads chunked bodies, survives idle connections the server closed, and times out a silent server', async () => {
+    const p = script(
+      'client.js',
+      `import http from 'k6/http';
+       import { check, sleep } from 'k6';
+       export const options = { vus: 2, iterations: 4, thresholds: { checks: ['rate==1'] } };
+       export default function () {
+         const a = http.get(\`\${__ENV.BASE}/chunked\`);
+         check(a, { 'chunked json': (r) => r.json('items.0.id') === 7 && r.headers['X-Faultline-Region'] === 'eu-west' });
+         sleep(0.3); // longer than the server's keep-alive timeout
+         const b = http.post(\`\${__ENV.BASE}/after-idle\`, JSON.stringify({ writeId: 'w' }), { headers: { 'Content-Type': 'application/json' } });
+         check(b, { 'reused connection retried': (r) => r.status === 200 && r.error === '' });
+         const c = http.get(\`\${__ENV.BASE}/hang\`, { timeout: '200ms' });
+         check(c, { 'timed out': (r) => r.status === 0 && r.error_code === 1050 && r.error.includes('timeout') });
+       }`,
+    );
+    const r = await load(p);
+    expect(r.exitCode, `${r.stdout}\n${r.stderr}`).to.equal(0);
+    expect(r.stdout).to.include('✓ chunked json');
+    expect(r.stdout).to.include('✓ timed out');
   });
 
   it('aborts with exit 108 when an abortOnFail threshold fails', async () => {
