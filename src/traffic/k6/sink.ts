@@ -145,6 +145,11 @@ export class Sink {
   readonly droppedIterations = this.define('dropped_iterations', 'counter', 'default');
   readonly groupDuration = this.define('group_duration', 'trend', 'time');
 
+  constructor() {
+    // shown by k6 under http_req_duration in every summary
+    this.httpReqDuration.submetric('expected_response:true', [['expected_response', 'true']]);
+  }
+
   /** Check results by group path then check name, for the summary's check tree. */
   readonly checkResults = new Map<string, Map<string, { passes: number; fails: number }>>();
 

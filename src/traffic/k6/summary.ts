@@ -69,7 +69,12 @@ export function renderSummary(sink: Sink, thresholds: BoundThreshold[], opts: No
     for (const [key, list] of byKey) {
       out.push(`    ${key}`);
       for (const t of list) {
-        const fmt = t.metric.contains === 'time' && t.spec.agg.kind !== 'count' && t.spec.agg.kind !== 'rate' ? formatTime : (n: number) => formatNumber(+n.toFixed(4));
+        const fmt =
+          t.metric.type === 'rate'
+            ? (n: number) => `${(n * 100).toFixed(2)}%`
+            : t.metric.contains === 'time' && t.spec.agg.kind !== 'count' && t.spec.agg.kind !== 'rate'
+              ? formatTime
+              : (n: number) => formatNumber(+n.toFixed(4));
         out.push(`    ${t.passed ? '✓' : '✗'} '${t.spec.source}' ${aggregationName(t.spec.agg)}=${fmt(t.lastValue)}`);
       }
       out.push('');

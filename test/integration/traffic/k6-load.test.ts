@@ -102,7 +102,7 @@ describe('faultline load (k6-API scripts) against a local HTTP server', function
     );
     const r = await load(p);
     expect(r.exitCode, r.stderr).to.equal(99);
-    expect(r.stdout).to.include("✗ 'rate<0.01' rate=1");
+    expect(r.stdout).to.include("✗ 'rate<0.01' rate=100.00%");
     expect(r.stdout).to.include("✓ 'p(95)<10000'");
     expect(r.stderr).to.include('thresholds on metrics have been crossed');
   });
