@@ -7,6 +7,7 @@
 // Each VU calls the factory, so each VU runs the init code and has its own module-level state,
 // as in k6 where every VU is a separate JS runtime. Errors point at the original file:line:col
 // through esbuild's source map.
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, relative, resolve } from 'node:path';
 import vm from 'node:vm';
@@ -21,10 +22,17 @@ export interface ModuleInstance {
   setIter(i: number): void;
 }
 
-export type Factory = (k6: (name: string) => unknown, env: Record<string, string>, vu: { id: number }) => Promise<ModuleInstance>;
+export type Factory = (
+  k6: (name: string) => unknown,
+  env: Record<string, string>,
+  vu: { id: number },
+  open: (path: string, mode?: string) => string | ArrayBuffer,
+) => Promise<ModuleInstance>;
 
 export interface CompiledScript {
   path: string;
+  /** k6's init-context open(): reads a file relative to the script. */
+  open(file: string, mode?: string): string | ArrayBuffer;
   factory: Factory;
   /** Maps "bundle.js:line:col" in stack traces back to the original file. */
   mapStack(stack: string): string;
@@ -87,9 +95,23 @@ export async function compileScript(path: string): Promise<CompiledScript> {
   } catch (err) {
     throw new K6ScriptError(`${path}: the transformed script does not compile (${(err as Error).message}); please report this with the script`, { cause: err });
   }
+  const opened = new Map<string, Buffer>();
   return {
     path,
     factory,
+    open(file: string, mode?: string) {
+      const target = resolve(dirname(abs), String(file));
+      let buf = opened.get(target);
+      if (!buf) {
+        try {
+          buf = readFileSync(target);
+        } catch (err) {
+          throw new Error(`open(${JSON.stringify(file)}): cannot read ${target}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+        }
+        opened.set(target, buf);
+      }
+      return mode === 'b' ? (buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.length) as ArrayBuffer) : buf.toString('utf8');
+    },
     colored: transformed.colored,
     exports: Object.keys(transformed.exports),
     mapStack: (stack) =>

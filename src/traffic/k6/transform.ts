@@ -39,7 +39,7 @@ const SYNC_GLOBALS = new Set([
 export class TransformError extends Error {}
 
 export interface TransformResult {
-  /** Source of `async function (__k6, __ENV, __vu) {...}` returning {exports, setIter}. */
+  /** Source of `async function (__k6, __ENV, __vu, open) {...}` returning {exports, setIter}. */
   code: string;
   /** k6 modules the script imports. */
   modules: string[];
@@ -291,7 +291,7 @@ export function transformScript(code: string, locate: Locate = (l, c) => `${l}:$
   const body = applyEdits(code, edits);
   const exportEntries = Object.entries(exportsMap).map(([k, v]) => `${JSON.stringify(k)}: (typeof ${v} === 'undefined' ? undefined : ${v})`);
   const factory =
-    'async function (__k6, __ENV, __vu) {\n' +
+    'async function (__k6, __ENV, __vu, open) {\n' +
     'let __VU = __vu.id, __ITER = 0;\n' +
     `${body}\n` +
     `return { exports: { ${exportEntries.join(', ')} }, setIter(i) { __ITER = i; } };\n}`;

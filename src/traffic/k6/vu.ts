@@ -65,7 +65,12 @@ export class VU {
 
   /** Runs the script's init code for this VU. */
   async init(env: Record<string, string>): Promise<void> {
-    this.instance = await this.host.script.factory((name) => this.require(name), env, { id: this.id });
+    const script = this.host.script;
+    this.instance = await script.factory((name) => this.require(name), env, { id: this.id }, (file, mode) => {
+      // k6 allows open() only in the init context
+      if (this.instance) throw new Error('open() can only be called in the init context (top-level code)');
+      return script.open(file, mode);
+    });
   }
 
   require(name: string): unknown {

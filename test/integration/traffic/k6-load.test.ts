@@ -167,6 +167,20 @@ describe('faultline load (k6-API scripts) against a local HTTP server', function
     expect(server.seen.filter((s) => s.path === '/teardown').map((s) => s.auth)).to.deep.equal(['Bearer tok-42']);
   });
 
+  it('reads data files with open() in the init code, relative to the script', async () => {
+    writeFileSync(join(dir, 'users.json'), JSON.stringify(['ann', 'bob']));
+    const p = script(
+      'open.js',
+      `import http from 'k6/http';
+       const users = JSON.parse(open('./users.json'));
+       export const options = { iterations: 2 };
+       export default function () { http.get(\`\${__ENV.BASE}/user/\${users[__ITER % users.length]}\`); }`,
+    );
+    const r = await load(p, '--quiet');
+    expect(r.exitCode, r.stderr).to.equal(0);
+    expect(server.seen.filter((x) => x.path.startsWith('/user/')).map((x) => x.path)).to.have.members(['/user/ann', '/user/bob']);
+  });
+
   it('drops and counts iterations when the arrival rate runs out of VUs, instead of delaying them', async () => {
     const out = join(dir, 'drop');
     const p = script(
