@@ -74,9 +74,26 @@ export class ScenarioContext {
    */
   wait(ms: number): Promise<void> {
     if (ms <= 0 || this.stopped) return Promise.resolve();
-    let timer: NodeJS.Timeout | undefined;
-    return Promise.race([new Promise<void>((r) => (timer = setTimeout(r, ms).unref())), this.host.abortPromise]).finally(() => clearTimeout(timer));
+    // not Promise.race with abortPromise: the arrival scheduler waits ~1000 times a second, and
+    // every race would leave a reaction on abortPromise until the end of the test
+    if (!this.watchingAbort) {
+      this.watchingAbort = true;
+      void this.host.abortPromise.then(() => {
+        for (const wake of [...this.waits]) wake();
+      });
+    }
+    return new Promise<void>((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        this.waits.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms).unref();
+      this.waits.add(wake);
+    });
   }
+  private readonly waits = new Set<() => void>();
+  private watchingAbort = false;
 
   /** Lets running iterations finish for up to graceMs, then interrupts the VUs still busy. */
   async finish(running: Promise<unknown>[], graceMs: number): Promise<void> {
