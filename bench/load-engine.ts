@@ -201,6 +201,7 @@ ${rows}
 
 - Saturation: faultline makes **${String(r.saturation.faultlinePerCpuSecond)}** requests per CPU-second, **${(Number(r.saturation.ratioToAutocannon) * 100).toFixed(0)}%** of autocannon (${String(r.saturation.autocannonPerCpuSecond)}); target 60%: ${r.saturation.pass ? 'met' : 'NOT met'}. wrk: ${String(r.saturation.wrkPerCpuSecond)}.
 - Open model at ${String(r.open.rate)} req/s: ${String(r.open.servedRequests)} of ${String(r.open.expectedRequests)} scheduled requests served (slip **${(Number(r.open.countSlip) * 100).toFixed(2)}%**, ${String(r.open.dropped)} dropped); iterations started a mean ${String(r.open.lateMeanMs)} ms (max ${String(r.open.lateMaxMs)} ms) after their scheduled time; target ≤ 1%: ${r.open.pass ? 'met' : 'NOT met'}.
+- Slip is |served − scheduled| / scheduled over the run, with the drops counted apart; lateness is how long after its due time each iteration started (the scheduler ticks at most every 1 ms).
 - The faultline client runs a k6 script (\`http.get\` + one \`check\`) with all built-in metrics; autocannon and wrk only count.
 `;
 }
