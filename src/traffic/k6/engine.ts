@@ -183,6 +183,15 @@ export class TestRun implements VUHost, ScenarioHost {
     return vu;
   }
 
+  /** k6's vus: looping VUs, plus arrival-rate VUs while they run an iteration. */
+  private activeVUs(): number {
+    return this.vus.reduce((n, v) => n + (!v.interrupted && (v.looping || v.busy) ? 1 : 0), 0);
+  }
+
+  sampleVUs(): void {
+    this.sink.add(this.sink.vus, this.activeVUs(), this.testTags);
+  }
+
   dropIteration(scenario: ScenarioState): void {
     this.sink.add(this.sink.droppedIterations, 1, { ...this.testTags, scenario: scenario.name });
   }
@@ -281,9 +290,8 @@ export class TestRun implements VUHost, ScenarioHost {
         }
       }
 
-      // k6's vus: looping VUs, plus arrival-rate VUs while they run an iteration
-      const activeVUs = () => this.vus.reduce((n, v) => n + (!v.interrupted && (v.looping || v.busy) ? 1 : 0), 0);
-      const sampler = setInterval(() => sink.add(sink.vus, activeVUs(), this.testTags), 1000);
+      const activeVUs = () => this.activeVUs();
+      const sampler = setInterval(() => this.sampleVUs(), 1000);
       const abortEvery = this.thresholds.some((t) => t.spec.abortOnFail);
       const evaluator = abortEvery
         ? setInterval(() => {

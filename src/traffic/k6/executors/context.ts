@@ -20,6 +20,8 @@ export interface ScenarioHost {
   createVU(scenario: ScenarioState): Promise<VU>;
   runIteration(vu: VU): Promise<void>;
   dropIteration(scenario: ScenarioState): void;
+  /** Records the vus gauge now (a looping VU started or stopped). */
+  sampleVUs(): void;
   readonly aborted: boolean;
   /** Resolves when the whole test is aborted (threshold, exec.test.abort, stop()). */
   readonly abortPromise: Promise<void>;
@@ -111,6 +113,7 @@ export class ScenarioContext {
   /** Loops one VU until `more()` says stop or the test is aborted. */
   async loop(vu: VU, more: () => boolean): Promise<void> {
     vu.looping = true;
+    this.host.sampleVUs();
     try {
       while (!this.stopped && !vu.interrupted && more()) await this.iterate(vu);
     } finally {
