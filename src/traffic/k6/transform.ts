@@ -185,6 +185,22 @@ export function transformScript(code: string, locate: Locate = (l, c) => `${l}:$
   };
   visit(ast, undefined, undefined);
 
+  // Top-level variables that do not hold a function literal: calling one (a checker made by a
+  // factory, say) is not "unknown" unless it aliases a waiting k6 function (`const get = http.get`).
+  const topValues = new Set<string>();
+  const aliases = new Set<string>();
+  for (const stmt of ast.body as AnyNode[]) {
+    const decl = stmt.type === 'ExportNamedDeclaration' ? stmt.declaration : stmt;
+    if (decl?.type !== 'VariableDeclaration') continue;
+    for (const d of decl.declarations as AnyNode[]) {
+      if (d.id.type !== 'Identifier') continue;
+      const init = d.init as AnyNode | null;
+      if (init && (init.type === 'FunctionExpression' || init.type === 'ArrowFunctionExpression')) continue;
+      if (init && isWaitingReference(init, moduleBindings)) aliases.add(d.id.name);
+      else topValues.add(d.id.name);
+    }
+  }
+
   // ---- colour to a fixpoint -----------------------------------------------------------------
   const coloredNames = new Set<string>();
   const coloredMethods = new Set<string>();
@@ -194,8 +210,8 @@ export function transformScript(code: string, locate: Locate = (l, c) => `${l}:$
     if (callee.type === 'Identifier') {
       const b = moduleBindings.get(callee.name);
       if (b) return WAITING_FUNCTIONS[b.module]?.has(b.imported) ?? false;
-      if (coloredNames.has(callee.name)) return true;
-      if (userFunctionNames.has(callee.name) || SYNC_GLOBALS.has(callee.name)) return false;
+      if (coloredNames.has(callee.name) || aliases.has(callee.name)) return true;
+      if (userFunctionNames.has(callee.name) || topValues.has(callee.name) || SYNC_GLOBALS.has(callee.name)) return false;
       return true; // unknown: a parameter or variable holding some function; awaiting is safe
     }
     if (callee.type === 'MemberExpression') {
@@ -296,6 +312,20 @@ export function transformScript(code: string, locate: Locate = (l, c) => `${l}:$
     `${body}\n` +
     `return { exports: { ${exportEntries.join(', ')} }, setIter(i) { __ITER = i; } };\n}`;
   return { code: factory, modules: [...modules], exports: exportsMap, colored };
+}
+
+/** `http.get`, `sleep` (imported) or `http['post']`: a reference to a waiting k6 function. */
+function isWaitingReference(node: AnyNode, bindings: Map<string, { module: string; imported: string }>): boolean {
+  if (node.type === 'Identifier') {
+    const b = bindings.get(node.name);
+    return b !== undefined && (WAITING_FUNCTIONS[b.module]?.has(b.imported) ?? false);
+  }
+  if (node.type === 'MemberExpression' && node.object.type === 'Identifier') {
+    const b = bindings.get(node.object.name);
+    const prop = propName(node);
+    return b !== undefined && (b.imported === 'default' || b.imported === '*') && prop !== undefined && (WAITING_FUNCTIONS[b.module]?.has(prop) ?? false);
+  }
+  return false;
 }
 
 function propName(member: AnyNode): string | undefined {

@@ -66,6 +66,16 @@ describe('k6 script transformer', () => {
       `const go = (u) => http.get(u);\nfunction main() { go('z'); }\nexport { main as default };`,
       ['get z'],
     ],
+    [
+      'an alias of a k6 function',
+      `const get = http.get;\nconst pause = sleep;\nexport default function () { const r = get('al'); check(r, { ok: (x) => x.status === 200 }); pause(3); }`,
+      ['get al', 'check true', 'sleep 3'],
+    ],
+    [
+      'a check callback made by a factory (a top-level value, not unknown)',
+      `const is200 = ((code) => (r) => r.status === code)(200);\nexport default function () { const r = http.get('f'); check(r, { ok: (x) => is200(x) }); }`,
+      ['get f', 'check true'],
+    ],
   ];
   for (const [what, src, expected] of table) {
     it(`keeps synchronous semantics for ${what}`, async () => {
