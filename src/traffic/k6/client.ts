@@ -114,8 +114,6 @@ interface Pending {
   start: number;
   sentAt: number;
   firstByte: number;
-  connecting: number;
-  tlsMs: number;
   bytesSent: number;
   bytesReceived: number;
   reused: boolean;
@@ -407,8 +405,6 @@ export class Pool {
         start: performance.now(),
         sentAt: 0,
         firstByte: 0,
-        connecting: 0,
-        tlsMs: 0,
         bytesSent: 0,
         bytesReceived: 0,
         reused: false,
