@@ -15,7 +15,7 @@ import { K6ScriptError } from './errors.js';
 import { transformScript, TransformError } from './transform.js';
 
 /** k6 modules faultline implements. Anything else under k6 fails at load time. */
-export const SUPPORTED_MODULES = ['k6', 'k6/http', 'k6/metrics', 'k6/execution'] as const;
+export const SUPPORTED_MODULES = ['k6', 'k6/http', 'k6/metrics', 'k6/execution', 'k6/data'] as const;
 
 export interface ModuleInstance {
   exports: Record<string, unknown>;

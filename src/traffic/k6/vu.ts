@@ -10,6 +10,7 @@ import { createHttpModule } from './http.js';
 import { createK6Module } from './k6.js';
 import { createMetricsModule } from './metrics.js';
 import { createExecutionModule } from './execution.js';
+import { createDataModule } from './data.js';
 
 export interface ScenarioState {
   name: string;
@@ -88,6 +89,9 @@ export class VU {
         break;
       case 'k6/execution':
         m = createExecutionModule(this);
+        break;
+      case 'k6/data':
+        m = createDataModule(this);
         break;
       default:
         throw new Error(`unsupported k6 module ${JSON.stringify(name)}`);

@@ -167,7 +167,7 @@ describe('faultline load (k6-API scripts) against a local HTTP server', function
     expect(server.seen.filter((s) => s.path === '/teardown').map((s) => s.auth)).to.deep.equal(['Bearer tok-42']);
   });
 
-  it('reads data files with open() in the init code, relative to the script', async () => {
+  it('reads data files with open() in the init code, relative to the script, into a SharedArray', async () => {
     writeFileSync(join(dir, 'users.json'), JSON.stringify(['ann', 'bob']));
     const p = script(
       'open.js',
