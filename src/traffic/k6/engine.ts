@@ -65,6 +65,7 @@ export class TestRun implements VUHost, ScenarioHost {
   userAgent = '';
   insecureSkipTLSVerify = false;
   discardResponseBodies = false;
+  maxRedirects = 10;
   testTags: Tags = {};
   startedAt = 0;
   aborted = false;
@@ -115,6 +116,7 @@ export class TestRun implements VUHost, ScenarioHost {
     this.userAgent = this.opts.userAgent;
     this.insecureSkipTLSVerify = this.opts.insecureSkipTLSVerify;
     this.discardResponseBodies = this.opts.discardResponseBodies;
+    this.maxRedirects = this.opts.maxRedirects;
     this.testTags = this.opts.tags;
     try {
       this.thresholds = bindThresholds(this.sink, this.opts.thresholds);

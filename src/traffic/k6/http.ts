@@ -12,7 +12,7 @@ import type { Tags } from './sink.js';
 import type { VU } from './vu.js';
 
 const DEFAULT_TIMEOUT_MS = 60_000;
-const PARAM_KEYS = new Set(['headers', 'tags', 'timeout', 'responseType', 'responseCallback']);
+const PARAM_KEYS = new Set(['headers', 'tags', 'timeout', 'responseType', 'responseCallback', 'redirects']);
 
 type Body = string | ArrayBuffer | Uint8Array | Record<string, unknown> | null | undefined;
 
@@ -22,6 +22,8 @@ export interface Params {
   timeout?: string | number;
   responseType?: 'text' | 'binary' | 'none';
   responseCallback?: ExpectedStatuses;
+  /** How many redirects to follow (default: options.maxRedirects, 10). */
+  redirects?: number;
 }
 
 /** What http.expectedStatuses() returns: the statuses that do not count as failed. */
@@ -170,12 +172,37 @@ export function createHttpModule(vu: VU) {
     const m = String(method).toUpperCase();
     const fn = m === 'DELETE' ? 'del' : m.toLowerCase();
     const params = checkParams(fn, rawParams);
-    const urlText = String(url);
-    const target = parseTarget(urlText);
     const headers: [string, string][] = params.headers ? Object.entries(params.headers).map(([k, v]) => [k, String(v)]) : [];
-    const enc = encodeBody(body, headers);
+    let enc = encodeBody(body, headers);
     const timeoutMs = params.timeout === undefined ? DEFAULT_TIMEOUT_MS : parseK6Duration(params.timeout);
     const responseType = params.responseType ?? (host.discardResponseBodies ? 'none' : 'text');
+    let redirectsLeft = params.redirects ?? host.maxRedirects;
+    let hopMethod = m;
+    let urlText = String(url);
+    // k6 (Go's client) follows redirects; each hop is a request of its own in the metrics
+    for (;;) {
+      const res = await hop(hopMethod, urlText, headers, enc, timeoutMs, responseType, params);
+      const location = res.status >= 301 && res.status <= 308 && res.status !== 304 && res.status !== 305 && res.status !== 306 ? res.headers.Location : undefined;
+      if (location === undefined || redirectsLeft <= 0) return res;
+      redirectsLeft--;
+      urlText = new URL(location, urlText).toString();
+      if (res.status === 303 || ((res.status === 301 || res.status === 302) && hopMethod !== 'GET' && hopMethod !== 'HEAD')) {
+        hopMethod = hopMethod === 'HEAD' ? 'HEAD' : 'GET';
+        enc = { buf: null, text: '' };
+      }
+    }
+  }
+
+  async function hop(
+    m: string,
+    urlText: string,
+    headers: [string, string][],
+    enc: { buf: Buffer | null; text: string },
+    timeoutMs: number,
+    responseType: string,
+    params: Params,
+  ): Promise<Response> {
+    const target = parseTarget(urlText);
     const startedAt = Date.now();
     const r = await vu.pool.request({
       method: m,

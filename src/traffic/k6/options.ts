@@ -24,6 +24,7 @@ const SUPPORTED = [
   'insecureSkipTLSVerify',
   'discardResponseBodies',
   'summaryTrendStats',
+  'maxRedirects',
   'noConnectionReuse',
   'batch',
   'batchPerHost',
@@ -45,6 +46,7 @@ export interface NormalizedOptions {
   userAgent: string;
   insecureSkipTLSVerify: boolean;
   discardResponseBodies: boolean;
+  maxRedirects: number;
   summaryTrendStats: string[];
   /** The options as the script wrote them (for exec.test.options and summary.json). */
   raw: Record<string, unknown>;
@@ -78,6 +80,7 @@ export function normalizeOptions(options: unknown, exportedFunctions: string[]):
     userAgent: typeof o.userAgent === 'string' ? o.userAgent : 'faultline-k6/0.1 (https://github.com/faultline)',
     insecureSkipTLSVerify: o.insecureSkipTLSVerify === true,
     discardResponseBodies: o.discardResponseBodies === true,
+    maxRedirects: intOption(o, 'maxRedirects', 10),
     summaryTrendStats: Array.isArray(o.summaryTrendStats) ? o.summaryTrendStats.map(String) : DEFAULT_TREND_STATS,
     raw: o,
   };
@@ -90,6 +93,13 @@ function durationOption(o: Record<string, unknown>, key: string, dflt: number): 
   } catch (err) {
     throw new K6ConfigError(`options.${key}: ${(err as Error).message}`);
   }
+}
+
+function intOption(o: Record<string, unknown>, key: string, dflt: number): number {
+  const v = o[key];
+  if (v === undefined) return dflt;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw new K6ConfigError(`options.${key}: expected an integer >= 0, got ${JSON.stringify(v)}`);
+  return v;
 }
 
 function stringMap(v: unknown, where: string): Record<string, string> {

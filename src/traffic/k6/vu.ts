@@ -31,6 +31,7 @@ export interface VUHost {
   readonly userAgent: string;
   readonly insecureSkipTLSVerify: boolean;
   readonly discardResponseBodies: boolean;
+  readonly maxRedirects: number;
   readonly onRequest?: RecordSink;
   readonly testTags: Tags;
   readonly startedAt: number;

@@ -37,6 +37,10 @@ async function startServer(): Promise<Server> {
       };
       if (req.url!.startsWith('/slow')) setTimeout(reply, 300);
       else if (req.url!.startsWith('/hang')) return; // never answers
+      else if (req.url!.startsWith('/moved')) {
+        res.writeHead(req.method === 'POST' ? 303 : 302, { location: '/final', 'content-length': 0 });
+        res.end();
+      }
       else if (req.url!.startsWith('/chunked')) {
         res.writeHead(200, { 'content-type': 'application/json', 'x-faultline-region': 'eu-west' });
         res.write('{"items":[');
@@ -250,6 +254,28 @@ describe('faultline load (k6-API scripts) against a local HTTP server', function
     expect(r.exitCode, `${r.stdout}\n${r.stderr}`).to.equal(0);
     expect(r.stdout).to.include('✓ chunked json');
     expect(r.stdout).to.include('✓ timed out');
+  });
+
+  it('follows redirects as k6 does, counting each hop, unless told not to', async () => {
+    const out = join(dir, 'redirect');
+    const p = script(
+      'redirect.js',
+      `import http from 'k6/http';
+       import { check } from 'k6';
+       export const options = { iterations: 1, thresholds: { checks: ['rate==1'] } };
+       export default function () {
+         const a = http.get(\`\${__ENV.BASE}/moved\`);
+         check(a, { 'followed': (r) => r.status === 200 && r.url === \`\${__ENV.BASE}/final\` });
+         const b = http.post(\`\${__ENV.BASE}/moved\`, 'x');
+         check(b, { 'see other becomes a GET': (r) => r.status === 200 && r.request.method === 'GET' });
+         const c = http.get(\`\${__ENV.BASE}/moved\`, { redirects: 0 });
+         check(c, { 'not followed': (r) => r.status === 302 && r.headers.Location === '/final' });
+       }`,
+    );
+    const r = await load(p, '--out', out);
+    expect(r.exitCode, `${r.stdout}\n${r.stderr}`).to.equal(0);
+    const m = (JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as { metrics: Record<string, { values: Record<string, number> }> }).metrics;
+    expect(m.http_reqs.values.count).to.equal(5);
   });
 
   it('aborts with exit 108 when an abortOnFail threshold fails', async () => {
