@@ -65,6 +65,8 @@ export interface Result {
   rawHead: string;
   /** The x-faultline-region response header, read eagerly: every request is tagged with it. */
   region?: string;
+  /** Set-Cookie values, for the VU's cookie jar. */
+  setCookies?: string[];
   body: Buffer | null;
   timings: Timings;
   bytesSent: number;
@@ -134,6 +136,7 @@ class Conn {
   private proto = '';
   private rawHead = '';
   private region: string | undefined;
+  private setCookies: string[] | undefined;
   private bodyMode: 'none' | 'length' | 'chunked' | 'close' = 'none';
   private remaining = 0;
   private headDone = false;
@@ -224,12 +227,13 @@ class Conn {
     let chunked = false;
     let conn: string | undefined;
     this.region = undefined;
+    this.setCookies = undefined;
     let pos = firstEnd < 0 ? head.length : firstEnd + 2;
     while (pos < head.length) {
       let end = head.indexOf('\r\n', pos);
       if (end < 0) end = head.length;
       const c = head.charCodeAt(pos) | 0x20;
-      if (c === 0x63 /* c */ || c === 0x74 /* t */ || c === 0x78 /* x */) {
+      if (c === 0x63 /* c */ || c === 0x74 /* t */ || c === 0x78 /* x */ || c === 0x73 /* s */) {
         const colon = head.indexOf(':', pos);
         if (colon > pos && colon < end) {
           const name = head.slice(pos, colon).toLowerCase();
@@ -237,6 +241,7 @@ class Conn {
           else if (name === 'transfer-encoding') chunked = head.slice(colon + 1, end).toLowerCase().includes('chunked');
           else if (name === 'connection') conn = head.slice(colon + 1, end).trim().toLowerCase();
           else if (name === 'x-faultline-region') this.region = head.slice(colon + 1, end).trim();
+          else if (name === 'set-cookie') (this.setCookies ??= []).push(head.slice(colon + 1, end).trim());
         }
       }
       pos = end + 2;
@@ -337,6 +342,7 @@ class Conn {
       proto: this.proto,
       rawHead: this.rawHead,
       region: this.region,
+      setCookies: this.setCookies,
       body,
       timings,
       bytesSent: p.bytesSent,

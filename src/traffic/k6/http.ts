@@ -166,6 +166,21 @@ export function createHttpModule(vu: VU) {
   const sink = host.sink;
   const tagCache = new Map<string, Tags>();
   let tagBase: Tags | undefined;
+  // k6 keeps a cookie jar per VU and replays cookies to the host that set them. This one keeps
+  // name=value per host; paths, expiry dates and the Secure flag are not modelled, Max-Age=0 deletes.
+  const cookieJar = new Map<string, Map<string, string>>();
+  const storeCookies = (hostName: string, setCookies: string[]) => {
+    let jar = cookieJar.get(hostName);
+    if (!jar) cookieJar.set(hostName, (jar = new Map()));
+    for (const sc of setCookies) {
+      const [pair, ...attrs] = sc.split(';');
+      const eq = pair.indexOf('=');
+      if (eq <= 0) continue;
+      const name = pair.slice(0, eq).trim();
+      if (attrs.some((a) => /^\s*max-age\s*=\s*(0|-\d+)\s*$/i.test(a))) jar.delete(name);
+      else jar.set(name, pair.slice(eq + 1).trim());
+    }
+  };
 
   async function request(method: string, url: unknown, body: Body, rawParams: unknown): Promise<Response> {
     if (vu.interrupted) throw new Interrupted();
@@ -196,13 +211,18 @@ export function createHttpModule(vu: VU) {
   async function hop(
     m: string,
     urlText: string,
-    headers: [string, string][],
+    sentHeaders: [string, string][],
     enc: { buf: Buffer | null; text: string },
     timeoutMs: number,
     responseType: string,
     params: Params,
   ): Promise<Response> {
     const target = parseTarget(urlText);
+    let headers = sentHeaders;
+    const jar = cookieJar.get(target.host);
+    if (jar && jar.size && !headers.some(([k]) => k.toLowerCase() === 'cookie')) {
+      headers = [...headers, ['Cookie', [...jar].map(([k, v]) => `${k}=${v}`).join('; ')]];
+    }
     const startedAt = Date.now();
     const r = await vu.pool.request({
       method: m,
@@ -214,6 +234,7 @@ export function createHttpModule(vu: VU) {
       keepBody: responseType !== 'none',
     });
     if (vu.interrupted) throw new Interrupted();
+    if (r.setCookies) storeCookies(target.host, r.setCookies);
 
     const expected = (params.responseCallback ?? DEFAULT_EXPECTED).has(r.status);
     const region = r.region;

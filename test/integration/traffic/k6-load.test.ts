@@ -17,7 +17,7 @@ const cli = join(root, 'bin/faultline.js');
 interface Server {
   url: string;
   count(): number;
-  seen: { method: string; path: string; auth?: string }[];
+  seen: { method: string; path: string; auth?: string; cookie?: string }[];
   close(): Promise<void>;
 }
 
@@ -27,7 +27,7 @@ async function startServer(): Promise<Server> {
   const seen: Server['seen'] = [];
   const server = http.createServer((req, res) => {
     n++;
-    seen.push({ method: req.method!, path: req.url!, auth: req.headers.authorization });
+    seen.push({ method: req.method!, path: req.url!, auth: req.headers.authorization, cookie: req.headers.cookie });
     req.resume();
     req.on('end', () => {
       const reply = () => {
@@ -37,7 +37,13 @@ async function startServer(): Promise<Server> {
       };
       if (req.url!.startsWith('/slow')) setTimeout(reply, 300);
       else if (req.url!.startsWith('/hang')) return; // never answers
-      else if (req.url!.startsWith('/moved')) {
+      else if (req.url!.startsWith('/login')) {
+        res.writeHead(200, { 'set-cookie': ['session=abc123; Path=/; HttpOnly', 'theme=dark'], 'content-length': 2 });
+        res.end('ok');
+      } else if (req.url!.startsWith('/logout')) {
+        res.writeHead(200, { 'set-cookie': 'session=; Max-Age=0', 'content-length': 2 });
+        res.end('ok');
+      } else if (req.url!.startsWith('/moved')) {
         res.writeHead(req.method === 'POST' ? 303 : 302, { location: '/final', 'content-length': 0 });
         res.end();
       }
@@ -276,6 +282,27 @@ describe('faultline load (k6-API scripts) against a local HTTP server', function
     expect(r.exitCode, `${r.stdout}\n${r.stderr}`).to.equal(0);
     const m = (JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as { metrics: Record<string, { values: Record<string, number> }> }).metrics;
     expect(m.http_reqs.values.count).to.equal(5);
+  });
+
+  it('keeps a cookie jar per VU, as k6 does', async () => {
+    const p = script(
+      'cookies.js',
+      `import http from 'k6/http';
+       export const options = { iterations: 1 };
+       export default function () {
+         http.get(\`\${__ENV.BASE}/cookie-before\`);
+         http.get(\`\${__ENV.BASE}/login\`);
+         http.get(\`\${__ENV.BASE}/cookie-after\`);
+         http.get(\`\${__ENV.BASE}/logout\`);
+         http.get(\`\${__ENV.BASE}/cookie-gone\`);
+       }`,
+    );
+    const r = await load(p, '--quiet');
+    expect(r.exitCode, r.stderr).to.equal(0);
+    const cookieOf = (path: string) => server.seen.find((x) => x.path === path)!.cookie;
+    expect(cookieOf('/cookie-before')).to.equal(undefined);
+    expect(cookieOf('/cookie-after')).to.equal('session=abc123; theme=dark');
+    expect(cookieOf('/cookie-gone')).to.equal('theme=dark');
   });
 
   it('aborts with exit 108 when an abortOnFail threshold fails', async () => {
