@@ -17,6 +17,15 @@ import { transformScript, TransformError } from './transform.js';
 /** k6 modules faultline implements. Anything else under k6 fails at load time. */
 export const SUPPORTED_MODULES = ['k6', 'k6/http', 'k6/metrics', 'k6/execution', 'k6/data'] as const;
 
+/** What each module exports here; a named import of anything else fails at load time. */
+const MODULE_EXPORTS: Record<string, string[]> = {
+  k6: ['check', 'group', 'sleep', 'fail', 'default'],
+  'k6/http': ['get', 'head', 'options', 'post', 'put', 'patch', 'del', 'request', 'batch', 'expectedStatuses', 'default'],
+  'k6/metrics': ['Counter', 'Gauge', 'Rate', 'Trend', 'default'],
+  'k6/execution': ['scenario', 'vu', 'instance', 'test', 'default'],
+  'k6/data': ['SharedArray', 'default'],
+};
+
 export interface ModuleInstance {
   exports: Record<string, unknown>;
   setIter(i: number): void;
@@ -83,6 +92,12 @@ export async function compileScript(path: string): Promise<CompiledScript> {
   } catch (err) {
     if (err instanceof TransformError) throw new K6ScriptError(err.message, { cause: err });
     throw err;
+  }
+  for (const imp of transformed.imports) {
+    const known = MODULE_EXPORTS[imp.module];
+    if (known && !known.includes(imp.name)) {
+      throw new K6ScriptError(`${imp.where}: "${imp.module}" has no export ${JSON.stringify(imp.name)} in faultline's engine (it has ${known.join(', ')}); see docs/load-engine.md`);
+    }
   }
   if ('handleSummary' in transformed.exports) {
     throw new K6ScriptError(`${path}: handleSummary() is not supported by faultline's engine; use \`faultline load --out DIR\` for summary.json`);

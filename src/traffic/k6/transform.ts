@@ -41,8 +41,9 @@ export class TransformError extends Error {}
 export interface TransformResult {
   /** Source of `async function (__k6, __ENV, __vu, open) {...}` returning {exports, setIter}. */
   code: string;
-  /** k6 modules the script imports. */
+  /** k6 modules the script imports, with the named imports of each ('default', '*' included). */
   modules: string[];
+  imports: { module: string; name: string; where: string }[];
   /** Export name → local name. */
   exports: Record<string, string>;
   /** How many functions were made async (for debugging and tests). */
@@ -89,6 +90,7 @@ export function transformScript(code: string, locate: Locate = (l, c) => `${l}:$
   // ---- imports and exports -----------------------------------------------------------------
   const moduleBindings = new Map<string, { module: string; imported: string }>();
   const modules = new Set<string>();
+  const imports: TransformResult['imports'] = [];
   const exportsMap: Record<string, string> = {};
   for (const stmt of ast.body as AnyNode[]) {
     if (stmt.type === 'ImportDeclaration') {
@@ -106,6 +108,7 @@ export function transformScript(code: string, locate: Locate = (l, c) => `${l}:$
         } else {
           const imported = sp.imported.type === 'Identifier' ? sp.imported.name : String(sp.imported.value);
           moduleBindings.set(sp.local.name, { module: mod, imported });
+          imports.push({ module: mod, name: imported, where: where(sp) });
           named.push(`${JSON.stringify(imported)}: ${sp.local.name}`);
         }
       }
@@ -170,7 +173,13 @@ export function transformScript(code: string, locate: Locate = (l, c) => `${l}:$
       fns.push(info);
       byNode.set(node, info);
       current = info;
-    } else if (node.type === 'CallExpression') {
+    } else if (node.type === 'MemberExpression' && node.object.type === 'Identifier') {
+      // http.setResponseCallback(...) on a default or namespace import: checked like a named import
+      const b = moduleBindings.get(node.object.name);
+      const prop = propName(node);
+      if (b && (b.imported === 'default' || b.imported === '*') && prop !== undefined) imports.push({ module: b.module, name: prop, where: where(node) });
+    }
+    if (node.type === 'CallExpression') {
       (current ? current.calls : topCalls).push(node);
     } else if (node.type === 'AwaitExpression' || node.type === 'ForOfStatement' && node.await) {
       if (current) current.hasAwait = true;
@@ -311,7 +320,7 @@ export function transformScript(code: string, locate: Locate = (l, c) => `${l}:$
     'let __VU = __vu.id, __ITER = 0;\n' +
     `${body}\n` +
     `return { exports: { ${exportEntries.join(', ')} }, setIter(i) { __ITER = i; } };\n}`;
-  return { code: factory, modules: [...modules], exports: exportsMap, colored };
+  return { code: factory, modules: [...modules], imports, exports: exportsMap, colored };
 }
 
 /** `http.get`, `sleep` (imported) or `http['post']`: a reference to a waiting k6 function. */

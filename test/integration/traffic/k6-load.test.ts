@@ -150,6 +150,15 @@ describe('faultline load (k6-API scripts) against a local HTTP server', function
     expect(server.count()).to.equal(before);
   });
 
+  it('refuses functions of supported modules that faultline does not implement, at load time', async () => {
+    const a = await load(script('seed.js', `import { randomSeed } from 'k6';\nexport default function () { randomSeed(1); }`));
+    expect(a.exitCode).to.equal(107);
+    expect(a.stderr).to.match(/seed\.js:1:10: "k6" has no export "randomSeed"/);
+    const b = await load(script('cb.js', `import http from 'k6/http';\nexport default function () {\n  http.setResponseCallback(null);\n}`));
+    expect(b.exitCode).to.equal(107);
+    expect(b.stderr).to.match(/cb\.js:3:3: "k6\/http" has no export "setResponseCallback"/);
+  });
+
   it('refuses an unknown option and an unsupported executor with exit 104', async () => {
     const a = await load(script('opt.js', `export const options = { vus: 1, hosts: {} };\nexport default function () {}`));
     expect(a.exitCode).to.equal(104);
