@@ -41,7 +41,23 @@ export function register(program: Command) {
       try {
         const run = await TestRun.load(script, { env, log, outDir: o.out, signal: controller.signal });
         if (!o.quiet) process.stdout.write(run.header(o.out));
-        const result = await run.run();
+        // k6-like progress on stderr: rewritten in place on a terminal, a line every 10 s otherwise
+        const tty = process.stderr.isTTY === true;
+        const progress = o.quiet
+          ? undefined
+          : setInterval(
+              () => {
+                const st = run.stats();
+                const secs = ((Date.now() - run.startedAt) / 1000).toFixed(1);
+                const text = `running (${secs}s), ${st.vusActive}/${st.vusInitialized} VUs, ${st.iterationsCompleted} complete and ${st.iterationsInterrupted} interrupted iterations`;
+                process.stderr.write(tty ? `\r${text}\x1b[K` : `${text}\n`);
+              },
+              tty ? 1000 : 10_000,
+            ).unref();
+        const result = await run.run().finally(() => {
+          if (progress) clearInterval(progress);
+          if (progress && tty) process.stderr.write('\r\x1b[K');
+        });
         if (o.summaryExport) await writeFile(o.summaryExport, `${JSON.stringify(result.summary, null, 2)}\n`);
         if (!o.quiet) process.stdout.write(result.summaryText);
         if (result.exitCode === K6Exit.thresholdsFailed) log.error('thresholds on metrics have been crossed');
