@@ -73,6 +73,9 @@ export class TestRun implements VUHost, ScenarioHost {
   private abortedBy: 'threshold' | 'script' | 'caller' | undefined;
   readonly abortPromise: Promise<void>;
   private resolveAbort!: () => void;
+  /** Resolves once setup() is done and the scenarios start (or the run ends without them). */
+  readonly scenariosStarted: Promise<void>;
+  private resolveStarted!: () => void;
   private opts!: NormalizedOptions;
   private thresholds: BoundThreshold[] = [];
   private readonly vus: VU[] = [];
@@ -82,6 +85,8 @@ export class TestRun implements VUHost, ScenarioHost {
   private interruptedCount = 0;
   private scriptErrors = 0;
   private setupData = 'null';
+  /** Set when setup() threw: the scenarios never ran. */
+  setupError: K6Error | undefined;
   private hasSetupData = false;
 
   private constructor(
@@ -91,6 +96,7 @@ export class TestRun implements VUHost, ScenarioHost {
     this.log = test.log;
     this.onRequest = test.onRequest;
     this.abortPromise = new Promise((r) => (this.resolveAbort = r));
+    this.scenariosStarted = new Promise((r) => (this.resolveStarted = r));
   }
 
   /** Compiles the script, runs the init code once, validates options and thresholds. */
@@ -288,12 +294,14 @@ export class TestRun implements VUHost, ScenarioHost {
           this.hasSetupData = true;
           this.setupData = JSON.stringify(data ?? null);
         } catch (err) {
-          throw new K6ScriptError(`setup() failed: ${this.describeError(err)}`, { cause: err });
+          this.setupError = new K6ScriptError(`setup() failed: ${this.describeError(err)}`, { cause: err });
+          throw this.setupError;
         }
       }
 
       const activeVUs = () => this.activeVUs();
       const sampler = setInterval(() => this.sampleVUs(), 1000);
+      this.resolveStarted();
       const abortEvery = this.thresholds.some((t) => t.spec.abortOnFail);
       const evaluator = abortEvery
         ? setInterval(() => {
@@ -333,6 +341,7 @@ export class TestRun implements VUHost, ScenarioHost {
         exitCode = err.k6ExitCode;
       } else throw err;
     } finally {
+      this.resolveStarted();
       this.test.signal?.removeEventListener('abort', onSignal);
       for (const vu of this.vus) vu.interrupt();
     }

@@ -70,6 +70,9 @@ class ScriptSource implements TrafficSource {
     this.done = this.run.run();
     // a failure inside run() surfaces from stop(); never as an unhandled rejection
     this.done.catch(() => undefined);
+    // return once setup() has run, so the experiment's baseline sees the script's real traffic
+    await Promise.race([this.run.scenariosStarted, this.done.then(() => undefined, () => undefined)]);
+    if (this.run.setupError) throw this.run.setupError;
   }
 
   async stop(): Promise<TrafficSummary> {

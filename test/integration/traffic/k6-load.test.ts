@@ -376,6 +376,23 @@ describe('traffic.script (a k6-API script as experiment traffic)', function () {
     expect(records.length).to.equal(n);
   });
 
+  it('starts only after setup() has run, and fails at start when setup() throws', async () => {
+    const p = join(dir, 'setup-fails.js');
+    writeFileSync(p, `import http from 'k6/http';\nexport function setup() { http.get(\`\${__ENV.GLB}/seeding\`); throw new Error('no catalog'); }\nexport default function () {}`);
+    const factory = await scriptTraffic.load();
+    const source = factory.create({ path: p }, { endpoints: { glb: server.url }, baseDir: dir, runId: 'r3', env: {} });
+    const records: RequestRecord[] = [];
+    let err: Error | undefined;
+    try {
+      await source.start((r) => records.push(r), new AbortController().signal);
+    } catch (e) {
+      err = e as Error;
+    }
+    expect(err?.message).to.match(/setup\(\) failed: Error: no catalog/);
+    // the seeding request was made (and recorded) before start() gave up
+    expect(records.map((r) => r.op)).to.deep.equal([`GET ${server.url}/seeding`]);
+  });
+
   it('fails at start with the script error when the script is outside the subset', async () => {
     const p = join(dir, 'bad.js');
     writeFileSync(p, `import ws from 'k6/ws';\nexport default function () {}`);
