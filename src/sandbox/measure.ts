@@ -39,9 +39,9 @@ export function percentiles(values: readonly number[]): Percentiles | undefined 
   return { p50: rank(0.5), p99: rank(0.99), max: v[v.length - 1], count: v.length };
 }
 
-/** Acknowledged writes (ok write records with a writeId) that no region holds, oldest first. */
+/** Acknowledged writes (ok records with a writeId: built-in writes, or script PUT/POSTs) that no region holds, oldest first. */
 export function lostWrites(records: readonly RequestRecord[], held: ReadonlySet<string>): { acknowledged: number; lost: string[] } {
-  const acked = records.filter((r) => r.op === 'write' && r.ok && r.writeId).sort((a, b) => a.t - b.t);
+  const acked = records.filter((r) => r.ok && r.writeId).sort((a, b) => a.t - b.t);
   const lost = acked.filter((r) => !held.has(r.writeId!)).map((r) => r.writeId!);
   return { acknowledged: acked.length, lost };
 }
