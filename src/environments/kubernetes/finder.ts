@@ -4,28 +4,37 @@
 //
 // Which contexts: the allow-listed ones (--allow-context, FAULTLINE_ALLOW_CONTEXTS) when any are
 // given, otherwise every context in the kubeconfig. Only objects carrying this run's label are
-// ever undone, so looking further than the allow-list cannot touch anything else.
+// ever undone, so looking further than the allow-list cannot touch anything else. With no
+// kubeconfig at all there is nothing to search.
 import type { OrphanFinder } from '../../faults/finders.js';
 import type { UndoRecord } from '../../faults/types.js';
 import type { ReplicasUndo } from '../../faults/kubernetes/scale.js';
 import type { UncordonUndo } from '../../faults/kubernetes/drain.js';
 import type { NetworkPolicyUndo } from '../../faults/kubernetes/isolate.js';
 import { PreflightError } from '../../runner/errors.js';
-import { ANN_EXPECTED_GENERATION, ANN_ORIGINAL_REPLICAS, RUN_ID_LABEL, allowedContexts, apiMessage, clientsFor, loadKubeConfig, runIdLabelValue } from './clients.js';
+import { existsSync } from 'node:fs';
+import { ANN_EXPECTED_GENERATION, ANN_ORIGINAL_REPLICAS, RUN_ID_LABEL, allowedContexts, apiMessage, clientsFor, kubeconfigSource, loadKubeConfig, runIdLabelValue } from './clients.js';
 
 export const kubernetesFinder: OrphanFinder = {
   async find(runId: string, options: Record<string, unknown>, _signal: AbortSignal): Promise<UndoRecord[]> {
     const selector = `${RUN_ID_LABEL}=${runIdLabelValue(runId)}`;
     const allowed = [...allowedContexts(options)];
+    const src = kubeconfigSource(options);
+    // A machine with no kubeconfig at all has no cluster a run could have changed (a sandbox
+    // run's rollback must not fail here). A kubeconfig that was named but is missing still fails.
+    if (src.kind === 'default' && !existsSync(src.path)) return [];
     const contexts = allowed.length ? allowed : loadKubeConfig(options).getContexts().map((c) => c.name);
+    // Contexts the user pointed at (allow-list, --kubeconfig, KUBECONFIG) must answer; the other
+    // contexts of a default kubeconfig are only looked through, and one that is down is skipped.
+    const strict = allowed.length > 0 || src.kind !== 'default';
     const out: UndoRecord[] = [];
     const failed: string[] = [];
     await Promise.all(
       contexts.map(async (context) => {
         try {
-          out.push(...(await findIn(context, selector, runId, options)));
+          out.push(...(await withTimeout(findIn(context, selector, runId, options), strict ? 60_000 : 10_000, context)));
         } catch (err) {
-          failed.push(`${context}: ${apiMessage(err)}`);
+          if (strict) failed.push(`${context}: ${apiMessage(err)}`);
         }
       }),
     );
@@ -35,6 +44,15 @@ export const kubernetesFinder: OrphanFinder = {
     return out;
   },
 };
+
+function withTimeout<T>(p: Promise<T>, ms: number, context: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`context ${context} did not answer within ${ms / 1000} s`)), ms);
+    timer.unref();
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
 
 async function findIn(context: string, labelSelector: string, runId: string, options: Record<string, unknown>): Promise<UndoRecord[]> {
   const c = clientsFor(options, context);

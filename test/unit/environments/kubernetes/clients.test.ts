@@ -82,3 +82,30 @@ describe('kubeconfig allow extension', () => {
     }
   });
 });
+
+describe('kubernetes orphan finder without any kubeconfig', () => {
+  it('finds nothing (instead of failing a rollback that never touched a cluster)', async () => {
+    const { kubernetesFinder } = await import('../../../../src/environments/kubernetes/finder.js');
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const home = mkdtempSync(join(tmpdir(), 'home-'));
+    const saved = { HOME: process.env.HOME, KUBECONFIG: process.env.KUBECONFIG, FAULTLINE_ALLOW_CONTEXTS: process.env.FAULTLINE_ALLOW_CONTEXTS };
+    process.env.HOME = home;
+    delete process.env.KUBECONFIG;
+    delete process.env.FAULTLINE_ALLOW_CONTEXTS;
+    try {
+      expect(await kubernetesFinder.find('20261126T000000Z-x-abcd', {}, new AbortController().signal)).to.deep.equal([]);
+      let err: unknown;
+      try {
+        await kubernetesFinder.find('20261126T000000Z-x-abcd', { kubeconfig: join(home, 'missing') }, new AbortController().signal);
+      } catch (e) {
+        err = e;
+      }
+      expect((err as Error).message).to.include('cannot load the kubeconfig');
+    } finally {
+      for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k]; else process.env[k] = v;
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
+});
