@@ -10,11 +10,11 @@
 // Everything is a real binary from .tools/bin (built by scripts/tools.mjs) or Debian's etcd.
 // Each process gets its own process group, so stop() and `npm run k8s:down` end exactly the
 // processes started here, by id.
+import { freePort } from '../tools/free-port.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, openSync, closeSync, readFileSync, rmSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { request } from 'node:https';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { toolPath } from './paths.js';
@@ -353,17 +353,7 @@ function tail(file: string): string {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 async function httpGetText(url: string): Promise<string> {
   const res = await fetch(url, { signal: AbortSignal.timeout(2000) });

@@ -6,10 +6,10 @@
 //     ├─ spawn prometheus --web.listen-address=127.0.0.1:PORT ...
 //     ├─ poll /-/ready, then /api/v1/targets until every target was scraped once (about 5 s)
 //     └─ { url, stop() }   stop: SIGTERM, then SIGKILL after 5 s, then rm -rf the dir
+import { freePort } from '../tools/free-port.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { locateTool } from '../tools/locate.js';
@@ -46,18 +46,6 @@ export function findPrometheus(): string {
   }
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const srv = createServer();
-    srv.unref();
-    srv.once('error', rej);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => res(port));
-    });
-  });
-}
 
 function durationText(ms: number): string {
   return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;

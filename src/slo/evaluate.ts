@@ -19,10 +19,14 @@ export interface EvaluateInput {
   runEnd: number;
   metrics?: MetricsSpec;
   signal: AbortSignal;
+  /** Optional: the run's measurements, for builtin freshness SLIs (measurements.replicationLagMs). */
   measurements?: Record<string, unknown>;
+  /** Optional: the traffic kind (`builtin`, `script`); script records are reported with source `k6`. */
   trafficKind?: string;
-  budgetBefore?: Record<string, number>;
+  /** Optional: resolves ${...} templates such as `${prometheus}` in metrics.prometheus.url. */
   resolve?: (text: string) => string;
+  /** Optional: share of each SLO's budget left before the run (by SLO name), e.g. from the ledger. */
+  budgetBefore?: Record<string, number>;
 }
 
 /** Source label for the report: builtin records are "k6" when a k6-API script made them. */

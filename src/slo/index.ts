@@ -8,7 +8,7 @@
 import type { RequestRecord } from '../traffic/types.js';
 import type { PhaseWindow, SloResult } from '../report/types.js';
 import type { SloSpec, GuardSpec, MetricsSpec, BudgetSpec } from './schema.js';
-import { evaluate } from './evaluate.js';
+import { evaluate, type EvaluateInput } from './evaluate.js';
 import { buildGuards, type GuardOptions, type GuardSet, type GuardTrip } from './guards.js';
 import { round12 } from './math.js';
 import { DEFAULT_LEDGER, appendToLedger, budgetStatus, readLedger, type LedgerEntry } from './ledger.js';
@@ -17,22 +17,8 @@ export type { GuardSet, GuardTrip, GuardOptions };
 /** For the loader: cross-field checks (unique SLO names, guard references) as schema issues with paths. */
 export { sloReferenceIssues } from './references.js';
 
-export interface SloInput {
-  records: readonly RequestRecord[];
-  phases: PhaseWindow[];
-  runStart: number;
-  runEnd: number;
-  metrics?: MetricsSpec;
-  signal: AbortSignal;
-  /** Optional: the run's measurements, for builtin freshness SLIs (measurements.replicationLagMs). */
-  measurements?: Record<string, unknown>;
-  /** Optional: the traffic kind (`builtin`, `script`); script records are reported with source `k6`. */
-  trafficKind?: string;
-  /** Optional: resolves ${...} templates such as `${prometheus}` in metrics.prometheus.url. */
-  resolve?: (text: string) => string;
-  /** Optional: share of each SLO's budget left before the run (by SLO name), e.g. from the ledger. */
-  budgetBefore?: Record<string, number>;
-}
+/** What the run loop hands the SLO engine (see EvaluateInput in evaluate.ts). */
+export type SloInput = EvaluateInput;
 
 export async function evaluateSlos(slos: SloSpec[], input: SloInput): Promise<SloResult[]> {
   return evaluate(slos, input);

@@ -2,10 +2,8 @@
 // k6's end-of-test summary and k6's exit codes (99 thresholds failed, 104 invalid config,
 // 107 script exception, 108 aborted).
 import type { Command } from 'commander';
+import { collect } from '../options.js';
 
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
-}
 
 export function register(program: Command) {
   program

@@ -1,8 +1,6 @@
 import type { Command } from 'commander';
+import { collect } from '../options.js';
 
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
-}
 
 export function register(program: Command) {
   program

@@ -1,9 +1,7 @@
 import type { Command } from 'commander';
+import { collect } from '../options.js';
 import { ExitCode } from '../../runner/errors.js';
 
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
-}
 
 export function register(program: Command) {
   program
