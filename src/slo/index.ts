@@ -5,8 +5,7 @@
 //   while faults run guards.check(now, store)     every guards.intervalMs → a GuardTrip aborts (exit 3)
 //   after the run    evaluateSlos(...)            one SloResult per SLO and phase, with budget figures
 //                    recordBudget(...)            ledger entry per SLO; budget.gate: pass → failed checks
-import type { RequestRecord } from '../traffic/types.js';
-import type { PhaseWindow, SloResult } from '../report/types.js';
+import type { SloResult } from '../report/types.js';
 import type { SloSpec, GuardSpec, MetricsSpec, BudgetSpec } from './schema.js';
 import { evaluate, type EvaluateInput } from './evaluate.js';
 import { buildGuards, type GuardOptions, type GuardSet, type GuardTrip } from './guards.js';
