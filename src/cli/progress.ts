@@ -17,8 +17,10 @@ export function progressObserver(stream: NodeJS.WriteStream = process.stderr): R
     stream.write(`${text}\n`);
   };
   const status = (s: TickStats) =>
-    `[${s.phase} ${(s.elapsedMs / 1000).toFixed(0)}s] ${s.rps} req/s, errors ${(s.errorRate * 100).toFixed(1)}%` +
-    (s.activeFaults.length ? `, faults: ${s.activeFaults.join(', ')}` : '');
+    [
+      `[${s.phase} ${(s.elapsedMs / 1000).toFixed(0)}s]`,
+      s.rps === undefined ? 'no traffic' : `${s.rps} req/s, errors ${((s.errorRate ?? 0) * 100).toFixed(1)}%`,
+    ].join(' ') + (s.activeFaults.length ? `, faults: ${s.activeFaults.join(', ')}` : '');
   return {
     phase(name) {
       line(`▶ phase ${name}`);

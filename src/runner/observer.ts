@@ -16,9 +16,9 @@ export interface TickStats {
   phase: string;
   elapsedMs: number;
   activeFaults: string[];
-  /** Requests scheduled in the last second. */
-  rps: number;
-  errorRate: number;
+  /** Requests scheduled in the last second; undefined when the experiment has no traffic. */
+  rps?: number;
+  errorRate?: number;
 }
 
 export interface RunObserver {

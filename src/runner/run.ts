@@ -244,7 +244,7 @@ async function executeRun(st: RunState): Promise<Report> {
       traffic = factory.create(resolved.traffic.spec, { endpoints, baseDir: st.loaded.baseDir, runId, env: process.env });
       await traffic.start(store.add, signal);
     }
-    stopTicks = startTicks(store, observer, () => ({
+    stopTicks = startTicks(store, observer, traffic !== undefined, () => ({
       phase: phases.length ? phases[phases.length - 1].name : 'setup',
       activeFaults: [...active.values()].filter((a) => a.pending.length).map((a) => a.report.name),
       startedAt,
@@ -554,14 +554,15 @@ function startGuards(guards: ReturnType<typeof createGuards>, store: RecordStore
   };
 }
 
-function startTicks(store: RecordStore, observer: RunObserver, state: () => { phase: string; activeFaults: string[]; startedAt: number }): () => void {
+function startTicks(store: RecordStore, observer: RunObserver, hasTraffic: boolean, state: () => { phase: string; activeFaults: string[]; startedAt: number }): () => void {
   if (!observer.tick) return () => {};
   const timer = setInterval(() => {
     const now = Date.now();
     const recent = store.between(now - 1000, now);
     const failed = recent.filter((r) => !r.ok).length;
     const s = state();
-    observer.tick!({ phase: s.phase, elapsedMs: now - s.startedAt, activeFaults: s.activeFaults, rps: recent.length, errorRate: recent.length ? failed / recent.length : 0 });
+    const rates = hasTraffic ? { rps: recent.length, errorRate: recent.length ? failed / recent.length : 0 } : {};
+    observer.tick!({ phase: s.phase, elapsedMs: now - s.startedAt, activeFaults: s.activeFaults, ...rates });
   }, 1000);
   timer.unref();
   return () => clearInterval(timer);
