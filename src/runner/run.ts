@@ -283,9 +283,8 @@ async function executeRun(st: RunState): Promise<Report> {
     closeOpenPhase(phases);
   }
 
-  const aborted = st.stopReason.info !== undefined;
   try {
-    if (!aborted && !errorVerdict && lastRevert !== undefined) {
+    if (st.stopReason.info === undefined && !errorVerdict && lastRevert !== undefined) {
       const rec = openPhase(phases, 'recovered', observer);
       await sleep(exp.phases?.recovered?.ms ?? 5000, envCtx.signal).catch(() => undefined);
       rec.end = Date.now();
@@ -296,6 +295,9 @@ async function executeRun(st: RunState): Promise<Report> {
     if (guardWarnings) errors.push(...guardWarnings);
     if (traffic) trafficSummary = await traffic.stop().catch((err) => (errors.push(`traffic: ${errorMessage(err)}`), undefined));
   }
+
+  // A guard or a signal may also stop the recovered phase early: that run is aborted too.
+  const aborted = st.stopReason.info !== undefined;
 
   // Split "after the last rollback" into recovery (until requests keep succeeding) and recovered.
   const trafficStoppedAt = traffic ? Date.now() : undefined;

@@ -107,6 +107,17 @@ describe('latency-smoke against a real Toxiproxy (e2e)', function () {
     expect(await api.listProxies()).to.deep.equal({});
   });
 
+  it('SIGINT after the rollback, in the recovered phase, still ends the run as aborted (exit 3)', async () => {
+    const run = spawnCli(['run', EXPERIMENT, '--out', join(cwd, 'out')], { cwd, env: { ...env, SMOKE_FOR: '300ms', SMOKE_RECOVERED: '60s' } });
+    await waitForOutput(run.output, 'phase recovered');
+    run.child.kill('SIGINT');
+    const res = await run.done;
+    expect(res.code, res.stderr).to.equal(3);
+    const report = JSON.parse(readFileSync(join(cwd, 'out', 'report.json'), 'utf8')) as Report;
+    expect(report.verdict).to.equal('aborted');
+    expect(report.faults[0].status).to.equal('applied-and-reverted');
+  });
+
   it('a second run against the same environment exits 5 and names the first', async () => {
     const first = spawnCli(['run', EXPERIMENT, '--out', join(cwd, 'first')], { cwd, env });
     await waitForOutput(first.output, 'fault slow-upstream applied');
