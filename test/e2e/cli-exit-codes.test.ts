@@ -60,6 +60,15 @@ describe('CLI exit codes (e2e)', function () {
     expect(res.code).to.equal(5);
   });
 
+  it('--dry-run of a sandbox experiment names every proxy it would disable, and starts nothing', async () => {
+    const res = await runCli(['run', 'experiments/sandbox/partition-active-active-lww.yaml', '--dry-run']);
+    expect(res.code, res.stderr).to.equal(0);
+    expect(res.stdout).to.match(/start an ephemeral sandbox: active-active/);
+    expect(res.stdout).to.include('disable proxy us-east-to-eu-west').and.include('disable proxy eu-west-to-us-east');
+    expect(res.stdout).to.match(/nothing was changed \(dry run\)/);
+    expect(res.stderr).not.to.match(/sandbox: starting/);
+  });
+
   it('every shipped experiment validates', async () => {
     const res = await runCli(['validate', 'experiments/**/*.yaml']);
     expect(res.code, res.stderr).to.equal(0);

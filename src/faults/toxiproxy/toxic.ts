@@ -1,7 +1,7 @@
 // What every Toxiproxy toxic fault shares: which proxies (by name, link or region), which
 // stream, toxicity, and the naming that lets rollback find exactly this run's toxics.
 import { s, type Node, type ObjectOf } from '../../schema/dsl.js';
-import { isProxyEnvironment, type Environment } from '../../environments/types.js';
+import { isProxyEnvironment, type Environment, type ProxyEnvironment } from '../../environments/types.js';
 import { InvalidInputError } from '../../runner/errors.js';
 import type { FaultContext, FaultDriver, FaultTarget, FaultType, UndoRecord } from '../types.js';
 import { ToxiproxyApi } from './api.js';
@@ -41,8 +41,20 @@ export function proxyTargets(sel: Selector, env: Environment): ToxiproxyTarget[]
     throw new InvalidInputError(`a toxiproxy fault needs exactly one of proxy, from+to or region; got ${chosen.length ? chosen.join(' and ') : 'none'}`);
   }
   if ((sel.from && !sel.to) || (sel.to && !sel.from)) throw new InvalidInputError('from and to go together: name both ends of the link');
-  const api = env.toxiproxyUrl();
-  return env.resolveProxies(sel).map((proxy) => ({ id: `proxy:${proxy}`, api, proxy }));
+  const proxies = env.resolveProxies(sel);
+  return proxies.map((proxy) => ({ id: `proxy:${proxy}`, api: toxiproxyUrlOf(env), proxy }));
+}
+
+/**
+ * An ephemeral sandbox starts its Toxiproxy only at setup, so a dry run can name the proxies but
+ * not yet the API address; it says so instead of failing.
+ */
+function toxiproxyUrlOf(env: ProxyEnvironment): string {
+  try {
+    return env.toxiproxyUrl();
+  } catch {
+    return "(the environment's Toxiproxy, started at setup)";
+  }
 }
 
 /** Toxic names carry the run id so cleanup finds exactly what this run made and nothing else. */
