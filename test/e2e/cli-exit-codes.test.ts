@@ -53,7 +53,7 @@ describe('CLI exit codes (e2e)', function () {
     expect(res.stderr).to.match(new RegExp(`Toxiproxy API does not answer: .*127\\.0\\.0\\.1:${port}.*ECONNREFUSED`));
   });
 
-  it('--dry-run shows what would be touched and exits 0 (with the environment reachable only for reads)', async () => {
+  it('--dry-run against a Toxiproxy that is down is refused with exit 5: preflight never guesses', async () => {
     const port = await freePort();
     const res = await runCli(['run', 'experiments/toxiproxy/latency-smoke.yaml', '--dry-run'], { env: { TOXIPROXY_URL: `http://127.0.0.1:${port}` } });
     // the Toxiproxy is down, so preflight refuses even the dry run: it never guesses

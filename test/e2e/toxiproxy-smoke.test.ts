@@ -59,6 +59,14 @@ describe('latency-smoke against a real Toxiproxy (e2e)', function () {
     expect(await api.listProxies()).to.deep.equal({});
   });
 
+  it('--dry-run lists the proxy it would create and the toxic it would add, and creates neither', async () => {
+    const res = await runCli(['run', EXPERIMENT, '--dry-run'], { cwd, env });
+    expect(res.code, res.stderr).to.equal(0);
+    expect(res.stdout).to.include('create proxy faultline-smoke');
+    expect(res.stdout).to.match(/add latency toxic \{"latency":500,"jitter":50\} on downstream of proxy faultline-smoke/);
+    expect(await api.listProxies()).to.deep.equal({});
+  });
+
   it('SIGKILL mid-fault leaves the toxic; rollback removes it and exits 0; a second rollback changes nothing', async () => {
     const run = spawnCli(['run', EXPERIMENT], { cwd, env });
     await waitForOutput(run.output, 'fault slow-upstream applied');
