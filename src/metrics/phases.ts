@@ -37,10 +37,18 @@ export function phaseStats(records: readonly RequestRecord[], phases: readonly P
 }
 
 /**
- * The first scheduled time at or after `from` from which every request succeeds for at least
- * `sustainMs` (and until `to`). Undefined when requests never keep succeeding that long.
+ * The first scheduled time T in [from, to) from which every request succeeds for at least
+ * `sustainMs`: some request is scheduled at T + sustainMs or later and none failed in between.
+ * With `windowEnd`, reaching it without a failure also counts (nothing more was sent). Both the
+ * runner's recovery point and the sandbox's failover time are this one definition.
  */
-export function recoveredAt(records: readonly RequestRecord[], from: number, to: number, sustainMs: number): number | undefined {
+export function sustainedSuccessFrom(
+  records: readonly RequestRecord[],
+  from: number,
+  to: number,
+  sustainMs: number,
+  windowEnd?: number,
+): number | undefined {
   const window = records.filter((r) => r.t >= from && r.t < to).sort((a, b) => a.t - b.t);
   let candidate: number | undefined;
   for (const r of window) {
@@ -48,9 +56,13 @@ export function recoveredAt(records: readonly RequestRecord[], from: number, to:
       candidate = undefined;
       continue;
     }
-    if (candidate === undefined) candidate = r.t;
+    candidate ??= r.t;
+    if (r.t - candidate >= sustainMs) return candidate;
   }
-  if (candidate === undefined) return undefined;
-  const lastT = window[window.length - 1].t;
-  return lastT - candidate >= sustainMs || to - candidate >= sustainMs ? candidate : undefined;
+  return candidate !== undefined && windowEnd !== undefined && windowEnd - candidate >= sustainMs ? candidate : undefined;
+}
+
+/** When the system counts as recovered after the last rollback (until the run's end at `to`). */
+export function recoveredAt(records: readonly RequestRecord[], from: number, to: number, sustainMs: number): number | undefined {
+  return sustainedSuccessFrom(records, from, to, sustainMs, to);
 }

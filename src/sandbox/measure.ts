@@ -1,5 +1,6 @@
 // What the sandbox measures, as pure functions of request records and what the regions report.
 // The environment (environment.ts) gathers the inputs; these turn them into numbers.
+import { percentile, sustainedSuccessFrom } from '../metrics/phases.js';
 import type { RequestRecord } from '../traffic/types.js';
 
 /**
@@ -9,19 +10,10 @@ import type { RequestRecord } from '../traffic/types.js';
  * never kept succeeding that long before the run ended.
  */
 export function failoverMs(records: readonly RequestRecord[], faultStart: number, sustainMs: number): number | undefined {
-  const after = records.filter((r) => r.t >= faultStart).sort((a, b) => a.t - b.t);
-  let candidate: number | undefined;
-  let failed = false;
-  for (const r of after) {
-    if (!r.ok) {
-      failed = true;
-      candidate = undefined;
-      continue;
-    }
-    if (candidate === undefined) candidate = r.t;
-    if (r.t - candidate >= sustainMs) return failed ? candidate - faultStart : 0;
-  }
-  return undefined;
+  const at = sustainedSuccessFrom(records, faultStart, Infinity, sustainMs);
+  if (at === undefined) return undefined;
+  const failedBefore = records.some((r) => r.t >= faultStart && r.t < at && !r.ok);
+  return failedBefore ? at - faultStart : 0;
 }
 
 export interface Percentiles {
@@ -35,8 +27,7 @@ export interface Percentiles {
 export function percentiles(values: readonly number[]): Percentiles | undefined {
   if (values.length === 0) return undefined;
   const v = [...values].sort((a, b) => a - b);
-  const rank = (p: number) => v[Math.min(v.length - 1, Math.max(0, Math.ceil(p * v.length) - 1))];
-  return { p50: rank(0.5), p99: rank(0.99), max: v[v.length - 1], count: v.length };
+  return { p50: percentile(v, 50)!, p99: percentile(v, 99)!, max: v[v.length - 1], count: v.length };
 }
 
 /** Acknowledged writes (ok records with a writeId: built-in writes, or script PUT/POSTs) that no region holds, oldest first. */
