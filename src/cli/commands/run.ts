@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { collect } from '../options.js';
-import { ExitCode } from '../../runner/errors.js';
 
 
 export function register(program: Command) {
@@ -51,4 +50,3 @@ export function register(program: Command) {
     });
 }
 
-export { ExitCode };
