@@ -28,6 +28,29 @@ export function prepareDrain(t: NodeTarget, runId: string): UncordonUndo[] {
   return t.wasUnschedulable ? [] : [{ kind: 'kubernetes.uncordon', context: t.context, node: t.node, runId }];
 }
 
+/** How long drain keeps evicting pods that the scheduler places back onto the cordoned node. */
+const DRAIN_SETTLE_MS = 30_000;
+
+/** Evicts the selected pods still on the node; returns how many evictions it asked for. */
+async function evictPass(c: ReturnType<KubernetesEnvironment['clients']>, t: NodeTarget, failures: string[]): Promise<number> {
+  let evicted = 0;
+  for (const namespace of t.namespaces) {
+    const pods = await c.core.listNamespacedPod({ namespace, labelSelector: t.selector, fieldSelector: `spec.nodeName=${t.node}` });
+    for (const p of pods.items) {
+      // DaemonSet pods would come straight back on the same node; drain leaves them, like kubectl.
+      if (p.metadata?.ownerReferences?.some((o) => o.kind === 'DaemonSet') || p.metadata?.deletionTimestamp) continue;
+      const name = p.metadata!.name!;
+      evicted++;
+      try {
+        await c.core.createNamespacedPodEviction({ name, namespace, body: { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name, namespace } } });
+      } catch (err) {
+        if (statusOf(err) !== 404) failures.push(`${namespace}/${name}: ${apiMessage(err)}`);
+      }
+    }
+  }
+  return evicted;
+}
+
 export async function applyDrain(env: KubernetesEnvironment, t: NodeTarget, ctx: FaultContext): Promise<void> {
   const c = env.clients(t.region);
   if (!t.wasUnschedulable) {
@@ -43,19 +66,14 @@ export async function applyDrain(env: KubernetesEnvironment, t: NodeTarget, ctx:
       throw new ActivityFailedError(`cordoning node ${t.node} in ${t.context} failed: ${apiMessage(err)}`, { cause: err });
     }
   }
+  // A scheduler whose cache has not seen the cordon yet may place a replacement on this node right
+  // after the eviction; keep evicting until a pass finds nothing left, within a bound.
   const failures: string[] = [];
-  for (const namespace of t.namespaces) {
-    const pods = await c.core.listNamespacedPod({ namespace, labelSelector: t.selector, fieldSelector: `spec.nodeName=${t.node}` });
-    for (const p of pods.items) {
-      // DaemonSet pods would come straight back on the same node; drain leaves them, like kubectl.
-      if (p.metadata?.ownerReferences?.some((o) => o.kind === 'DaemonSet') || p.metadata?.deletionTimestamp) continue;
-      const name = p.metadata!.name!;
-      try {
-        await c.core.createNamespacedPodEviction({ name, namespace, body: { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name, namespace } } });
-      } catch (err) {
-        if (statusOf(err) !== 404) failures.push(`${namespace}/${name}: ${apiMessage(err)}`);
-      }
-    }
+  const deadline = Date.now() + DRAIN_SETTLE_MS;
+  for (;;) {
+    const evicted = await evictPass(c, t, failures);
+    if (evicted === 0 || failures.length || Date.now() > deadline || ctx.signal.aborted) break;
+    await new Promise((r) => setTimeout(r, 500));
   }
   if (failures.length) throw new ActivityFailedError(`draining node ${t.node} in ${t.context}: ${failures.length} evictions refused (${failures.slice(0, 3).join('; ')})`);
 }
