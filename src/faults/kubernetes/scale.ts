@@ -31,6 +31,9 @@ import type { FaultContext, FaultTarget, UndoContext, UndoOutcome, UndoRecord, U
 
 export type WorkloadKind = 'Deployment' | 'StatefulSet';
 
+/** Status-only conflicts (409 while spec is unchanged) retried per workload before giving up. */
+const CONFLICT_RETRIES = 10;
+
 /** Requests in flight at once against one API server: enough to hide latency, not a stampede. */
 const PARALLEL = 16;
 
@@ -138,7 +141,9 @@ async function scaleOne(c: KubeClients, namespace: string, w: Workload, runId: s
       await patchWorkload(c, w.workload, namespace, w.name, body(rv));
       return;
     } catch (err) {
-      if (statusOf(err) !== 409 || attempt >= 3) throw new Error(`${w.workload} ${namespace}/${w.name}: ${apiMessage(err)}`, { cause: err });
+      if (statusOf(err) !== 409 || attempt >= CONFLICT_RETRIES) throw new Error(`${w.workload} ${namespace}/${w.name}: ${apiMessage(err)}`, { cause: err });
+      // A controller rolling pods out rewrites status many times a second; give it a moment.
+      await new Promise((r) => setTimeout(r, 50 * (attempt + 1)));
       // Only status moved (a controller wrote it): the count we recorded still holds, so go again.
       const cur = await readWorkload(c, w.workload, namespace, w.name);
       if ((cur.metadata?.generation ?? 0) !== w.generation || (cur.spec?.replicas ?? 1) !== w.replicas) {
@@ -198,7 +203,10 @@ async function restoreWithRetry(c: KubeClients, r: ReplicasUndo, item: ReplicasI
     try {
       return await restoreOnce(c, r, item, force);
     } catch (err) {
-      if (statusOf(err) === 409 && attempt < 5) continue;
+      if (statusOf(err) === 409 && attempt < CONFLICT_RETRIES) {
+        await new Promise((res) => setTimeout(res, 50 * (attempt + 1)));
+        continue;
+      }
       if (statusOf(err) !== undefined) throw new Error(`restoring ${item.workload} ${r.namespace}/${item.name}: ${apiMessage(err)}`, { cause: err });
       throw err;
     }
