@@ -38,7 +38,8 @@ function build(tag, dockerfile, files) {
     if (typeof from === 'string') copyFileSync(from, join(ctx, to));
     else writeFileSync(join(ctx, to), from);
   }
-  run('docker', ['build', '-q', '-t', tag, ctx]);
+  const r = spawnSync('docker', ['build', '-q', '-t', tag, ctx], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`docker build of ${tag} failed: ${(r.stderr || r.error?.message || '').trim()}`);
   rmSync(ctx, { recursive: true, force: true });
 }
 

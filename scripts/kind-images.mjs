@@ -244,7 +244,9 @@ function dockerBuild(tag, name, dockerfile, files, buildArgs = {}) {
     cpSync(from, join(ctx, to), { recursive: true });
   }
   const ba = Object.entries(buildArgs).flatMap(([k, v]) => ['--build-arg', `${k}=${v}`]);
-  run('docker', ['build', '-q', ...ba, '-t', tag, ctx], { stdio: ['ignore', 'ignore', 'inherit'] });
+  // The legacy builder warns about itself on every build: its stderr is shown only on failure.
+  const r = spawnSync('docker', ['build', '-q', ...ba, '-t', tag, ctx], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`docker build of ${tag} failed: ${(r.stderr || r.error?.message || '').trim()}`);
   rmSync(ctx, { recursive: true, force: true });
 }
 

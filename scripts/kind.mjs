@@ -153,6 +153,13 @@ async function clusterConfig(region) {
   const doc = parseDocument(readFileSync(join(root, 'kind-cluster.yaml'), 'utf8'));
   const cfg = doc.toJS();
   for (const n of cfg.nodes) n.labels = { ...(n.labels ?? {}), 'topology.kubernetes.io/region': region };
+  // The region's app and Toxiproxy API on fixed loopback ports, so experiments can name them.
+  const hp = hostPorts(region);
+  cfg.nodes[0].extraPortMappings = [
+    ...(cfg.nodes[0].extraPortMappings ?? []),
+    { containerPort: PORTS.appNodePort, hostPort: hp.app, listenAddress: '127.0.0.1' },
+    { containerPort: PORTS.toxiproxyApiNodePort, hostPort: hp.toxiproxy, listenAddress: '127.0.0.1' },
+  ];
   if (!upstream) {
     cfg.networking = { ...(cfg.networking ?? {}), disableDefaultCNI: true };
     cfg.kubeadmConfigPatches = [
@@ -195,11 +202,20 @@ function helm(region, argv) {
 export const PORTS = {
   /** NodePort of a region's app: its peers' Toxiproxies send replication here. */
   appNodePort: 30081,
-  /** NodePort of the Toxiproxy proxy glb-to-<region>: the GLB reaches the region here. */
+  /** NodePort of the Toxiproxy proxy glb-><region>: the GLB reaches the region here. */
   glbProxyNodePort: 30080,
   /** NodePort of the Toxiproxy API: faultline drives toxics here. */
   toxiproxyApiNodePort: 30474,
 };
+
+/**
+ * Loopback ports on the host, per region (in REGIONS order): the app at 18081, 18082, 18083 and
+ * the Toxiproxy API at 18474, 18475, 18476. experiments/kubernetes/kind-*.yaml use these.
+ */
+export function hostPorts(region) {
+  const i = REGIONS.indexOf(region);
+  return { app: 18081 + i, toxiproxy: 18474 + i };
+}
 
 function installCharts(region, images) {
   if (!upstream) {
@@ -208,11 +224,12 @@ function installCharts(region, images) {
   }
   const peers = REGIONS.filter((r) => r !== region);
   const proxySet = [];
-  // Listen ports: 10000 for the GLB's link, 10001.. for the links to the peers (in REGIONS order).
-  proxySet.push(`proxies[0].name=glb-to-${region}`, 'proxies[0].listenPort=10000', `proxies[0].upstream=region-app.faultline.svc:8080`, `proxies[0].nodePort=${PORTS.glbProxyNodePort}`);
+  // Named as environment.kubernetes finds them (<from>-><to>). Listen ports: 10000 for the GLB's
+  // link, 10001.. for the links to the peers (in REGIONS order).
+  proxySet.push(`proxies[0].name=glb->${region}`, 'proxies[0].listenPort=10000', `proxies[0].upstream=region-app.faultline.svc:8080`, `proxies[0].nodePort=${PORTS.glbProxyNodePort}`);
   peers.forEach((p, i) => {
     const k = i + 1;
-    proxySet.push(`proxies[${k}].name=${region}-to-${p}`, `proxies[${k}].listenPort=${10000 + k}`, `proxies[${k}].upstream=${p}-control-plane:${PORTS.appNodePort}`);
+    proxySet.push(`proxies[${k}].name=${region}->${p}`, `proxies[${k}].listenPort=${10000 + k}`, `proxies[${k}].upstream=${p}-control-plane:${PORTS.appNodePort}`);
   });
   helm(region, ['upgrade', '--install', 'toxiproxy', join(root, 'charts', 'toxiproxy'), '--namespace', 'faultline', '--create-namespace',
     '--set', `image=${images.toxiproxy}`, '--set', `region=${region}`, '--set', `apiNodePort=${PORTS.toxiproxyApiNodePort}`,
