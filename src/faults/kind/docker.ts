@@ -8,8 +8,9 @@
 // Containers cannot be labelled after creation, so these faults are found again only through the
 // journal (not by `faultline rollback --run-id`).
 import { s, type Infer } from '../../schema/dsl.js';
-import { ActivityFailedError, InvalidInputError, PreflightError } from '../../runner/errors.js';
-import type { FaultDriver, FaultTarget, FaultType, UndoContext, UndoOutcome, UndoRecord, Undoer } from '../types.js';
+import { ActivityFailedError, InvalidInputError, PreflightError } from '../../core/errors.js';
+import type { FaultDriver, FaultTarget, FaultType } from '../types.js';
+import type { UndoContext, UndoOutcome, UndoRecord, Undoer } from '../../core/undo.js';
 
 export type DockerAction = 'stop' | 'pause';
 
