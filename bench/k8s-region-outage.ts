@@ -22,8 +22,8 @@ import { kubernetesOutageDriver } from '../src/faults/kubernetes/outage.js';
 import { replicasUndoer } from '../src/faults/kubernetes/scale.js';
 import { mapLimit } from '../src/environments/kubernetes/clients.js';
 import { Journal } from '../src/runner/journal.js';
-import { silentLogger } from '../src/runner/log.js';
-import type { UndoRecord } from '../src/faults/types.js';
+import { silentLogger } from '../src/core/log.js';
+import type { UndoRecord } from '../src/core/undo.js';
 
 const execFileAsync = promisify(execFile);
 const NAMESPACES = ['bench-a', 'bench-b', 'bench-c'];

@@ -1,7 +1,7 @@
 // Turns an error into a message and an exit code. Known errors print one clean message (no
 // stack); unknown ones print the stack, because they are bugs.
-import { FaultlineError, ExitCode } from '../runner/errors.js';
-import { redact } from '../runner/log.js';
+import { FaultlineError, ExitCode } from '../core/errors.js';
+import { redact } from '../core/log.js';
 
 export function failWith(err: unknown): number {
   if (err instanceof FaultlineError) {

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { commands } from './commands/index.js';
 import { projectRoot } from '../tools/locate.js';
-import { ExitCode } from '../runner/errors.js';
+import { ExitCode } from '../core/errors.js';
 
 const version = (JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { version: string }).version;
 

@@ -1,8 +1,8 @@
 // Every environment kind an experiment can name under `environment:`. One line each.
 import type { EnvironmentKind, EnvironmentType } from './types.js';
-import { toxiproxyEnvironment } from './toxiproxy.js';
+import { toxiproxyEnvironment } from './toxiproxy/environment.js';
 import { kubernetesEnvironment } from './kubernetes/index.js';
-import { sandboxEnvironment } from '../sandbox/environment.js';
+import { sandboxEnvironment } from './sandbox/environment.js';
 
 export const environmentTypes: Record<EnvironmentKind, EnvironmentType<any>> = {
   toxiproxy: toxiproxyEnvironment,

@@ -1,7 +1,8 @@
 import type { Node } from '../schema/dsl.js';
-import type { UndoRecord } from '../faults/types.js';
-import type { Logger } from '../runner/log.js';
-import type { RequestRecord, TrafficSource } from '../traffic/types.js';
+import type { UndoRecord } from '../core/undo.js';
+import type { Logger } from '../core/log.js';
+import type { TrafficSource } from '../traffic/types.js';
+import type { RequestRecord } from '../core/records.js';
 
 export type EnvironmentKind = 'toxiproxy' | 'sandbox' | 'kubernetes';
 

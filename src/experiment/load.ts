@@ -5,7 +5,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { LineCounter, parseDocument, isMap, isPair, isScalar, type Document, type Node as YamlNode } from 'yaml';
 import { INVALID, type Issue, type Path } from '../schema/dsl.js';
-import { InvalidInputError } from '../runner/errors.js';
+import { InvalidInputError } from '../core/errors.js';
 import { experimentSpec, type Experiment } from './schema.js';
 import { mapStrings, resolveEnvTemplates, TemplateError } from './template.js';
 import { faultTypes } from '../faults/registry.js';

@@ -1,6 +1,6 @@
 // Finds what a run changed without its journal (labels/annotations carrying the run id), for
 // `faultline rollback --run-id ID`. One line per environment that can do it. Loaded lazily.
-import type { UndoRecord } from './types.js';
+import type { UndoRecord } from '../core/undo.js';
 
 export interface OrphanFinder {
   /** UndoRecords for everything still carrying this run id. Read-only. */
@@ -8,5 +8,5 @@ export interface OrphanFinder {
 }
 
 export const orphanFinders: Record<string, () => Promise<OrphanFinder>> = {
-  kubernetes: async () => (await import('../environments/kubernetes/finder.js')).kubernetesFinder,
+  kubernetes: async () => (await import('./kubernetes/finder.js')).kubernetesFinder,
 };

@@ -1,6 +1,6 @@
 // Every kind of UndoRecord, mapped to the module that reverts it. Loaded lazily: rollback of a
 // Toxiproxy run must not import the Kubernetes client.
-import type { Undoer } from './types.js';
+import type { Undoer } from '../core/undo.js';
 
 export const undoers: Record<string, () => Promise<Undoer>> = {
   'toxiproxy.toxic': async () => (await import('./toxiproxy/undo.js')).toxicUndoer,

@@ -2,7 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PreflightError } from '../runner/errors.js';
+import { PreflightError } from '../core/errors.js';
 
 export function projectRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));

@@ -1,6 +1,6 @@
 // Per-phase figures from request records, and when a system counts as recovered. Pure.
 import type { PhaseWindow } from '../report/types.js';
-import type { RequestRecord } from '../traffic/types.js';
+import type { RequestRecord } from '../core/records.js';
 
 export interface PhaseStats {
   requests: number;

@@ -5,7 +5,7 @@
 // {"status":"error","errorType":"bad_data","error":"..."} with HTTP 400/422/503: they are thrown as
 // PrometheusError carrying Prometheus's own message. Every call has a deadline and takes an
 // AbortSignal.
-import { redact } from '../runner/log.js';
+import { redact } from '../core/log.js';
 
 export class PrometheusError extends Error {
   constructor(

@@ -1,4 +1,4 @@
-import type { RequestRecord } from '../traffic/types.js';
+import type { RequestRecord } from '../core/records.js';
 
 /**
  * Append-only store of request records for one run. Records arrive in completion order, so a

@@ -10,8 +10,8 @@
 //   end      {type:"end", verdict}
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { UndoOutcome, UndoRecord } from '../faults/types.js';
-import { redact } from './log.js';
+import type { UndoOutcome, UndoRecord } from '../core/undo.js';
+import { redact } from '../core/log.js';
 
 export type JournalEntry =
   | { type: 'run'; runId: string; experiment: string; file: string; lockKey: string; pid: number; startedAt: string }

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
-import { LockHeldError } from './errors.js';
+import { LockHeldError } from '../core/errors.js';
 
 export interface LockHolder {
   lockKey: string;

@@ -1,7 +1,7 @@
 // Hooks for progress displays and reporters. Every hook is optional, and an observer that
 // throws is logged and ignored: observers can never fail a run.
-import type { Logger } from './log.js';
-import { errorMessage } from './errors.js';
+import type { Logger } from '../core/log.js';
+import { errorMessage } from '../core/errors.js';
 
 export interface FaultEvent {
   id: string;

@@ -3,9 +3,9 @@
 // start of the next `faultline run` on the same environment. Idempotent.
 import { join } from 'node:path';
 import { existsSync } from 'node:fs';
-import type { UndoContext } from '../faults/types.js';
+import type { UndoContext } from '../core/undo.js';
 import { orphanFinders } from '../faults/finders.js';
-import { errorMessage } from './errors.js';
+import { errorMessage } from '../core/errors.js';
 import { Journal, journalState, readJournal } from './journal.js';
 import { processAlive } from './lock.js';
 import { findUnfinishedJournals, manualFixFor, undoOne, undoPending, type UndoResult } from './rollback.js';

@@ -3,8 +3,8 @@
 import { readdirSync, existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { undoers } from '../faults/undoers.js';
-import type { UndoOutcome, UndoRecord, UndoContext } from '../faults/types.js';
-import { errorMessage } from './errors.js';
+import type { UndoOutcome, UndoRecord, UndoContext } from '../core/undo.js';
+import { errorMessage } from '../core/errors.js';
 import { Journal, journalState, readJournal, type PendingUndo } from './journal.js';
 
 export interface UndoResult {

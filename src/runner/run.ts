@@ -18,7 +18,8 @@ import { mapStrings, resolveEndpointTemplates, TemplateError } from '../experime
 import { environmentTypes } from '../environments/registry.js';
 import { isMeasuringEnvironment, type Environment, type EnvironmentKind, type EnvironmentContext, type SetupJournal } from '../environments/types.js';
 import { faultTypes } from '../faults/registry.js';
-import type { FaultDriver, FaultTarget, FaultType, UndoContext } from '../faults/types.js';
+import type { FaultDriver, FaultTarget, FaultType } from '../faults/types.js';
+import type { UndoContext } from '../core/undo.js';
 import { probeTypes } from '../probes/registry.js';
 import { trafficTypes } from '../traffic/registry.js';
 import type { TrafficSource, TrafficSummary } from '../traffic/types.js';
@@ -26,12 +27,12 @@ import { RecordStore } from '../metrics/store.js';
 import { phaseStats, recoveredAt } from '../metrics/phases.js';
 import { evaluateSlos, createGuards, checkBudgetBeforeRun, recordBudget, type GuardTrip } from '../slo/index.js';
 import type { AbortInfo, FaultReport, PhaseWindow, Report, Verdict } from '../report/types.js';
-import { ExitCode, FaultlineError, InterruptedError, InvalidInputError, PreflightError, errorMessage } from './errors.js';
+import { ExitCode, FaultlineError, InterruptedError, InvalidInputError, PreflightError, errorMessage } from '../core/errors.js';
 import { Journal, type PendingUndo } from './journal.js';
 import { EnvironmentLock } from './lock.js';
 import { undoPending, type UndoResult } from './rollback.js';
 import { leftoversFor, rollbackJournal } from './recover.js';
-import type { Logger } from './log.js';
+import type { Logger } from '../core/log.js';
 import { safeObserver, type RunObserver } from './observer.js';
 
 export interface RunOptions {

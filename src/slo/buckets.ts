@@ -3,7 +3,7 @@
 // window (an hour at 1000 req/s is 3.6 million records). Windows are counted in whole buckets:
 // a window edge that falls inside a bucket moves to the bucket's start (at most 100 ms).
 import type { RecordStore } from '../metrics/store.js';
-import type { RequestRecord } from '../traffic/types.js';
+import type { RequestRecord } from '../core/records.js';
 import type { CompiledSli } from './sli.js';
 
 export const BUCKET_MS = 100;

@@ -3,10 +3,10 @@
 //   slos × phases ──► Measurement (builtin: records │ prometheus: PromQL at phase end + delay)
 //                 ──► verdict (objective / threshold / comparison, and maxBudgetBurn)
 //                 ──► budget (bad, allowed bad, consumed share of the window's budget, remaining)
-import type { RequestRecord } from '../traffic/types.js';
+import type { RequestRecord } from '../core/records.js';
 import type { PhaseWindow, SloResult } from '../report/types.js';
 import { PrometheusClient } from '../metrics/prometheus.js';
-import { errorMessage } from '../runner/errors.js';
+import { errorMessage } from '../core/errors.js';
 import type { MetricsSpec, SloSpec } from './schema.js';
 import { compileSli, countEvents, describeObjective, describeSli, measureBuiltin, meetsObjective, recordsIn, type Measurement } from './sli.js';
 import { measurePrometheus } from './prometheus-sli.js';

@@ -11,7 +11,7 @@
 // machinery, and the problem is kept in `warnings` for the report.
 import type { RecordStore } from '../metrics/store.js';
 import type { PrometheusClient } from '../metrics/prometheus.js';
-import { InvalidInputError, errorMessage } from '../runner/errors.js';
+import { InvalidInputError, errorMessage } from '../core/errors.js';
 import { sloReferenceIssues, pathText } from './references.js';
 import { formatMs } from '../schema/values.js';
 import { isPercent, latencyOf, type GuardSpec, type MetricsSpec, type SloSpec, type Threshold } from './schema.js';

@@ -24,7 +24,7 @@
 //
 // Examples: `all`, `status < 500`, `status < 500 and region == "eu-west"`,
 //           `op == "write" and (status >= 500 or status == 0)`, `latency <= 250ms`, `not ok`.
-import type { RequestRecord } from '../traffic/types.js';
+import type { RequestRecord } from '../core/records.js';
 
 export type Predicate = (r: RequestRecord) => boolean;
 

@@ -1,6 +1,6 @@
 // SLIs computed from the run's own request records (source builtin): exact, no sampling.
 // Pure: records in, a measurement out. The Prometheus counterpart is src/slo/prometheus-sli.ts.
-import type { RequestRecord } from '../traffic/types.js';
+import type { RequestRecord } from '../core/records.js';
 import { formatMs } from '../schema/values.js';
 import { latencyOf, type SloSpec } from './schema.js';
 import { parsePredicate, type Predicate } from './predicate.js';

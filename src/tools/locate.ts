@@ -4,7 +4,7 @@
 import { accessSync, constants } from 'node:fs';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PreflightError } from '../runner/errors.js';
+import { PreflightError } from '../core/errors.js';
 
 export const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 export const toolsBin = join(projectRoot, '.tools', 'bin');

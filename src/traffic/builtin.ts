@@ -9,7 +9,8 @@
 import http from 'node:http';
 import { s, type Infer } from '../schema/dsl.js';
 import type { Percent } from '../schema/values.js';
-import type { RecordSink, RequestRecord, TrafficContext, TrafficSource, TrafficSummary, TrafficType } from './types.js';
+import type { TrafficContext, TrafficSource, TrafficSummary, TrafficType } from './types.js';
+import type { RecordSink, RequestRecord } from '../core/records.js';
 
 const spec = s
   .object({

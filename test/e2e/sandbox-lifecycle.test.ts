@@ -6,7 +6,7 @@ import { mkdtempSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli, spawnCli, waitForOutput } from '../helpers/cli.js';
-import { ToxiproxyApi } from '../../src/faults/toxiproxy/api.js';
+import { ToxiproxyApi } from '../../src/environments/toxiproxy/api.js';
 import { isAlive } from '../../src/sandbox/supervisor.js';
 
 const EXPERIMENT = `apiVersion: faultline/v1

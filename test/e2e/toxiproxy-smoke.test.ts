@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startToxiproxyServer, type ToxiproxyServer } from '../../src/testing/toxiproxy-server.js';
-import { ToxiproxyApi } from '../../src/faults/toxiproxy/api.js';
+import { ToxiproxyApi } from '../../src/environments/toxiproxy/api.js';
 import { projectRoot } from '../../src/tools/locate.js';
 import { runCli, spawnCli, waitForOutput } from '../helpers/cli.js';
 import type { Report } from '../../src/report/types.js';

@@ -5,7 +5,7 @@ import type { ControlPlanes } from '../../src/k8s-local/control-plane.js';
 import { KubernetesEnvironment } from '../../src/environments/kubernetes/environment.js';
 import { podKill, type PodKillSpec } from '../../src/faults/kubernetes/pod-kill.js';
 import { parsePercent } from '../../src/schema/values.js';
-import { silentLogger, type Logger } from '../../src/runner/log.js';
+import { silentLogger, type Logger } from '../../src/core/log.js';
 import type { FaultContext } from '../../src/faults/types.js';
 import { allReady, api, controlPlanes, eventually, installShop, runningPods, type Api } from './kubernetes-fixture.js';
 

@@ -5,11 +5,12 @@ import type { ControlPlanes } from '../../src/k8s-local/control-plane.js';
 import { KubernetesEnvironment } from '../../src/environments/kubernetes/environment.js';
 import { kubernetesOutageDriver, type OutageSpec } from '../../src/faults/kubernetes/outage.js';
 import type { ReplicasUndo } from '../../src/faults/kubernetes/scale.js';
-import { kubernetesFinder } from '../../src/environments/kubernetes/finder.js';
+import { kubernetesFinder } from '../../src/faults/kubernetes/finder.js';
 import { undoers } from '../../src/faults/undoers.js';
-import type { FaultContext, UndoRecord } from '../../src/faults/types.js';
-import { PreflightError } from '../../src/runner/errors.js';
-import { silentLogger } from '../../src/runner/log.js';
+import type { FaultContext } from '../../src/faults/types.js';
+import type { UndoRecord } from '../../src/core/undo.js';
+import { PreflightError } from '../../src/core/errors.js';
+import { silentLogger } from '../../src/core/log.js';
 import { allReady, api, controlPlanes, deployments, eventually, installShop, runningPods, type Api } from './kubernetes-fixture.js';
 
 const REGIONS = ['us-east', 'eu-west', 'ap-south'];

@@ -7,8 +7,8 @@ import { KubernetesEnvironment } from '../../src/environments/kubernetes/environ
 import { startToxiproxyServer, type ToxiproxyServer } from '../../src/testing/toxiproxy-server.js';
 import { faultTypes } from '../../src/faults/registry.js';
 import { undoers } from '../../src/faults/undoers.js';
-import { InvalidInputError, PreflightError } from '../../src/runner/errors.js';
-import { silentLogger } from '../../src/runner/log.js';
+import { InvalidInputError, PreflightError } from '../../src/core/errors.js';
+import { silentLogger } from '../../src/core/log.js';
 import { controlPlanes } from './kubernetes-fixture.js';
 
 describe('kubernetes environment with an in-cluster Toxiproxy', function () {

@@ -15,7 +15,7 @@ import { PrometheusClient, PrometheusError } from '../../src/metrics/prometheus.
 import { evaluateSlos } from '../../src/slo/index.js';
 import { sloSpec, metricsSpec, type SloSpec, type MetricsSpec } from '../../src/slo/schema.js';
 import { INVALID, type Issue } from '../../src/schema/dsl.js';
-import type { RequestRecord } from '../../src/traffic/types.js';
+import type { RequestRecord } from '../../src/core/records.js';
 import type { PhaseWindow } from '../../src/report/types.js';
 
 function parse<T>(node: { check(v: unknown, p: (string | number)[], i: Issue[]): unknown }, doc: unknown): T {

@@ -1,13 +1,14 @@
 // Against a real toxiproxy-server started on an ephemeral port.
 import { expect } from 'chai';
 import { startToxiproxyServer, type ToxiproxyServer } from '../../src/testing/toxiproxy-server.js';
-import { ToxiproxyApi, ToxiproxyApiError } from '../../src/faults/toxiproxy/api.js';
+import { ToxiproxyApi, ToxiproxyApiError } from '../../src/environments/toxiproxy/api.js';
 import { faultTypes } from '../../src/faults/registry.js';
-import type { FaultType, UndoRecord } from '../../src/faults/types.js';
+import type { FaultType } from '../../src/faults/types.js';
+import type { UndoRecord } from '../../src/core/undo.js';
 import { INVALID } from '../../src/schema/dsl.js';
 import { freePort } from '../../src/tools/free-port.js';
 import { undoOne } from '../../src/runner/rollback.js';
-import { silentLogger } from '../../src/runner/log.js';
+import { silentLogger } from '../../src/core/log.js';
 import type { ProxyEnvironment } from '../../src/environments/types.js';
 
 describe('Toxiproxy driver (real toxiproxy-server)', function () {

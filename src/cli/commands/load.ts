@@ -17,7 +17,7 @@ export function register(program: Command) {
     .action(async (script: string, o: { env: string[]; out?: string; summaryExport?: string; quiet?: boolean }) => {
       const [{ TestRun }, { createLogger }, { K6Error, K6Exit }, { writeFile }] = await Promise.all([
         import('../../traffic/k6/engine.js'),
-        import('../../runner/log.js'),
+        import('../../core/log.js'),
         import('../../traffic/k6/errors.js'),
         import('node:fs/promises'),
       ]);

@@ -14,8 +14,8 @@ export function register(program: Command) {
     .action(async (o: { journal: string[]; runsDir: string; runId?: string; kubeconfig?: string; force?: boolean }) => {
       const [{ journalsFor, rollbackJournal, rollbackOrphans }, { createLogger }, { ExitCode }, { failWith }] = await Promise.all([
         import('../../runner/recover.js'),
-        import('../../runner/log.js'),
-        import('../../runner/errors.js'),
+        import('../../core/log.js'),
+        import('../../core/errors.js'),
         import('../fail.js'),
       ]);
       const log = createLogger();

@@ -17,7 +17,7 @@ export function register(program: Command) {
     .action(async (file: string, o: { out?: string; dryRun?: boolean; kubeconfig?: string; allowContext: string[]; ledger?: string; json?: boolean; quiet?: boolean }) => {
       const [{ runExperiment }, { createLogger }, { progressObserver }, { formatConsoleReport }, { failWith }] = await Promise.all([
         import('../../runner/run.js'),
-        import('../../runner/log.js'),
+        import('../../core/log.js'),
         import('../progress.js'),
         import('../../report/console.js'),
         import('../fail.js'),

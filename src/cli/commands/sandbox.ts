@@ -22,7 +22,7 @@ export function register(program: Command) {
     .option('--conflict-resolution <mode>', 'lww | crdt (active-active)', 'lww')
     .option('--json', 'print the state as JSON')
     .action(async (o: UpOptions) => {
-      const { sandboxUp } = await import('../../sandbox/cli.js');
+      const { sandboxUp } = await import('../sandbox.js');
       process.exitCode = await sandboxUp(o);
     });
 
@@ -31,7 +31,7 @@ export function register(program: Command) {
     .description('Stop the sandbox and every process it started. Exit 0 also when none is up.')
     .option('--json', 'print what was stopped as JSON')
     .action(async (o: { json?: boolean }) => {
-      const { sandboxDown } = await import('../../sandbox/cli.js');
+      const { sandboxDown } = await import('../sandbox.js');
       process.exitCode = await sandboxDown(o);
     });
 
@@ -40,7 +40,7 @@ export function register(program: Command) {
     .description('Show whether a sandbox is up, with every endpoint (GLB, regions, Toxiproxy API, proxies). Exit 0 if up, 1 if not.')
     .option('--json', 'print the state and endpoints as JSON')
     .action(async (o: { json?: boolean }) => {
-      const { sandboxStatus } = await import('../../sandbox/cli.js');
+      const { sandboxStatus } = await import('../sandbox.js');
       process.exitCode = await sandboxStatus(o);
     });
 }

@@ -10,7 +10,7 @@ export function register(program: Command) {
         import('../../experiment/load.js'),
         import('../glob.js'),
         import('../fail.js'),
-        import('../../runner/errors.js'),
+        import('../../core/errors.js'),
       ]);
       const files = expandGlobs(patterns);
       if (files.length === 0) {

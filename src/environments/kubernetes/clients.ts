@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { PreflightError } from '../../runner/errors.js';
+import { PreflightError } from '../../core/errors.js';
 
 export { k8s };
 

@@ -1,7 +1,7 @@
 // The kubernetes environment at run time. It attaches to clusters that already exist (it starts
 // and creates nothing), checks the allow-list and that every API answers, and hands fault drivers
 // the clients for a region's context.
-import { PreflightError, InvalidInputError } from '../../runner/errors.js';
+import { PreflightError, InvalidInputError } from '../../core/errors.js';
 import type { Environment, EnvironmentContext, ProxyEnvironment, ProxySelector } from '../types.js';
 import type { KubernetesSpec, RegionSpec } from './index.js';
 import { apiMessage, checkAllowed, clientsFor, type KubeClients } from './clients.js';

@@ -10,8 +10,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { s, type Infer } from '../../schema/dsl.js';
-import { ActivityFailedError, InvalidInputError, PreflightError } from '../../runner/errors.js';
-import type { FaultDriver, FaultTarget, FaultType, UndoContext, UndoOutcome, UndoRecord, Undoer } from '../types.js';
+import { ActivityFailedError, InvalidInputError, PreflightError } from '../../core/errors.js';
+import type { FaultDriver, FaultTarget, FaultType } from '../types.js';
+import type { UndoContext, UndoOutcome, UndoRecord, Undoer } from '../../core/undo.js';
 
 export type DockerAction = 'stop' | 'pause';
 

@@ -2,10 +2,11 @@
 // pods from it (through the Eviction API, so PodDisruptionBudgets are honoured). With every node
 // cordoned the replacements stay Pending: the region serves nothing. Rollback uncordons only the
 // nodes this run cordoned; a node that was already cordoned is left as it was found.
-import { ActivityFailedError } from '../../runner/errors.js';
+import { ActivityFailedError } from '../../core/errors.js';
 import type { KubernetesEnvironment } from '../../environments/kubernetes/environment.js';
 import { ANN_CORDONED, ANN_FAULT, MERGE_PATCH, RUN_ID_LABEL, apiMessage, clientsFor, runIdLabelValue, statusOf } from '../../environments/kubernetes/clients.js';
-import type { FaultContext, FaultTarget, UndoContext, UndoOutcome, UndoRecord, Undoer } from '../types.js';
+import type { FaultContext, FaultTarget } from '../types.js';
+import type { UndoContext, UndoOutcome, UndoRecord, Undoer } from '../../core/undo.js';
 
 export interface NodeTarget extends FaultTarget {
   region: string;

@@ -1,10 +1,11 @@
 // region.outage mode isolate: a deny-all NetworkPolicy (ingress and egress, every pod) in each of
 // the region's namespaces, deleted on rollback. It only bites where the CNI enforces
 // NetworkPolicy (kind's kindnet does; the local kwok control plane stores it but has no network).
-import { ActivityFailedError } from '../../runner/errors.js';
+import { ActivityFailedError } from '../../core/errors.js';
 import type { KubernetesEnvironment } from '../../environments/kubernetes/environment.js';
 import { ANN_FAULT, RUN_ID_LABEL, apiMessage, clientsFor, runIdLabelValue, statusOf } from '../../environments/kubernetes/clients.js';
-import type { FaultContext, FaultTarget, UndoContext, UndoOutcome, UndoRecord, Undoer } from '../types.js';
+import type { FaultContext, FaultTarget } from '../types.js';
+import type { UndoContext, UndoOutcome, UndoRecord, Undoer } from '../../core/undo.js';
 
 export interface NamespaceTarget extends FaultTarget {
   region: string;

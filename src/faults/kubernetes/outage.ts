@@ -6,7 +6,7 @@
 //   delete-pods    every selected pod deleted; controllers recreate them
 //   drain          nodes cordoned, selected pods evicted; uncordoned on rollback
 //   isolate        deny-all NetworkPolicy per namespace; deleted on rollback
-import { InvalidInputError } from '../../runner/errors.js';
+import { InvalidInputError } from '../../core/errors.js';
 import { requireKubernetes } from '../../environments/kubernetes/environment.js';
 import { apiMessage } from '../../environments/kubernetes/clients.js';
 import type { FaultDriver, FaultTarget } from '../types.js';

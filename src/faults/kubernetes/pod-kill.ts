@@ -2,7 +2,7 @@
 // on exactly the same pods by giving the seed it printed. Controllers recreate the pods, so there
 // is nothing to undo.
 import { s, type Infer } from '../../schema/dsl.js';
-import { InvalidInputError } from '../../runner/errors.js';
+import { InvalidInputError } from '../../core/errors.js';
 import type { FaultDriver, FaultType } from '../types.js';
 
 const spec = s

@@ -1,6 +1,6 @@
 // Pods as targets: region.outage's delete-pods mode and pod.kill both delete pods, which their
 // controllers recreate. Nothing is left to undo, so prepare() journals nothing.
-import { ActivityFailedError } from '../../runner/errors.js';
+import { ActivityFailedError } from '../../core/errors.js';
 import type { KubernetesEnvironment } from '../../environments/kubernetes/environment.js';
 import { apiMessage, statusOf, type KubeClients } from '../../environments/kubernetes/clients.js';
 import type { FaultTarget } from '../types.js';

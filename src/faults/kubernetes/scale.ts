@@ -12,7 +12,7 @@
 //              overwrote
 //   undo       restore a workload only if its spec is still ours (generation unchanged since our
 //              patch); otherwise report the conflict and leave it, unless forced
-import { ActivityFailedError, RollbackFailedError } from '../../runner/errors.js';
+import { ActivityFailedError, RollbackFailedError } from '../../core/errors.js';
 import type { KubernetesEnvironment } from '../../environments/kubernetes/environment.js';
 import {
   ANN_EXPECTED_GENERATION,
@@ -27,7 +27,8 @@ import {
   statusOf,
   type KubeClients,
 } from '../../environments/kubernetes/clients.js';
-import type { FaultContext, FaultTarget, UndoContext, UndoOutcome, UndoRecord, Undoer } from '../types.js';
+import type { FaultContext, FaultTarget } from '../types.js';
+import type { UndoContext, UndoOutcome, UndoRecord, Undoer } from '../../core/undo.js';
 
 export type WorkloadKind = 'Deployment' | 'StatefulSet';
 

@@ -1,7 +1,7 @@
 // region.freeze for the sandbox: SIGSTOP the region's processes; rollback sends SIGCONT.
 import type { FaultDriver, FaultTarget } from '../types.js';
 import type { RegionFreezeSpec } from '../region/freeze.js';
-import { InvalidInputError } from '../../runner/errors.js';
+import { InvalidInputError } from '../../core/errors.js';
 import { sandboxOf } from './sandbox.js';
 
 interface FreezeTarget extends FaultTarget {

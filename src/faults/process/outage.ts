@@ -4,8 +4,8 @@
 // Crash rollback asks the sandbox's control API to start the region again. A restarted region
 // holds nothing (its store lived in the killed process); its peers see its new instance id and
 // send it their whole state, so it catches up with whatever survived elsewhere.
-import { InvalidInputError } from '../../runner/errors.js';
-import { ToxiproxyApi } from '../toxiproxy/api.js';
+import { InvalidInputError } from '../../core/errors.js';
+import { ToxiproxyApi } from '../../environments/toxiproxy/api.js';
 import type { FaultDriver, FaultTarget } from '../types.js';
 import type { RegionOutageSpec } from '../region/outage.js';
 import { sandboxOf } from './sandbox.js';

@@ -1,7 +1,7 @@
 // What the process drivers need from the environment: the sandbox and a region's pids.
 import type { Environment } from '../../environments/types.js';
-import { InvalidInputError } from '../../runner/errors.js';
-import { SandboxEnvironment } from '../../sandbox/environment.js';
+import { InvalidInputError } from '../../core/errors.js';
+import { SandboxEnvironment } from '../../environments/sandbox/environment.js';
 
 export function sandboxOf(env: Environment, fault: string): SandboxEnvironment {
   if (!(env instanceof SandboxEnvironment)) {

@@ -1,5 +1,5 @@
 // Undoing process faults from their journal records alone (faultline rollback after a SIGKILL).
-import type { Undoer, UndoRecord } from '../types.js';
+import type { Undoer, UndoRecord } from '../../core/undo.js';
 
 const pidsOf = (r: UndoRecord) => (Array.isArray(r.pids) ? (r.pids as unknown[]).filter((p): p is number => typeof p === 'number') : []);
 

@@ -2,7 +2,7 @@
 // and drops open ones. That is how partitions are made.
 import { s, type Infer } from '../../schema/dsl.js';
 import type { FaultDriver, FaultType } from '../types.js';
-import { ToxiproxyApi } from './api.js';
+import { ToxiproxyApi } from '../../environments/toxiproxy/api.js';
 import { proxyTargets, selectorFields, type ToxiproxyTarget } from './toxic.js';
 
 const spec = s.object({ ...selectorFields }).doc('Disables the proxies (a partition of those links); re-enabled on rollback.');

@@ -2,9 +2,10 @@
 // stream, toxicity, and the naming that lets rollback find exactly this run's toxics.
 import { s, type Node, type ObjectOf } from '../../schema/dsl.js';
 import { isProxyEnvironment, type Environment, type ProxyEnvironment } from '../../environments/types.js';
-import { InvalidInputError } from '../../runner/errors.js';
-import type { FaultContext, FaultDriver, FaultTarget, FaultType, UndoRecord } from '../types.js';
-import { ToxiproxyApi } from './api.js';
+import { InvalidInputError } from '../../core/errors.js';
+import type { FaultContext, FaultDriver, FaultTarget, FaultType } from '../types.js';
+import type { UndoRecord } from '../../core/undo.js';
+import { ToxiproxyApi } from '../../environments/toxiproxy/api.js';
 
 export const selectorFields = {
   proxy: s.optional(s.string().doc('A proxy by name (Toxiproxy environment, or any proxy the environment lists).')),

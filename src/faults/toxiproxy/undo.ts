@@ -1,7 +1,7 @@
 // Reverting Toxiproxy changes from their journal records alone. Idempotent: a toxic or proxy
 // that is already gone counts as undone. Never uses POST /reset, which is global.
-import type { UndoContext, UndoOutcome, Undoer, UndoRecord } from '../types.js';
-import { ToxiproxyApi, ToxiproxyApiError } from './api.js';
+import type { UndoContext, UndoOutcome, Undoer, UndoRecord } from '../../core/undo.js';
+import { ToxiproxyApi, ToxiproxyApiError } from '../../environments/toxiproxy/api.js';
 
 /**
  * Toxiproxy keeps toxics and proxy state in memory only. When nothing listens at its address the

@@ -9,8 +9,8 @@
 // not counted.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Logger } from '../../runner/log.js';
-import type { RecordSink } from '../types.js';
+import type { Logger } from '../../core/log.js';
+import type { RecordSink } from '../../core/records.js';
 import { Interrupted, K6ConfigError, K6Error, K6Exit, K6ScriptError } from './errors.js';
 import { compileScript, type CompiledScript } from './loader.js';
 import { normalizeOptions, type NormalizedOptions } from './options.js';

@@ -1,6 +1,6 @@
 // Errors of the k6-API engine, each with the exit code `k6 run` uses for the same situation, so
 // `faultline load` exits as k6 would. Under `faultline run` they are ordinary invalid input.
-import { InvalidInputError } from '../../runner/errors.js';
+import { InvalidInputError } from '../../core/errors.js';
 
 export const K6Exit = {
   ok: 0,

@@ -8,9 +8,10 @@
 import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { s, type Infer } from '../../schema/dsl.js';
-import type { RecordSink, TrafficContext, TrafficSource, TrafficSummary, TrafficType } from '../types.js';
+import type { TrafficContext, TrafficSource, TrafficSummary, TrafficType } from '../types.js';
+import type { RecordSink } from '../../core/records.js';
 import type { TestResult, TestRun } from './engine.js';
-import { createLogger } from '../../runner/log.js';
+import { createLogger } from '../../core/log.js';
 
 const spec = s
   .object({

@@ -1,7 +1,7 @@
 // A virtual user: its own copy of the script module, its own connections, its own tags. Many
 // VUs share one event loop; a VU is busy while an iteration's promise is pending.
-import type { Logger } from '../../runner/log.js';
-import type { RecordSink } from '../types.js';
+import type { Logger } from '../../core/log.js';
+import type { RecordSink } from '../../core/records.js';
 import { Pool } from './client.js';
 import { Interrupted } from './errors.js';
 import type { CompiledScript, ModuleInstance } from './loader.js';

@@ -1,9 +1,9 @@
 // environment.sandbox.prometheus: true starts Debian's real Prometheus scraping the GLB and every
 // region, and exposes it as the `prometheus` endpoint with the metric names SLO queries rely on.
 import { expect } from 'chai';
-import { SandboxEnvironment, sandboxSpec } from '../../../src/sandbox/environment.js';
+import { SandboxEnvironment, sandboxSpec } from '../../../src/environments/sandbox/environment.js';
 import { INVALID } from '../../../src/schema/dsl.js';
-import { silentLogger } from '../../../src/runner/log.js';
+import { silentLogger } from '../../../src/core/log.js';
 
 describe('sandbox with prometheus: true (integration)', function () {
   this.timeout(120_000);

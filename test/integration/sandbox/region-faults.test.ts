@@ -1,13 +1,14 @@
 // region.outage (crash, isolate) and region.freeze against a real sandbox, undone from their
 // UndoRecords alone (as `faultline rollback` does after a SIGKILL), through the undoer registry.
 import { expect } from 'chai';
-import { SandboxEnvironment, sandboxSpec } from '../../../src/sandbox/environment.js';
+import { SandboxEnvironment, sandboxSpec } from '../../../src/environments/sandbox/environment.js';
 import { INVALID } from '../../../src/schema/dsl.js';
-import { silentLogger } from '../../../src/runner/log.js';
+import { silentLogger } from '../../../src/core/log.js';
 import { faultTypes } from '../../../src/faults/registry.js';
 import { undoers } from '../../../src/faults/undoers.js';
-import type { FaultContext, FaultDriver, UndoRecord } from '../../../src/faults/types.js';
-import { ToxiproxyApi } from '../../../src/faults/toxiproxy/api.js';
+import type { FaultContext, FaultDriver } from '../../../src/faults/types.js';
+import type { UndoRecord } from '../../../src/core/undo.js';
+import { ToxiproxyApi } from '../../../src/environments/toxiproxy/api.js';
 import { isAlive } from '../../../src/sandbox/supervisor.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

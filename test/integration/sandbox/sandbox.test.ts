@@ -4,7 +4,7 @@ import { expect } from 'chai';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { RunningSandbox, defaultSandboxConfig, isAlive, type SandboxState } from '../../../src/sandbox/supervisor.js';
-import { ToxiproxyApi } from '../../../src/faults/toxiproxy/api.js';
+import { ToxiproxyApi } from '../../../src/environments/toxiproxy/api.js';
 import { projectRoot } from '../../../src/tools/locate.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import http from 'node:http';
 import { builtinTraffic, type BuiltinSpec } from '../../../src/traffic/builtin.js';
 import { parseDuration, parsePercent, parseRate } from '../../../src/schema/values.js';
-import type { RequestRecord } from '../../../src/traffic/types.js';
+import type { RequestRecord } from '../../../src/core/records.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { RequestRecord } from '../../../src/traffic/types.js';
+import type { RequestRecord } from '../../../src/core/records.js';
 import { scriptTraffic } from '../../../src/traffic/k6/traffic.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');

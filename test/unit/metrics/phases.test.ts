@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { percentile, phaseStats, recoveredAt, statsOf } from '../../../src/metrics/phases.js';
-import type { RequestRecord } from '../../../src/traffic/types.js';
+import type { RequestRecord } from '../../../src/core/records.js';
 
 const rec = (t: number, ok: boolean, latencyMs = 10): RequestRecord => ({ t, ok, latencyMs, status: ok ? 200 : 503, op: 'read' });
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { EnvironmentLock, lockPath } from '../../../src/runner/lock.js';
-import { LockHeldError } from '../../../src/runner/errors.js';
+import { LockHeldError } from '../../../src/core/errors.js';
 
 describe('environment lock', () => {
   let saved: string | undefined;

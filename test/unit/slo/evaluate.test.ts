@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { evaluateSlos } from '../../../src/slo/index.js';
 import { sloSpec, type SloSpec } from '../../../src/slo/schema.js';
 import { INVALID, type Issue } from '../../../src/schema/dsl.js';
-import type { RequestRecord } from '../../../src/traffic/types.js';
+import type { RequestRecord } from '../../../src/core/records.js';
 import type { PhaseWindow } from '../../../src/report/types.js';
 
 function slo(doc: unknown): SloSpec {

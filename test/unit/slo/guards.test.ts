@@ -3,8 +3,8 @@ import { RecordStore } from '../../../src/metrics/store.js';
 import { createGuards } from '../../../src/slo/index.js';
 import { sloSpec, guardSpec, type SloSpec, type GuardSpec } from '../../../src/slo/schema.js';
 import { INVALID, type Issue } from '../../../src/schema/dsl.js';
-import { InvalidInputError } from '../../../src/runner/errors.js';
-import type { RequestRecord } from '../../../src/traffic/types.js';
+import { InvalidInputError } from '../../../src/core/errors.js';
+import type { RequestRecord } from '../../../src/core/records.js';
 
 function parse<T>(node: { check(v: unknown, p: (string | number)[], i: Issue[]): unknown }, doc: unknown): T {
   const issues: Issue[] = [];

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { parsePredicate, PredicateError } from '../../../src/slo/predicate.js';
-import type { RequestRecord } from '../../../src/traffic/types.js';
+import type { RequestRecord } from '../../../src/core/records.js';
 
 const rec = (over: Partial<RequestRecord>): RequestRecord => ({ t: 0, latencyMs: 10, status: 200, ok: true, op: 'read', ...over });
 

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { Issue } from '../../../../src/schema/dsl.js';
 import { allowedContexts, checkAllowed, kubeconfigSource, runIdLabelValue } from '../../../../src/environments/kubernetes/clients.js';
-import { PreflightError } from '../../../../src/runner/errors.js';
+import { PreflightError } from '../../../../src/core/errors.js';
 import { kubernetesSpec } from '../../../../src/environments/kubernetes/index.js';
 
 describe('kubernetes contexts and allow-list', () => {
@@ -85,7 +85,7 @@ describe('kubeconfig allow extension', () => {
 
 describe('kubernetes orphan finder without any kubeconfig', () => {
   it('finds nothing (instead of failing a rollback that never touched a cluster)', async () => {
-    const { kubernetesFinder } = await import('../../../../src/environments/kubernetes/finder.js');
+    const { kubernetesFinder } = await import('../../../../src/faults/kubernetes/finder.js');
     const { mkdtempSync, rmSync } = await import('node:fs');
     const { join } = await import('node:path');
     const { tmpdir } = await import('node:os');

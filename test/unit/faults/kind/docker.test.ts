@@ -9,9 +9,10 @@ import { clusterStop } from '../../../../src/faults/kind/cluster-stop.js';
 import { clusterPause } from '../../../../src/faults/kind/cluster-pause.js';
 import { containerUndoer, kindClusterOf } from '../../../../src/faults/kind/docker.js';
 import { KubernetesEnvironment } from '../../../../src/environments/kubernetes/environment.js';
-import type { FaultContext, UndoRecord } from '../../../../src/faults/types.js';
-import { silentLogger } from '../../../../src/runner/log.js';
-import { InvalidInputError } from '../../../../src/runner/errors.js';
+import type { FaultContext } from '../../../../src/faults/types.js';
+import type { UndoRecord } from '../../../../src/core/undo.js';
+import { silentLogger } from '../../../../src/core/log.js';
+import { InvalidInputError } from '../../../../src/core/errors.js';
 
 const STAND_IN = `#!/bin/sh
 # stand-in for the docker CLI (no Docker engine on this machine)

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import type { Issue } from '../../../../src/schema/dsl.js';
 import { choose, howMany, podKill } from '../../../../src/faults/kubernetes/pod-kill.js';
 import { parsePercent } from '../../../../src/schema/values.js';
-import { InvalidInputError } from '../../../../src/runner/errors.js';
+import { InvalidInputError } from '../../../../src/core/errors.js';
 
 describe('pod.kill choice', () => {
   const pods = Array.from({ length: 20 }, (_, i) => `pod-${String(i).padStart(2, '0')}`);

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { caughtUp, convergedAfterMs, failoverMs, lostWrites, percentiles, type Snapshot } from '../../../src/sandbox/measure.js';
-import type { RequestRecord } from '../../../src/traffic/types.js';
+import { caughtUp, convergedAfterMs, failoverMs, lostWrites, percentiles, type Snapshot } from '../../../../src/environments/sandbox/measure.js';
+import type { RequestRecord } from '../../../../src/core/records.js';
 
 /** Records every 100 ms from t=0; `bad` lists the times that failed. */
 function records(untilMs: number, bad: (t: number) => boolean): RequestRecord[] {

@@ -1,10 +1,10 @@
 // Environment `toxiproxy`: an existing Toxiproxy server plus proxies, for teams that already run
 // Toxiproxy (docker-compose, CI). Proxies are either existing ones (name only) or declared ones
 // (name + listen + upstream), which are created after the lock is taken and removed after the run.
-import { s, type Infer } from '../schema/dsl.js';
-import { InvalidInputError, PreflightError, errorMessage } from '../runner/errors.js';
-import { ToxiproxyApi } from '../faults/toxiproxy/api.js';
-import type { EnvironmentContext, EnvironmentType, ProxyEnvironment, ProxySelector, SetupJournal } from './types.js';
+import { s, type Infer } from '../../schema/dsl.js';
+import { InvalidInputError, PreflightError, errorMessage } from '../../core/errors.js';
+import { ToxiproxyApi } from './api.js';
+import type { EnvironmentContext, EnvironmentType, ProxyEnvironment, ProxySelector, SetupJournal } from '../types.js';
 
 const spec = s
   .object({

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
-import { SandboxEnvironment, configFromSpec, sandboxSpec, type SandboxSpec } from '../../../src/sandbox/environment.js';
-import { INVALID, type Issue } from '../../../src/schema/dsl.js';
-import { InvalidInputError } from '../../../src/runner/errors.js';
+import { SandboxEnvironment, configFromSpec, sandboxSpec, type SandboxSpec } from '../../../../src/environments/sandbox/environment.js';
+import { INVALID, type Issue } from '../../../../src/schema/dsl.js';
+import { InvalidInputError } from '../../../../src/core/errors.js';
 
 function spec(value: unknown): SandboxSpec {
   const issues: Issue[] = [];

@@ -4,8 +4,8 @@
 // toxiproxy.* faults address links and regions) and a MeasuringEnvironment (failover time, lost
 // acknowledged writes, replication lag, conflicts and convergence).
 import { randomBytes } from 'node:crypto';
-import { s, type Infer } from '../schema/dsl.js';
-import { InvalidInputError, PreflightError, errorMessage } from '../runner/errors.js';
+import { s, type Infer } from '../../schema/dsl.js';
+import { InvalidInputError, PreflightError, errorMessage } from '../../core/errors.js';
 import type {
   EnvironmentContext,
   EnvironmentType,
@@ -13,12 +13,12 @@ import type {
   MeasuringEnvironment,
   ProxyEnvironment,
   ProxySelector,
-} from '../environments/types.js';
-import { locateTool } from '../tools/locate.js';
-import { RunningSandbox, defaultSandboxConfig, proxyName, type SandboxConfig, type SandboxState } from './supervisor.js';
-import { endpointsOf, readLiveState, sandboxDir } from './state.js';
+} from '../types.js';
+import { locateTool } from '../../tools/locate.js';
+import { RunningSandbox, defaultSandboxConfig, proxyName, type SandboxConfig, type SandboxState } from '../../sandbox/supervisor.js';
+import { endpointsOf, readLiveState, sandboxDir } from '../../sandbox/state.js';
 import { caughtUp, convergedAfterMs, failoverMs, lostWrites, percentiles, type RegionSnapshot, type Snapshot } from './measure.js';
-import type { Register } from './app/store.js';
+import type { Register } from '../../sandbox/app/store.js';
 
 // Region names become proxy names and URL paths: keep them lowercase and simple.
 const NAME = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
@@ -254,7 +254,7 @@ export class SandboxEnvironment implements ProxyEnvironment, MeasuringEnvironmen
       this.st = this.own.state();
     }
     if (this.spec.prometheus) {
-      const { startPrometheus } = await import('../metrics/prometheus-server.js');
+      const { startPrometheus } = await import('../../metrics/prometheus-server.js');
       const targets = [this.st.glbUrl, ...Object.values(this.st.regions).map((r) => r.url)].map((u) => u.replace(/^http:\/\//, ''));
       this.prometheus = await startPrometheus({ targets, scrapeIntervalMs: 1000, signal: ctx.signal });
     }

@@ -6,14 +6,14 @@
 // given, otherwise every context in the kubeconfig. Only objects carrying this run's label are
 // ever undone, so looking further than the allow-list cannot touch anything else. With no
 // kubeconfig at all there is nothing to search.
-import type { OrphanFinder } from '../../faults/finders.js';
-import type { UndoRecord } from '../../faults/types.js';
-import type { ReplicasUndo } from '../../faults/kubernetes/scale.js';
-import type { UncordonUndo } from '../../faults/kubernetes/drain.js';
-import type { NetworkPolicyUndo } from '../../faults/kubernetes/isolate.js';
-import { PreflightError } from '../../runner/errors.js';
+import type { OrphanFinder } from '../finders.js';
+import type { UndoRecord } from '../../core/undo.js';
+import type { ReplicasUndo } from './scale.js';
+import type { UncordonUndo } from './drain.js';
+import type { NetworkPolicyUndo } from './isolate.js';
+import { PreflightError } from '../../core/errors.js';
 import { existsSync } from 'node:fs';
-import { ANN_EXPECTED_GENERATION, ANN_ORIGINAL_REPLICAS, RUN_ID_LABEL, allowedContexts, apiMessage, clientsFor, kubeconfigSource, loadKubeConfig, runIdLabelValue } from './clients.js';
+import { ANN_EXPECTED_GENERATION, ANN_ORIGINAL_REPLICAS, RUN_ID_LABEL, allowedContexts, apiMessage, clientsFor, kubeconfigSource, loadKubeConfig, runIdLabelValue } from '../../environments/kubernetes/clients.js';
 
 export const kubernetesFinder: OrphanFinder = {
   async find(runId: string, options: Record<string, unknown>, _signal: AbortSignal): Promise<UndoRecord[]> {

@@ -3,10 +3,10 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, openSync, readFileSync, closeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { configFromSpec, type SandboxSpec } from './environment.js';
-import { endpointsOf, looksLikeSandbox, readLiveState, readStateFile, removeState, sandboxDir, statePath } from './state.js';
-import { isAlive, type SandboxState } from './supervisor.js';
-import { FaultlineError, ExitCode } from '../runner/errors.js';
+import { configFromSpec, type SandboxSpec } from '../environments/sandbox/environment.js';
+import { endpointsOf, looksLikeSandbox, readLiveState, readStateFile, removeState, sandboxDir, statePath } from '../sandbox/state.js';
+import { isAlive, type SandboxState } from '../sandbox/supervisor.js';
+import { FaultlineError, ExitCode } from '../core/errors.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -48,7 +48,7 @@ export async function sandboxUp(o: { topology: string; regions: string; primary?
   removeState(dir);
   const logFile = join(dir, 'sandbox.log');
   const fd = openSync(logFile, 'w');
-  const child = spawn(process.execPath, [join(here, 'daemon.js'), JSON.stringify(config), dir], { detached: true, stdio: ['ignore', fd, fd] });
+  const child = spawn(process.execPath, [join(here, '..', 'sandbox', 'daemon.js'), JSON.stringify(config), dir], { detached: true, stdio: ['ignore', fd, fd] });
   closeSync(fd);
   child.unref();
   const deadline = Date.now() + 30_000;

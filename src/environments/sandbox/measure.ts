@@ -1,7 +1,7 @@
 // What the sandbox measures, as pure functions of request records and what the regions report.
 // The environment (environment.ts) gathers the inputs; these turn them into numbers.
-import { percentile, sustainedSuccessFrom } from '../metrics/phases.js';
-import type { RequestRecord } from '../traffic/types.js';
+import { percentile, sustainedSuccessFrom } from '../../metrics/phases.js';
+import type { RequestRecord } from '../../core/records.js';
 
 /**
  * Failover time: from the fault's start to the first moment from which requests keep succeeding
