@@ -34,7 +34,8 @@ const PRIVATE = {
   dir: '/run/faultline-docker',
   host: 'unix:///run/faultline-docker/docker.sock',
   pidfile: '/run/faultline-docker/docker.pid',
-  dataRoot: join(root, '.tools', 'docker', 'data'),
+  // Outside the checkout: images and clusters are machine-wide, like /var/lib/docker.
+  dataRoot: '/var/lib/faultline-docker',
 };
 
 function log(msg) {
@@ -259,6 +260,22 @@ function startGlb(images) {
     '--label', 'io.faultline.kind=glb', images.app, '/app/glb.mjs', JSON.stringify(cfg)], { stdio: ['ignore', 'ignore', 'inherit'] });
 }
 
+/**
+ * Marks our contexts in .faultline/kind/kubeconfig as throwaway clusters faultline may touch
+ * without --allow-context (the same extension `npm run k8s:up` writes); the user's own kubeconfig
+ * is never edited.
+ */
+async function allowContexts() {
+  const { parse, stringify } = await import('yaml');
+  const cfg = parse(readFileSync(kubeconfig, 'utf8'));
+  for (const c of cfg.contexts ?? []) {
+    if (!REGIONS.some((r) => c.name === `kind-${r}`)) continue;
+    const exts = (c.context.extensions ?? []).filter((e) => e.name !== 'faultline.dev/allow');
+    c.context.extensions = [...exts, { name: 'faultline.dev/allow', extension: { allowed: true } }];
+  }
+  writeFileSync(kubeconfig, stringify(cfg), { mode: 0o600 });
+}
+
 async function waitHttp(url, ms) {
   const until = Date.now() + ms;
   for (;;) {
@@ -310,6 +327,7 @@ async function up() {
     installCharts(region, images);
     log(`${region}: charts installed in ${((Date.now() - tl) / 1000).toFixed(1)}s`);
   }
+  await allowContexts();
   startGlb(images);
   await waitHttp(`http://127.0.0.1:${GLB_PORT}/health`, 60_000);
   writeState({ docker: dockerInfo, regions: REGIONS, kubeconfig, glb: `http://127.0.0.1:${GLB_PORT}`, nodeImage: image ?? 'upstream', k8s: K8S_PIN });

@@ -22,6 +22,26 @@ export const kubernetesSpec = s
         .object({ url: s.string({ pattern: /^https?:\/\//, patternHint: 'an http(s) URL' }).doc('Toxiproxy API deployed in the clusters, reached e.g. through a port-forward or NodePort.') })
         .doc('A Toxiproxy running in the clusters, for toxiproxy.* faults.'),
     ),
+    app: s.optional(
+      s
+        .object({
+          glb: s.string({ pattern: /^https?:\/\//, patternHint: 'an http(s) URL' }).doc('The global entry point in front of the regions: the endpoint `glb`, where built-in traffic goes.'),
+          regions: s
+            .record(s.string({ pattern: /^https?:\/\//, patternHint: 'an http(s) URL' }), /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/)
+            .doc("Each region's app, reached directly (not through the GLB), to read back which writes it holds."),
+          sustainedSuccess: s.optional(
+            s.duration().doc('failoverMs ends at the first moment from which requests keep succeeding for this long.'),
+            { ms: 2000, text: '2s' },
+            '2s',
+          ),
+          settle: s.optional(
+            s.duration().doc('After traffic stops, how long to wait at most for replication to catch up before reading every region back.'),
+            { ms: 10_000, text: '10s' },
+            '10s',
+          ),
+        })
+        .doc("The sandbox's multi-region app deployed in the clusters (`npm run kind:up` does it): with it the run measures failover time and lost writes the way the sandbox does."),
+    ),
   })
   .doc('Regions are Kubernetes clusters reached through kube contexts. The kubeconfig comes from --kubeconfig, then KUBECONFIG, then ~/.kube/config.');
 
