@@ -3,9 +3,9 @@
 import { s, type Infer } from '../../schema/dsl.js';
 import type { FaultDriver, FaultType } from '../types.js';
 import { ToxiproxyApi } from '../../environments/toxiproxy/api.js';
-import { proxyTargets, selectorFields, type ToxiproxyTarget } from './toxic.js';
+import { proxyTargets, selectorFields, selectorRules, withSelectorRule, type ToxiproxyTarget } from './toxic.js';
 
-const spec = s.object({ ...selectorFields }).doc('Disables the proxies (a partition of those links); re-enabled on rollback.');
+const spec = withSelectorRule(s.object({ ...selectorFields })).doc('Disables the proxies (a partition of those links); re-enabled on rollback.');
 type Spec = Infer<typeof spec>;
 
 const driver: FaultDriver<Spec> = {
@@ -29,4 +29,4 @@ const driver: FaultDriver<Spec> = {
 };
 
 const load = async () => driver;
-export const down: FaultType<Spec> = { spec, drivers: { toxiproxy: load, sandbox: load, kubernetes: load } };
+export const down: FaultType<Spec> = { spec, rules: selectorRules, drivers: { toxiproxy: load, sandbox: load, kubernetes: load } };
