@@ -16,15 +16,14 @@ import type { Issue } from '../schema/dsl.js';
 import type { Experiment } from './schema.js';
 import { faultTypes } from '../faults/registry.js';
 import type { FaultType } from '../faults/types.js';
-import { environmentTypes } from '../environments/registry.js';
+import { declaredNames } from '../environments/registry.js';
 import type { EnvironmentKind } from '../environments/types.js';
 import { sloReferenceIssues } from '../slo/index.js';
 
 export function experimentIssues(e: Experiment): Issue[] {
   const out: Issue[] = [];
   const envKind = e.environment.type as EnvironmentKind;
-  const envType = environmentTypes[envKind];
-  const declared = envType.declared?.(e.environment.spec);
+  const declared = declaredNames(e.environment);
   const names = new Set<string>();
   e.faults.forEach((f, i) => {
     const type = faultTypes[f.type as keyof typeof faultTypes] as FaultType<unknown> | undefined;

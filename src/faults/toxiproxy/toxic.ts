@@ -3,10 +3,10 @@
 import { s, type Node, type ObjectOf } from '../../schema/dsl.js';
 import { isProxyEnvironment, type Environment, type ProxyEnvironment } from '../../environments/types.js';
 import { InvalidInputError } from '../../core/errors.js';
-import type { FaultContext, FaultDriver, FaultRuleContext, FaultTarget, FaultType } from '../types.js';
+import type { FaultDriver, FaultRuleContext, FaultType } from '../types.js';
 import type { Issue, Path } from '../../schema/dsl.js';
 import { proxySelectorIssues } from '../rules.js';
-import type { UndoRecord } from '../../core/undo.js';
+import type { ToxicUndo } from './undo.js';
 import { ToxiproxyApi } from '../../environments/toxiproxy/api.js';
 
 export const selectorFields = {
@@ -56,13 +56,15 @@ type Selector = { proxy?: string; from?: string; to?: string; region?: string };
 type BaseSpec = Selector & { stream?: 'downstream' | 'upstream' | 'both'; toxicity?: number };
 const base = (sp: unknown) => sp as BaseSpec;
 
-export interface ToxiproxyTarget extends FaultTarget {
+/** One proxy a selector names, and the Toxiproxy API that serves it. */
+export interface ProxyRef {
+  id: string;
   api: string;
   proxy: string;
 }
 
 /** Resolves a selector into proxy targets through the environment's ProxyEnvironment ability. */
-export function proxyTargets(sel: Selector, env: Environment): ToxiproxyTarget[] {
+export function proxyTargets(sel: Selector, env: Environment): ProxyRef[] {
   if (!isProxyEnvironment(env)) {
     throw new InvalidInputError(`the ${env.kind} environment has no Toxiproxy, so toxiproxy.* faults cannot run there`);
   }
@@ -115,34 +117,22 @@ export function toxicFault<A extends Record<string, Node<any> | import('../../sc
   const rules = (sp: ToxicSpec<A>, ctx: FaultRuleContext) => selectorRules(sp, ctx);
   const driver: FaultDriver<ToxicSpec<A>> = {
     async targets(sp, ctx) {
-      return proxyTargets(base(sp), ctx.env);
-    },
-    async prepare(target, sp, ctx) {
-      const t = target as ToxiproxyTarget;
-      return streams(base(sp).stream).map((stream): UndoRecord => ({
-        kind: 'toxiproxy.toxic',
-        api: t.api,
-        proxy: t.proxy,
-        toxic: toxicName(ctx.runId, ctx.faultId, stream),
+      const { stream, toxicity = 1 } = base(sp);
+      const names = streams(stream).map((st) => ({ stream: st, name: toxicName(ctx.runId, ctx.faultId, st) }));
+      return proxyTargets(base(sp), ctx.env).map(({ id, api, proxy }) => ({
+        id,
+        async prepare() {
+          return names.map(({ name }): ToxicUndo => ({ kind: 'toxiproxy.toxic', api, proxy, toxic: name }));
+        },
+        async apply() {
+          const client = new ToxiproxyApi(api, ctx.signal);
+          const attributes = opts.attributes(sp);
+          for (const { stream: st, name } of names) {
+            await client.addToxic(proxy, { name, type: opts.toxic as never, stream: st, toxicity, attributes });
+          }
+        },
+        describe: () => `add ${opts.toxic} toxic ${JSON.stringify(opts.attributes(sp))} on ${names.map((n) => n.stream).join('+')} of proxy ${proxy} at ${api}`,
       }));
-    },
-    async apply(target, sp, ctx: FaultContext) {
-      const t = target as ToxiproxyTarget;
-      const api = new ToxiproxyApi(t.api, ctx.signal);
-      const attributes = opts.attributes(sp);
-      for (const stream of streams(base(sp).stream)) {
-        await api.addToxic(t.proxy, {
-          name: toxicName(ctx.runId, ctx.faultId, stream),
-          type: opts.toxic as never,
-          stream,
-          toxicity: base(sp).toxicity ?? 1,
-          attributes,
-        });
-      }
-    },
-    describe(target, sp) {
-      const t = target as ToxiproxyTarget;
-      return `add ${opts.toxic} toxic ${JSON.stringify(opts.attributes(sp))} on ${streams(base(sp).stream).join('+')} of proxy ${t.proxy} at ${t.api}`;
     },
   };
   const load = async () => driver;
