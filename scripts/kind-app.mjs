@@ -9,10 +9,10 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LOCAL_REPO, rootfsTag } from './kind-images.mjs';
+import { KIND_BIN, LOCAL_REPO, rootfsTag } from './kind-images.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const buildDir = join(root, '.tools', 'kind', 'build');
+const buildDir = join(dirname(KIND_BIN), 'build');
 const TOXIPROXY_PIN = 'v2.12.0';
 
 function run(cmd, argv, opts = {}) {

@@ -26,13 +26,18 @@ import { buildKubernetes, goInstall } from './tools.mjs';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const toolsDir = join(root, '.tools');
 const binDir = join(toolsDir, 'bin');
-const kindBin = join(toolsDir, 'kind', 'bin');
-const buildDir = join(toolsDir, 'kind', 'build');
-const stampDir = join(toolsDir, 'stamps');
+// FAULTLINE_KIND_TOOLS moves the binaries, build files and stamps of this script elsewhere (one
+// machine-wide cache for several checkouts).
+const kindTools = process.env.FAULTLINE_KIND_TOOLS || join(toolsDir, 'kind');
+const kindBin = join(kindTools, 'bin');
+const buildDir = join(kindTools, 'build');
+const stampDir = join(kindTools, 'stamps');
 
 export const KIND_PIN = 'v0.33.0';
 /** Same as K8S_PIN in scripts/tools.mjs (the shim builds both sets). */
 export const K8S_PIN = 'v1.35.4';
+/** Where kind itself and the node binaries are installed. */
+export const KIND_BIN = kindBin;
 // kind v0.33.0's images/base/Dockerfile pins containerd v2.3.4, crictl v1.36.0; kubeadm v1.35
 // wants etcd 3.6.6-0, coredns v1.13.1, pause 3.10.1 (cmd/kubeadm/app/constants).
 const CONTAINERD_PIN = 'v2.3.4';
@@ -118,8 +123,8 @@ export const BINARIES = [
   {
     name: 'kind',
     pin: KIND_PIN,
-    files: [join(binDir, 'kind')],
-    build: () => goInstall({ packages: [`sigs.k8s.io/kind@${KIND_PIN}`], ldflags: '-s -w', rename: { kind: 'kind' }, env: goEnv }),
+    files: [join(kindBin, 'kind')],
+    build: () => goInstall({ packages: [`sigs.k8s.io/kind@${KIND_PIN}`], ldflags: '-s -w', rename: { kind: 'kind' }, env: goEnv, dest: kindBin }),
   },
   {
     name: 'k8s-node',

@@ -17,14 +17,14 @@ import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } 
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { aptInstall } from './tools.mjs';
-import { ensureBinaries, ensureImages, nodeImageTag, LOCAL_REPO, K8S_PIN } from './kind-images.mjs';
+import { ensureBinaries, ensureImages, nodeImageTag, KIND_BIN, LOCAL_REPO, K8S_PIN } from './kind-images.mjs';
 import { ensureAppImages, appImageTags } from './kind-app.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const stateDir = process.env.FAULTLINE_KIND_DIR || join(root, '.faultline', 'kind');
 const statePath = join(stateDir, 'state.json');
 const kubeconfig = join(stateDir, 'kubeconfig');
-const kindBinPath = join(root, '.tools', 'bin', 'kind');
+const kindBinPath = join(KIND_BIN, 'kind');
 const helmPath = join(root, '.tools', 'bin', 'helm');
 export const REGIONS = (process.env.FAULTLINE_REGIONS || 'us-east eu-west ap-south').split(/\s+/).filter(Boolean);
 /** The GLB's host port: fixed, so experiments can name it (below the ephemeral range). */
