@@ -33,7 +33,10 @@ import { EnvironmentLock } from './lock.js';
 import { undoPending, type UndoResult } from './rollback.js';
 import { leftoversFor, rollbackJournal } from './recover.js';
 import type { Logger } from '../core/log.js';
-import { safeObserver, type RunObserver } from './observer.js';
+import { combineObservers, safeObserver, type RunObserver } from './observer.js';
+import { TimelineWriter } from './timeline.js';
+import { createOutputs, parseOutputArg, type RunOutput } from './outputs/index.js';
+import { writeReports, type WriteReportsOptions } from './reporters.js';
 
 export interface RunOptions {
   file: string;
@@ -50,6 +53,10 @@ export interface RunOptions {
   handleSignals?: boolean;
   /** Aborts the run as SIGINT would. */
   signal?: AbortSignal;
+  /** Live outputs, `--out prometheus-rw=URL` (src/runner/outputs). */
+  outputs?: string[];
+  /** File reports written into the run dir at the end (default: all of them); false for none. */
+  reports?: WriteReportsOptions | false;
 }
 
 export interface RunOutcome {
@@ -80,7 +87,10 @@ interface ActiveFault {
 
 export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
   const log = opts.log;
-  const observer = safeObserver(opts.observer, log);
+  for (const o of opts.outputs ?? []) parseOutputArg(o); // refused before anything is touched
+  const timeline = new TimelineWriter();
+  const outputs: RunOutput[] = opts.dryRun ? [] : await createOutputs(opts.outputs ?? [], { log });
+  const observer = combineObservers(safeObserver(opts.observer, log), safeObserver(timeline.observer(), log), ...outputs.map((o) => safeObserver(o.observer, log)));
   const loaded = loadExperimentFile(opts.file, opts.env ?? process.env);
   const exp = loaded.experiment;
   const runId = makeRunId(exp.metadata.name);
@@ -131,11 +141,24 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
     mkdirSync(outDir, { recursive: true });
     journal = Journal.create(join(outDir, 'journal.jsonl'));
     journal.write({ type: 'run', runId, experiment: exp.metadata.name, file: relative(process.cwd(), resolve(loaded.file)), lockKey: environment.lockKey(), pid: process.pid, startedAt: new Date().toISOString() }, true);
+    observer.start?.({ runId, experiment: exp.metadata.name, outDir, at: Date.now() });
     const report = await executeRun({ loaded, exp, runId, environment, drivers, schedule, journal, envCtx, observer, log, abort, stopReason, outDir, options, budgetCtx });
     journal.write({ type: 'end', verdict: report.verdict }, true);
+    report.errors.push(...(await closeOutputs(outputs)));
     writeReport(outDir, report);
+    timeline.finish(join(outDir, 'journal.jsonl'));
+    if (opts.reports !== false) {
+      // Reporters read what the run left in its dir; one that fails is noted, never fatal.
+      const written = writeReports(outDir, opts.reports ?? {});
+      if (written.errors.length) {
+        report.errors.push(...written.errors);
+        writeReport(outDir, report);
+      }
+    }
     return { exitCode: report.exitCode, report, outDir };
   } finally {
+    await closeOutputs(outputs);
+    timeline.close();
     journal?.close();
     lock.release();
     removeSignals();
@@ -210,6 +233,7 @@ async function executeRun(st: RunState): Promise<Report> {
   let stopGuards = () => {};
   let stopTicks = () => {};
   let guardWarnings: string[] | undefined;
+  let guardNames: string[] = [];
   const setupJournal = makeSetupJournal(journal);
   const cleanupSignal = () => AbortSignal.timeout(CLEANUP_DEADLINE_MS);
   const undoCtx = (): UndoContext => ({ signal: cleanupSignal(), log, options: st.options });
@@ -252,7 +276,11 @@ async function executeRun(st: RunState): Promise<Report> {
     }));
     const guards = createGuards(exp.abortWhen ?? [], exp.slos ?? [], resolved.metrics);
     guardWarnings = guards.warnings;
-    stopGuards = startGuards(guards, store, signal, (trip) => st.abort({ by: trip.guard, reason: trip.reason, at: trip.at, values: trip.values }), log);
+    guardNames = guards.names ?? [];
+    stopGuards = startGuards(guards, store, signal, (trip) => {
+      observer.guard?.({ at: trip.at, guard: trip.guard, tripped: true, reason: trip.reason, values: trip.values });
+      st.abort({ by: trip.guard, reason: trip.reason, at: trip.at, values: trip.values });
+    }, log);
 
     observer.phase?.('steady-state', Date.now());
     const before = await runProbes(resolved.steadyState, 'before', resolveText, signal);
@@ -344,6 +372,11 @@ async function executeRun(st: RunState): Promise<Report> {
     errorVerdict = true;
     return [];
   });
+  // The values queried from a metrics source, as the timeline's SLI series (Prometheus-only runs).
+  for (const s of slos) {
+    const p = phases.find((x) => x.name === s.phase);
+    if (s.source === 'prometheus' && p) observer.sli?.({ at: p.end, slo: s.name, value: s.value, source: s.source });
+  }
   try {
     await environment.teardown({ ...envCtx, signal: AbortSignal.timeout(CLEANUP_DEADLINE_MS) }, setupJournal);
   } catch (err) {
@@ -385,6 +418,7 @@ async function executeRun(st: RunState): Promise<Report> {
     measurements,
     traffic: trafficSummary ? { sent: trafficSummary.sent, dropped: trafficSummary.dropped, ok, failed: records.length - ok, extra: trafficSummary.extra } : undefined,
     abortedBy: st.stopReason.info,
+    guards: guardNames.map((name) => ({ name, tripped: st.stopReason.info?.by === name, ...(st.stopReason.info?.by === name ? { reason: st.stopReason.info.reason } : {}) })),
     rollback: { complete: rollbackFailures.length === 0, failures: rollbackFailures },
     errors,
   };
@@ -614,6 +648,12 @@ async function finishLeftovers(lockKey: string, runsDir: string, log: Logger, op
 
 function describeUndoFailure(r: UndoResult): string {
   return `${r.what}: ${r.error}${r.manualFix ? `; to fix by hand: ${r.manualFix}` : ''}`;
+}
+
+/** Closes the live outputs (each bounded by its own short deadline) and returns their problems. */
+async function closeOutputs(outputs: RunOutput[]): Promise<string[]> {
+  const res = await Promise.all(outputs.map((o) => o.close().catch((err) => [`${o.name}: ${errorMessage(err)}`])));
+  return res.flat();
 }
 
 export function writeReport(outDir: string, report: Report): void {
