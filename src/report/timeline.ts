@@ -106,6 +106,7 @@ export function timelineSeries(lines: readonly TimelineLine[]): TimelineSeries {
     if (s.region !== TOTAL_REGION && !regions.includes(s.region)) regions.push(s.region);
   }
   regions.sort((a, b) => (a === 'unknown' ? 1 : b === 'unknown' ? -1 : 0));
+  out.regions = regions;
   for (const r of regions) {
     out.share[r] = nulls();
     out.regionRequests[r] = nulls();
