@@ -223,11 +223,12 @@ const PAGE_SCRIPT = `
         var ctx = u.ctx; ctx.save();
         ctx.strokeStyle = '#6b7280'; ctx.fillStyle = '#374151'; ctx.setLineDash([4, 3]);
         ctx.font = (11 * devicePixelRatio) + 'px system-ui, sans-serif';
-        data.phases.forEach(function (p) {
+        data.phases.forEach(function (p, i) {
           var x = Math.round(u.valToPos(p.start / 1000, 'x', true));
           if (x < u.bbox.left || x > u.bbox.left + u.bbox.width) return;
           ctx.beginPath(); ctx.moveTo(x, u.bbox.top); ctx.lineTo(x, u.bbox.top + u.bbox.height); ctx.stroke();
-          ctx.fillText(p.name, x + 3, u.bbox.top + 12 * devicePixelRatio);
+          // alternate rows, so phases that start close together (a short recovery) stay readable
+          ctx.fillText(p.name, x + 3, u.bbox.top + (i % 2 ? 24 : 12) * devicePixelRatio);
         });
         ctx.restore();
       }]
@@ -245,7 +246,7 @@ const PAGE_SCRIPT = `
     }, opts || {}), columns, el);
     var points = 0;
     for (var i = 1; i < columns.length; i++) for (var j = 0; j < columns[i].length; j++) if (columns[i][j] != null) points++;
-    rendered.push({ id: id, points: points, series: series.map(function (x) { return x.label; }) });
+    rendered.push({ id: id, points: points, series: series.map(function (x) { return x.label; }), colors: series.map(function (x) { return x.stroke; }), plot: u });
     return u;
   }
   var line = function (label, stroke, extra) { return Object.assign({ label: label, stroke: stroke, width: 1.5, spanGaps: false }, extra || {}); };
