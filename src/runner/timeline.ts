@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { RunObserver } from './observer.js';
 import { formatTimelineLine, type TimelineLine } from '../report/timeline.js';
 import { journalLines } from './reporters.js';
+import type { PhaseWindow, SloResult } from '../report/types.js';
 
 export class TimelineWriter {
   private fd: number | undefined;
@@ -60,5 +61,16 @@ export class TimelineWriter {
       closeSync(this.fd);
       this.fd = undefined;
     }
+  }
+}
+
+/**
+ * The values a metrics source answered for each SLO phase, as the timeline's SLI series: what a
+ * Prometheus-only run (no traffic of its own) has to chart. One point at the end of each phase.
+ */
+export function timelineSlis(slos: readonly SloResult[], phases: readonly PhaseWindow[], observer: RunObserver): void {
+  for (const s of slos) {
+    const p = phases.find((x) => x.name === s.phase);
+    if (s.source === 'prometheus' && p) observer.sli?.({ at: p.end, slo: s.name, value: s.value, source: s.source });
   }
 }

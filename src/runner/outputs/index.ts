@@ -47,3 +47,9 @@ export async function createOutputs(args: readonly string[], ctx: OutputContext)
   const parsed = args.map(parseOutputArg);
   return Promise.all(parsed.map(async (p) => (await outputTypes[p.type].load()).create(p.target, ctx)));
 }
+
+/** Closes the live outputs (each bounded by its own short deadline) and returns their problems. */
+export async function closeOutputs(outputs: readonly RunOutput[]): Promise<string[]> {
+  const res = await Promise.all(outputs.map((o) => o.close().catch((err: unknown) => [`${o.name}: ${err instanceof Error ? err.message : String(err)}`])));
+  return res.flat();
+}
