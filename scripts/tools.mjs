@@ -79,6 +79,14 @@ export const TOOLS = [
     install: () => aptInstall(['prometheus'], 'prometheus'),
   },
   {
+    // browser tests (the game-day live view, HTML reports) drive it through playwright-core
+    name: 'chromium',
+    pin: 'debian',
+    bins: ['chromium'],
+    system: true,
+    install: () => aptInstall(['chromium'], 'chromium'),
+  },
+  {
     // bench/load-engine compares faultline's k6-API engine with it (not used by tests)
     name: 'wrk',
     pin: 'debian',
