@@ -124,8 +124,8 @@ export function parseDocumentAs<T>(spec: Node<T>, semantic: (value: T) => Issue[
   return checked as T;
 }
 
-/** Rules that need more than one field at a time. */
-function semanticIssues(e: Experiment): Issue[] {
+/** Rules that need more than one field at a time (also run on experiments written inside a game day). */
+export function semanticIssues(e: Experiment): Issue[] {
   const out: Issue[] = [];
   const envKind = e.environment.type;
   const names = new Set<string>();

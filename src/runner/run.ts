@@ -33,10 +33,12 @@ import { EnvironmentLock } from './lock.js';
 import { undoPending, type UndoResult } from './rollback.js';
 import { leftoversFor, rollbackJournal } from './recover.js';
 import type { Logger } from '../core/log.js';
-import { safeObserver, type RunObserver } from './observer.js';
+import { safeObserver, type RunObserver, type TickStats } from './observer.js';
 
 export interface RunOptions {
   file: string;
+  /** Already loaded (a game day's steps): used instead of reading `file`. */
+  loaded?: LoadedExperiment;
   /** Output directory; default <runsDir>/<runId>. */
   outDir?: string;
   runsDir?: string;
@@ -81,7 +83,7 @@ interface ActiveFault {
 export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
   const log = opts.log;
   const observer = safeObserver(opts.observer, log);
-  const loaded = loadExperimentFile(opts.file, opts.env ?? process.env);
+  const loaded = opts.loaded ?? loadExperimentFile(opts.file, opts.env ?? process.env);
   const exp = loaded.experiment;
   const runId = makeRunId(exp.metadata.name);
   const options = opts.options ?? {};
@@ -134,6 +136,7 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
     const report = await executeRun({ loaded, exp, runId, environment, drivers, schedule, journal, envCtx, observer, log, abort, stopReason, outDir, options, budgetCtx });
     journal.write({ type: 'end', verdict: report.verdict }, true);
     writeReport(outDir, report);
+    observer.finished?.(report, outDir);
     return { exitCode: report.exitCode, report, outDir };
   } finally {
     journal?.close();
@@ -564,11 +567,21 @@ function startTicks(store: RecordStore, observer: RunObserver, hasTraffic: boole
     const recent = store.between(now - 1000, now);
     const failed = recent.filter((r) => !r.ok).length;
     const s = state();
-    const rates = hasTraffic ? { rps: recent.length, errorRate: recent.length ? failed / recent.length : 0 } : {};
+    const rates = hasTraffic ? { rps: recent.length, errorRate: recent.length ? failed / recent.length : 0, ...latencyAndRegions(recent) } : {};
     observer.tick!({ phase: s.phase, elapsedMs: now - s.startedAt, activeFaults: s.activeFaults, ...rates });
   }, 1000);
   timer.unref();
   return () => clearInterval(timer);
+}
+
+/** The last second's p50/p99 latency and requests per serving region, for live views. */
+function latencyAndRegions(recent: readonly { latencyMs: number; region?: string }[]): Pick<TickStats, 'p50Ms' | 'p99Ms' | 'regions'> {
+  if (!recent.length) return {};
+  const sorted = recent.map((r) => r.latencyMs).sort((a, b) => a - b);
+  const rank = (q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
+  const regions: Record<string, number> = {};
+  for (const r of recent) regions[r.region ?? 'none'] = (regions[r.region ?? 'none'] ?? 0) + 1;
+  return { p50Ms: rank(0.5), p99Ms: rank(0.99), regions };
 }
 
 function installSignalHandlers(abort: (info: AbortInfo) => void, log: Logger): () => void {

@@ -15,13 +15,16 @@ export function register(program: Command) {
     .option('--json', 'print report.json to stdout instead of the summary')
     .option('-q, --quiet', 'no live progress')
     .action(async (file: string, o: { out?: string; dryRun?: boolean; kubeconfig?: string; allowContext: string[]; ledger?: string; json?: boolean; quiet?: boolean }) => {
-      const [{ runExperiment }, { createLogger }, { progressObserver }, { formatConsoleReport }, { failWith }] = await Promise.all([
+      const [{ runExperiment }, { createLogger }, { progressObserver }, { formatConsoleReport }, { failWith }, { combineObservers }, { historyObserver }] = await Promise.all([
         import('../../runner/run.js'),
         import('../../core/log.js'),
         import('../progress.js'),
         import('../../report/console.js'),
         import('../fail.js'),
+        import('../../runner/observer.js'),
+        import('../../gameday/history.js'),
       ]);
+      const log = createLogger();
       const allowContexts = [...o.allowContext, ...(process.env.FAULTLINE_ALLOW_CONTEXTS ?? '').split(',').map((s) => s.trim()).filter(Boolean)];
       try {
         const outcome = await runExperiment({
@@ -29,8 +32,9 @@ export function register(program: Command) {
           outDir: o.out,
           dryRun: o.dryRun,
           options: { kubeconfig: o.kubeconfig, allowContexts, ledger: o.ledger, dryRun: o.dryRun },
-          observer: o.quiet || o.json ? undefined : progressObserver(),
-          log: createLogger(),
+          // Every run is recorded in .faultline/history.db, after its own dir is written.
+          observer: combineObservers(o.quiet || o.json ? undefined : progressObserver(), o.dryRun ? undefined : historyObserver(log)),
+          log,
           handleSignals: true,
         });
         // The run has rolled back; a late Ctrl-C must not cut the summary short.
