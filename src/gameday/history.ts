@@ -269,7 +269,7 @@ export function sparkline(values: (number | undefined)[]): string {
 }
 
 const ms = (v: number | undefined) => (v === undefined ? '-' : v >= 10_000 ? `${(v / 1000).toFixed(1)}s` : `${Math.round(v)}ms`);
-const pct = (v: number) => `${+(v * 100).toFixed(3)}%`;
+const pct = (v: number) => `${+(v * 100).toPrecision(3)}%`;
 
 /** The `faultline history` table, plus per-name trends (sparklines only when asked: a TTY). */
 export function formatHistory(rows: HistoryRow[], opts: { sparklines: boolean }): string {
