@@ -27,6 +27,7 @@ const only = onlyArg ? new Set(onlyArg.split(',')) : undefined;
 const TOXIPROXY_PIN = 'v2.12.0';
 const KWOK_PIN = 'v0.8.0';
 const HELM_PIN = 'v3.22.0';
+const ACTIONLINT_PIN = 'v1.7.12';
 /** Must match `require k8s.io/kubernetes` in tools/k8s-shim/go.mod (checked before building). */
 const K8S_PIN = 'v1.35.4';
 
@@ -79,7 +80,14 @@ export const TOOLS = [
     install: () => aptInstall(['prometheus'], 'prometheus'),
   },
   {
-    // browser tests (the game-day live view, HTML reports) drive it through playwright-core
+    // checks .github/workflows/*.yml in npm test (test/unit/workflows.test.ts)
+    name: 'actionlint',
+    pin: ACTIONLINT_PIN,
+    bins: ['actionlint'],
+    install: () => goInstall({ packages: [`github.com/rhysd/actionlint/cmd/actionlint@${ACTIONLINT_PIN}`], ldflags: '-s -w', rename: { actionlint: 'actionlint' } }),
+  },
+  {
+    // the browser test of report.html (test/e2e/report-browser.test.ts), through playwright-core
     name: 'chromium',
     pin: 'debian',
     bins: ['chromium'],

@@ -93,6 +93,7 @@ function combine(observers: GameDayObserver[]): GameDayObserver {
       phase: (n, at) => observers.forEach((o) => o.run?.phase?.(n, at)),
       fault: (e) => observers.forEach((o) => o.run?.fault?.(e)),
       tick: (t) => observers.forEach((o) => o.run?.tick?.(t)),
+      second: (sec) => observers.forEach((o) => o.run?.second?.(sec)),
       steadyState: (w, r) => observers.forEach((o) => o.run?.steadyState?.(w, r)),
     },
   };

@@ -5,7 +5,8 @@ import { dirname, resolve } from 'node:path';
 import { existsSync, readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import type { Issue, Path } from '../schema/dsl.js';
-import { ExperimentInvalidError, loadExperimentFile, parseDocumentAs, readSmallFile, semanticIssues, type LocatedIssue, type LoadedExperiment } from '../experiment/load.js';
+import { ExperimentInvalidError, experimentFileIssues, loadExperimentFile, parseDocumentAs, readSmallFile, type LocatedIssue, type LoadedExperiment } from '../experiment/load.js';
+import { experimentIssues } from '../experiment/rules.js';
 import type { Experiment } from '../experiment/schema.js';
 import { configFromSpec, type SandboxSpec } from '../environments/sandbox/environment.js';
 import { InvalidInputError, errorMessage } from '../core/errors.js';
@@ -122,7 +123,7 @@ function loadStepExperiment(
   }
   const experiment = { ...spec, apiVersion: 'faultline/v1', kind: 'Experiment', environment } as Experiment;
   const before = issues.length;
-  for (const i of semanticIssues(experiment)) issues.push({ ...i, path: [...path, ...i.path] });
+  for (const i of [...experimentIssues(experiment), ...experimentFileIssues(experiment, baseDir)]) issues.push({ ...i, path: [...path, ...i.path] });
   // Inline: reports name the game day file; relative paths (load scripts) resolve from its folder.
   return issues.length > before ? undefined : { file: gameDayFile, baseDir, experiment };
 }

@@ -323,6 +323,7 @@ async function runExperimentStep(plan: PlannedStep, out: StepOutcome, ctx: Ctx):
   const bridge: RunObserver = {
     phase: (name, at) => forward.phase?.(name, at),
     tick: (stats) => forward.tick?.(stats),
+    second: (sec) => forward.second?.(sec),
     steadyState: (when, results) => forward.steadyState?.(when, results),
     fault: (e: FaultEvent) => {
       if (e.action === 'applied') {

@@ -8,6 +8,7 @@ import * as schema from './schema.js';
 import * as sandbox from './sandbox.js';
 import * as budget from './budget.js';
 import * as load from './load.js';
+import * as report from './report.js';
 import * as gameday from './gameday.js';
 import * as history from './history.js';
 
@@ -19,6 +20,7 @@ export const commands: { register(program: Command): void }[] = [
   sandbox,
   budget,
   load,
+  report,
   gameday,
   history,
 ];

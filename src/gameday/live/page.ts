@@ -72,7 +72,7 @@ h2{font-size:.95rem;margin:.1rem 0 .5rem}
       });
       state.timeline.forEach(function (p) {
         if (!p.region) return;
-        var x0 = u.valToPos(p.t / 1000 - 0.5, 'x', true), x1 = u.valToPos(p.t / 1000 + 0.5, 'x', true);
+        var x0 = u.valToPos(p.t / 1000, 'x', true), x1 = u.valToPos(p.t / 1000 + 1, 'x', true);
         ctx.fillStyle = colorOf(p.region); ctx.fillRect(x0, top + h - 6, Math.max(1, x1 - x0), 6);
       });
       ctx.restore();
@@ -140,7 +140,11 @@ h2{font-size:.95rem;margin:.1rem 0 .5rem}
       case 'step': var i = state.steps.findIndex(function (x) { return x.id === e.step.id; }); if (i >= 0) state.steps[i] = e.step; else state.steps.push(e.step); state.steps.sort(function (a, b) { return a.id.localeCompare(b.id, undefined, { numeric: true }); }); break;
       case 'experiment': state.experiment = e; break;
       case 'phase': state.phase = e.name; break;
-      case 'tick': state.timeline.push(e.point); if (state.timeline.length > 1800) state.timeline.shift(); break;
+      case 'tick':
+        var at = state.timeline.findIndex(function (p) { return p.t === e.point.t; });
+        if (at >= 0) state.timeline[at] = e.point; else state.timeline.push(e.point);
+        if (state.timeline.length > 1800) state.timeline.shift();
+        break;
       case 'fault':
         if (e.action === 'applied') { state.activeFaults.push({ name: e.name, appliedAt: e.at, expiresAt: e.expiresAt }); state.faultWindows.push({ name: e.name, from: e.at }); }
         else { state.activeFaults = state.activeFaults.filter(function (f) { return f.name !== e.name; }); state.faultWindows.forEach(function (w) { if (w.name === e.name && !w.to) w.to = e.at; }); }

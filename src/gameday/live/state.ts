@@ -75,10 +75,14 @@ export class LiveState {
       case 'phase':
         s.phase = e.name;
         break;
-      case 'tick':
-        s.timeline.push(e.point);
+      case 'tick': {
+        // One event per region and second (and "*" for the total): update the second's point.
+        const i = s.timeline.findIndex((p) => p.t === e.point.t);
+        if (i >= 0) s.timeline[i] = e.point;
+        else s.timeline.push(e.point);
         if (s.timeline.length > MAX_POINTS) s.timeline.splice(0, s.timeline.length - MAX_POINTS);
         break;
+      }
       case 'fault':
         if (e.action === 'applied') {
           const forMs = this.faultPlan.get(e.name);
@@ -125,15 +129,13 @@ export class LiveState {
         experimentStarted: (step, name, faults) => this.apply({ type: 'experiment', step, name, at: Date.now(), faults }),
         phase: (name, at) => this.apply({ type: 'phase', name, at }),
         fault: (f) => this.apply({ type: 'fault', name: f.name, action: f.action, at: f.at }),
-        tick: (t) => {
-          const regions = t.regions ?? {};
-          const top = Object.entries(regions).sort((a, b) => b[1] - a[1])[0]?.[0];
-          const rps = t.rps ?? 0;
-          this.apply({
-            type: 'tick',
-            point: { t: Date.now(), rps, errors: Math.round(rps * (t.errorRate ?? 0)), p50: t.p50Ms, p99: t.p99Ms, region: top, regions },
-            activeFaults: t.activeFaults,
-          });
+        second: (sec) => {
+          const prev = this.s.timeline.find((p) => p.t === sec.t);
+          const point: TimelinePoint = prev ? { ...prev, regions: { ...prev.regions } } : { t: sec.t, rps: 0, errors: 0, regions: {} };
+          if (sec.region === '*') Object.assign(point, { rps: sec.requests, errors: sec.errors, p50: sec.p50 ?? undefined, p99: sec.p99 ?? undefined });
+          else point.regions![sec.region] = sec.requests;
+          point.region = Object.entries(point.regions ?? {}).sort((a, b) => b[1] - a[1])[0]?.[0];
+          this.apply({ type: 'tick', point, activeFaults: this.s.activeFaults.map((f) => f.name) });
         },
       },
     };
