@@ -21,6 +21,10 @@ export interface TickStats {
   /** Requests scheduled in the last second; undefined when the experiment has no traffic. */
   rps?: number;
   errorRate?: number;
+  /** Latency of the last second's requests (nearest rank), and how many each region served. */
+  p50Ms?: number;
+  p99Ms?: number;
+  regions?: Record<string, number>;
 }
 
 export interface RunStart {

@@ -45,6 +45,7 @@ const MAX_POINTS = 1800;
 export class LiveState {
   private s: LiveSnapshot = { steps: [], timeline: [], faultWindows: [], activeFaults: [], prompts: [], stopping: false };
   private faultPlan = new Map<string, number | undefined>();
+  private seconds = false;
   private listeners: ((e: LiveEvent) => void)[] = [];
 
   onEvent(l: (e: LiveEvent) => void): void {
@@ -129,7 +130,16 @@ export class LiveState {
         experimentStarted: (step, name, faults) => this.apply({ type: 'experiment', step, name, at: Date.now(), faults }),
         phase: (name, at) => this.apply({ type: 'phase', name, at }),
         fault: (f) => this.apply({ type: 'fault', name: f.name, action: f.action, at: f.at }),
+        // Until the metrics core sends closed seconds, the once-a-second tick is the timeline.
+        tick: (t) => {
+          if (this.seconds || t.rps === undefined) return;
+          const regions = t.regions ?? {};
+          const point: TimelinePoint = { t: Math.floor(Date.now() / 1000) * 1000, rps: t.rps, errors: Math.round(t.rps * (t.errorRate ?? 0)), p50: t.p50Ms, p99: t.p99Ms, regions };
+          point.region = Object.entries(regions).sort((a, b) => b[1] - a[1])[0]?.[0];
+          this.apply({ type: 'tick', point, activeFaults: t.activeFaults });
+        },
         second: (sec) => {
+          this.seconds = true;
           const prev = this.s.timeline.find((p) => p.t === sec.t);
           const point: TimelinePoint = prev ? { ...prev, regions: { ...prev.regions } } : { t: sec.t, rps: 0, errors: 0, regions: {} };
           if (sec.region === '*') Object.assign(point, { rps: sec.requests, errors: sec.errors, p50: sec.p50 ?? undefined, p99: sec.p99 ?? undefined });
