@@ -118,6 +118,23 @@ export class LatencyHistogram {
     return a + (rank - lo) * (this.valueAtRank(lo + 2) - a);
   }
 
+  /**
+   * How many values are ≤ x. Exact when x is below the minimum or at least the maximum; otherwise
+   * the bucket that holds x counts as all at or below x when its representative value is, so the
+   * answer can be off by that one bucket's count (values within 2% of x).
+   */
+  countAtMost(x: number): number {
+    if (this.count === 0 || x < this.min) return 0;
+    if (x >= this.max) return this.count;
+    let n = this.low;
+    const c = this.counts;
+    if (!c || !(x > MIN_TRACKED_MS)) return n;
+    const k = keyOf(x);
+    const upto = Math.min(c.length - 1, k - this.offset - (valueOfKey(k) <= x ? 0 : 1));
+    for (let i = 0; i <= upto; i++) n += c[i];
+    return n;
+  }
+
   get mean(): number {
     return this.count ? this.sum / this.count : 0;
   }

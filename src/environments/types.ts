@@ -2,7 +2,7 @@ import type { Node } from '../schema/dsl.js';
 import type { UndoRecord } from '../core/undo.js';
 import type { Logger } from '../core/log.js';
 import type { TrafficSource } from '../traffic/types.js';
-import type { RequestRecord } from '../core/records.js';
+import type { RunMetrics } from '../metrics/aggregate.js';
 
 export type EnvironmentKind = 'toxiproxy' | 'sandbox' | 'kubernetes';
 
@@ -66,7 +66,11 @@ export interface MeasuringEnvironment extends Environment {
 }
 
 export interface MeasureInput {
-  records: readonly RequestRecord[];
+  /**
+   * The run's request data: streaming aggregates plus the two compact per-request structures a
+   * measurement needs (`outcomes` for failover time, `writes` for lost writes; docs/metrics.md).
+   */
+  metrics: RunMetrics;
   /** First fault start and last fault end, ms since epoch. */
   faultStart?: number;
   faultEnd?: number;

@@ -141,11 +141,17 @@ export class RunMetrics {
   private readonly views = new Map<string, View>();
   private viewList: View[] = [];
   private n = 0;
+  private nFailed = 0;
   private listeners: ((r: RequestRecord) => void)[] = [];
 
   /** Records folded in so far. */
   get size(): number {
     return this.n;
+  }
+
+  /** Records folded in so far that failed (not ok). */
+  get failed(): number {
+    return this.nFailed;
   }
 
   /** From `at` on (scheduled time), records belong to phase `name`, until the next mark. */
@@ -236,7 +242,10 @@ export class RunMetrics {
     h.record(r.latencyMs);
     const done = Math.floor((t + r.latencyMs) / SLOT_MS);
     this.doneTotal.add(done);
-    if (!ok) this.doneFailed.add(done);
+    if (!ok) {
+      this.doneFailed.add(done);
+      this.nFailed++;
+    }
     this.outcomes.add(t, ok);
     if (ok && r.writeId !== undefined) this.writes.add(r.writeId, t);
     const views = this.viewList;

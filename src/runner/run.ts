@@ -23,9 +23,9 @@ import type { UndoContext } from '../core/undo.js';
 import { probeTypes } from '../probes/registry.js';
 import { trafficTypes } from '../traffic/registry.js';
 import type { TrafficSource, TrafficSummary } from '../traffic/types.js';
-import { RecordStore } from '../metrics/store.js';
+import { RunMetrics } from '../metrics/aggregate.js';
 import { phaseStats, recoveredAt } from '../metrics/phases.js';
-import { evaluateSlos, createGuards, checkBudgetBeforeRun, recordBudget, type GuardTrip } from '../slo/index.js';
+import { evaluateSlos, createGuards, checkBudgetBeforeRun, recordBudget, prepareSlis, type GuardTrip } from '../slo/index.js';
 import type { AbortInfo, FaultReport, PhaseWindow, Report, Verdict } from '../report/types.js';
 import { ExitCode, FaultlineError, InterruptedError, InvalidInputError, PreflightError, errorMessage } from '../core/errors.js';
 import { Journal, type PendingUndo } from './journal.js';
@@ -182,10 +182,12 @@ interface RunState {
 }
 
 async function executeRun(st: RunState): Promise<Report> {
-  const { exp, runId, environment, journal, envCtx, observer, log } = st;
+  const { exp, runId, environment, journal, envCtx, log } = st;
   const signal = envCtx.signal;
   const startedAt = Date.now();
-  const store = new RecordStore();
+  // Requests are folded into streaming aggregates as they complete; no record is kept.
+  const store = new RunMetrics();
+  const observer = markingPhases(st.observer, store);
   const errors: string[] = [];
   const rollbackFailures: string[] = [];
   const steadyState: Report['steadyState'] = [];
@@ -243,6 +245,7 @@ async function executeRun(st: RunState): Promise<Report> {
       const type = trafficTypes[resolved.traffic.type];
       const factory = await type.load();
       traffic = factory.create(resolved.traffic.spec, { endpoints, baseDir: st.loaded.baseDir, runId, env: process.env });
+      prepareSlis(exp.slos ?? [], store);
       await traffic.start(store.add, signal);
     }
     stopTicks = startTicks(store, observer, traffic !== undefined, () => ({
@@ -282,6 +285,7 @@ async function executeRun(st: RunState): Promise<Report> {
     // Rollback on every path: normal end, abort, error, SIGINT/SIGTERM. Newest first.
     for (const af of [...active.values()].reverse()) await revertFault(af);
     closeOpenPhase(phases);
+    store.markPhase('', phases[phases.length - 1]?.end ?? Date.now());
   }
 
   try {
@@ -289,6 +293,7 @@ async function executeRun(st: RunState): Promise<Report> {
       const rec = openPhase(phases, 'recovered', observer);
       await sleep(exp.phases?.recovered?.ms ?? 5000, envCtx.signal).catch(() => undefined);
       rec.end = Date.now();
+      store.markPhase('', rec.end);
     }
   } finally {
     stopGuards();
@@ -303,11 +308,11 @@ async function executeRun(st: RunState): Promise<Report> {
   // Split "after the last rollback" into recovery (until requests keep succeeding) and recovered.
   const trafficStoppedAt = traffic ? Date.now() : undefined;
   splitRecovery(phases, store, lastRevert);
-  const records = store.all();
+  if (traffic) finalTick(store, observer, phases, startedAt);
   try {
     if (isMeasuringEnvironment(environment) && faultStart !== undefined) {
       measurements = await environment.measure({
-        records,
+        metrics: store,
         faultStart,
         faultEnd: lastRevert,
         faults: faultReports.map((f) => ({ type: f.type, appliedAt: f.appliedAt, revertedAt: f.revertedAt })),
@@ -318,7 +323,7 @@ async function executeRun(st: RunState): Promise<Report> {
   } catch (err) {
     errors.push(`measurement: ${errorMessage(err)}`);
   }
-  if (records.length) measurements = { ...measurements, phases: phaseStats(records, phases) };
+  if (store.size) measurements = { ...measurements, phases: phaseStats(store, phases) };
 
   if (!aborted && !errorVerdict) {
     const after = await runProbes(resolveRunTemplates(exp, endpoints).steadyState, 'after', (t) => resolveEndpointTemplates(t, endpoints), AbortSignal.timeout(CLEANUP_DEADLINE_MS));
@@ -331,7 +336,7 @@ async function executeRun(st: RunState): Promise<Report> {
   // Prometheus, say) go away at teardown.
   const evaluatedAt = Date.now();
   const slos = await evaluateSlos(exp.slos ?? [], {
-    records,
+    aggregates: store,
     phases,
     runStart: startedAt,
     runEnd: trafficStoppedAt ?? evaluatedAt,
@@ -361,7 +366,8 @@ async function executeRun(st: RunState): Promise<Report> {
   const exitCode = rollbackFailures.length
     ? ExitCode.rollbackIncomplete
     : { passed: ExitCode.passed, failed: ExitCode.failed, aborted: ExitCode.aborted, error: ExitCode.environment }[verdict];
-  const ok = records.filter((r) => r.ok).length;
+  const totals = store.counts();
+  const ok = totals.requests - totals.errors;
   return {
     schemaVersion: 1,
     runId,
@@ -383,7 +389,7 @@ async function executeRun(st: RunState): Promise<Report> {
     slos,
     expectations,
     measurements,
-    traffic: trafficSummary ? { sent: trafficSummary.sent, dropped: trafficSummary.dropped, ok, failed: records.length - ok, extra: trafficSummary.extra } : undefined,
+    traffic: trafficSummary ? { sent: trafficSummary.sent, dropped: trafficSummary.dropped, ok, failed: totals.errors, extra: trafficSummary.extra } : undefined,
     abortedBy: st.stopReason.info,
     rollback: { complete: rollbackFailures.length === 0, failures: rollbackFailures },
     errors,
@@ -529,15 +535,27 @@ function closeOpenPhase(phases: PhaseWindow[]) {
 }
 
 /** Replaces "recovered" with recovery [last revert, sustained success) + recovered [.., end). */
-function splitRecovery(phases: PhaseWindow[], store: RecordStore, lastRevert: number | undefined) {
+function splitRecovery(phases: PhaseWindow[], store: RunMetrics, lastRevert: number | undefined) {
   const i = phases.findIndex((p) => p.name === 'recovered');
   if (i < 0 || lastRevert === undefined) return;
   const rec = phases[i];
-  const at = recoveredAt(store.all(), lastRevert, rec.end, SUSTAINED_SUCCESS_MS) ?? rec.end;
+  const at = recoveredAt(store.outcomes, lastRevert, rec.end, SUSTAINED_SUCCESS_MS) ?? rec.end;
   phases.splice(i, 1, { name: 'recovery', start: rec.start, end: at }, { name: 'recovered', start: at, end: rec.end });
+  store.splitPhase('recovered', at, 'recovery');
 }
 
-function startGuards(guards: ReturnType<typeof createGuards>, store: RecordStore, signal: AbortSignal, trip: (t: GuardTrip) => void, log: Logger): () => void {
+/** Marks each phase on the run's aggregates as the observer hears of it, so requests carry their phase. */
+function markingPhases(observer: RunObserver, store: RunMetrics): RunObserver {
+  return {
+    ...observer,
+    phase(name, at) {
+      store.markPhase(name, at);
+      observer.phase?.(name, at);
+    },
+  };
+}
+
+function startGuards(guards: ReturnType<typeof createGuards>, store: RunMetrics, signal: AbortSignal, trip: (t: GuardTrip) => void, log: Logger): () => void {
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   const tick = async () => {
@@ -557,18 +575,35 @@ function startGuards(guards: ReturnType<typeof createGuards>, store: RecordStore
   };
 }
 
-function startTicks(store: RecordStore, observer: RunObserver, hasTraffic: boolean, state: () => { phase: string; activeFaults: string[]; startedAt: number }): () => void {
+function startTicks(store: RunMetrics, observer: RunObserver, hasTraffic: boolean, state: () => { phase: string; activeFaults: string[]; startedAt: number }): () => void {
   if (!observer.tick) return () => {};
   const timer = setInterval(() => {
     const now = Date.now();
-    const recent = store.between(now - 1000, now);
-    const failed = recent.filter((r) => !r.ok).length;
     const s = state();
-    const rates = hasTraffic ? { rps: recent.length, errorRate: recent.length ? failed / recent.length : 0 } : {};
-    observer.tick!({ phase: s.phase, elapsedMs: now - s.startedAt, activeFaults: s.activeFaults, ...rates });
+    observer.tick!({ phase: s.phase, elapsedMs: now - s.startedAt, activeFaults: s.activeFaults, ...(hasTraffic ? trafficFigures(store, s.phase, now) : {}) });
   }, 1000);
   timer.unref();
   return () => clearInterval(timer);
+}
+
+function trafficFigures(store: RunMetrics, phase: string, now: number) {
+  const last = store.completed(now - 1000, now);
+  const ph = store.counts({ phase });
+  return {
+    rps: last.requests,
+    errorRate: last.requests ? last.errors / last.requests : 0,
+    completed: { requests: store.size, errors: store.failed },
+    phaseSoFar: { requests: ph.requests, errors: ph.errors },
+  };
+}
+
+/** After traffic stopped and the phases are final: every phase's figures, as the report has them. */
+function finalTick(store: RunMetrics, observer: RunObserver, phases: PhaseWindow[], startedAt: number) {
+  if (!observer.tick || store.size === 0) return;
+  const now = Date.now();
+  const last = phases[phases.length - 1]?.name ?? 'setup';
+  const byPhase = Object.fromEntries(phases.map((p) => [p.name, store.counts({ phase: p.name })]));
+  observer.tick({ phase: last, elapsedMs: now - startedAt, activeFaults: [], ...trafficFigures(store, last, now), final: true, phases: byPhase });
 }
 
 function installSignalHandlers(abort: (info: AbortInfo) => void, log: Logger): () => void {

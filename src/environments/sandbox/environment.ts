@@ -327,7 +327,7 @@ export class SandboxEnvironment implements ProxyEnvironment, MeasuringEnvironmen
     const regionFault = input.faults.filter((f) => f.type.startsWith('region.') && f.appliedAt !== undefined).sort((a, b) => a.appliedAt! - b.appliedAt!)[0];
     const from = regionFault?.appliedAt ?? input.faultStart;
     if (from !== undefined) {
-      const f = failoverMs(input.records, from, sustain);
+      const f = failoverMs(input.metrics.outcomes, from, sustain);
       if (f !== undefined) out.failoverMs = f;
       out.failoverSustainMs = sustain;
       try {
@@ -372,7 +372,7 @@ export class SandboxEnvironment implements ProxyEnvironment, MeasuringEnvironmen
         for (const reg of Object.values(dump.data)) for (const it of reg.items) held.add(it.writeId);
       }),
     );
-    const lw = lostWrites(input.records, held);
+    const lw = lostWrites(input.metrics.writes, held);
     out.acknowledgedWrites = lw.acknowledged;
     out.lostWrites = lw.lost.length;
     out.lostWriteIds = lw.lost.slice(0, 1000);
