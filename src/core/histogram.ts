@@ -148,16 +148,18 @@ export class LatencyHistogram {
   private grow(lo: number, hi: number): Uint32Array {
     const c = this.counts;
     if (c === undefined) {
-      // a little headroom each side: a second's latencies usually sit within a few buckets
-      const len = hi - lo + 1 + 16;
-      this.offset = lo - 8;
+      // headroom each side: 40 buckets span a factor of 2.2, so a second of one label set
+      // rarely needs to grow
+      const len = hi - lo + 1 + 80;
+      this.offset = lo - 40;
       return (this.counts = new Uint32Array(len));
     }
     const curLo = this.offset;
     const curHi = this.offset + c.length - 1;
     if (lo >= curLo && hi <= curHi) return c;
-    const newLo = lo < curLo ? Math.min(lo, curLo) - (c.length >> 1) - 4 : curLo;
-    const newHi = hi > curHi ? Math.max(hi, curHi) + (c.length >> 1) + 4 : curHi;
+    // grow by at least the current length on the side that needs it, so growth is rare
+    const newLo = lo < curLo ? Math.min(lo, curLo - c.length) : curLo;
+    const newHi = hi > curHi ? Math.max(hi, curHi + c.length) : curHi;
     const next = new Uint32Array(newHi - newLo + 1);
     next.set(c, curLo - newLo);
     this.offset = newLo;

@@ -16,9 +16,9 @@ export interface TickStats {
   phase: string;
   elapsedMs: number;
   activeFaults: string[];
-  /** Requests completed in the last second; undefined when the experiment has no traffic. */
+  /** Requests completed per second since the previous tick; undefined when the experiment has no traffic. */
   rps?: number;
-  /** Share of the requests completed in the last second that failed. */
+  /** Share of the requests completed since the previous tick that failed. */
   errorRate?: number;
   /**
    * Requests completed since traffic started and how many failed, by completion time: a display

@@ -577,22 +577,27 @@ function startGuards(guards: ReturnType<typeof createGuards>, store: RunMetrics,
 
 function startTicks(store: RunMetrics, observer: RunObserver, hasTraffic: boolean, state: () => { phase: string; activeFaults: string[]; startedAt: number }): () => void {
   if (!observer.tick) return () => {};
+  let prev: { at: number; requests: number; errors: number } | undefined;
   const timer = setInterval(() => {
     const now = Date.now();
     const s = state();
-    observer.tick!({ phase: s.phase, elapsedMs: now - s.startedAt, activeFaults: s.activeFaults, ...(hasTraffic ? trafficFigures(store, s.phase, now) : {}) });
+    const figures = hasTraffic ? trafficFigures(store, s.phase, now, prev) : undefined;
+    if (figures) prev = { at: now, ...figures.completed };
+    observer.tick!({ phase: s.phase, elapsedMs: now - s.startedAt, activeFaults: s.activeFaults, ...figures });
   }, 1000);
   timer.unref();
   return () => clearInterval(timer);
 }
 
-function trafficFigures(store: RunMetrics, phase: string, now: number) {
-  const last = store.completed(now - 1000, now);
+function trafficFigures(store: RunMetrics, phase: string, now: number, prev?: { at: number; requests: number; errors: number }) {
   const ph = store.counts({ phase });
+  const completed = { requests: store.size, errors: store.failed };
+  const requests = completed.requests - (prev?.requests ?? 0);
+  const secs = prev ? Math.max(0.001, (now - prev.at) / 1000) : 1;
   return {
-    rps: last.requests,
-    errorRate: last.requests ? last.errors / last.requests : 0,
-    completed: { requests: store.size, errors: store.failed },
+    rps: Math.round(requests / secs),
+    errorRate: requests ? (completed.errors - (prev?.errors ?? 0)) / requests : 0,
+    completed,
     phaseSoFar: { requests: ph.requests, errors: ph.errors },
   };
 }

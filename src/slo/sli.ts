@@ -110,27 +110,31 @@ export function recordsIn(records: readonly RequestRecord[], from: number, to: n
   return records.filter((r) => r.t >= from && r.t < to);
 }
 
-/** Registers the view an SLI needs (when its predicates read more than labels). Idempotent. */
+/**
+ * Registers the view an SLI needs: ratio SLIs whose predicates read latency, error text or tags.
+ * (A latency percentile SLI needs none: it counts every request, from the series.) Idempotent.
+ */
 export function prepareSli(c: CompiledSli, metrics: RunMetrics): void {
-  if (!c.labelOnly) metrics.view(c.viewKey, c.counts, c.good);
+  if (!c.labelOnly && c.kind !== 'latency') metrics.view(c.viewKey, c.counts, c.good);
 }
 
 /** Good/total events of an SLI in a window of the run's aggregates. */
 export function sliEvents(c: CompiledSli, metrics: RunMetrics, win: Window): { good: number; total: number } {
   if (c.labelOnly) return metrics.ratio(win, c.counts, c.good);
-  const view = metrics.view(c.viewKey, c.counts, c.good);
-  if (view.missed === 0) return metrics.viewCount(view, win);
-  const sli = c.slo.sli;
   if (c.kind === 'latency' && c.slo.threshold) {
-    // Aggregates filled before the view existed: a latency percentile SLI counts every request,
-    // and its good ones (≤ threshold) come from the window's sketch, to one bucket (2%).
+    // A latency percentile SLI counts every request; its good ones (≤ threshold) come from the
+    // window's sketch, to one bucket (values within 2% of the threshold may land either side).
     const total = metrics.counts(win).requests;
     return { good: Math.min(total, metrics.histogram(win).countAtMost(c.slo.threshold.ms)), total };
   }
-  throw new Error(`SLO ${c.slo.name}: its SLI (${sli.type}) reads latency, error text or tags, which need a view registered before traffic started (prepareSlis); ${view.missed} requests came before it`);
+  const view = metrics.findView(c.viewKey);
+  if (view && view.missed === 0) return metrics.viewCount(view, win);
+  throw new Error(
+    `SLO ${c.slo.name}: its SLI reads latency, error text or tags, which needs a view registered before traffic started (prepareSlis)${view ? `; ${view.missed} requests came before it` : ''}`,
+  );
 }
 
-/** Good/total events among records, by the SLI's predicates. */
+/** Good/total events among records, by the SLI's predicates (for callers and tests that hold records). */
 export function countEvents(c: CompiledSli, records: readonly RequestRecord[]): { good: number; total: number } {
   let good = 0;
   let total = 0;
