@@ -1,15 +1,18 @@
 import type { Node } from '../schema/dsl.js';
-import type { UndoRecord } from '../core/undo.js';
+import type { ProxyCreatedUndo } from './toxiproxy/undo.js';
 import type { Logger } from '../core/log.js';
 import type { TrafficSource } from '../traffic/types.js';
 import type { RunMetrics } from '../metrics/aggregate.js';
 
 export type EnvironmentKind = 'toxiproxy' | 'sandbox' | 'kubernetes';
 
+/** What an environment may create at setup and journal first: one line per record type. */
+export type SetupUndo = ProxyCreatedUndo;
+
 /** Lets an environment record what it creates, so a crash can still clean it up. */
 export interface SetupJournal {
   /** Journals (fsync) how to undo something before the caller creates it; returns a handle. */
-  intent(undo: UndoRecord, what: string): Promise<string>;
+  intent(undo: SetupUndo, what: string): Promise<string>;
   /** Marks a handle as undone after the environment removed it itself. */
   undone(handle: string): Promise<void>;
 }
@@ -89,7 +92,24 @@ export interface TrafficEnvironment extends Environment {
   builtinTraffic(spec: unknown): TrafficSource;
 }
 
+/**
+ * What an environment's spec declares, so the loader can check the names faults use
+ * (src/experiment/rules.ts) before anything runs.
+ */
+export interface DeclaredNames {
+  /** Names a fault's `region` may take; empty when the environment has no regions. */
+  regions: string[];
+  /** Names a fault's `proxy` may take; undefined when only the running environment knows them. */
+  proxies?: string[];
+  /** Names a link's `from`/`to` may take; undefined when links are not addressed by region. */
+  linkEnds?: string[];
+  /** The links that exist as [from, to] pairs, when the environment knows them all up front. */
+  links?: [string, string][];
+}
+
 export interface EnvironmentType<S> {
   readonly spec: Node<S>;
+  /** The names the spec declares (pure; the spec has passed its schema). */
+  declared?(spec: S): DeclaredNames;
   load(): Promise<{ create(spec: S): Environment }>;
 }

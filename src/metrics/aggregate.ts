@@ -28,7 +28,7 @@ const SECOND = 1000;
 const MAX_REGIONS = 64;
 const MAX_OPS = 256;
 /** Region label for requests no region answered (refused, reset, timed out). */
-export const NO_REGION = 'none';
+export const NO_REGION = 'unknown';
 
 export type StatusClass = '1xx' | '2xx' | '3xx' | '4xx' | '5xx' | 'none';
 

@@ -5,10 +5,9 @@ import type { ControlPlanes } from '../../src/k8s-local/control-plane.js';
 import { KubernetesEnvironment } from '../../src/environments/kubernetes/environment.js';
 import { kubernetesOutageDriver, type OutageSpec } from '../../src/faults/kubernetes/outage.js';
 import type { ReplicasUndo } from '../../src/faults/kubernetes/scale.js';
-import { kubernetesFinder } from '../../src/faults/kubernetes/finder.js';
-import { undoers } from '../../src/faults/undoers.js';
+import { orphanFinders, undoerFor } from '../../src/faults/undoers.js';
 import type { FaultContext } from '../../src/faults/types.js';
-import type { UndoRecord } from '../../src/core/undo.js';
+import type { UndoRecord } from '../../src/faults/undoers.js';
 import { PreflightError } from '../../src/core/errors.js';
 import { silentLogger } from '../../src/core/log.js';
 import { allReady, api, controlPlanes, deployments, eventually, installShop, runningPods, type Api } from './kubernetes-fixture.js';
@@ -58,15 +57,15 @@ describe('kubernetes region.outage against a real control plane', function () {
     const ctx = faultCtx(runId);
     const records: UndoRecord[] = [];
     for (const t of await kubernetesOutageDriver.targets(spec, ctx)) {
-      records.push(...(await kubernetesOutageDriver.prepare(t, spec, ctx)));
-      await kubernetesOutageDriver.apply(t, spec, ctx);
+      records.push(...(await t.prepare()));
+      await t.apply();
     }
     return records;
   }
 
   async function undoAll(records: UndoRecord[], extra: Record<string, unknown> = {}): Promise<string[]> {
     const out: string[] = [];
-    for (const r of [...records].reverse()) out.push(await (await undoers[r.kind]()).undo(r, { signal: new AbortController().signal, log: silentLogger, options: { ...options, ...extra } }));
+    for (const r of [...records].reverse()) out.push(await (await undoerFor(r.kind))!.undo(r, { signal: new AbortController().signal, log: silentLogger, options: { ...options, ...extra } }));
     return out;
   }
 
@@ -117,7 +116,7 @@ describe('kubernetes region.outage against a real control plane', function () {
       { name: 'shop-api', namespace: 'shop', body: { spec: { replicas: 5 } } },
       (await import('@kubernetes/client-node')).setHeaderOptions('Content-Type', 'application/merge-patch+json'),
     );
-    const undoer = await undoers[records[0].kind]();
+    const undoer = (await undoerFor(records[0].kind))!;
     let err: Error | undefined;
     try {
       await undoer.undo(records[0], { signal: new AbortController().signal, log: silentLogger, options });
@@ -142,7 +141,7 @@ describe('kubernetes region.outage against a real control plane', function () {
     const lines = [...env.describeSetup()];
     for (const mode of ['scale-to-zero', 'delete-pods', 'drain', 'isolate']) {
       const ctx = faultCtx(nextRunId());
-      for (const t of await kubernetesOutageDriver.targets({ region: 'us-east', mode }, ctx)) lines.push(kubernetesOutageDriver.describe(t, { region: 'us-east', mode }));
+      for (const t of await kubernetesOutageDriver.targets({ region: 'us-east', mode }, ctx)) lines.push(t.describe());
     }
     expect(lines.join('\n')).to.include(`us-east (${cp.contexts['us-east']}): scale Deployment shop/shop-web from 3 to 0 replicas`);
     expect(lines.join('\n')).to.include('cordon node us-east-node-1');
@@ -169,12 +168,17 @@ describe('kubernetes region.outage against a real control plane', function () {
     const runId = nextRunId();
     await inject({ region: 'us-east', mode: 'scale-to-zero' }, runId);
     await inject({ region: 'us-east', mode: 'isolate' }, runId);
-    const found = await kubernetesFinder.find(runId, options, new AbortController().signal);
-    expect(found.map((r) => `${r.kind}:${r.namespace}`).sort()).to.deep.equal(['kubernetes.network-policy:shop', 'kubernetes.replicas:shop']);
+    const findAll = async () => {
+      const out: UndoRecord[] = [];
+      for (const f of await orphanFinders()) out.push(...(await f.find(runId, { signal: new AbortController().signal, log: silentLogger, options })));
+      return out;
+    };
+    const found = await findAll();
+    expect(found.map((r) => `${r.kind}:${'namespace' in r ? r.namespace : '-'}`).sort()).to.deep.equal(['kubernetes.network-policy:shop', 'kubernetes.replicas:shop']);
     const replicas = found.find((r) => r.kind === 'kubernetes.replicas')!;
     expect(items(replicas).map((i) => `${i.name}=${i.replicas}`).sort()).to.deep.equal(['shop-api=2', 'shop-web=3', 'shop-worker=1']);
     await undoAll(found);
-    expect(await kubernetesFinder.find(runId, options, new AbortController().signal)).to.deep.equal([]);
+    expect(await findAll()).to.deep.equal([]);
     await allReady(apis['us-east'], 'shop');
     expect((await deployments(apis['us-east'], 'shop', 'app=shop')).map((d) => d.replicas)).to.deep.equal([2, 3, 1]);
   });
@@ -233,8 +237,8 @@ describe('kubernetes region.outage against a real control plane', function () {
     const ctx = { ...faultCtx(nextRunId()), env: e };
     const spec = { region: 'us-east', mode: 'scale-to-zero' };
     const [target] = await kubernetesOutageDriver.targets(spec, ctx);
-    const records = await kubernetesOutageDriver.prepare(target, spec, ctx);
-    await kubernetesOutageDriver.apply(target, spec, ctx);
+    const records = await target.prepare();
+    await target.apply();
     expect(items(records[0]).map((i) => `${i.workload} ${i.name}=${i.replicas}`)).to.deep.equal(['StatefulSet db=2']);
     await eventually('db at 0 ready', async () => (await ready()) === 0 && (await runningPods(a, 'data')) === 0);
     expect(await undoAll(records)).to.deep.equal(['undone']);

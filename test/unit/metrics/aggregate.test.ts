@@ -40,7 +40,7 @@ describe('run metrics (streaming aggregate)', () => {
     );
     const fault = at(T0 + 4000, '*')!;
     expect(fault).to.include({ requests: 100, errors: 50 });
-    expect(at(T0 + 4000, 'none')).to.include({ requests: 50, errors: 50 });
+    expect(at(T0 + 4000, 'unknown')).to.include({ requests: 50, errors: 50 });
     expect(at(T0 + 4000, 'us-east')).to.equal(undefined);
     expect(at(T0 + 3000, 'us-east')).to.include({ requests: 50, errors: 0 });
     // percentiles of the second within the bound

@@ -1,0 +1,138 @@
+// What runs on a clock during a run: abortable sleeps, the abort guards, the progress ticks and
+// the timeline's seconds, all read from the run's streaming aggregates.
+import type { Logger } from '../core/log.js';
+import { errorMessage } from '../core/errors.js';
+import type { RunMetrics } from '../metrics/aggregate.js';
+import type { createGuards, GuardTrip } from '../slo/index.js';
+import type { PhaseWindow } from '../report/types.js';
+import type { RunObserver } from './observer.js';
+
+/** Resolves after ms, or rejects with the signal's reason as soon as it aborts. */
+export function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/**
+ * Evaluates the abort guards every intervalMs until stopped; the first trip is reported once. A
+ * guard that cannot be evaluated is logged, never fatal: a Prometheus hiccup must not abort a run.
+ */
+export function startGuards(guards: ReturnType<typeof createGuards>, store: RunMetrics, signal: AbortSignal, trip: (t: GuardTrip) => void, log: Logger): () => void {
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  const tick = async () => {
+    if (stopped || signal.aborted) return;
+    try {
+      const t = await guards.check(Date.now(), store, signal);
+      if (t) return trip(t);
+    } catch (err) {
+      log.warn(`abort guard evaluation failed: ${errorMessage(err)}`);
+    }
+    if (!stopped) timer = setTimeout(tick, guards.intervalMs);
+  };
+  timer = setTimeout(tick, guards.intervalMs);
+  return () => {
+    stopped = true;
+    clearTimeout(timer);
+  };
+}
+
+export interface TickState {
+  phase: string;
+  activeFaults: string[];
+  startedAt: number;
+}
+
+/** Once a second, tells the observer (a progress display) where the run is. */
+export function startTicks(store: RunMetrics, observer: RunObserver, hasTraffic: boolean, state: () => TickState): () => void {
+  const tick = observer.tick;
+  if (!tick) return () => {};
+  let prev: { at: number; requests: number; errors: number } | undefined;
+  const timer = setInterval(() => {
+    const now = Date.now();
+    const s = state();
+    const figures = hasTraffic ? trafficFigures(store, s.phase, now, prev) : undefined;
+    if (figures) prev = { at: now, ...figures.completed };
+    tick({ phase: s.phase, elapsedMs: now - s.startedAt, activeFaults: s.activeFaults, ...figures });
+  }, 1000);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
+/**
+ * Requests since traffic started (by completion: a failure is counted as soon as it happened),
+ * the rate since the previous tick, and the current phase so far (by scheduled time, as the
+ * report counts it).
+ */
+function trafficFigures(store: RunMetrics, phase: string, now: number, prev?: { at: number; requests: number; errors: number }) {
+  const ph = store.counts({ phase });
+  const completed = { requests: store.size, errors: store.failed };
+  const requests = completed.requests - (prev?.requests ?? 0);
+  const secs = prev ? Math.max(0.001, (now - prev.at) / 1000) : 1;
+  return {
+    rps: Math.round(requests / secs),
+    errorRate: requests ? (completed.errors - (prev?.errors ?? 0)) / requests : 0,
+    completed,
+    phaseSoFar: { requests: ph.requests, errors: ph.errors },
+  };
+}
+
+/** After traffic stopped and the phases are final: one last tick with every phase's figures, the report's. */
+export function finalTick(store: RunMetrics, observer: RunObserver, phases: PhaseWindow[], startedAt: number): void {
+  if (!observer.tick || store.size === 0) return;
+  const now = Date.now();
+  const last = phases[phases.length - 1]?.name ?? 'setup';
+  const byPhase = Object.fromEntries(phases.map((p) => [p.name, store.counts({ phase: p.name })]));
+  observer.tick({ phase: last, elapsedMs: now - startedAt, activeFaults: [], ...trafficFigures(store, last, now), final: true, phases: byPhase });
+}
+
+/** Marks each phase on the run's aggregates as the observer hears of it, so requests carry their phase. */
+export function markingPhases(observer: RunObserver, store: RunMetrics): RunObserver {
+  return {
+    ...observer,
+    phase(name, at) {
+      store.markPhase(name, at);
+      observer.phase?.(name, at);
+    },
+  };
+}
+
+/** A second is handed to the timeline once this long has passed since its end (late completions). */
+export const SECOND_SETTLE_MS = 5000;
+
+/**
+ * Hands the observer each second of traffic (per serving region and "*") once it has settled,
+ * then the rest at flush(). Seconds from the recovered phase on wait for flush(): that phase is
+ * split into recovery + recovered only when traffic has stopped.
+ */
+export function startSeconds(store: RunMetrics, observer: RunObserver): { flush(): void } {
+  const second = observer.second;
+  if (!second) return { flush() {} };
+  let next = -Infinity;
+  const emit = (until: number) => {
+    for (const row of store.timeline({ from: next, to: until })) second({ type: 'second', ...row });
+    next = Math.max(next, until);
+  };
+  const timer = setInterval(() => {
+    const held = store.phaseMarks().find((m) => m.phase === 'recovered')?.at ?? Infinity;
+    const until = Math.floor(Math.min(Date.now() - SECOND_SETTLE_MS, held) / 1000) * 1000;
+    if (until > next) emit(until);
+  }, 1000);
+  timer.unref();
+  return {
+    flush() {
+      clearInterval(timer);
+      emit(Infinity);
+    },
+  };
+}
