@@ -296,6 +296,40 @@ export class RunMetrics {
   }
 
   /**
+   * The first request a region served successfully from `from` on: its 100 ms slot's start (to
+   * slot precision) and the lowest latency the region answered with in that second (exact).
+   */
+  firstServed(region: string, from: number): { t: number; latencyMs: number } | undefined {
+    const start = Math.ceil(from / SLOT_MS);
+    let best = Infinity;
+    for (const s of this.series.values()) {
+      if (!s.labels.ok || s.labels.region !== region) continue;
+      const span = s.counts.span;
+      if (!span) continue;
+      for (let i = Math.max(start, span[0]); i < Math.min(span[1], best); i++) {
+        if (s.counts.get(i)) {
+          best = i;
+          break;
+        }
+      }
+    }
+    if (!Number.isFinite(best)) return undefined;
+    const sec = Math.floor((best * SLOT_MS) / SECOND);
+    const h = this.histogram({ from: sec * SECOND, to: (sec + 1) * SECOND }, (l) => l.ok && l.region === region);
+    return { t: best * SLOT_MS, latencyMs: h.count ? h.min : 0 };
+  }
+
+  /** Requests per serving region in the window. */
+  regionCounts(win: Window = {}): Record<string, number> {
+    const out: Record<string, number> = {};
+    this.eachSeries(win, (s, a, b) => {
+      const n = s.counts.sum(a, b);
+      if (n) out[s.labels.region] = (out[s.labels.region] ?? 0) + n;
+    });
+    return out;
+  }
+
+  /**
    * Good/total events for predicates that read only labels (status, ok, op, region): each is
    * evaluated once per series, so this is exact at any time and needs no registration.
    */

@@ -36,12 +36,12 @@ import { EnvironmentLock } from './lock.js';
 import { registryUndoers, undoPending, type UndoerLookup, type UndoResult } from './rollback.js';
 import { leftoversFor, rollbackJournal } from './recover.js';
 import { combineObservers, safeObserver, type RunObserver } from './observer.js';
-import { TimelineWriter, timelineSlis } from './timeline.js';
+import { TimelineWriter, startSecondsFeed, timelineSlis, type SecondsSource } from './timeline.js';
 import { closeOutputs, createOutputs, parseOutputArg } from './outputs/index.js';
 import { writeReports, type WriteReportsOptions } from './reporters.js';
 import { buildSchedule, faultEvents } from './schedule.js';
 import { assembleReport, writeReport } from './report.js';
-import { finalTick, markingPhases, sleep, startGuards, startSeconds, startTicks } from './timers.js';
+import { finalTick, markingPhases, sleep, startGuards, startTicks } from './timers.js';
 import { installSignalHandlers } from './signals.js';
 import { closeOpenPhase, openPhase, splitRecovery } from './phases.js';
 import { resolveRunTemplates, type ResolvedParts } from './templates.js';
@@ -53,6 +53,8 @@ export { writeReport } from './report.js';
 
 export interface RunOptions {
   file: string;
+  /** Already loaded (a game day's steps): used instead of reading `file`. */
+  loaded?: LoadedExperiment;
   /** Output directory; default <runsDir>/<runId>. */
   outDir?: string;
   runsDir?: string;
@@ -111,7 +113,7 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
   const timeline = new TimelineWriter();
   const outputs = opts.dryRun ? [] : await createOutputs(opts.outputs ?? [], { log });
   const observer = combineObservers(safeObserver(opts.observer, log), safeObserver(timeline.observer(), log), ...outputs.map((o) => safeObserver(o.observer, log)));
-  const loaded = loadExperimentFile(opts.file, opts.env ?? process.env);
+  const loaded = opts.loaded ?? loadExperimentFile(opts.file, opts.env ?? process.env);
   const exp = loaded.experiment;
   const runId = makeRunId(exp.metadata.name);
   const options = opts.options ?? {};
@@ -155,11 +157,12 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
     journal = Journal.create(join(outDir, 'journal.jsonl'));
     journal.write({ type: 'run', runId, experiment: exp.metadata.name, file: relative(process.cwd(), resolve(loaded.file)), lockKey: environment.lockKey(), pid: process.pid, startedAt: new Date().toISOString() }, true);
     observer.start?.({ runId, experiment: exp.metadata.name, outDir, at: Date.now() });
-    const report = await executeRun({ loaded, exp, runId, environment, parts, journal, envCtx, observer, log, abort, stopReason, outDir, options, budgetCtx });
+    const seconds: { source?: SecondsSource } = {};
+    const report = await executeRun({ loaded, exp, runId, environment, parts, journal, envCtx, observer, log, abort, stopReason, outDir, options, budgetCtx, seconds });
     journal.write({ type: 'end', verdict: report.verdict }, true);
     report.errors.push(...(await closeOutputs(outputs)));
     writeReport(outDir, report);
-    timeline.finish(join(outDir, 'journal.jsonl'));
+    timeline.finish(join(outDir, 'journal.jsonl'), seconds.source);
     if (opts.reports !== false) {
       // Reporters read what the run left in its dir; one that fails is noted, never fatal.
       const written = writeReports(outDir, opts.reports ?? {});
@@ -168,6 +171,7 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
         writeReport(outDir, report);
       }
     }
+    observer.finished?.(report, outDir);
     return { exitCode: report.exitCode, report, outDir };
   } finally {
     await closeOutputs(outputs);
@@ -193,15 +197,20 @@ interface RunState {
   outDir: string;
   options: Record<string, unknown>;
   budgetCtx: { experimentName: string; runId: string; ledgerPath?: string };
+  /** Filled by the run: where the timeline's per-second lines come from. */
+  seconds: { source?: SecondsSource };
 }
 
 async function executeRun(st: RunState): Promise<Report> {
   const { exp, runId, environment, journal, envCtx, log } = st;
   const signal = envCtx.signal;
   const startedAt = Date.now();
-  // Requests are folded into streaming aggregates as they complete; no record is kept.
+  // Requests are folded into streaming aggregates as they complete; no record is kept. The
+  // timeline's seconds come from them too.
   const store = new RunMetrics();
   const observer = markingPhases(st.observer, store);
+  st.seconds.source = store;
+  let stopSeconds = () => {};
   const errors: string[] = [];
   const rollbackFailures: string[] = [];
   const steadyState: Report['steadyState'] = [];
@@ -226,7 +235,6 @@ async function executeRun(st: RunState): Promise<Report> {
   let lastRevert: number | undefined;
   let stopGuards = () => {};
   let stopTicks = () => {};
-  let seconds: ReturnType<typeof startSeconds> | undefined;
   let guardWarnings: string[] | undefined;
   let guardNames: string[] = [];
   let slos: Report['slos'] = [];
@@ -265,7 +273,7 @@ async function executeRun(st: RunState): Promise<Report> {
         traffic = await trafficFor(resolved.traffic, { endpoints, baseDir: st.loaded.baseDir, runId, env: process.env });
         prepareSlis(exp.slos ?? [], store);
         await traffic.start(store.add, signal);
-        seconds = startSeconds(store, observer);
+        stopSeconds = startSecondsFeed(store, observer);
       }
       stopTicks = startTicks(store, observer, traffic !== undefined, () => ({
         phase: phases.length ? phases[phases.length - 1].name : 'setup',
@@ -322,6 +330,7 @@ async function executeRun(st: RunState): Promise<Report> {
     } finally {
       stopGuards();
       stopTicks();
+      stopSeconds();
       if (guardWarnings) errors.push(...guardWarnings);
       if (traffic) trafficSummary = await traffic.stop().catch((err) => (errors.push(`traffic: ${errorMessage(err)}`), undefined));
     }
@@ -329,7 +338,6 @@ async function executeRun(st: RunState): Promise<Report> {
     // Split "after the last rollback" into recovery (until requests keep succeeding) and recovered.
     trafficStoppedAt = traffic ? Date.now() : undefined;
     splitRecovery(phases, store, lastRevert);
-    seconds?.flush();
     if (traffic) finalTick(store, observer, phases, startedAt);
     try {
       if (isMeasuringEnvironment(environment) && faultStart !== undefined) {

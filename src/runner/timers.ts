@@ -1,11 +1,11 @@
-// What runs on a clock during a run: abortable sleeps, the abort guards, the progress ticks and
-// the timeline's seconds, all read from the run's streaming aggregates.
+// What runs on a clock during a run: abortable sleeps, the abort guards and the progress ticks,
+// read from the run's streaming aggregates.
 import type { Logger } from '../core/log.js';
 import { errorMessage } from '../core/errors.js';
 import type { RunMetrics } from '../metrics/aggregate.js';
 import type { createGuards, GuardTrip } from '../slo/index.js';
 import type { PhaseWindow } from '../report/types.js';
-import type { RunObserver } from './observer.js';
+import type { RunObserver, TickStats } from './observer.js';
 
 /** Resolves after ms, or rejects with the signal's reason as soon as it aborts. */
 export function sleep(ms: number, signal: AbortSignal): Promise<void> {
@@ -84,7 +84,16 @@ function trafficFigures(store: RunMetrics, phase: string, now: number, prev?: { 
     errorRate: requests ? (completed.errors - (prev?.errors ?? 0)) / requests : 0,
     completed,
     phaseSoFar: { requests: ph.requests, errors: ph.errors },
+    ...latencyAndRegions(store, now),
   };
+}
+
+/** The last second's p50/p99 latency (within the sketch's 1%) and requests per serving region, for live views. */
+function latencyAndRegions(store: RunMetrics, now: number): Pick<TickStats, 'p50Ms' | 'p99Ms' | 'regions'> {
+  const win = { from: now - 1000, to: now };
+  const h = store.histogram(win);
+  if (h.count === 0) return {};
+  return { p50Ms: h.percentile(50)!, p99Ms: h.percentile(99)!, regions: store.regionCounts(win) };
 }
 
 /** After traffic stopped and the phases are final: one last tick with every phase's figures, the report's. */
@@ -107,32 +116,3 @@ export function markingPhases(observer: RunObserver, store: RunMetrics): RunObse
   };
 }
 
-/** A second is handed to the timeline once this long has passed since its end (late completions). */
-export const SECOND_SETTLE_MS = 5000;
-
-/**
- * Hands the observer each second of traffic (per serving region and "*") once it has settled,
- * then the rest at flush(). Seconds from the recovered phase on wait for flush(): that phase is
- * split into recovery + recovered only when traffic has stopped.
- */
-export function startSeconds(store: RunMetrics, observer: RunObserver): { flush(): void } {
-  const second = observer.second;
-  if (!second) return { flush() {} };
-  let next = -Infinity;
-  const emit = (until: number) => {
-    for (const row of store.timeline({ from: next, to: until })) second({ type: 'second', ...row });
-    next = Math.max(next, until);
-  };
-  const timer = setInterval(() => {
-    const held = store.phaseMarks().find((m) => m.phase === 'recovered')?.at ?? Infinity;
-    const until = Math.floor(Math.min(Date.now() - SECOND_SETTLE_MS, held) / 1000) * 1000;
-    if (until > next) emit(until);
-  }, 1000);
-  timer.unref();
-  return {
-    flush() {
-      clearInterval(timer);
-      emit(Infinity);
-    },
-  };
-}
