@@ -53,6 +53,8 @@ export { writeReport } from './report.js';
 
 export interface RunOptions {
   file: string;
+  /** Already loaded (a game day's steps): used instead of reading `file`. */
+  loaded?: LoadedExperiment;
   /** Output directory; default <runsDir>/<runId>. */
   outDir?: string;
   runsDir?: string;
@@ -111,7 +113,7 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
   const timeline = new TimelineWriter();
   const outputs = opts.dryRun ? [] : await createOutputs(opts.outputs ?? [], { log });
   const observer = combineObservers(safeObserver(opts.observer, log), safeObserver(timeline.observer(), log), ...outputs.map((o) => safeObserver(o.observer, log)));
-  const loaded = loadExperimentFile(opts.file, opts.env ?? process.env);
+  const loaded = opts.loaded ?? loadExperimentFile(opts.file, opts.env ?? process.env);
   const exp = loaded.experiment;
   const runId = makeRunId(exp.metadata.name);
   const options = opts.options ?? {};
@@ -169,6 +171,7 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
         writeReport(outDir, report);
       }
     }
+    observer.finished?.(report, outDir);
     return { exitCode: report.exitCode, report, outDir };
   } finally {
     await closeOutputs(outputs);
