@@ -1,5 +1,5 @@
 import type { Node } from '../schema/dsl.js';
-import type { UndoRecord } from '../core/undo.js';
+import type { UndoOutcome, UndoRecord } from '../core/undo.js';
 import type { Logger } from '../core/log.js';
 import type { TrafficSource } from '../traffic/types.js';
 import type { RequestRecord } from '../core/records.js';
@@ -10,8 +10,9 @@ export type EnvironmentKind = 'toxiproxy' | 'sandbox' | 'kubernetes';
 export interface SetupJournal {
   /** Journals (fsync) how to undo something before the caller creates it; returns a handle. */
   intent(undo: UndoRecord, what: string): Promise<string>;
-  /** Marks a handle as undone after the environment removed it itself. */
-  undone(handle: string): Promise<void>;
+  /** Marks a handle as undone after the environment removed it itself ('already-gone': it was
+   *  gone before the environment got to it). */
+  undone(handle: string, outcome?: UndoOutcome): Promise<void>;
 }
 
 export interface EnvironmentContext {

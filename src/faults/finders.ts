@@ -9,4 +9,5 @@ export interface OrphanFinder {
 
 export const orphanFinders: Record<string, () => Promise<OrphanFinder>> = {
   kubernetes: async () => (await import('./kubernetes/finder.js')).kubernetesFinder,
+  toxiproxy: async () => (await import('./toxiproxy/finder.js')).toxiproxyFinder,
 };

@@ -16,7 +16,7 @@ import type { Experiment, FaultEntry } from '../experiment/schema.js';
 import { evaluateExpectations } from '../experiment/expect.js';
 import { mapStrings, resolveEndpointTemplates, TemplateError } from '../experiment/template.js';
 import { environmentTypes } from '../environments/registry.js';
-import { isMeasuringEnvironment, type Environment, type EnvironmentKind, type EnvironmentContext, type SetupJournal } from '../environments/types.js';
+import { isMeasuringEnvironment, isProxyEnvironment, type Environment, type EnvironmentKind, type EnvironmentContext, type SetupJournal } from '../environments/types.js';
 import { faultTypes } from '../faults/registry.js';
 import type { FaultDriver, FaultTarget, FaultType } from '../faults/types.js';
 import type { UndoContext } from '../core/undo.js';
@@ -28,10 +28,16 @@ import { phaseStats, recoveredAt } from '../metrics/phases.js';
 import { evaluateSlos, createGuards, checkBudgetBeforeRun, recordBudget, type GuardTrip } from '../slo/index.js';
 import type { AbortInfo, FaultReport, PhaseWindow, Report, Verdict } from '../report/types.js';
 import { ExitCode, FaultlineError, InterruptedError, InvalidInputError, PreflightError, errorMessage } from '../core/errors.js';
-import { Journal, type PendingUndo } from './journal.js';
-import { EnvironmentLock } from './lock.js';
+import { Journal, journalState, readJournal, type PendingUndo } from './journal.js';
+import { EnvironmentLock, canonicalLockKey } from './lock.js';
 import { undoPending, type UndoResult } from './rollback.js';
-import { leftoversFor, rollbackJournal } from './recover.js';
+import { leftoversFor, reapOrphans, rollbackIndexedRun } from './recover.js';
+import { registerRun, type RunIndexHandle } from './run-index.js';
+import { onInterrupt } from './signals.js';
+import { provenance, type Provenance } from './provenance.js';
+import { watchOwned } from '../tools/owned.js';
+import { redact } from '../core/log.js';
+import { stripCredentials } from '../core/redact-url.js';
 import type { Logger } from '../core/log.js';
 import { safeObserver, type RunObserver } from './observer.js';
 
@@ -80,6 +86,24 @@ interface ActiveFault {
 
 export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
   const log = opts.log;
+  // Signals first: from here on, SIGINT, SIGTERM and SIGHUP abort this run (and roll back).
+  const stop = new AbortController();
+  const stopReason: { info?: AbortInfo } = {};
+  const abort = (info: AbortInfo) => {
+    if (stop.signal.aborted) return;
+    stopReason.info = info;
+    stop.abort(new InterruptedError(info.reason));
+  };
+  const removeSignals = opts.handleSignals ? installSignalHandlers(abort, log) : () => {};
+  try {
+    return await runWithSignals(opts, stop, stopReason, abort);
+  } finally {
+    removeSignals();
+  }
+}
+
+async function runWithSignals(opts: RunOptions, stop: AbortController, stopReason: { info?: AbortInfo }, abort: (info: AbortInfo) => void): Promise<RunOutcome> {
+  const log = opts.log;
   const observer = safeObserver(opts.observer, log);
   const loaded = loadExperimentFile(opts.file, opts.env ?? process.env);
   const exp = loaded.experiment;
@@ -98,13 +122,6 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
   );
   const schedule = buildSchedule(exp);
 
-  const stop = new AbortController();
-  const stopReason: { info?: AbortInfo } = {};
-  const abort = (info: AbortInfo) => {
-    if (stop.signal.aborted) return;
-    stopReason.info = info;
-    stop.abort(new InterruptedError(info.reason));
-  };
   opts.signal?.addEventListener('abort', () => abort({ by: 'signal', reason: 'aborted by the caller', at: Date.now() }), { once: true });
   const envCtx: EnvironmentContext = { runId, signal: stop.signal, log, options };
 
@@ -118,27 +135,38 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
     await preflight();
     return { exitCode: ExitCode.passed, plan: await dryRunPlan(exp, environment, drivers, runId, envCtx) };
   }
+  stop.signal.throwIfAborted();
 
   // The lock comes first: a second run is refused naming the first, before it reads anything.
-  const lock = EnvironmentLock.acquire({ lockKey: environment.lockKey(), runId, pid: process.pid, startedAt: new Date().toISOString(), experiment: exp.metadata.name });
+  // Its key is canonical (credentials dropped, hosts resolved): one server, one lock.
+  const lockKey = await canonicalLockKey(environment.lockKey());
+  const lock = EnvironmentLock.acquire({ lockKey, runId, pid: process.pid, startedAt: new Date().toISOString(), experiment: exp.metadata.name });
+  const outDir = resolve(opts.outDir ?? join(opts.runsDir ?? DEFAULT_RUNS_DIR, runId));
+  const journalPath = join(outDir, 'journal.jsonl');
+  // Registered before anything is touched, wherever --out points: rollback and the next run find it.
+  const indexed = registerRun({ runId, kind: 'run', experiment: exp.metadata.name, file: resolve(loaded.file), outDir, journal: journalPath, lockKey, toxiproxy: toxiproxyUrls(environment) });
+  const unwatch = watchOwned((owned) => indexed.update({ owned }));
+  const producer = provenance(loaded);
   let journal: Journal | undefined;
-  let removeSignals = () => {};
   try {
-    await finishLeftovers(environment.lockKey(), opts.runsDir ?? DEFAULT_RUNS_DIR, log, options);
+    // Leftovers first (preflight would trip over them: a declared proxy that still exists, say).
+    // The allow-list gates each of their API calls, as it gates every other one.
+    await finishLeftovers(lockKey, log, options);
     await preflight();
-    removeSignals = opts.handleSignals ? installSignalHandlers(abort, log) : () => {};
-    const outDir = resolve(opts.outDir ?? join(opts.runsDir ?? DEFAULT_RUNS_DIR, runId));
+    stop.signal.throwIfAborted();
     mkdirSync(outDir, { recursive: true });
-    journal = Journal.create(join(outDir, 'journal.jsonl'));
-    journal.write({ type: 'run', runId, experiment: exp.metadata.name, file: relative(process.cwd(), resolve(loaded.file)), lockKey: environment.lockKey(), pid: process.pid, startedAt: new Date().toISOString() }, true);
-    const report = await executeRun({ loaded, exp, runId, environment, drivers, schedule, journal, envCtx, observer, log, abort, stopReason, outDir, options, budgetCtx });
-    journal.write({ type: 'end', verdict: report.verdict }, true);
+    journal = Journal.create(journalPath);
+    journal.write({ type: 'run', runId, experiment: exp.metadata.name, file: relative(process.cwd(), resolve(loaded.file)), lockKey, pid: process.pid, startedAt: new Date().toISOString(), producer }, true);
+    const report = await executeRun({ loaded, exp, runId, environment, drivers, schedule, journal, envCtx, observer, log, abort, stopReason, outDir, options, budgetCtx, lockKey, producer, indexed });
+    journal.write({ type: 'end', verdict: report.verdict, exitCode: report.exitCode }, true);
     writeReport(outDir, report);
     return { exitCode: report.exitCode, report, outDir };
   } finally {
     journal?.close();
+    unwatch();
+    // The entry stays while the journal still has something to undo: `faultline rollback` needs it.
+    if (!journal || journalState(readJournal(journalPath).entries).pending.length === 0) indexed.finish();
     lock.release();
-    removeSignals();
   }
 }
 
@@ -179,6 +207,10 @@ interface RunState {
   outDir: string;
   options: Record<string, unknown>;
   budgetCtx: { experimentName: string; runId: string; ledgerPath?: string };
+  /** Canonical (credential-free, resolved) lock key. */
+  lockKey: string;
+  producer: Provenance;
+  indexed: RunIndexHandle;
 }
 
 async function executeRun(st: RunState): Promise<Report> {
@@ -212,7 +244,8 @@ async function executeRun(st: RunState): Promise<Report> {
   let guardWarnings: string[] | undefined;
   const setupJournal = makeSetupJournal(journal);
   const cleanupSignal = () => AbortSignal.timeout(CLEANUP_DEADLINE_MS);
-  const undoCtx = (): UndoContext => ({ signal: cleanupSignal(), log, options: st.options });
+  // Undo records hold Toxiproxy URLs without credentials; the run's own URLs carry them back.
+  const undoCtx = (): UndoContext => ({ signal: cleanupSignal(), log, options: { ...st.options, toxiproxyUrls: toxiproxyUrls(environment, true) } });
 
   const revertFault = async (af: ActiveFault) => {
     if (af.pending.length === 0) return;
@@ -236,6 +269,7 @@ async function executeRun(st: RunState): Promise<Report> {
     observer.phase?.('setup', Date.now());
     await environment.setup(envCtx, setupJournal);
     endpoints = environment.endpoints();
+    st.indexed.update({ toxiproxy: toxiproxyUrls(environment) });
     const resolveText = (text: string) => resolveEndpointTemplates(text, endpoints);
     const resolved = resolveRunTemplates(exp, endpoints);
 
@@ -320,8 +354,18 @@ async function executeRun(st: RunState): Promise<Report> {
   }
   if (records.length) measurements = { ...measurements, phases: phaseStats(records, phases) };
 
-  if (!aborted && !errorVerdict) {
-    const after = await runProbes(resolveRunTemplates(exp, endpoints).steadyState, 'after', (t) => resolveEndpointTemplates(t, endpoints), AbortSignal.timeout(CLEANUP_DEADLINE_MS));
+  // After a failed setup, templates may not resolve (no endpoints): that is not invalid input.
+  const late = (() => {
+    try {
+      return resolveRunTemplates(exp, endpoints);
+    } catch (err) {
+      if (!errorVerdict) errors.push(errorMessage(err));
+      errorVerdict = true;
+      return undefined;
+    }
+  })();
+  if (!aborted && !errorVerdict && late) {
+    const after = await runProbes(late.steadyState, 'after', (t) => resolveEndpointTemplates(t, endpoints), AbortSignal.timeout(CLEANUP_DEADLINE_MS));
     steadyState.push(...after);
     observer.steadyState?.('after', after);
     if (after.some((p) => !p.ok)) failedVerdict = true;
@@ -335,7 +379,7 @@ async function executeRun(st: RunState): Promise<Report> {
     phases,
     runStart: startedAt,
     runEnd: trafficStoppedAt ?? evaluatedAt,
-    metrics: resolveRunTemplates(exp, endpoints).metrics,
+    metrics: late?.metrics,
     signal: AbortSignal.timeout(CLEANUP_DEADLINE_MS),
     measurements,
     trafficKind: exp.traffic?.type,
@@ -349,6 +393,15 @@ async function executeRun(st: RunState): Promise<Report> {
   } catch (err) {
     errors.push(`teardown: ${errorMessage(err)}`);
     rollbackFailures.push(`environment teardown failed: ${errorMessage(err)}; run \`faultline rollback --journal ${join(st.outDir, 'journal.jsonl')}\``);
+  }
+  // Whatever the journal still holds was in flight when the run was interrupted (a proxy the
+  // server created while the request was being aborted, say): undo it by name.
+  const inFlight = journalState(readJournal(journal.path).entries).pending.filter((p) => p.id.startsWith('env#'));
+  if (inFlight.length) {
+    for (const r of await undoPending(journal, inFlight, undoCtx())) {
+      if (r.outcome === 'failed') rollbackFailures.push(describeUndoFailure(r));
+      else if (r.outcome === 'undone') log.info(`undone (was in flight at the interrupt): ${r.what}`);
+    }
   }
 
   const endedAt = Date.now();
@@ -371,7 +424,8 @@ async function executeRun(st: RunState): Promise<Report> {
       description: exp.metadata.description,
       labels: exp.metadata.labels,
     },
-    environment: { kind: environment.kind, lockKey: environment.lockKey(), endpoints },
+    environment: { kind: environment.kind, lockKey: st.lockKey, endpoints: redactValues(endpoints) },
+    producer: st.producer,
     verdict,
     exitCode,
     startedAt: new Date(startedAt).toISOString(),
@@ -509,8 +563,8 @@ function makeSetupJournal(journal: Journal): SetupJournal {
       journal.write({ type: 'applied', id });
       return id;
     },
-    async undone(handle) {
-      journal.write({ type: 'undone', id: handle, outcome: 'undone' }, true);
+    async undone(handle, outcome = 'undone') {
+      journal.write({ type: 'undone', id: handle, outcome }, true);
     },
   };
 }
@@ -572,9 +626,7 @@ function startTicks(store: RecordStore, observer: RunObserver, hasTraffic: boole
 }
 
 function installSignalHandlers(abort: (info: AbortInfo) => void, log: Logger): () => void {
-  let count = 0;
-  const handler = (sig: NodeJS.Signals) => {
-    count++;
+  return onInterrupt((sig, count) => {
     if (count === 1) {
       log.warn(`${sig} received: stopping and rolling back every applied fault...`);
       abort({ by: sig, reason: `interrupted by ${sig}`, at: Date.now() });
@@ -582,13 +634,7 @@ function installSignalHandlers(abort: (info: AbortInfo) => void, log: Logger): (
       // A second signal must never skip the rollback: that is how systems get left broken.
       log.warn(`${sig} again: rollback is still running and will finish (SIGKILL leaves faults applied; then run \`faultline rollback\`)`);
     }
-  };
-  process.on('SIGINT', handler);
-  process.on('SIGTERM', handler);
-  return () => {
-    process.off('SIGINT', handler);
-    process.off('SIGTERM', handler);
-  };
+  });
 }
 
 async function withPreflightErrors(fn: () => Promise<void>): Promise<void> {
@@ -600,14 +646,22 @@ async function withPreflightErrors(fn: () => Promise<void>): Promise<void> {
   }
 }
 
-/** An earlier run on this environment died with faults applied: undo them before starting. */
-async function finishLeftovers(lockKey: string, runsDir: string, log: Logger, options: Record<string, unknown>) {
-  for (const path of leftoversFor(lockKey, runsDir)) {
-    log.warn(`an earlier run left faults applied (${path}); rolling them back first`);
-    const res = await rollbackJournal(path, { signal: AbortSignal.timeout(CLEANUP_DEADLINE_MS), log, options });
+/**
+ * Before starting: stop what dead runs left running (child processes, temp dirs), and undo the
+ * faults an earlier run on this environment left applied, found through the run index wherever
+ * its journal went. A leftover this run may not touch (a kube context off the allow-list) is
+ * refused by its undoer, and the run does not start.
+ */
+async function finishLeftovers(lockKey: string, log: Logger, options: Record<string, unknown>) {
+  for (const r of await reapOrphans(log)) log.warn(`an earlier run left this behind; ${r}`);
+  for (const run of leftoversFor(lockKey)) {
+    log.warn(`an earlier run left faults applied (run ${run.runId}, ${run.journal ?? 'no journal'}); rolling them back first`);
+    const res = await rollbackIndexedRun(run, { signal: AbortSignal.timeout(CLEANUP_DEADLINE_MS), log, options });
     const failed = res.results.filter((r) => r.outcome === 'failed');
     if (res.skipped || failed.length) {
-      throw new PreflightError(`cannot start: ${res.skipped ?? `faults left by ${path} could not be undone: ${failed.map(describeUndoFailure).join('; ')}`}`);
+      throw new PreflightError(
+        `cannot start: ${res.skipped ?? `what run ${run.runId} left (${run.journal ?? 'no journal'}) could not be undone, so it waits: ${failed.map(describeUndoFailure).join('; ')}`}`,
+      );
     }
   }
 }
@@ -616,9 +670,25 @@ function describeUndoFailure(r: UndoResult): string {
   return `${r.what}: ${r.error}${r.manualFix ? `; to fix by hand: ${r.manualFix}` : ''}`;
 }
 
+/** The Toxiproxy API URLs the environment uses: credential-free for the index, or as written. */
+function toxiproxyUrls(env: Environment, withCredentials = false): string[] {
+  if (!isProxyEnvironment(env)) return [];
+  try {
+    const url = env.toxiproxyUrl();
+    return [withCredentials ? url : stripCredentials(url)];
+  } catch {
+    return []; // an ephemeral sandbox has no Toxiproxy before setup
+  }
+}
+
+function redactValues(m: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(m).map(([k, v]) => [k, redact(v)]));
+}
+
 export function writeReport(outDir: string, report: Report): void {
   const path = join(outDir, 'report.json');
-  writeFileSync(`${path}.tmp`, JSON.stringify(report, null, 2) + '\n');
+  // Secrets never reach report.json, whichever field they hid in (a probe's detail, an error).
+  writeFileSync(`${path}.tmp`, redact(JSON.stringify(report, null, 2)) + '\n');
   renameSync(`${path}.tmp`, path);
 }
 

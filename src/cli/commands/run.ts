@@ -15,14 +15,18 @@ export function register(program: Command) {
     .option('--json', 'print report.json to stdout instead of the summary')
     .option('-q, --quiet', 'no live progress')
     .action(async (file: string, o: { out?: string; dryRun?: boolean; kubeconfig?: string; allowContext: string[]; ledger?: string; json?: boolean; quiet?: boolean }) => {
-      const [{ runExperiment }, { createLogger }, { progressObserver }, { formatConsoleReport }, { failWith }] = await Promise.all([
+      const [{ runExperiment }, { createLogger, redact }, { progressObserver }, { formatConsoleReport }, { failWith }, { onInterrupt }] = await Promise.all([
         import('../../runner/run.js'),
         import('../../core/log.js'),
         import('../progress.js'),
         import('../../report/console.js'),
         import('../fail.js'),
+        import('../../runner/signals.js'),
       ]);
       const allowContexts = [...o.allowContext, ...(process.env.FAULTLINE_ALLOW_CONTEXTS ?? '').split(',').map((s) => s.trim()).filter(Boolean)];
+      // Signals reach the run (which rolls back); after it, a late one must not cut the summary
+      // short or change the exit code.
+      onInterrupt(() => process.stderr.write('finishing: writing the summary\n'));
       try {
         const outcome = await runExperiment({
           file,
@@ -33,15 +37,11 @@ export function register(program: Command) {
           log: createLogger(),
           handleSignals: true,
         });
-        // The run has rolled back; a late Ctrl-C must not cut the summary short.
-        const finishing = () => process.stderr.write('finishing: writing the summary\n');
-        process.on('SIGINT', finishing);
-        process.on('SIGTERM', finishing);
         if (outcome.plan) {
-          process.stdout.write(outcome.plan.join('\n') + '\n');
+          process.stdout.write(redact(outcome.plan.join('\n')) + '\n');
         } else if (outcome.report) {
-          if (o.json) process.stdout.write(JSON.stringify(outcome.report, null, 2) + '\n');
-          else process.stdout.write(formatConsoleReport(outcome.report, `${outcome.outDir}/report.json`) + '\n');
+          if (o.json) process.stdout.write(redact(JSON.stringify(outcome.report, null, 2)) + '\n');
+          else process.stdout.write(redact(formatConsoleReport(outcome.report, `${outcome.outDir}/report.json`)) + '\n');
         }
         process.exitCode = outcome.exitCode;
       } catch (err) {

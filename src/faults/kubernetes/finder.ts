@@ -3,9 +3,8 @@
 // original replica count, the generation our patch produced). Read-only.
 //
 // Which contexts: the allow-listed ones (--allow-context, FAULTLINE_ALLOW_CONTEXTS) when any are
-// given, otherwise every context in the kubeconfig. Only objects carrying this run's label are
-// ever undone, so looking further than the allow-list cannot touch anything else. With no
-// kubeconfig at all there is nothing to search.
+// given, otherwise the contexts the kubeconfig itself allows (extension faultline.dev/allow). The
+// allow-list gates every request, searches included. With no kubeconfig there is nothing to search.
 import type { OrphanFinder } from '../finders.js';
 import type { UndoRecord } from '../../core/undo.js';
 import type { ReplicasUndo } from './scale.js';
@@ -13,7 +12,7 @@ import type { UncordonUndo } from './drain.js';
 import type { NetworkPolicyUndo } from './isolate.js';
 import { PreflightError } from '../../core/errors.js';
 import { existsSync } from 'node:fs';
-import { ANN_EXPECTED_GENERATION, ANN_ORIGINAL_REPLICAS, RUN_ID_LABEL, allowedContexts, apiMessage, clientsFor, kubeconfigSource, loadKubeConfig, runIdLabelValue } from '../../environments/kubernetes/clients.js';
+import { ANN_EXPECTED_GENERATION, ANN_ORIGINAL_REPLICAS, RUN_ID_LABEL, allowedContexts, apiMessage, clientsFor, isContextAllowed, kubeconfigSource, loadKubeConfig, runIdLabelValue } from '../../environments/kubernetes/clients.js';
 
 export const kubernetesFinder: OrphanFinder = {
   async find(runId: string, options: Record<string, unknown>, _signal: AbortSignal): Promise<UndoRecord[]> {
@@ -23,7 +22,8 @@ export const kubernetesFinder: OrphanFinder = {
     // A machine with no kubeconfig at all has no cluster a run could have changed (a sandbox
     // run's rollback must not fail here). A kubeconfig that was named but is missing still fails.
     if (src.kind === 'default' && !existsSync(src.path)) return [];
-    const contexts = allowed.length ? allowed : loadKubeConfig(options).getContexts().map((c) => c.name);
+    // The allow-list gates searches too: contexts off it get no request (clientsFor refuses them).
+    const contexts = allowed.length ? allowed : loadKubeConfig(options).getContexts().map((c) => c.name).filter((c) => isContextAllowed(c, options));
     // Contexts the user pointed at (allow-list, --kubeconfig, KUBECONFIG) must answer; the other
     // contexts of a default kubeconfig are only looked through, and one that is down is skipped.
     const strict = allowed.length > 0 || src.kind !== 'default';

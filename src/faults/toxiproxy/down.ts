@@ -3,6 +3,7 @@
 import { s, type Infer } from '../../schema/dsl.js';
 import type { FaultDriver, FaultType } from '../types.js';
 import { ToxiproxyApi } from '../../environments/toxiproxy/api.js';
+import { stripCredentials } from '../../core/redact-url.js';
 import { proxyTargets, selectorFields, type ToxiproxyTarget } from './toxic.js';
 
 const spec = s.object({ ...selectorFields }).doc('Disables the proxies (a partition of those links); re-enabled on rollback.');
@@ -16,7 +17,7 @@ const driver: FaultDriver<Spec> = {
     const t = target as ToxiproxyTarget;
     const proxy = await new ToxiproxyApi(t.api, ctx.signal).getProxy(t.proxy);
     // Restore what we found: a proxy someone else had disabled stays disabled.
-    return [{ kind: 'toxiproxy.proxy-enabled', api: t.api, proxy: t.proxy, enabled: proxy?.enabled ?? true }];
+    return [{ kind: 'toxiproxy.proxy-enabled', api: stripCredentials(t.api), proxy: t.proxy, enabled: proxy?.enabled ?? true }];
   },
   async apply(target, _sp, ctx) {
     const t = target as ToxiproxyTarget;

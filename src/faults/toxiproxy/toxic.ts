@@ -6,6 +6,7 @@ import { InvalidInputError } from '../../core/errors.js';
 import type { FaultContext, FaultDriver, FaultTarget, FaultType } from '../types.js';
 import type { UndoRecord } from '../../core/undo.js';
 import { ToxiproxyApi } from '../../environments/toxiproxy/api.js';
+import { stripCredentials } from '../../core/redact-url.js';
 
 export const selectorFields = {
   proxy: s.optional(s.string().doc('A proxy by name (Toxiproxy environment, or any proxy the environment lists).')),
@@ -86,7 +87,8 @@ export function toxicFault<A extends Record<string, Node<any> | import('../../sc
       const t = target as ToxiproxyTarget;
       return streams(base(sp).stream).map((stream): UndoRecord => ({
         kind: 'toxiproxy.toxic',
-        api: t.api,
+        // journals hold no secrets: undoers get credentials back from UndoContext.options
+        api: stripCredentials(t.api),
         proxy: t.proxy,
         toxic: toxicName(ctx.runId, ctx.faultId, stream),
       }));

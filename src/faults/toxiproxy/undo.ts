@@ -2,6 +2,7 @@
 // that is already gone counts as undone. Never uses POST /reset, which is global.
 import type { UndoContext, UndoOutcome, Undoer, UndoRecord } from '../../core/undo.js';
 import { ToxiproxyApi, ToxiproxyApiError } from '../../environments/toxiproxy/api.js';
+import { stripCredentials } from '../../core/redact-url.js';
 
 /**
  * Toxiproxy keeps toxics and proxy state in memory only. When nothing listens at its address the
@@ -23,9 +24,21 @@ async function unlessServerGone(r: UndoRecord, ctx: UndoContext, fn: () => Promi
 
 const str = (r: UndoRecord, k: string) => String(r[k]);
 
+/**
+ * The API for a record. Records hold the URL without credentials; when the run (or
+ * `faultline rollback --toxiproxy URL`) knows the same server with credentials
+ * (options.toxiproxyUrls, in memory only), those are used.
+ */
+function apiFor(r: UndoRecord, ctx: UndoContext): ToxiproxyApi {
+  const api = str(r, 'api').replace(/\/+$/, '');
+  const known = Array.isArray(ctx.options.toxiproxyUrls) ? (ctx.options.toxiproxyUrls as unknown[]).filter((u): u is string => typeof u === 'string') : [];
+  const withAuth = known.find((u) => stripCredentials(u).replace(/\/+$/, '') === api);
+  return new ToxiproxyApi(withAuth ?? api, ctx.signal);
+}
+
 export const toxicUndoer: Undoer = {
   undo: (r, ctx) => unlessServerGone(r, ctx, async () => {
-    const removed = await new ToxiproxyApi(str(r, 'api'), ctx.signal).removeToxic(str(r, 'proxy'), str(r, 'toxic'));
+    const removed = await apiFor(r, ctx).removeToxic(str(r, 'proxy'), str(r, 'toxic'));
     return removed ? 'undone' : 'already-gone';
   }),
   manualFix: (r) => `toxiproxy-cli -h ${str(r, 'api')} toxic remove --toxicName ${str(r, 'toxic')} ${str(r, 'proxy')}`,
@@ -33,7 +46,7 @@ export const toxicUndoer: Undoer = {
 
 export const proxyEnabledUndoer: Undoer = {
   undo: (r, ctx) => unlessServerGone(r, ctx, async () => {
-    const api = new ToxiproxyApi(str(r, 'api'), ctx.signal);
+    const api = apiFor(r, ctx);
     const proxy = await api.getProxy(str(r, 'proxy'));
     if (!proxy) return 'already-gone';
     const want = r.enabled !== false;
@@ -46,7 +59,7 @@ export const proxyEnabledUndoer: Undoer = {
 
 export const proxyCreatedUndoer: Undoer = {
   undo: (r, ctx) => unlessServerGone(r, ctx, async () => {
-    const deleted = await new ToxiproxyApi(str(r, 'api'), ctx.signal).deleteProxy(str(r, 'proxy'));
+    const deleted = await apiFor(r, ctx).deleteProxy(str(r, 'proxy'));
     return deleted ? 'undone' : 'already-gone';
   }),
   manualFix: (r) => `toxiproxy-cli -h ${str(r, 'api')} delete ${str(r, 'proxy')}`,
