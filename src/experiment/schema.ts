@@ -8,8 +8,9 @@ import { probeTypes } from '../probes/registry.js';
 import { sloSpec, guardSpec, metricsSpec, budgetSpec } from '../slo/schema.js';
 import { expectSpec } from './expect.js';
 
-const specsOf = (registry: Record<string, { spec: Node<unknown> }>) =>
-  Object.fromEntries(Object.entries(registry).map(([k, v]) => [k, v.spec])) as Record<string, Node<unknown>>;
+/** The spec node of every entry of a registry, keyed as the registry is, so keyed() infers a union. */
+const specsOf = <R extends Record<string, { spec: Node<unknown> }>>(registry: R) =>
+  Object.fromEntries(Object.entries(registry).map(([k, v]) => [k, v.spec])) as { [K in keyof R]: R[K]['spec'] };
 
 export const NAME = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
 

@@ -19,7 +19,7 @@ import type { Logger } from '../core/log.js';
 import { findOrphans, ownedProcessAlive, reclaim, type OwnedResource } from '../tools/owned.js';
 import { Journal, journalState, readJournal } from './journal.js';
 import { processAlive } from './lock.js';
-import { findUnfinishedJournals, manualFixFor, undoOne, undoPending, type UndoResult } from './rollback.js';
+import { findUnfinishedJournals, manualFixFor, registryUndoers, undoOne, undoPending, type UndoerLookup, type UndoResult } from './rollback.js';
 import { forgetToxiproxy, knownToxiproxyServers, listRuns, removeRun, type IndexedRun } from './run-index.js';
 
 export interface JournalRollback {
@@ -30,7 +30,7 @@ export interface JournalRollback {
   skipped?: string;
 }
 
-export async function rollbackJournal(path: string, ctx: UndoContext): Promise<JournalRollback> {
+export async function rollbackJournal(path: string, ctx: UndoContext, lookup: UndoerLookup = registryUndoers): Promise<JournalRollback> {
   const state = journalState(readJournal(path).entries);
   const runId = state.run?.runId;
   if (state.run && !state.ended && state.run.pid !== process.pid && processAlive(state.run.pid) && state.pending.length) {
@@ -39,7 +39,7 @@ export async function rollbackJournal(path: string, ctx: UndoContext): Promise<J
   if (state.pending.length === 0) return { path, runId, results: [] };
   const journal = Journal.append(path);
   try {
-    return { path, runId, results: await undoPending(journal, state.pending, ctx) };
+    return { path, runId, results: await undoPending(journal, state.pending, ctx, lookup) };
   } finally {
     journal.close();
   }
@@ -82,13 +82,13 @@ export interface RunRollback {
  * Finishes one dead run: its journal when it exists, else its run id through the orphan finders;
  * then its children and temp dirs. The index entry is removed once nothing is left.
  */
-export async function rollbackIndexedRun(run: IndexedRun, ctx: UndoContext): Promise<RunRollback> {
+export async function rollbackIndexedRun(run: IndexedRun, ctx: UndoContext, lookup: UndoerLookup = registryUndoers): Promise<RunRollback> {
   if (run.alive) return { run, source: 'nothing', results: [], reclaimed: [], skipped: `run ${run.runId} is still running (pid ${run.pid}); it rolls back itself. Stop it first (SIGINT, or \`kill ${run.pid}\`)` };
   let source: RunRollback['source'] = 'nothing';
   let results: UndoResult[] = [];
   let skipped: string | undefined;
   if (run.journal && existsSync(run.journal)) {
-    const res = await rollbackJournal(run.journal, ctx);
+    const res = await rollbackJournal(run.journal, ctx, lookup);
     results = res.results;
     skipped = res.skipped;
     if (res.results.length) source = 'journal';
@@ -96,7 +96,7 @@ export async function rollbackIndexedRun(run: IndexedRun, ctx: UndoContext): Pro
     ctx.log.warn(`run ${run.runId}: its journal (${run.journal ?? 'none'}) is gone; searching by its run id instead`);
     const servers = [...new Set([...(run.toxiproxy ?? []), ...stringList(ctx.options.toxiproxy)])];
     const kinds = ['toxiproxy', ...(run.lockKey?.startsWith('kubernetes:') ? ['kubernetes'] : [])];
-    results = await rollbackOrphans(run.runId, { ...ctx, options: { ...ctx.options, toxiproxy: servers } }, kinds);
+    results = await rollbackOrphans(run.runId, { ...ctx, options: { ...ctx.options, toxiproxy: servers } }, kinds, lookup);
     source = 'finders';
   }
   const reclaimed = await reclaimAll(run.owned ?? []);
@@ -139,7 +139,7 @@ export async function reapOrphans(log?: Logger): Promise<string[]> {
 }
 
 /** Asks the orphan finders (all, or those named) for what still carries the run id, and undoes it. */
-export async function rollbackOrphans(runId: string, ctx: UndoContext, kinds?: string[]): Promise<UndoResult[]> {
+export async function rollbackOrphans(runId: string, ctx: UndoContext, kinds?: string[], lookup: UndoerLookup = registryUndoers): Promise<UndoResult[]> {
   const results: UndoResult[] = [];
   for (const [kind, load] of Object.entries(orphanFinders)) {
     if (kinds && !kinds.includes(kind)) continue;
@@ -153,9 +153,9 @@ export async function rollbackOrphans(runId: string, ctx: UndoContext, kinds?: s
     for (const [i, record] of records.entries()) {
       const what = `${record.kind} ${String(record.toxic ?? record.name ?? record.proxy ?? i)}${record.proxy && record.toxic ? ` on proxy ${String(record.proxy)}` : ''}`;
       try {
-        results.push({ id: `${kind}#${i}`, what, outcome: await undoOne(record, ctx) });
+        results.push({ id: `${kind}#${i}`, what, outcome: await undoOne(record, ctx, lookup) });
       } catch (err) {
-        results.push({ id: `${kind}#${i}`, what, outcome: 'failed', error: errorMessage(err), manualFix: await manualFixFor(record) });
+        results.push({ id: `${kind}#${i}`, what, outcome: 'failed', error: errorMessage(err), manualFix: await manualFixFor(record, lookup) });
       }
     }
   }

@@ -14,12 +14,6 @@ import type { UndoContext, UndoOutcome, UndoRecord, Undoer } from '../../core/un
 
 export type DockerAction = 'stop' | 'pause';
 
-export interface KindTarget extends FaultTarget {
-  region: string;
-  cluster: string;
-  container: string;
-}
-
 export interface ContainerUndo extends UndoRecord {
   kind: 'kind.container';
   action: DockerAction;
@@ -78,19 +72,13 @@ export function kindFault(action: DockerAction, doc: string): FaultType<KindSpec
         const cluster = kindClusterOf(region.context);
         const names = await nodeContainers(cluster, ctx.signal);
         if (names.length === 0) throw new InvalidInputError(`kind cluster "${cluster}" (region ${region.name}) has no node containers: is it running (kind get clusters)?`);
-        return names.map((container): KindTarget => ({ id: `${region.name}/kind/${container}`, region: region.name, cluster, container }));
-      },
-      async prepare(target) {
-        const t = target as KindTarget;
-        const undo: ContainerUndo = { kind: 'kind.container', action, container: t.container, cluster: t.cluster };
-        return [undo];
-      },
-      async apply(target, _sp, ctx) {
-        await docker([action, (target as KindTarget).container], ctx.signal);
-      },
-      describe(target) {
-        const t = target as KindTarget;
-        return `${t.region}: docker ${action} ${t.container} (kind cluster ${t.cluster}); rollback runs docker ${action === 'stop' ? 'start' : 'unpause'} ${t.container}`;
+        return names.map((container): FaultTarget => ({
+          id: `${region.name}/kind/${container}`,
+          prepare: async () => [{ kind: 'kind.container', action, container, cluster } satisfies ContainerUndo],
+          apply: async () => void (await docker([action, container], ctx.signal)),
+          describe: () =>
+            `${region.name}: docker ${action} ${container} (kind cluster ${cluster}); rollback runs docker ${action === 'stop' ? 'start' : 'unpause'} ${container}`,
+        }));
       },
     };
   };

@@ -51,7 +51,6 @@ export function howMany(sp: Pick<PodKillSpec, 'count' | 'percent'>, available: n
 const load = async (): Promise<FaultDriver<PodKillSpec>> => {
   const { requireKubernetes } = await import('../../environments/kubernetes/environment.js');
   const { listPods, deletePod } = await import('./pods.js');
-  type Target = import('./pods.js').PodTarget & { seed: number };
   return {
     async targets(sp, ctx) {
       const env = requireKubernetes(ctx.env, 'pod.kill');
@@ -64,17 +63,13 @@ const load = async (): Promise<FaultDriver<PodKillSpec>> => {
       const seed = sp.seed ?? Math.floor(Math.random() * 0xffffffff);
       const chosen = choose(pods, howMany(sp, pods.length), seed);
       ctx.log.info(`pod.kill on ${region.name}: ${chosen.length} of ${pods.length} pods chosen with seed ${seed} (add seed: ${seed} to choose the same ones again)`);
-      return chosen.map((p): Target => ({ ...p, seed }));
-    },
-    async prepare() {
-      return [];
-    },
-    async apply(target, sp, ctx) {
-      await deletePod(requireKubernetes(ctx.env, 'pod.kill'), target as Target, Math.round((sp.gracePeriod?.ms ?? 0) / 1000));
-    },
-    describe(target) {
-      const t = target as Target;
-      return `${t.region} (${t.context}): kill pod ${t.namespace}/${t.name}${t.node ? ` on ${t.node}` : ''} (seed ${t.seed}); its controller recreates it`;
+      const grace = Math.round((sp.gracePeriod?.ms ?? 0) / 1000);
+      return chosen.map((p) => ({
+        id: p.id,
+        prepare: async () => [],
+        apply: () => deletePod(env, p, grace),
+        describe: () => `${p.region} (${p.context}): kill pod ${p.namespace}/${p.name}${p.node ? ` on ${p.node}` : ''} (seed ${seed}); its controller recreates it`,
+      }));
     },
   };
 };

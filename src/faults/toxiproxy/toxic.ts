@@ -3,8 +3,8 @@
 import { s, type Node, type ObjectOf } from '../../schema/dsl.js';
 import { isProxyEnvironment, type Environment, type ProxyEnvironment } from '../../environments/types.js';
 import { InvalidInputError } from '../../core/errors.js';
-import type { FaultContext, FaultDriver, FaultTarget, FaultType } from '../types.js';
-import type { UndoRecord } from '../../core/undo.js';
+import type { FaultDriver, FaultType } from '../types.js';
+import type { ToxicUndo } from './undo.js';
 import { ToxiproxyApi } from '../../environments/toxiproxy/api.js';
 import { stripCredentials } from '../../core/redact-url.js';
 
@@ -28,13 +28,15 @@ type Selector = { proxy?: string; from?: string; to?: string; region?: string };
 type BaseSpec = Selector & { stream?: 'downstream' | 'upstream' | 'both'; toxicity?: number };
 const base = (sp: unknown) => sp as BaseSpec;
 
-export interface ToxiproxyTarget extends FaultTarget {
+/** One proxy a selector names, and the Toxiproxy API that serves it. */
+export interface ProxyRef {
+  id: string;
   api: string;
   proxy: string;
 }
 
 /** Resolves a selector into proxy targets through the environment's ProxyEnvironment ability. */
-export function proxyTargets(sel: Selector, env: Environment): ToxiproxyTarget[] {
+export function proxyTargets(sel: Selector, env: Environment): ProxyRef[] {
   if (!isProxyEnvironment(env)) {
     throw new InvalidInputError(`the ${env.kind} environment has no Toxiproxy, so toxiproxy.* faults cannot run there`);
   }
@@ -81,35 +83,23 @@ export function toxicFault<A extends Record<string, Node<any> | import('../../sc
   const spec = s.object({ ...selectorFields, ...streamFields, ...opts.fields }).doc(opts.doc) as unknown as Node<ToxicSpec<A>>;
   const driver: FaultDriver<ToxicSpec<A>> = {
     async targets(sp, ctx) {
-      return proxyTargets(base(sp), ctx.env);
-    },
-    async prepare(target, sp, ctx) {
-      const t = target as ToxiproxyTarget;
-      return streams(base(sp).stream).map((stream): UndoRecord => ({
-        kind: 'toxiproxy.toxic',
-        // journals hold no secrets: undoers get credentials back from UndoContext.options
-        api: stripCredentials(t.api),
-        proxy: t.proxy,
-        toxic: toxicName(ctx.runId, ctx.faultId, stream),
+      const { stream, toxicity = 1 } = base(sp);
+      const names = streams(stream).map((st) => ({ stream: st, name: toxicName(ctx.runId, ctx.faultId, st) }));
+      return proxyTargets(base(sp), ctx.env).map(({ id, api, proxy }) => ({
+        id,
+        async prepare() {
+          // journals hold no secrets: undoers get credentials back from UndoContext.options
+          return names.map(({ name }): ToxicUndo => ({ kind: 'toxiproxy.toxic', api: stripCredentials(api), proxy, toxic: name }));
+        },
+        async apply() {
+          const client = new ToxiproxyApi(api, ctx.signal);
+          const attributes = opts.attributes(sp);
+          for (const { stream: st, name } of names) {
+            await client.addToxic(proxy, { name, type: opts.toxic as never, stream: st, toxicity, attributes });
+          }
+        },
+        describe: () => `add ${opts.toxic} toxic ${JSON.stringify(opts.attributes(sp))} on ${names.map((n) => n.stream).join('+')} of proxy ${proxy} at ${api}`,
       }));
-    },
-    async apply(target, sp, ctx: FaultContext) {
-      const t = target as ToxiproxyTarget;
-      const api = new ToxiproxyApi(t.api, ctx.signal);
-      const attributes = opts.attributes(sp);
-      for (const stream of streams(base(sp).stream)) {
-        await api.addToxic(t.proxy, {
-          name: toxicName(ctx.runId, ctx.faultId, stream),
-          type: opts.toxic as never,
-          stream,
-          toxicity: base(sp).toxicity ?? 1,
-          attributes,
-        });
-      }
-    },
-    describe(target, sp) {
-      const t = target as ToxiproxyTarget;
-      return `add ${opts.toxic} toxic ${JSON.stringify(opts.attributes(sp))} on ${streams(base(sp).stream).join('+')} of proxy ${t.proxy} at ${t.api}`;
     },
   };
   const load = async () => driver;
