@@ -1,6 +1,6 @@
 // Every environment kind an experiment can name under `environment:`. One line each.
 import type { Infer } from '../schema/dsl.js';
-import type { Environment, EnvironmentKind, EnvironmentType } from './types.js';
+import type { DeclaredNames, Environment, EnvironmentKind, EnvironmentType } from './types.js';
 import { toxiproxyEnvironment } from './toxiproxy/environment.js';
 import { kubernetesEnvironment } from './kubernetes/index.js';
 import { sandboxEnvironment } from './sandbox/environment.js';
@@ -21,4 +21,9 @@ const typed: { [K in EnvironmentKind]: EnvironmentType<EnvironmentSpecs[K]> } = 
 /** Loads the environment an experiment names and creates it from its spec. Touches nothing yet. */
 export async function environmentFor<K extends EnvironmentKind>(entry: { type: K; spec: EnvironmentSpecs[K] }): Promise<Environment> {
   return (await typed[entry.type].load()).create(entry.spec);
+}
+
+/** The names the environment block declares (regions, proxies, links), for the loader's rules. */
+export function declaredNames<K extends EnvironmentKind>(entry: { type: K; spec: EnvironmentSpecs[K] }): DeclaredNames | undefined {
+  return typed[entry.type].declared?.(entry.spec);
 }

@@ -1,5 +1,5 @@
-import type { Node } from '../schema/dsl.js';
-import type { Environment, EnvironmentKind } from '../environments/types.js';
+import type { Issue, Node } from '../schema/dsl.js';
+import type { DeclaredNames, Environment, EnvironmentKind } from '../environments/types.js';
 import type { Logger } from '../core/log.js';
 import type { UndoRecord } from '../core/undo.js';
 
@@ -43,6 +43,18 @@ export interface FaultDriver<S> {
 /** A fault an experiment can name (the key under faults[]), with a driver per environment kind. */
 export interface FaultType<S> {
   readonly spec: Node<S>;
+  /**
+   * Cross-field rules against the experiment's environment (a region that is declared, a mode the
+   * environment supports...), run by the loader. Issue paths are relative to the fault's spec.
+   */
+  readonly rules?: (spec: S, ctx: FaultRuleContext) => Issue[];
   /** Loaded lazily, so validating never imports heavy clients. A missing kind cannot run it. */
   readonly drivers: Partial<Record<EnvironmentKind, () => Promise<FaultDriver<S>>>>;
+}
+
+/** What a fault's rules see of the experiment: the environment's kind, checked spec and names. */
+export interface FaultRuleContext {
+  kind: EnvironmentKind;
+  environment: unknown;
+  declared: DeclaredNames;
 }

@@ -4,10 +4,10 @@ import { s, type Infer } from '../../schema/dsl.js';
 import type { FaultDriver, FaultType } from '../types.js';
 import { ToxiproxyApi } from '../../environments/toxiproxy/api.js';
 import { stripCredentials } from '../../core/redact-url.js';
-import { proxyTargets, selectorFields } from './toxic.js';
+import { proxyTargets, selectorFields, selectorRules, withSelectorRule } from './toxic.js';
 import type { ProxyEnabledUndo } from './undo.js';
 
-const spec = s.object({ ...selectorFields }).doc('Disables the proxies (a partition of those links); re-enabled on rollback.');
+const spec = withSelectorRule(s.object({ ...selectorFields })).doc('Disables the proxies (a partition of those links); re-enabled on rollback.');
 type Spec = Infer<typeof spec>;
 
 const driver: FaultDriver<Spec> = {
@@ -28,4 +28,4 @@ const driver: FaultDriver<Spec> = {
 };
 
 const load = async () => driver;
-export const down: FaultType<Spec> = { spec, drivers: { toxiproxy: load, sandbox: load, kubernetes: load } };
+export const down: FaultType<Spec> = { spec, rules: selectorRules, drivers: { toxiproxy: load, sandbox: load, kubernetes: load } };

@@ -3,7 +3,9 @@
 import { s, type Node, type ObjectOf } from '../../schema/dsl.js';
 import { isProxyEnvironment, type Environment, type ProxyEnvironment } from '../../environments/types.js';
 import { InvalidInputError } from '../../core/errors.js';
-import type { FaultDriver, FaultType } from '../types.js';
+import type { FaultDriver, FaultRuleContext, FaultType } from '../types.js';
+import type { Issue, Path } from '../../schema/dsl.js';
+import { proxySelectorIssues } from '../rules.js';
 import type { ToxicUndo } from './undo.js';
 import { ToxiproxyApi } from '../../environments/toxiproxy/api.js';
 import { stripCredentials } from '../../core/redact-url.js';
@@ -14,6 +16,33 @@ export const selectorFields = {
   to: s.optional(s.string().doc('With `from`: the link between two regions, e.g. to: eu-west.')),
   region: s.optional(s.string().doc('Every link to and from this region.')),
 };
+
+/**
+ * Exactly one way to name proxies: proxy, from+to, or region. Checked with the schema (and said in
+ * JSON Schema, so editors flag it too).
+ */
+export function selectorShapeIssues(sel: Selector, path: Path): Issue[] {
+  const chosen = [sel.proxy !== undefined && 'proxy', (sel.from !== undefined || sel.to !== undefined) && 'from/to', sel.region !== undefined && 'region'].filter(Boolean) as string[];
+  if (chosen.length > 1) return [{ path: [...path, chosen[1] === 'from/to' ? 'from' : chosen[1]], expected: 'exactly one of proxy, from+to or region', found: `${chosen.join(' and ')} together`, atKey: true }];
+  if (chosen.length === 0) return [{ path, expected: 'one of proxy, from+to or region, naming the proxies to act on', found: 'none of them' }];
+  if ((sel.from === undefined) !== (sel.to === undefined)) return [{ path: [...path, sel.from === undefined ? 'to' : 'from'], expected: 'from and to together, naming both ends of the link', found: `only ${sel.from === undefined ? 'to' : 'from'}`, atKey: true }];
+  return [];
+}
+
+export const SELECTOR_SCHEMA = {
+  oneOf: [{ required: ['proxy'] }, { required: ['region'] }, { required: ['from', 'to'] }],
+  dependencies: { from: ['to'], to: ['from'] },
+};
+
+/** A selector spec with its shape rule. */
+export function withSelectorRule<T extends Selector>(node: Node<T>): Node<T> {
+  return s.refine(node, (v, path, issues) => issues.push(...selectorShapeIssues(v, path)), SELECTOR_SCHEMA);
+}
+
+/** The names a selector uses exist in the environment. */
+export function selectorRules(sp: unknown, ctx: FaultRuleContext): Issue[] {
+  return proxySelectorIssues(sp as Selector, ctx);
+}
 
 const streamFields = {
   stream: s.optional(
@@ -79,8 +108,14 @@ export function toxicFault<A extends Record<string, Node<any> | import('../../sc
   doc: string;
   fields: A;
   attributes: (spec: ToxicSpec<A>) => Record<string, number>;
+  /** Rules between this toxic's own fields (paths relative to its spec). */
+  rules?: (spec: ToxicSpec<A>) => Issue[];
 }): FaultType<ToxicSpec<A>> {
-  const spec = s.object({ ...selectorFields, ...streamFields, ...opts.fields }).doc(opts.doc) as unknown as Node<ToxicSpec<A>>;
+  const own = opts.rules;
+  const object = s.object({ ...selectorFields, ...streamFields, ...opts.fields }) as unknown as Node<ToxicSpec<A>>;
+  const checked = own ? s.refine(object, (v, path, issues) => issues.push(...own(v).map((i) => ({ ...i, path: [...path, ...i.path] })))) : object;
+  const spec = withSelectorRule(checked).doc(opts.doc);
+  const rules = (sp: ToxicSpec<A>, ctx: FaultRuleContext) => selectorRules(sp, ctx);
   const driver: FaultDriver<ToxicSpec<A>> = {
     async targets(sp, ctx) {
       const { stream, toxicity = 1 } = base(sp);
@@ -103,7 +138,7 @@ export function toxicFault<A extends Record<string, Node<any> | import('../../sc
     },
   };
   const load = async () => driver;
-  return { spec, drivers: { toxiproxy: load, sandbox: load, kubernetes: load } };
+  return { spec, rules, drivers: { toxiproxy: load, sandbox: load, kubernetes: load } };
 }
 
 function streams(stream: 'downstream' | 'upstream' | 'both' | undefined): ('downstream' | 'upstream')[] {
