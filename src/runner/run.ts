@@ -39,7 +39,10 @@ import { registryUndoers, undoPending, type UndoerLookup, type UndoResult } from
 import { leftoversFor, reapOrphans, rollbackIndexedRun } from './recover.js';
 import { registerRun, type RunIndexHandle } from './run-index.js';
 import { provenance, type Provenance } from './provenance.js';
-import { safeObserver, type RunObserver } from './observer.js';
+import { combineObservers, safeObserver, type RunObserver } from './observer.js';
+import { TimelineWriter, timelineSlis } from './timeline.js';
+import { closeOutputs, createOutputs, parseOutputArg } from './outputs/index.js';
+import { writeReports, type WriteReportsOptions } from './reporters.js';
 import { buildSchedule, faultEvents } from './schedule.js';
 import { assembleReport, writeReport } from './report.js';
 import { sleep, startGuards, startTicks } from './timers.js';
@@ -69,6 +72,10 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Where environments, fault drivers and undoers come from: the registries, unless a test swaps them. */
   parts?: Partial<RunParts>;
+  /** Live outputs, `--out prometheus-rw=URL` (src/runner/outputs). */
+  outputs?: string[];
+  /** File reports written into the run dir at the end (default: all of them); false for none. */
+  reports?: WriteReportsOptions | false;
 }
 
 /** The seams between the loop and the registries. */
@@ -121,7 +128,10 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
 
 async function startRun(opts: RunOptions, stopSignal: AbortSignal, stopReason: { info?: AbortInfo }, abort: (info: AbortInfo) => void): Promise<RunOutcome> {
   const log = opts.log;
-  const observer = safeObserver(opts.observer, log);
+  for (const o of opts.outputs ?? []) parseOutputArg(o); // refused before anything is touched
+  const timeline = new TimelineWriter();
+  const outputs = opts.dryRun ? [] : await createOutputs(opts.outputs ?? [], { log });
+  const observer = combineObservers(safeObserver(opts.observer, log), safeObserver(timeline.observer(), log), ...outputs.map((o) => safeObserver(o.observer, log)));
   const loaded = loadExperimentFile(opts.file, opts.env ?? process.env);
   const exp = loaded.experiment;
   const runId = makeRunId(exp.metadata.name);
@@ -167,11 +177,24 @@ async function startRun(opts: RunOptions, stopSignal: AbortSignal, stopReason: {
     mkdirSync(outDir, { recursive: true });
     journal = Journal.create(journalPath);
     journal.write({ type: 'run', runId, experiment: exp.metadata.name, file: relative(process.cwd(), resolve(loaded.file)), lockKey, pid: process.pid, startedAt: new Date().toISOString(), producer }, true);
+    observer.start?.({ runId, experiment: exp.metadata.name, outDir, at: Date.now() });
     const report = await executeRun({ loaded, exp, runId, environment, parts, journal, envCtx, observer, log, abort, stopReason, outDir, options, budgetCtx, lockKey, producer, indexed });
     journal.write({ type: 'end', verdict: report.verdict, exitCode: report.exitCode }, true);
+    report.errors.push(...(await closeOutputs(outputs)));
     writeReport(outDir, report);
+    timeline.finish(join(outDir, 'journal.jsonl'));
+    if (opts.reports !== false) {
+      // Reporters read what the run left in its dir; one that fails is noted, never fatal.
+      const written = writeReports(outDir, opts.reports ?? {});
+      if (written.errors.length) {
+        report.errors.push(...written.errors);
+        writeReport(outDir, report);
+      }
+    }
     return { exitCode: report.exitCode, report, outDir };
   } finally {
+    await closeOutputs(outputs);
+    timeline.close();
     journal?.close();
     unwatch();
     // The entry stays while the journal still holds something to undo: `faultline rollback` needs it.
@@ -231,6 +254,7 @@ async function executeRun(st: RunState): Promise<Report> {
   let stopGuards = () => {};
   let stopTicks = () => {};
   let guardWarnings: string[] | undefined;
+  let guardNames: string[] = [];
   let slos: Report['slos'] = [];
   let trafficStoppedAt: number | undefined;
   const setupJournal = makeSetupJournal(journal);
@@ -276,7 +300,11 @@ async function executeRun(st: RunState): Promise<Report> {
       }));
       const guards = createGuards(exp.abortWhen ?? [], exp.slos ?? [], resolved.metrics);
       guardWarnings = guards.warnings;
-      stopGuards = startGuards(guards, store, signal, (trip) => st.abort({ by: trip.guard, reason: trip.reason, at: trip.at, values: trip.values }), log);
+      guardNames = guards.names ?? [];
+      stopGuards = startGuards(guards, store, signal, (trip) => {
+        observer.guard?.({ at: trip.at, guard: trip.guard, tripped: true, reason: trip.reason, values: trip.values });
+        st.abort({ by: trip.guard, reason: trip.reason, at: trip.at, values: trip.values });
+      }, log);
 
       observer.phase?.('steady-state', Date.now());
       const before = await runProbes(resolved.steadyState, 'before', resolveText(endpoints), signal);
@@ -367,6 +395,7 @@ async function executeRun(st: RunState): Promise<Report> {
       errorVerdict = true;
       return [];
     });
+    timelineSlis(slos, phases, observer);
   } finally {
     // Teardown on every path, after the rollback: even one that failed, even an unexpected throw.
     try {
@@ -412,6 +441,7 @@ async function executeRun(st: RunState): Promise<Report> {
     records: store.all(),
     traffic: trafficSummary,
     abortedBy: st.stopReason.info,
+    guards: guardNames.map((name) => ({ name, tripped: st.stopReason.info?.by === name, ...(st.stopReason.info?.by === name ? { reason: st.stopReason.info.reason } : {}) })),
     errored: errorVerdict,
     failed: failedVerdict,
     rollbackFailures,
