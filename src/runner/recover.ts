@@ -11,8 +11,8 @@
 //   known Toxiproxy servers: faultline-named toxics no unfinished run accounts for → reported
 import { join } from 'node:path';
 import { existsSync } from 'node:fs';
-import type { UndoContext, UndoRecord } from '../core/undo.js';
-import { orphanFinders } from '../faults/finders.js';
+import type { UndoContext } from '../core/undo.js';
+import { orphanFinders, type UndoRecord } from '../faults/undoers.js';
 import { scanToxiproxy, type FaultlineToxic } from '../faults/toxiproxy/finder.js';
 import { errorMessage } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
@@ -95,7 +95,8 @@ export async function rollbackIndexedRun(run: IndexedRun, ctx: UndoContext, look
   } else {
     ctx.log.warn(`run ${run.runId}: its journal (${run.journal ?? 'none'}) is gone; searching by its run id instead`);
     const servers = [...new Set([...(run.toxiproxy ?? []), ...stringList(ctx.options.toxiproxy)])];
-    const kinds = ['toxiproxy', ...(run.lockKey?.startsWith('kubernetes:') ? ['kubernetes'] : [])];
+    // Kubernetes is searched only for a run on Kubernetes: it costs the client and every context.
+    const kinds = ['toxiproxy.', ...(run.lockKey?.startsWith('kubernetes:') ? ['kubernetes.'] : [])];
     results = await rollbackOrphans(run.runId, { ...ctx, options: { ...ctx.options, toxiproxy: servers } }, kinds, lookup);
     source = 'finders';
   }
@@ -138,20 +139,23 @@ export async function reapOrphans(log?: Logger): Promise<string[]> {
   }
 }
 
-/** Asks the orphan finders (all, or those named) for what still carries the run id, and undoes it. */
+/**
+ * Asks every undoer that can find orphans (all, or those whose kind starts with one of `kinds`)
+ * for what still carries the run id, and undoes it.
+ */
 export async function rollbackOrphans(runId: string, ctx: UndoContext, kinds?: string[], lookup: UndoerLookup = registryUndoers): Promise<UndoResult[]> {
   const results: UndoResult[] = [];
-  for (const [kind, load] of Object.entries(orphanFinders)) {
-    if (kinds && !kinds.includes(kind)) continue;
+  for (const { kind, find } of await orphanFinders()) {
+    if (kinds && !kinds.some((k) => kind.startsWith(k))) continue;
     let records: UndoRecord[];
     try {
-      records = await (await load()).find(runId, ctx.options, ctx.signal);
+      records = await find(runId, ctx);
     } catch (err) {
       results.push({ id: kind, what: `search ${kind} for run ${runId}`, outcome: 'failed', error: errorMessage(err) });
       continue;
     }
     for (const [i, record] of records.entries()) {
-      const what = `${record.kind} ${String(record.toxic ?? record.name ?? record.proxy ?? i)}${record.proxy && record.toxic ? ` on proxy ${String(record.proxy)}` : ''}`;
+      const what = `${record.kind} ${orphanName(record) ?? i}`;
       try {
         results.push({ id: `${kind}#${i}`, what, outcome: await undoOne(record, ctx, lookup) });
       } catch (err) {
@@ -160,6 +164,12 @@ export async function rollbackOrphans(runId: string, ctx: UndoContext, kinds?: s
     }
   }
   return results;
+}
+
+/** The name a person would look for: the toxic on its proxy, the object's name, else its node. */
+function orphanName(r: UndoRecord): string | undefined {
+  if ('toxic' in r) return `${r.toxic} on proxy ${r.proxy}`;
+  return 'name' in r ? r.name : 'proxy' in r ? r.proxy : 'node' in r ? r.node : undefined;
 }
 
 /**

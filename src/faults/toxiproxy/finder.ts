@@ -1,13 +1,9 @@
-// Finding a run's toxics without its journal: every toxic faultline adds is named
+// Finding toxics without a journal: every toxic faultline adds is named
 // faultline.<run-id>.<fault-id>.<stream> (toxicName in toxic.ts), so listing the proxies of the
-// Toxiproxy servers runs have used shows what each run left. Read-only.
-//
-// Which servers: options.toxiproxy (string[]), filled by the caller from the run index (the
-// servers runs have used) and from `faultline rollback --toxiproxy URL`. A server that does not
-// answer has nothing left on it (Toxiproxy keeps toxics in memory only) and is skipped.
-import type { OrphanFinder } from '../finders.js';
-import type { UndoRecord } from '../../core/undo.js';
+// Toxiproxy servers runs have used shows what each run left. Read-only. Used by the toxic
+// undoer's findOrphans (undo.ts) and by `faultline rollback`'s last look for leftovers.
 import { ToxiproxyApi, ToxiproxyApiError } from '../../environments/toxiproxy/api.js';
+import type { ToxicUndo } from './undo.js';
 
 export interface FaultlineToxic {
   api: string;
@@ -61,17 +57,6 @@ export async function scanToxiproxy(servers: readonly string[], signal: AbortSig
   return out;
 }
 
-export function toxicRecord(t: FaultlineToxic): UndoRecord {
+export function toxicRecord(t: FaultlineToxic): ToxicUndo {
   return { kind: 'toxiproxy.toxic', api: t.api, proxy: t.proxy, toxic: t.toxic };
 }
-
-export const toxiproxyFinder: OrphanFinder = {
-  async find(runId, options, signal) {
-    const servers = Array.isArray(options.toxiproxy) ? options.toxiproxy.filter((u): u is string => typeof u === 'string') : [];
-    const scan = await scanToxiproxy(servers, signal);
-    if (scan.failed.length) {
-      throw new Error(`could not list the toxics of ${scan.failed.map((f) => `${f.url} (${f.error})`).join('; ')}`);
-    }
-    return scan.toxics.filter((t) => t.runId === runId).map(toxicRecord);
-  },
-};

@@ -1,35 +1,18 @@
 // Reverting Toxiproxy changes from their journal records alone. Idempotent: a toxic or proxy
 // that is already gone counts as undone. Never uses POST /reset, which is global.
-import type { UndoContext, UndoOutcome, Undoer, UndoRecord } from '../../core/undo.js';
-import { ToxiproxyApi, ToxiproxyApiError } from '../../environments/toxiproxy/api.js';
-import { stripCredentials } from '../../core/redact-url.js';
+import type { Undoer } from '../../core/undo.js';
+import { toxiproxyApiFor, unlessServerGone } from '../../environments/toxiproxy/undo.js';
+import { scanToxiproxy, toxicRecord } from './finder.js';
 
-/**
- * Toxiproxy keeps toxics and proxy state in memory only. When nothing listens at its address the
- * server is gone, and so is everything this run did to it (a restarted server starts clean, or
- * from its -config file with every proxy enabled). An ephemeral sandbox's Toxiproxy dies with a
- * SIGKILLed run, for example.
- */
-async function unlessServerGone(r: UndoRecord, ctx: UndoContext, fn: () => Promise<UndoOutcome>): Promise<UndoOutcome> {
-  try {
-    return await fn();
-  } catch (err) {
-    if (err instanceof ToxiproxyApiError && err.refused) {
-      ctx.log.info(`Toxiproxy at ${String(r.api)} is not running; what this run did to it went with it`);
-      return 'already-gone';
-    }
-    throw err;
-  }
-}
-
-export interface ToxicUndo extends UndoRecord {
+export interface ToxicUndo {
   kind: 'toxiproxy.toxic';
   api: string;
   proxy: string;
+  /** faultline.<run id>.<fault id>.<stream>: names exactly this run's toxic. */
   toxic: string;
 }
 
-export interface ProxyEnabledUndo extends UndoRecord {
+export interface ProxyEnabledUndo {
   kind: 'toxiproxy.proxy-enabled';
   api: string;
   proxy: string;
@@ -37,45 +20,38 @@ export interface ProxyEnabledUndo extends UndoRecord {
   enabled: boolean;
 }
 
-const str = (r: UndoRecord, k: string) => String(r[k]);
-
-/**
- * The API for a record. Records hold the URL without credentials; when the run (or
- * `faultline rollback --toxiproxy URL`) knows the same server with credentials
- * (options.toxiproxyUrls, in memory only), those are used.
- */
-function apiFor(r: UndoRecord, ctx: UndoContext): ToxiproxyApi {
-  const api = str(r, 'api').replace(/\/+$/, '');
-  const known = Array.isArray(ctx.options.toxiproxyUrls) ? (ctx.options.toxiproxyUrls as unknown[]).filter((u): u is string => typeof u === 'string') : [];
-  const withAuth = known.find((u) => stripCredentials(u).replace(/\/+$/, '') === api);
-  return new ToxiproxyApi(withAuth ?? api, ctx.signal);
-}
-
-export const toxicUndoer: Undoer = {
-  undo: (r, ctx) => unlessServerGone(r, ctx, async () => {
-    const removed = await apiFor(r, ctx).removeToxic(str(r, 'proxy'), str(r, 'toxic'));
-    return removed ? 'undone' : 'already-gone';
-  }),
-  manualFix: (r) => `toxiproxy-cli -h ${str(r, 'api')} toxic remove --toxicName ${str(r, 'toxic')} ${str(r, 'proxy')}`,
+export const toxicUndoer: Undoer<ToxicUndo> = {
+  undo: (r, ctx) =>
+    unlessServerGone(r.api, ctx, async () => {
+      const removed = await toxiproxyApiFor(r.api, ctx).removeToxic(r.proxy, r.toxic);
+      return removed ? 'undone' : 'already-gone';
+    }),
+  manualFix: (r) => `toxiproxy-cli -h ${r.api} toxic remove --toxicName ${r.toxic} ${r.proxy}`,
+  /**
+   * Toxics named faultline.<run id>.* on the Toxiproxy servers in ctx.options.toxiproxy (the
+   * caller fills it from the run index and `faultline rollback --toxiproxy URL`). A server where
+   * nothing listens holds nothing (Toxiproxy keeps toxics in memory); one that fails otherwise
+   * fails the search, so rollback never says "clean" without having looked.
+   */
+  async findOrphans(runId, ctx) {
+    const servers = Array.isArray(ctx.options.toxiproxy) ? (ctx.options.toxiproxy as unknown[]).filter((u): u is string => typeof u === 'string') : [];
+    const scan = await scanToxiproxy(servers, ctx.signal);
+    if (scan.failed.length) throw new Error(`could not list the toxics of ${scan.failed.map((f) => `${f.url} (${f.error})`).join('; ')}`);
+    return scan.toxics.filter((t) => t.runId === runId).map(toxicRecord);
+  },
 };
 
-export const proxyEnabledUndoer: Undoer = {
-  undo: (r, ctx) => unlessServerGone(r, ctx, async () => {
-    const api = apiFor(r, ctx);
-    const proxy = await api.getProxy(str(r, 'proxy'));
-    if (!proxy) return 'already-gone';
-    const want = r.enabled !== false;
-    if (proxy.enabled === want) return 'already-gone';
-    await api.setEnabled(str(r, 'proxy'), want);
-    return 'undone';
-  }),
-  manualFix: (r) => `toxiproxy-cli -h ${str(r, 'api')} toggle ${str(r, 'proxy')}   # until it shows enabled=${r.enabled !== false}`,
-};
-
-export const proxyCreatedUndoer: Undoer = {
-  undo: (r, ctx) => unlessServerGone(r, ctx, async () => {
-    const deleted = await apiFor(r, ctx).deleteProxy(str(r, 'proxy'));
-    return deleted ? 'undone' : 'already-gone';
-  }),
-  manualFix: (r) => `toxiproxy-cli -h ${str(r, 'api')} delete ${str(r, 'proxy')}`,
+export const proxyEnabledUndoer: Undoer<ProxyEnabledUndo> = {
+  undo: (r, ctx) =>
+    unlessServerGone(r.api, ctx, async () => {
+      const api = toxiproxyApiFor(r.api, ctx);
+      const proxy = await api.getProxy(r.proxy);
+      if (!proxy) return 'already-gone';
+      // Journals only ever hold a boolean; anything else is read as "was enabled", as before.
+      const want = r.enabled !== false;
+      if (proxy.enabled === want) return 'already-gone';
+      await api.setEnabled(r.proxy, want);
+      return 'undone';
+    }),
+  manualFix: (r) => `toxiproxy-cli -h ${r.api} toggle ${r.proxy}   # until it shows enabled=${r.enabled !== false}`,
 };
