@@ -4,8 +4,9 @@
 //      without it their run id through the orphan finders; their children and temp dirs
 //   2. unfinished journals under --runs-dir that the index does not know (older runs)
 //   3. --run-id without any journal or index entry: the orphan finders alone
-//   4. processes and temp dirs stamped by a faultline process that is gone
-//   5. a last look at every known Toxiproxy server: a faultline-named toxic that is still there
+//   4. game days killed midway (--gamedays-dir): their shared sandbox stopped, their report written
+//   5. processes and temp dirs stamped by a faultline process that is gone
+//   6. a last look at every known Toxiproxy server: a faultline-named toxic that is still there
 //      and belongs to no running run is reported, and the exit code is 4, never a false "clean"
 import { createLogger, redact } from '../core/log.js';
 import { ExitCode } from '../core/errors.js';
@@ -24,6 +25,8 @@ export interface RollbackCommandOptions {
   force?: boolean;
   allowContext: string[];
   toxiproxy: string[];
+  /** Where game days are kept: killed ones are finished after their runs are rolled back. */
+  gamedaysDir?: string;
 }
 
 export async function rollbackCommand(o: RollbackCommandOptions): Promise<number> {
@@ -89,6 +92,15 @@ export async function rollbackCommand(o: RollbackCommandOptions): Promise<number
         // No index entry and no journal: what still carries the run id is all there is to go on.
         const servers = [...new Set([...knownToxiproxyServers(), ...o.toxiproxy])];
         tally(await rollbackOrphans(o.runId, { ...ctx(), options: { ...options, toxiproxy: servers } }));
+      }
+    }
+    // After their experiments' faults: a killed game day's shared sandbox is stopped, its report written.
+    if (!o.journal.length && o.gamedaysDir) {
+      const { finishGameDays } = await import('../gameday/finish.js');
+      for (const g of await finishGameDays(o.gamedaysDir, log)) {
+        if (g.outcome === 'skipped') skipped.push(`${g.path}: ${g.detail}`);
+        else out(g.detail);
+        if (g.failed) failures.push(g.failed);
       }
     }
     for (const r of await reapOrphans(log)) {

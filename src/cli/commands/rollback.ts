@@ -9,6 +9,7 @@ interface RollbackOptions {
   force?: boolean;
   allowContext: string[];
   toxiproxy: string[];
+  gamedaysDir: string;
 }
 
 export function register(program: Command) {
@@ -24,6 +25,7 @@ export function register(program: Command) {
     .option('--allow-context <name>', 'allow this kube context (repeatable; also FAULTLINE_ALLOW_CONTEXTS=a,b); leftovers in other contexts wait', collect, [])
     .option('--toxiproxy <url>', 'also search this Toxiproxy server for faultline toxics (repeatable)', collect, [])
     .option('--force', 'restore even over changes made by someone else since the fault (Kubernetes)')
+    .option('--gamedays-dir <dir>', 'where game days are kept (killed ones are finished after their runs are rolled back)', '.faultline/gamedays')
     .action(async (o: RollbackOptions) => {
       const [{ rollbackCommand }, { failWith }] = await Promise.all([import('../rollback.js'), import('../fail.js')]);
       try {

@@ -42,7 +42,7 @@ export function register(program: Command) {
     .option('--json', 'print report.json to stdout instead of the summary')
     .option('-q, --quiet', 'no live progress')
     .action(async (file: string, o: RunCliOptions) => {
-      const [{ runExperiment }, { createLogger, redact }, { progressObserver }, { formatConsoleReport }, { failWith }, { parseFailOn, gateExitCode }, { outputTypes }, { InvalidInputError }, { onInterrupt }] = await Promise.all([
+      const [{ runExperiment }, { createLogger, redact }, { progressObserver }, { formatConsoleReport }, { failWith }, { parseFailOn, gateExitCode }, { outputTypes }, { InvalidInputError }, { combineObservers }, { historyObserver }, { onInterrupt }] = await Promise.all([
         import('../../runner/run.js'),
         import('../../core/log.js'),
         import('../progress.js'),
@@ -51,8 +51,11 @@ export function register(program: Command) {
         import('../../report/gate.js'),
         import('../../runner/outputs/index.js'),
         import('../../core/errors.js'),
+        import('../../runner/observer.js'),
+        import('../../gameday/history.js'),
         import('../../runner/signals.js'),
       ]);
+      const log = createLogger();
       const allowContexts = [...o.allowContext, ...(process.env.FAULTLINE_ALLOW_CONTEXTS ?? '').split(',').map((s) => s.trim()).filter(Boolean)];
       // Signals reach the run (which rolls back); after it, a late one must not cut the summary
       // short or change the exit code.
@@ -71,8 +74,9 @@ export function register(program: Command) {
           outDir: out.dir,
           dryRun: o.dryRun,
           options: { kubeconfig: o.kubeconfig, allowContexts, ledger: o.ledger, dryRun: o.dryRun },
-          observer: o.quiet || o.json ? undefined : progressObserver(),
-          log: createLogger(),
+          // Every run is recorded in .faultline/history.db, after its own dir is written.
+          observer: combineObservers(o.quiet || o.json ? undefined : progressObserver(), o.dryRun ? undefined : historyObserver(log)),
+          log,
           handleSignals: true,
           outputs: out.outputs,
           reports: o.reports
