@@ -4,6 +4,7 @@
 // the current phase so far (requests scheduled in it, as the report counts them). After traffic
 // stops, one line gives every phase's failures: the report's figures.
 import type { RunObserver, TickStats } from '../runner/observer.js';
+import { redact } from '../core/log.js';
 
 /**
  * An error share for people: never "0.0%" when something failed (3 of 20,000 is "0.015%"), and
@@ -45,7 +46,7 @@ export function progressObserver(stream: NodeJS.WriteStream = process.stderr): R
   };
   const line = (text: string) => {
     clear();
-    stream.write(`${text}\n`);
+    stream.write(`${redact(text)}\n`);
   };
   const status = (s: TickStats) => {
     const text = statusText(s, lastShown);
