@@ -4,7 +4,7 @@
 // Crash rollback asks the sandbox's control API to start the region again. A restarted region
 // holds nothing (its store lived in the killed process); its peers see its new instance id and
 // send it their whole state, so it catches up with whatever survived elsewhere.
-import { InvalidInputError } from '../../core/errors.js';
+import { InvalidInputError, errnoCode } from '../../core/errors.js';
 import { ToxiproxyApi } from '../../environments/toxiproxy/api.js';
 import type { FaultDriver, FaultTarget } from '../types.js';
 import type { RegionOutageSpec } from '../region/outage.js';
@@ -14,7 +14,7 @@ import type { RegionRestartUndo } from './undo.js';
 
 const SUPPORTED = ['crash', 'isolate'] as const;
 type SandboxMode = (typeof SUPPORTED)[number];
-const isSupported = (mode: string): mode is SandboxMode => (SUPPORTED as readonly string[]).includes(mode);
+const isSupported = (mode: string): mode is SandboxMode => SUPPORTED.some((m) => m === mode);
 
 export const sandboxOutageDriver: FaultDriver<RegionOutageSpec> = {
   async targets(spec, ctx) {
@@ -38,7 +38,7 @@ export const sandboxOutageDriver: FaultDriver<RegionOutageSpec> = {
             try {
               process.kill(pid, 'SIGKILL');
             } catch (err) {
-              if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
+              if (errnoCode(err) !== 'ESRCH') throw err;
             }
           }
         },
