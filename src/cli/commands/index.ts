@@ -9,6 +9,8 @@ import * as sandbox from './sandbox.js';
 import * as budget from './budget.js';
 import * as load from './load.js';
 import * as report from './report.js';
+import * as gameday from './gameday.js';
+import * as history from './history.js';
 
 export const commands: { register(program: Command): void }[] = [
   run,
@@ -19,4 +21,6 @@ export const commands: { register(program: Command): void }[] = [
   budget,
   load,
   report,
+  gameday,
+  history,
 ];
