@@ -5,6 +5,8 @@
 //   ToxiproxyApi ─► request(method, path, body) ─► fetch (deadline, User-Agent) ─► JSON or
 //                   ToxiproxyApiError {status, serverMessage, refused}
 
+import { splitCredentials } from '../../core/redact-url.js';
+
 export class ToxiproxyApiError extends Error {
   constructor(
     message: string,
@@ -48,10 +50,19 @@ export interface CreateProxy {
 const REQUEST_TIMEOUT_MS = 10_000;
 
 export class ToxiproxyApi {
+  /** The API URL without credentials: what messages show. */
+  readonly baseUrl: string;
+  /** Credentials from the URL (http://user:pw@host), sent as a header: fetch refuses them in URLs. */
+  private readonly authorization?: string;
+
   constructor(
-    readonly baseUrl: string,
+    url: string,
     private readonly signal?: AbortSignal,
-  ) {}
+  ) {
+    const split = splitCredentials(url.replace(/\/+$/, ''));
+    this.baseUrl = split.url.replace(/\/+$/, '');
+    this.authorization = split.authorization;
+  }
 
   async version(): Promise<string> {
     return (await (await this.request('GET', '/version')).text()).trim();
@@ -106,13 +117,14 @@ export class ToxiproxyApi {
   }
 
   private async request(method: string, path: string, body?: unknown): Promise<Response> {
-    const url = `${this.baseUrl.replace(/\/+$/, '')}${path}`;
+    const url = `${this.baseUrl}${path}`;
     const timeout = AbortSignal.timeout(REQUEST_TIMEOUT_MS);
     const signal = this.signal ? AbortSignal.any([this.signal, timeout]) : timeout;
     const what = `${method} ${url}`;
     // Toxiproxy refuses User-Agents starting with "Mozilla/"; undici's default is fine, be explicit.
     const headers: Record<string, string> = { 'User-Agent': 'faultline' };
     if (body !== undefined) headers['Content-Type'] = 'application/json';
+    if (this.authorization) headers.Authorization = this.authorization;
     let res: Response;
     try {
       res = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal });
