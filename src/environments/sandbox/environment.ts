@@ -17,7 +17,7 @@ import type {
 import { locateTool } from '../../tools/locate.js';
 import { RunningSandbox, defaultSandboxConfig, proxyName, type SandboxConfig, type SandboxState } from '../../sandbox/supervisor.js';
 import { endpointsOf, readLiveState, sandboxDir } from '../../sandbox/state.js';
-import { caughtUp, convergedAfterMs, failoverMs, lostWrites, percentiles, type RegionSnapshot, type Snapshot } from './measure.js';
+import { caughtUp, convergedAfterMs, failoverMs, lostDuring, lostWrites, partitionConflicts, percentiles, type ConflictSample, type Window } from './measure.js';
 import type { Register } from '../../sandbox/app/store.js';
 
 // Region names become proxy names and URL paths: keep them lowercase and simple.
@@ -143,7 +143,13 @@ interface RegionStats {
   seen: Record<string, number>;
   conflicts: number;
   lag: [number, number, string, number][];
+  conflictLog: ConflictSample[];
+  seenLog: [number, string, number][];
+  clockAt?: number;
 }
+
+/** Faults that cut a link (traffic cannot cross it), for attributing conflicts to a partition. */
+const CUT_FAULTS = new Set(['toxiproxy.down', 'toxiproxy.timeout', 'toxiproxy.reset_peer']);
 
 interface GlbState {
   events: { t: number; type: string; region: string }[];
@@ -157,8 +163,6 @@ export class SandboxEnvironment implements ProxyEnvironment, MeasuringEnvironmen
   private own?: RunningSandbox;
   private st?: SandboxState;
   private setupAt = 0;
-  private snapshots: Snapshot[] = [];
-  private monitor?: NodeJS.Timeout;
   private prometheus?: { url: string; stop(): Promise<void> };
 
   constructor(readonly spec: SandboxSpec) {
@@ -259,7 +263,6 @@ export class SandboxEnvironment implements ProxyEnvironment, MeasuringEnvironmen
       this.prometheus = await startPrometheus({ targets, scrapeIntervalMs: 1000, signal: ctx.signal });
     }
     this.setupAt = Date.now();
-    this.startMonitor();
   }
 
   endpoints(): Record<string, string> {
@@ -279,41 +282,10 @@ export class SandboxEnvironment implements ProxyEnvironment, MeasuringEnvironmen
   }
 
   async teardown(): Promise<void> {
-    if (this.monitor) clearInterval(this.monitor);
-    this.monitor = undefined;
     if (this.prometheus) await this.prometheus.stop().catch(() => {});
     this.prometheus = undefined;
     if (this.own) await this.own.stop();
     this.own = undefined;
-  }
-
-  /** Polls every region's write clock and what it has seen from the others, for convergence. */
-  private startMonitor(): void {
-    const poll = async () => {
-      const st = this.st;
-      if (!st) return;
-      const t = Date.now();
-      const regions: Record<string, RegionSnapshot | undefined> = {};
-      await Promise.all(
-        Object.entries(st.regions).map(async ([name, r]) => {
-          try {
-            const x = await getJson<RegionStats>(`${r.url}/internal/stats`, undefined, 500);
-            regions[name] = { clock: x.clock, seen: x.seen };
-          } catch {
-            regions[name] = undefined;
-          }
-        }),
-      );
-      this.snapshots.push({ t, regions });
-      if (this.snapshots.length > 20_000) this.snapshots.splice(0, 5000);
-    };
-    let busy = false;
-    this.monitor = setInterval(() => {
-      if (busy) return;
-      busy = true;
-      void poll().finally(() => (busy = false));
-    }, 100);
-    this.monitor.unref();
   }
 
   async measure(input: MeasureInput): Promise<Record<string, unknown>> {
@@ -385,11 +357,29 @@ export class SandboxEnvironment implements ProxyEnvironment, MeasuringEnvironmen
       const catchUp = percentiles(samples.filter((l) => l[3]).map((l) => l[1]));
       if (catchUp) out.replicationCatchUpMs = catchUp;
     }
-    if (this.config.topology === 'active-active') {
+    if (this.config.regions.length > 1) {
+      // Conflicts in every topology: an active-passive zombie primary resumed after a freeze
+      // conflicts with the promoted one just as two active-active regions do.
       out.conflicts = Object.values(stats).reduce((n, x) => n + x.conflicts, 0);
+      const cuts: Window[] = input.faults
+        .filter((f) => CUT_FAULTS.has(f.type) && f.appliedAt !== undefined)
+        .map((f) => ({ start: f.appliedAt!, end: f.revertedAt ?? Date.now() }));
+      // 0 when no link was cut: then no conflict and no lost update is the partition's doing.
+      out.partitionConflicts = partitionConflicts(Object.values(stats).flatMap((x) => x.conflictLog ?? []), cuts);
+      out.partitionLostUpdates = lostDuring(input.records, new Set(lw.lost), cuts);
+    }
+    if (this.config.topology === 'active-active') {
       out.lostUpdates = lw.lost.length;
       if (input.faultEnd !== undefined) {
-        const c = convergedAfterMs(this.snapshots, input.faultEnd);
+        const healAt = input.faultEnd;
+        const logs: Record<string, { clockAtHeal: number; seenLog: [number, string, number][] }> = {};
+        await Promise.all(
+          Object.keys(stats).map(async (name) => {
+            const x = await getJson<RegionStats>(`${st.regions[name].url}/internal/stats?since=${this.setupAt}&clockAt=${healAt}`, input.signal);
+            logs[name] = { clockAtHeal: x.clockAt ?? 0, seenLog: x.seenLog };
+          }),
+        );
+        const c = convergedAfterMs(logs, healAt);
         if (c !== undefined) out.convergedAfterMs = c;
       }
     }
