@@ -2,7 +2,7 @@
 // phases, asserting its verdict and what it measured. Each run starts its own ephemeral sandbox
 // (real Toxiproxy, GLB and region processes) in a temporary directory.
 import { expect } from 'chai';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { projectRoot } from '../../src/tools/locate.js';
@@ -20,14 +20,21 @@ interface Measured {
   acknowledgedWrites?: number;
   replicationLagMs?: { p50: number; p99: number; max: number };
   conflicts?: number;
+  partitionConflicts?: number;
   lostUpdates?: number;
+  partitionLostUpdates?: number;
   convergedAfterMs?: number;
 }
 
-async function run(name: string, env: Record<string, string>): Promise<{ code: number | null; report: Report; m: Measured; stderr: string }> {
+async function run(name: string, env: Record<string, string>, edit?: (yaml: string) => string): Promise<{ code: number | null; report: Report; m: Measured; stderr: string }> {
   const cwd = mkdtempSync(join(tmpdir(), 'fl-sandbox-e2e-'));
   const out = join(cwd, 'out');
-  const res = await runCli(['run', file(name), '--out', out], { cwd, env: { FAULTLINE_LOCK_DIR: join(cwd, 'locks'), ...env }, timeoutMs: 90_000 });
+  let path = file(name);
+  if (edit) {
+    path = join(cwd, name);
+    writeFileSync(path, edit(readFileSync(file(name), 'utf8')));
+  }
+  const res = await runCli(['run', path, '--out', out], { cwd, env: { FAULTLINE_LOCK_DIR: join(cwd, 'locks'), ...env }, timeoutMs: 90_000 });
   let report: Report;
   try {
     report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as Report;
@@ -89,20 +96,35 @@ describe('sandbox experiments through the CLI (e2e)', function () {
 
   const pa = { PA_BASELINE: '2s', PA_FOR: '4s', PA_RECOVERED: '3s' };
 
-  it('partition-active-active-lww detects conflicts, converges, and loses updates (exit 1)', async () => {
+  /** The same experiment with both link cuts replaced by working links (a 0 ms latency toxic). */
+  const noPartition = (yaml: string) => yaml.replace(/toxiproxy\.down: \{ from: ([a-z-]+), to: ([a-z-]+) \}/g, 'toxiproxy.latency: { from: $1, to: $2, latency: 0ms }');
+
+  it('partition-active-active-lww: the partition causes conflicts and loses updates (exit 1)', async () => {
     const { code, m, stderr } = await run('partition-active-active-lww.yaml', pa);
     expect(code, stderr).to.equal(1);
-    expect(m.conflicts).to.be.greaterThan(0);
-    expect(m.lostUpdates).to.be.greaterThan(0);
+    expect(m.partitionConflicts).to.be.greaterThan(0);
+    expect(m.partitionLostUpdates).to.be.greaterThan(0);
+    expect(m.conflicts).to.be.at.least(m.partitionConflicts!);
     expect(m.convergedAfterMs).to.be.a('number').and.at.most(5000);
   });
 
-  it('partition-active-active-crdt detects conflicts, converges, and loses nothing (exit 0)', async () => {
+  it('partition-active-active-crdt: the partition causes conflicts, nothing is lost (exit 0)', async () => {
     const { code, m, stderr } = await run('partition-active-active-crdt.yaml', pa);
     expect(code, stderr).to.equal(0);
-    expect(m.conflicts).to.be.greaterThan(0);
+    expect(m.partitionConflicts).to.be.greaterThan(0);
     expect(m.lostUpdates).to.equal(0);
     expect(m.convergedAfterMs).to.be.a('number').and.at.most(5000);
+  });
+
+  it('without the partition, neither experiment shows a partition-caused conflict, and the CRDT one no longer passes', async () => {
+    for (const name of ['partition-active-active-lww.yaml', 'partition-active-active-crdt.yaml']) {
+      const { code, m, report, stderr } = await run(name, pa, noPartition);
+      expect(report.faults.map((f) => f.type), name).to.deep.equal(['toxiproxy.latency', 'toxiproxy.latency']);
+      expect(m.partitionConflicts, `${name}: ${stderr}`).to.equal(0);
+      expect(m.partitionLostUpdates, name).to.equal(0);
+      expect(code, `${name} should fail its conflictsAtLeast expectation`).to.equal(1);
+      expect(report.expectations.find((e) => e.name === 'convergence.conflictsAtLeast'), name).to.include({ passed: false, actual: '0' });
+    }
   });
 
   it('dns-vs-healthcheck-failover: DNS failover is slower than health-check failover by about the TTL', async () => {
