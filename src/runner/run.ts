@@ -310,7 +310,7 @@ async function executeRun(st: RunState): Promise<Report> {
         records,
         faultStart,
         faultEnd: lastRevert,
-        faults: faultReports.map((f) => ({ type: f.type, appliedAt: f.appliedAt, revertedAt: f.revertedAt })),
+        faults: faultReports.map((f) => ({ type: f.type, targets: f.targets, appliedAt: f.targetAppliedAt?.[0] ?? f.appliedAt, revertedAt: f.revertedAt })),
         signal: AbortSignal.timeout(CLEANUP_DEADLINE_MS),
         expect: (exp.expect ?? {}) as Record<string, unknown>,
       });
@@ -383,7 +383,9 @@ async function executeRun(st: RunState): Promise<Report> {
     slos,
     expectations,
     measurements,
-    traffic: trafficSummary ? { sent: trafficSummary.sent, dropped: trafficSummary.dropped, ok, failed: records.length - ok, extra: trafficSummary.extra } : undefined,
+    traffic: trafficSummary
+      ? { sent: trafficSummary.sent, dropped: trafficSummary.dropped, ok, failed: records.length - ok, extra: trafficSummary.extra, lateness: trafficSummary.lateness }
+      : undefined,
     abortedBy: st.stopReason.info,
     rollback: { complete: rollbackFailures.length === 0, failures: rollbackFailures },
     errors,
@@ -434,6 +436,7 @@ async function runSchedule(
       }
       try {
         await af.driver.apply(target, spec, ctx);
+        (report.targetAppliedAt ??= []).push(Date.now());
       } catch (err) {
         report.error = `could not apply to ${target.id}: ${errorMessage(err)}`;
         throw new FaultlineError(`fault ${report.name}: ${report.error}`, { cause: err });

@@ -14,7 +14,9 @@ export function register(program: Command) {
     .option('--ledger <path>', 'error budget ledger file')
     .option('--json', 'print report.json to stdout instead of the summary')
     .option('-q, --quiet', 'no live progress')
-    .action(async (file: string, o: { out?: string; dryRun?: boolean; kubeconfig?: string; allowContext: string[]; ledger?: string; json?: boolean; quiet?: boolean }) => {
+    .option('--seed <n>', 'seed for random choices (the outage phase in the health-check cycle, pods to kill); recorded in the report', (v) => Number.parseInt(v, 10))
+    .option('--repeat <n>', 'run N times (outage phases spread over the check cycle) and report the distribution of each figure', (v) => Number.parseInt(v, 10))
+    .action(async (file: string, o: { out?: string; dryRun?: boolean; kubeconfig?: string; allowContext: string[]; ledger?: string; json?: boolean; quiet?: boolean; seed?: number; repeat?: number }) => {
       const [{ runExperiment }, { createLogger }, { progressObserver }, { formatConsoleReport }, { failWith }] = await Promise.all([
         import('../../runner/run.js'),
         import('../../core/log.js'),
@@ -24,11 +26,16 @@ export function register(program: Command) {
       ]);
       const allowContexts = [...o.allowContext, ...(process.env.FAULTLINE_ALLOW_CONTEXTS ?? '').split(',').map((s) => s.trim()).filter(Boolean)];
       try {
+        if (o.repeat !== undefined && o.repeat > 1 && !o.dryRun) {
+          const { runRepeated } = await import('../repeat-run.js');
+          process.exitCode = await runRepeated(file, o.repeat, { out: o.out, seed: o.seed, json: o.json, options: { kubeconfig: o.kubeconfig, allowContexts, ledger: o.ledger } });
+          return;
+        }
         const outcome = await runExperiment({
           file,
           outDir: o.out,
           dryRun: o.dryRun,
-          options: { kubeconfig: o.kubeconfig, allowContexts, ledger: o.ledger, dryRun: o.dryRun },
+          options: { kubeconfig: o.kubeconfig, allowContexts, ledger: o.ledger, dryRun: o.dryRun, seed: o.seed },
           observer: o.quiet || o.json ? undefined : progressObserver(),
           log: createLogger(),
           handleSignals: true,

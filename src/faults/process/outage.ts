@@ -46,6 +46,8 @@ export const sandboxOutageDriver: FaultDriver<RegionOutageSpec> = {
   },
   async apply(target, spec, ctx) {
     const t = target as OutageTarget;
+    // Land at this run's seeded phase of the health-check cycle (once per fault).
+    await sandboxOf(ctx.env, 'region.outage').alignOutage(ctx.faultId, ctx.signal);
     if ((spec.mode ?? 'crash') === 'crash') {
       const env = sandboxOf(ctx.env, 'region.outage');
       for (const pid of await env.regionPids(t.region, ctx.signal)) {
