@@ -54,11 +54,10 @@ describe('sandbox experiments through the CLI (e2e)', function () {
     expect(code, stderr).to.equal(0);
     expect(report.verdict).to.equal('passed');
     expect(m.failoverMs).to.be.greaterThan(0).and.at.most(5000);
-    expect(m.detectMs).to.be.greaterThan(0);
-    // Requests are timed from their scheduled send, so the first good one may be scheduled a few
-    // ms before the GLB's detection it depended on: shift is then 0.
-    expect(m.detectMs).to.be.at.most(m.failoverMs! + 100);
-    expect(m.shiftMs).to.equal(Math.max(0, m.failoverMs! - m.detectMs!));
+    // The experiment's comment: detected in (1.0, 1.5] s (500 ms checks, 3 failures), shifted a few ms later.
+    expect(m.detectMs).to.be.within(1000 - 80, 1500 + 80);
+    expect(m.shiftMs).to.equal(m.failoverMs! - m.detectMs!);
+    expect(m.shiftMs).to.be.within(0, 300);
     expect(m.lostWrites).to.be.at.most(10);
     expect(m.acknowledgedWrites).to.be.greaterThan(50);
     expect(report.faults[0]).to.include({ type: 'region.outage', status: 'applied-and-reverted' });
@@ -90,7 +89,8 @@ describe('sandbox experiments through the CLI (e2e)', function () {
   it('read-replica-lag passes, with the link latency visible in the replication lag', async () => {
     const { code, m, stderr } = await run('read-replica-lag.yaml', { RR_BASELINE: '2s', RR_FOR: '4s', RR_RECOVERED: '4s' });
     expect(code, stderr).to.equal(0);
-    expect(m.replicationLagMs!.p99).to.be.at.least(250).and.below(1000);
+    // The experiment's comment: p99 about 700 ms (two 300 ms trips and a batch interval), under 1 s.
+    expect(m.replicationLagMs!.p99).to.be.at.least(550).and.below(1000);
     expect(m.lostWrites).to.equal(0);
   });
 
@@ -135,5 +135,10 @@ describe('sandbox experiments through the CLI (e2e)', function () {
     expect(dns.code, dns.stderr).to.equal(0);
     expect(dns.m.failoverMs! - hc.m.failoverMs!).to.be.within(2000, 4500);
     expect(dns.m.shiftMs).to.be.at.least(2500);
+    // The experiment's comment: health-check failover detects in (1.0, 1.5] s and shifts a few ms later.
+    expect(hc.m.detectMs).to.be.within(1000 - 80, 1500 + 80);
+    expect(hc.m.failoverMs! - hc.m.detectMs!).to.be.within(0, 300);
+    // And DNS failover is detection plus the TTL: the shift is the TTL (3 s), give or take the loop.
+    expect(dns.m.shiftMs).to.be.within(3000 - 100, 3000 + 400);
   });
 });
