@@ -52,6 +52,13 @@ export interface AbortInfo {
   values?: Record<string, number>;
 }
 
+export interface GuardResult {
+  /** The guard's name, as in abortedBy.by when it tripped. */
+  name: string;
+  tripped: boolean;
+  reason?: string;
+}
+
 export interface Report {
   schemaVersion: 1;
   runId: string;
@@ -79,6 +86,8 @@ export interface Report {
     lateness?: { p50Ms: number; p99Ms: number; maxMs: number; count: number };
   };
   abortedBy?: AbortInfo;
+  /** The abort guards (`abortWhen`) that watched the run, and whether one tripped. */
+  guards?: GuardResult[];
   rollback: { complete: boolean; failures: string[] };
   errors: string[];
 }
