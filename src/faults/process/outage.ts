@@ -34,6 +34,8 @@ export const sandboxOutageDriver: FaultDriver<RegionOutageSpec> = {
           return [{ kind: 'sandbox.region-restart', control: env.state().controlUrl, region, pids } satisfies RegionRestartUndo];
         },
         async apply() {
+          // Land at this run's seeded phase of the health-check cycle (once per fault).
+          await env.alignOutage(ctx.faultId, ctx.signal);
           for (const pid of await env.regionPids(region, ctx.signal)) {
             try {
               process.kill(pid, 'SIGKILL');
@@ -56,6 +58,8 @@ export const sandboxOutageDriver: FaultDriver<RegionOutageSpec> = {
           return [{ kind: 'toxiproxy.proxy-enabled', api, proxy, enabled: found?.enabled ?? true } satisfies ProxyEnabledUndo];
         },
         async apply() {
+          // Land at this run's seeded phase of the health-check cycle (once per fault).
+          await env.alignOutage(ctx.faultId, ctx.signal);
           await new ToxiproxyApi(api, ctx.signal).setEnabled(proxy, false);
         },
         describe: () => `disable proxy ${proxy} (isolating ${region})`,
