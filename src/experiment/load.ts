@@ -10,6 +10,7 @@ import { experimentSpec, type Experiment } from './schema.js';
 import { mapStrings, resolveEnvTemplates, TemplateError } from './template.js';
 import { faultTypes } from '../faults/registry.js';
 import { sloReferenceIssues } from '../slo/index.js';
+import { applyOverrides, overrideFor, type Override } from './overrides.js';
 
 /** Files larger than this are refused before they are read. Experiments are small. */
 export const MAX_FILE_BYTES = 1024 * 1024;
@@ -22,6 +23,8 @@ export interface LocatedIssue extends Issue {
   file: string;
   line: number;
   column: number;
+  /** Set when a --set override caused the issue: it is reported at the override, not the file. */
+  override?: Override;
 }
 
 export class ExperimentInvalidError extends InvalidInputError {
@@ -47,12 +50,12 @@ export function formatPath(path: Path): string {
 }
 
 export function formatIssue(i: LocatedIssue): string {
-  const where = `${i.file}:${i.line}:${i.column}`;
+  const where = i.override ? `--set #${i.override.n}` : `${i.file}:${i.line}:${i.column}`;
   const hint = i.hint ? ` (${i.hint})` : '';
   return `${where} ${formatPath(i.path)}: expected ${i.expected}, got ${i.found}${hint}`;
 }
 
-export function loadExperimentFile(file: string, env: Record<string, string | undefined> = process.env): LoadedExperiment {
+export function loadExperimentFile(file: string, env: Record<string, string | undefined> = process.env, overrides: readonly Override[] = []): LoadedExperiment {
   let size: number;
   try {
     size = statSync(file).size;
@@ -65,10 +68,10 @@ export function loadExperimentFile(file: string, env: Record<string, string | un
     ]);
   }
   const text = readFileSync(file, 'utf8');
-  return { file, baseDir: dirname(resolve(file)), experiment: parseExperiment(text, file, env) };
+  return { file, baseDir: dirname(resolve(file)), experiment: parseExperiment(text, file, env, overrides) };
 }
 
-export function parseExperiment(text: string, file: string, env: Record<string, string | undefined> = process.env): Experiment {
+export function parseExperiment(text: string, file: string, env: Record<string, string | undefined> = process.env, overrides: readonly Override[] = []): Experiment {
   const tooDeep = nestingTooDeep(text);
   if (tooDeep) throw new ExperimentInvalidError([{ file, ...tooDeep, path: [], expected: `nesting at most ${MAX_DEPTH} levels deep`, found: 'deeper nesting' }]);
 
@@ -94,6 +97,15 @@ export function parseExperiment(text: string, file: string, env: Record<string, 
     ]);
   }
 
+  // --set overrides go in before templating and validation, so they are checked like the file.
+  const applied = overrides.length ? applyOverrides(raw, overrides) : undefined;
+  if (applied?.issues.length) throw new ExperimentInvalidError(applied.issues.map((i) => ({ file, line: 0, column: 0, ...i })));
+  if (applied) raw = applied.doc;
+  const placed = (i: Issue): LocatedIssue => {
+    const o = applied && overrideFor(i.path, overrides, applied.effective);
+    return o ? { file, line: 0, column: 0, ...i, override: o } : { file, ...locate(doc, i, at), ...i };
+  };
+
   const issues: Issue[] = [];
   const templated = mapStrings(raw, (str, path) => {
     try {
@@ -107,7 +119,7 @@ export function parseExperiment(text: string, file: string, env: Record<string, 
 
   const checked = experimentSpec.check(templated, [], issues);
   if (checked !== INVALID && issues.length === 0) issues.push(...semanticIssues(checked));
-  if (issues.length) throw new ExperimentInvalidError(issues.map((i) => ({ file, ...locate(doc, i, at), ...i })));
+  if (issues.length) throw new ExperimentInvalidError(issues.map(placed));
   return checked as Experiment;
 }
 

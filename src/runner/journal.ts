@@ -2,7 +2,9 @@
 // everything needed to undo an action, is written and fsynced *before* the action, so after a
 // SIGKILL `faultline rollback` can finish the job from this file alone.
 //
-//   run      {type:"run", runId, experiment, file, lockKey, pid, startedAt}
+//   run      {type:"run", runId, experiment, file, lockKey, pid, startedAt, by, faults, expiring?}
+//            by: user@host; boot: boot id; faults: [{id, name, type, forMs?}] (intent ids are "<fault id>#n");
+//            expiring: an ad hoc fault whose expiry later commands enforce (src/runner/expiry.ts)
 //   intent   {type:"intent", id, what, undo:{kind,...}}      ← fsync, then act
 //   applied  {type:"applied", id}
 //   undone   {type:"undone", id, outcome:"undone"|"already-gone"}
@@ -14,12 +16,35 @@ import type { UndoOutcome, UndoRecord } from '../core/undo.js';
 import { redact } from '../core/log.js';
 
 export type JournalEntry =
-  | { type: 'run'; runId: string; experiment: string; file: string; lockKey: string; pid: number; startedAt: string }
+  | {
+      type: 'run';
+      runId: string;
+      experiment: string;
+      file: string;
+      lockKey: string;
+      pid: number;
+      startedAt: string;
+      /** user@host that started the run (older journals lack it). */
+      by?: string;
+      /** The machine's boot id: after a reboot the run's pid means nothing. */
+      boot?: string;
+      faults?: JournalFault[];
+      expiring?: boolean;
+    }
   | { type: 'intent'; id: string; what: string; undo: UndoRecord }
   | { type: 'applied'; id: string }
   | { type: 'undone'; id: string; outcome: UndoOutcome }
   | { type: 'undo-failed'; id: string; error: string }
   | { type: 'end'; verdict: string };
+
+/** A fault of the run's schedule, as status and expiry read it. */
+export interface JournalFault {
+  id: string;
+  name: string;
+  type: string;
+  /** How long it stays applied; absent when it lasts until the end of the fault phase. */
+  forMs?: number;
+}
 
 type Stamped = JournalEntry & { at: string };
 

@@ -34,6 +34,8 @@ import { undoPending, type UndoResult } from './rollback.js';
 import { leftoversFor, rollbackJournal } from './recover.js';
 import type { Logger } from '../core/log.js';
 import { safeObserver, type RunObserver } from './observer.js';
+import type { Override } from '../experiment/overrides.js';
+import { bootId, whoAmI } from './who.js';
 
 export interface RunOptions {
   file: string;
@@ -50,6 +52,17 @@ export interface RunOptions {
   handleSignals?: boolean;
   /** Aborts the run as SIGINT would. */
   signal?: AbortSignal;
+  /** Use this run id instead of making one (`faultline inject --detach` names the run up front). */
+  runId?: string;
+  /** `--set path=value` overrides, validated with the file (src/experiment/overrides.ts). */
+  overrides?: readonly Override[];
+  /**
+   * Ad hoc faults (`faultline inject`): their expiry is journalled, and every later faultline
+   * command reverts them once it has passed if this process is gone (src/runner/expiry.ts).
+   */
+  expiring?: boolean;
+  /** false: skip the environment's measurements (an ad hoc fault has no traffic to judge). */
+  measure?: boolean;
 }
 
 export interface RunOutcome {
@@ -81,9 +94,9 @@ interface ActiveFault {
 export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
   const log = opts.log;
   const observer = safeObserver(opts.observer, log);
-  const loaded = loadExperimentFile(opts.file, opts.env ?? process.env);
+  const loaded = loadExperimentFile(opts.file, opts.env ?? process.env, opts.overrides);
   const exp = loaded.experiment;
-  const runId = makeRunId(exp.metadata.name);
+  const runId = opts.runId ?? makeRunId(exp.metadata.name);
   const options = opts.options ?? {};
 
   const envType = environmentTypes[exp.environment.type as EnvironmentKind];
@@ -130,8 +143,23 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
     const outDir = resolve(opts.outDir ?? join(opts.runsDir ?? DEFAULT_RUNS_DIR, runId));
     mkdirSync(outDir, { recursive: true });
     journal = Journal.create(join(outDir, 'journal.jsonl'));
-    journal.write({ type: 'run', runId, experiment: exp.metadata.name, file: relative(process.cwd(), resolve(loaded.file)), lockKey: environment.lockKey(), pid: process.pid, startedAt: new Date().toISOString() }, true);
-    const report = await executeRun({ loaded, exp, runId, environment, drivers, schedule, journal, envCtx, observer, log, abort, stopReason, outDir, options, budgetCtx });
+    journal.write(
+      {
+        type: 'run',
+        runId,
+        experiment: exp.metadata.name,
+        file: relative(process.cwd(), resolve(loaded.file)),
+        lockKey: environment.lockKey(),
+        pid: process.pid,
+        startedAt: new Date().toISOString(),
+        by: whoAmI(),
+        boot: bootId(),
+        faults: exp.faults.map((f, i) => ({ id: `f${i}`, name: f.name ?? `${f.type}-${i}`, type: f.type, ...(f.for ? { forMs: f.for.ms } : {}) })),
+        ...(opts.expiring ? { expiring: true } : {}),
+      },
+      true,
+    );
+    const report = await executeRun({ loaded, exp, runId, environment, drivers, schedule, journal, envCtx, observer, log, abort, stopReason, outDir, options, budgetCtx, measure: opts.measure !== false });
     journal.write({ type: 'end', verdict: report.verdict }, true);
     writeReport(outDir, report);
     return { exitCode: report.exitCode, report, outDir };
@@ -179,6 +207,7 @@ interface RunState {
   outDir: string;
   options: Record<string, unknown>;
   budgetCtx: { experimentName: string; runId: string; ledgerPath?: string };
+  measure: boolean;
 }
 
 async function executeRun(st: RunState): Promise<Report> {
@@ -305,7 +334,7 @@ async function executeRun(st: RunState): Promise<Report> {
   splitRecovery(phases, store, lastRevert);
   const records = store.all();
   try {
-    if (isMeasuringEnvironment(environment) && faultStart !== undefined) {
+    if (st.measure && isMeasuringEnvironment(environment) && faultStart !== undefined) {
       measurements = await environment.measure({
         records,
         faultStart,

@@ -1,0 +1,157 @@
+// What is applied right now according to the journals, and the expiry of ad hoc faults.
+//
+//   journal ──► activeFaults (pure) ──► `faultline status` (with what the live systems say)
+//                      │
+//                      └──► enforceExpiry: an `expiring` run (faultline inject) whose process is
+//                           gone and whose fault is past its expiry is rolled back from its
+//                           journal. Every faultline command calls it first (src/cli/main.ts), so
+//                           a killed `inject --detach` supervisor, or a reboot, cannot make an ad
+//                           hoc fault outlive its --for by more than the time to the next command.
+//
+// A fault's expiry is when it was applied (its first `applied` entry, or its `intent` when the
+// process died in between) plus its `for`. Runs journalled before faults[] existed have none.
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { UndoContext, UndoRecord } from '../core/undo.js';
+import { journalState, readJournal, type JournalEntry, type JournalFault } from './journal.js';
+import { processAlive } from './lock.js';
+import { rollbackJournal, type JournalRollback } from './recover.js';
+import { bootId } from './who.js';
+
+/** After its expiry, a fault whose process is alive gets this long to revert before it is overdue. */
+export const OVERDUE_GRACE_MS = 15_000;
+
+export interface ActiveFault {
+  runId: string;
+  experiment: string;
+  journal: string;
+  /** f0, f1, ... or "env" for what the environment's setup created. */
+  faultId: string;
+  name: string;
+  type: string;
+  /** What is applied: one entry per journalled action, e.g. "proxy:us-east-to-eu-west". */
+  targets: string[];
+  undo: UndoRecord[];
+  startedAt?: string;
+  expiresAt?: string;
+  by?: string;
+  pid: number;
+  /** The process that applied it is still running (and will revert it). */
+  ownerAlive: boolean;
+  /** An ad hoc fault (faultline inject): later commands enforce its expiry. */
+  expiring: boolean;
+  /**
+   * active: applied, its process alive, before expiry (or with none).
+   * overdue: past expiry (plus a grace) and still applied: its revert did not happen.
+   * orphaned: its process is gone and it is still applied (`faultline stop` or `rollback` undoes it).
+   */
+  state: 'active' | 'overdue' | 'orphaned';
+}
+
+type Stamped = JournalEntry & { at?: string };
+
+/** Pure: the faults a journal says are still applied, with their expiry and state at `now`. */
+export function activeFaults(entries: readonly Stamped[], now: number, ownerAlive: (run: Extract<JournalEntry, { type: 'run' }>) => boolean, journal = ''): ActiveFault[] {
+  const st = journalState(entries);
+  const run = st.run;
+  if (!run || st.pending.length === 0) return [];
+  const alive = ownerAlive(run);
+  const faults = new Map<string, JournalFault>((run.faults ?? []).map((f) => [f.id, f]));
+  // When each action was journalled and applied: the earliest per fault is when the fault began.
+  const intentAt = new Map<string, string>();
+  const appliedAt = new Map<string, string>();
+  for (const e of entries) {
+    if (e.type === 'intent' && e.at) intentAt.set(e.id, e.at);
+    if (e.type === 'applied' && e.at) appliedAt.set(e.id, e.at);
+  }
+  const groups = new Map<string, ActiveFault>();
+  // pending is newest first; walk oldest first so targets read in the order they were applied.
+  for (const p of [...st.pending].reverse()) {
+    const faultId = p.id.split('#')[0];
+    const f = faults.get(faultId);
+    const name = f?.name ?? (faultId === 'env' ? 'environment setup' : faultId);
+    const target = p.what.startsWith(`${name} on `) ? p.what.slice(name.length + 4) : p.what;
+    let g = groups.get(faultId);
+    if (!g) {
+      g = {
+        runId: run.runId,
+        experiment: run.experiment,
+        journal,
+        faultId,
+        name,
+        type: f?.type ?? (faultId === 'env' ? 'setup' : 'unknown'),
+        targets: [],
+        undo: [],
+        by: run.by,
+        pid: run.pid,
+        ownerAlive: alive,
+        expiring: run.expiring === true,
+        state: 'active',
+      };
+      groups.set(faultId, g);
+    }
+    g.targets.push(target);
+    g.undo.push(p.undo);
+    const began = appliedAt.get(p.id) ?? intentAt.get(p.id);
+    if (began && (!g.startedAt || began < g.startedAt)) g.startedAt = began;
+  }
+  for (const g of groups.values()) {
+    const forMs = faults.get(g.faultId)?.forMs;
+    if (g.startedAt && forMs !== undefined) g.expiresAt = new Date(Date.parse(g.startedAt) + forMs).toISOString();
+    const overdue = g.expiresAt !== undefined && now > Date.parse(g.expiresAt) + OVERDUE_GRACE_MS;
+    g.state = overdue ? 'overdue' : alive ? 'active' : 'orphaned';
+  }
+  return [...groups.values()];
+}
+
+/** The run's process is alive on this boot of the machine. */
+export function runOwnerAlive(run: { pid: number; boot?: string }): boolean {
+  const boot = bootId();
+  if (run.boot && boot && run.boot !== boot) return false;
+  return run.pid === process.pid || processAlive(run.pid);
+}
+
+/** Journals under runsDir with something still applied, oldest run first. */
+export function journalsWithPending(runsDir: string): string[] {
+  if (!existsSync(runsDir)) return [];
+  const out: string[] = [];
+  for (const name of readdirSync(runsDir).sort()) {
+    const path = join(runsDir, name, 'journal.jsonl');
+    if (!existsSync(path)) continue;
+    try {
+      if (journalState(readJournal(path).entries).pending.length) out.push(path);
+    } catch {
+      // unreadable: `faultline rollback` reports it
+    }
+  }
+  return out;
+}
+
+/** Every fault still applied according to the journals under runsDir. */
+export function listActiveFaults(runsDir: string, now = Date.now()): ActiveFault[] {
+  return journalsWithPending(runsDir).flatMap((path) => activeFaults(readJournal(path).entries, now, runOwnerAlive, path));
+}
+
+/** The ad hoc faults that must be reverted now: expired, and nobody left to do it. */
+export function dueForExpiry(faults: readonly ActiveFault[], now = Date.now()): ActiveFault[] {
+  return faults.filter((f) => f.expiring && !f.ownerAlive && f.expiresAt !== undefined && now >= Date.parse(f.expiresAt));
+}
+
+/**
+ * Reverts expired ad hoc faults whose process is gone (a killed `inject --detach` supervisor, a
+ * reboot). Returns what it did, one entry per journal. Never throws: a command must not fail
+ * because someone else's leftover could not be undone (status then shows it as overdue).
+ */
+export async function enforceExpiry(runsDir: string, ctx: UndoContext, now = Date.now()): Promise<(JournalRollback & { faults: ActiveFault[] })[]> {
+  const due = dueForExpiry(listActiveFaults(runsDir, now), now);
+  const journals = [...new Set(due.map((f) => f.journal))];
+  const out: (JournalRollback & { faults: ActiveFault[] })[] = [];
+  for (const path of journals) {
+    try {
+      out.push({ ...(await rollbackJournal(path, ctx)), faults: due.filter((f) => f.journal === path) });
+    } catch (err) {
+      out.push({ path, results: [], skipped: (err as Error).message, faults: due.filter((f) => f.journal === path) });
+    }
+  }
+  return out;
+}
