@@ -8,6 +8,7 @@ import * as schema from './schema.js';
 import * as sandbox from './sandbox.js';
 import * as budget from './budget.js';
 import * as load from './load.js';
+import * as inject from './inject.js';
 
 export const commands: { register(program: Command): void }[] = [
   run,
@@ -17,4 +18,5 @@ export const commands: { register(program: Command): void }[] = [
   sandbox,
   budget,
   load,
+  inject,
 ];
