@@ -244,6 +244,8 @@ async function runForeground(plan: Plan, args: InjectArgs): Promise<number> {
   const log = createLogger();
   mkdirSync(plan.outDir, { recursive: true });
   writeFileSync(plan.file, plan.yaml);
+  // What a later command needs to revert it without this process (src/cli/expiry-hook.ts).
+  if (typeof plan.options.kubeconfig === 'string') writeFileSync(join(plan.outDir, 'options.json'), `${JSON.stringify({ kubeconfig: resolve(plan.options.kubeconfig) })}\n`);
   const quiet = Boolean(args.flags.quiet || args.flags.json);
   const countdown = quiet ? undefined : countdownObserver(plan, args.flags.supervised === true);
   try {

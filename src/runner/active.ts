@@ -142,13 +142,13 @@ export function dueForExpiry(faults: readonly ActiveFault[], now = Date.now()): 
  * reboot). Returns what it did, one entry per journal. Never throws: a command must not fail
  * because someone else's leftover could not be undone (status then shows it as overdue).
  */
-export async function enforceExpiry(runsDir: string, ctx: UndoContext, now = Date.now()): Promise<(JournalRollback & { faults: ActiveFault[] })[]> {
+export async function enforceExpiry(runsDir: string, ctxFor: (journal: string) => UndoContext, now = Date.now()): Promise<(JournalRollback & { faults: ActiveFault[] })[]> {
   const due = dueForExpiry(listActiveFaults(runsDir, now), now);
   const journals = [...new Set(due.map((f) => f.journal))];
   const out: (JournalRollback & { faults: ActiveFault[] })[] = [];
   for (const path of journals) {
     try {
-      out.push({ ...(await rollbackJournal(path, ctx)), faults: due.filter((f) => f.journal === path) });
+      out.push({ ...(await rollbackJournal(path, ctxFor(path))), faults: due.filter((f) => f.journal === path) });
     } catch (err) {
       out.push({ path, results: [], skipped: (err as Error).message, faults: due.filter((f) => f.journal === path) });
     }

@@ -9,6 +9,8 @@ import * as sandbox from './sandbox.js';
 import * as budget from './budget.js';
 import * as load from './load.js';
 import * as inject from './inject.js';
+import * as status from './status.js';
+import * as stop from './stop.js';
 
 export const commands: { register(program: Command): void }[] = [
   run,
@@ -19,4 +21,6 @@ export const commands: { register(program: Command): void }[] = [
   budget,
   load,
   inject,
+  status,
+  stop,
 ];

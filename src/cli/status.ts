@@ -1,0 +1,213 @@
+// `faultline status`: what is broken right now.
+//
+//   journals in --runs-dir ──► active faults (type, target, start, expiry, run id, user@host)
+//   live systems ───────────► findings: the sandbox that is up here, every Toxiproxy server and
+//                              kube context named in a journal, --toxiproxy URLs, allowed contexts
+//   findings no journal here accounts for are listed apart; faults past their expiry are OVERDUE.
+//
+// Status only reads. (Like every command it first reverts expired ad hoc faults whose process is
+// gone: src/cli/main.ts.)
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { ExitCode, errorMessage } from '../core/errors.js';
+import type { UndoRecord } from '../core/undo.js';
+import { liveScanners, type LiveFinding } from '../faults/live.js';
+import { listActiveFaults, type ActiveFault } from '../runner/active.js';
+import { readJournal } from '../runner/journal.js';
+import { readLiveState, sandboxDir } from '../sandbox/state.js';
+
+export interface StatusOptions {
+  runsDir: string;
+  toxiproxy: string[];
+  kubeconfig?: string;
+  allowContext: string[];
+  json?: boolean;
+}
+
+export interface StatusReport {
+  at: string;
+  faults: (ActiveFault & { overdue: boolean })[];
+  /** Applied things seen on the live systems that no journal here accounts for. */
+  untracked: LiveFinding[];
+  /** Where status looked. */
+  checked: { runsDir: string; journals: number; sandbox?: string; toxiproxy: string[]; kubernetes: string[] };
+  /** Places that could not be read. */
+  unreachable: { system: string; where: string; error: string }[];
+}
+
+/** How many recent journals (besides those with something pending) name places to look at. */
+const RECENT_JOURNALS = 50;
+
+export async function collectStatus(o: StatusOptions, now = Date.now()): Promise<StatusReport> {
+  const faults = listActiveFaults(o.runsDir, now);
+  const pending = faults.flatMap((f) => f.undo);
+  const known = [...pending, ...recentUndoRecords(o.runsDir)];
+  const live = readLiveState();
+  const options: Record<string, unknown> = {
+    toxiproxy: [...o.toxiproxy, ...(live ? [live.toxiproxyUrl] : [])],
+    kubeconfig: o.kubeconfig,
+    allowContexts: o.allowContext,
+    sandboxControl: live?.controlUrl,
+    sandboxDir: live ? sandboxDir() : undefined,
+  };
+  const checked: StatusReport['checked'] = { runsDir: o.runsDir, journals: countJournals(o.runsDir), toxiproxy: [], kubernetes: [] };
+  if (live) checked.sandbox = sandboxDir();
+  const findings: LiveFinding[] = [];
+  const unreachable: StatusReport['unreachable'] = [];
+  const signal = AbortSignal.timeout(30_000);
+  await Promise.all(
+    Object.entries(liveScanners).map(async ([system, load]) => {
+      const scanner = await load();
+      const places = scanner.places(known, options);
+      if (system === 'toxiproxy') checked.toxiproxy = places;
+      if (system === 'kubernetes') checked.kubernetes = places;
+      await Promise.all(
+        places.map(async (place) => {
+          try {
+            findings.push(...(await scanner.scan(place, options, signal)));
+          } catch (err) {
+            unreachable.push({ system, where: place, error: errorMessage(err) });
+          }
+        }),
+      );
+    }),
+  );
+  const runIds = new Set(faults.map((f) => f.runId));
+  const untracked = findings.filter((f) => !accountedFor(f, pending, runIds));
+  return {
+    at: new Date(now).toISOString(),
+    faults: faults.map((f) => ({ ...f, overdue: f.state === 'overdue' })),
+    untracked,
+    checked,
+    unreachable,
+  };
+}
+
+/** Pure: does a pending journal entry account for a live finding? */
+export function accountedFor(f: LiveFinding, pending: readonly UndoRecord[], runIds: ReadonlySet<string>): boolean {
+  if (f.runId && runIds.has(f.runId)) return true;
+  const u = f.undo;
+  if (!u) return false;
+  const norm = (x: unknown) => String(x ?? '').replace(/\/+$/, '');
+  return pending.some((p) => {
+    if (p.kind !== u.kind) return false;
+    switch (u.kind) {
+      case 'toxiproxy.toxic':
+        return norm(p.api) === norm(u.api) && p.proxy === u.proxy && p.toxic === u.toxic;
+      case 'toxiproxy.proxy-enabled':
+        return norm(p.api) === norm(u.api) && p.proxy === u.proxy;
+      case 'sandbox.region-restart':
+        return p.region === u.region && norm(p.control) === norm(u.control);
+      case 'process.continue':
+        return Array.isArray(p.pids) && Array.isArray(u.pids) && u.pids.some((pid) => (p.pids as unknown[]).includes(pid));
+      default:
+        return false;
+    }
+  });
+}
+
+function countJournals(runsDir: string): number {
+  if (!existsSync(runsDir)) return 0;
+  return readdirSync(runsDir).filter((d) => existsSync(join(runsDir, d, 'journal.jsonl'))).length;
+}
+
+/** Undo records of the most recent runs: they name the Toxiproxy servers and contexts in use. */
+function recentUndoRecords(runsDir: string): UndoRecord[] {
+  if (!existsSync(runsDir)) return [];
+  const dirs = readdirSync(runsDir).sort().slice(-RECENT_JOURNALS);
+  const out: UndoRecord[] = [];
+  for (const d of dirs) {
+    const path = join(runsDir, d, 'journal.jsonl');
+    if (!existsSync(path)) continue;
+    try {
+      for (const e of readJournal(path).entries) if (e.type === 'intent') out.push(e.undo);
+    } catch {
+      // unreadable journal: nothing to learn from it
+    }
+  }
+  return out;
+}
+
+const time = (iso?: string) => (iso ? iso.replace(/^\d{4}-\d{2}-\d{2}T/, '').replace(/\.\d+Z$/, 'Z') : '-');
+
+/** The report as a terminal shows it. */
+export function formatStatus(r: StatusReport, now = Date.parse(r.at)): string {
+  const lines: string[] = [];
+  if (r.faults.length === 0 && r.untracked.length === 0) {
+    lines.push('No active faults.');
+  }
+  if (r.faults.length) {
+    const head = ['RUN', 'FAULT', 'TARGET', 'STARTED', 'EXPIRES', 'BY', 'STATE'];
+    const rows = r.faults.map((f) => [
+      f.runId,
+      f.type,
+      f.targets.join(', '),
+      time(f.startedAt),
+      f.expiresAt ? `${time(f.expiresAt)} (${relative(Date.parse(f.expiresAt) - now)})` : 'end of run',
+      f.by ?? '?',
+      f.state === 'overdue' ? 'OVERDUE' : f.state === 'orphaned' ? `orphaned (pid ${f.pid} gone)` : `active (pid ${f.pid})`,
+    ]);
+    const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+    const fmt = (row: string[]) => row.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
+    lines.push(fmt(head), ...rows.map(fmt));
+  }
+  const overdue = r.faults.filter((f) => f.overdue);
+  for (const f of overdue) {
+    lines.push(
+      '',
+      `!!! OVERDUE: ${f.type} on ${f.targets.join(', ')} (run ${f.runId}) expired at ${f.expiresAt} and is STILL APPLIED.`,
+      f.ownerAlive ? `!!! Its process (pid ${f.pid}) is alive but has not reverted it. Revert now: faultline stop ${f.runId}` : `!!! Its process is gone. Revert now: faultline stop ${f.runId}`,
+    );
+  }
+  const orphaned = r.faults.filter((f) => f.state === 'orphaned');
+  if (orphaned.length) lines.push('', `Left applied by runs that died: revert with faultline stop RUN_ID (or faultline stop --all).`);
+  if (r.untracked.length) {
+    lines.push('', 'Seen on the live systems, but in no journal here:');
+    for (const f of r.untracked) lines.push(`  ${f.system} ${f.where}: ${f.what}${f.runId ? ` (run ${f.runId}; faultline rollback --run-id ${f.runId} if its journal is lost)` : ''}`);
+  }
+  for (const u of r.unreachable) lines.push(`warning: could not read ${u.system} ${u.where}: ${u.error}`);
+  const c = r.checked;
+  const looked = [
+    `${c.journals} journal(s) in ${c.runsDir}`,
+    c.sandbox ? `the sandbox in ${c.sandbox}` : 'no sandbox up here',
+    c.toxiproxy.length ? `Toxiproxy ${c.toxiproxy.join(', ')}` : undefined,
+    c.kubernetes.length ? `kube contexts ${c.kubernetes.join(', ')}` : undefined,
+  ].filter(Boolean);
+  lines.push('', `Checked: ${looked.join('; ')}.`);
+  return lines.join('\n');
+}
+
+function relative(ms: number): string {
+  const s = Math.round(Math.abs(ms) / 1000);
+  const text = s >= 3600 ? `${Math.floor(s / 3600)}h${Math.floor((s % 3600) / 60)}m` : s >= 60 ? `${Math.floor(s / 60)}m${s % 60}s` : `${s}s`;
+  return ms >= 0 ? `in ${text}` : `${text} ago`;
+}
+
+/** `faultline status`: 0, or 4 when a fault is overdue (expired and still applied). */
+export async function status(o: StatusOptions & { watch?: boolean; interval?: string }): Promise<number> {
+  const once = async () => {
+    const r = await collectStatus(o);
+    return { r, text: o.json ? JSON.stringify(r, null, o.watch ? undefined : 2) : formatStatus(r) };
+  };
+  if (!o.watch) {
+    const { r, text } = await once();
+    process.stdout.write(`${text}\n`);
+    return r.faults.some((f) => f.overdue) ? ExitCode.rollbackIncomplete : ExitCode.passed;
+  }
+  const intervalMs = Math.max(500, Number.parseFloat(o.interval ?? '2') * 1000 || 2000);
+  const tty = Boolean(process.stdout.isTTY) && !o.json;
+  let stopped = false;
+  const stop = () => (stopped = true);
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  const { enforceExpiredFaults } = await import('./expiry-hook.js');
+  while (!stopped) {
+    // --watch is also a watchdog: it reverts expired ad hoc faults whose process is gone.
+    await enforceExpiredFaults(o.runsDir, { kubeconfig: o.kubeconfig });
+    const { text } = await once();
+    process.stdout.write(tty ? `\x1b[H\x1b[2J${new Date().toLocaleTimeString()}  faultline status --watch (Ctrl-C to quit)\n\n${text}\n` : `${text}\n`);
+    const until = Date.now() + intervalMs;
+    while (!stopped && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+  }
+  return ExitCode.passed;
+}
