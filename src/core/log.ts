@@ -10,7 +10,9 @@ export interface Logger {
 const SECRET_PATTERNS: RegExp[] = [
   /(authorization:\s*bearer\s+)[^\s"']+/gi,
   /("?(?:token|password|secret|client-key-data|client-certificate-data|bearerToken)"?\s*[:=]\s*"?)[^\s",}]+/gi,
-  /(https?:\/\/[^:/\s]+:)[^@\s]+(@)/gi,
+  // user:password@ inside one URL: neither part crosses a quote, comma or slash, so a URL
+  // followed by other JSON fields (…"url":"http://h:8474","by":"me@host") is left alone.
+  /(https?:\/\/[^:/\s"',@]+:)[^@\s"',/]+(@)/gi,
 ];
 
 /** Replaces anything that looks like a credential with "***". Used for logs, journals and reports. */
