@@ -88,11 +88,11 @@ async function main() {
     const targets = await kubernetesOutageDriver.targets(spec, ctx);
     const records: UndoRecord[] = [];
     for (const t of targets) {
-      for (const r of await kubernetesOutageDriver.prepare(t, spec, ctx)) {
+      for (const r of await t.prepare()) {
         journal.intent(journal.nextId('f0'), t.id, r);
         records.push(r);
       }
-      await kubernetesOutageDriver.apply(t, spec, ctx);
+      await t.apply();
     }
     const t1 = performance.now();
     for (const r of [...records].reverse()) {

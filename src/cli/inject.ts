@@ -19,10 +19,10 @@ import { stringify } from 'yaml';
 import { ExitCode, InvalidInputError, PreflightError } from '../core/errors.js';
 import { createLogger } from '../core/log.js';
 import { formatMs, parseDuration } from '../schema/values.js';
-import { ObjectNode, suggest, type Node } from '../schema/dsl.js';
+import { suggest, type Node } from '../schema/dsl.js';
 import { faultTypes } from '../faults/registry.js';
 import { ExperimentInvalidError, formatPath, parseExperiment, type LocatedIssue } from '../experiment/load.js';
-import { parseValue, type Override } from '../experiment/overrides.js';
+import { fieldNames, parseValue, type Override } from '../experiment/overrides.js';
 import { readLiveState, sandboxDir } from '../sandbox/state.js';
 import { DEFAULT_RUNS_DIR, makeRunId, runExperiment } from '../runner/run.js';
 import { readJournal } from '../runner/journal.js';
@@ -37,7 +37,7 @@ const FAULT_NAME = 'inject';
 /** The parameters a fault type takes, by their YAML names. */
 export function faultParams(type: string): string[] {
   const spec = (faultTypes as Record<string, { spec: Node<unknown> }>)[type]?.spec;
-  return spec instanceof ObjectNode ? Object.keys(spec.shape) : [];
+  return spec ? fieldNames(spec) : [];
 }
 
 interface Plan {

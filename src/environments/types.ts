@@ -85,7 +85,24 @@ export interface TrafficEnvironment extends Environment {
   builtinTraffic(spec: unknown): TrafficSource;
 }
 
+/**
+ * What an environment's spec declares, so the loader can check the names faults use
+ * (src/experiment/rules.ts) before anything runs.
+ */
+export interface DeclaredNames {
+  /** Names a fault's `region` may take; empty when the environment has no regions. */
+  regions: string[];
+  /** Names a fault's `proxy` may take; undefined when only the running environment knows them. */
+  proxies?: string[];
+  /** Names a link's `from`/`to` may take; undefined when links are not addressed by region. */
+  linkEnds?: string[];
+  /** The links that exist as [from, to] pairs, when the environment knows them all up front. */
+  links?: [string, string][];
+}
+
 export interface EnvironmentType<S> {
   readonly spec: Node<S>;
+  /** The names the spec declares (pure; the spec has passed its schema). */
+  declared?(spec: S): DeclaredNames;
   load(): Promise<{ create(spec: S): Environment }>;
 }

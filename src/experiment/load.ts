@@ -8,8 +8,8 @@ import { INVALID, type Issue, type Path } from '../schema/dsl.js';
 import { InvalidInputError } from '../core/errors.js';
 import { experimentSpec, type Experiment } from './schema.js';
 import { mapStrings, resolveEnvTemplates, TemplateError } from './template.js';
-import { faultTypes } from '../faults/registry.js';
-import { sloReferenceIssues } from '../slo/index.js';
+import { experimentIssues } from './rules.js';
+import { resolveScriptPath } from '../traffic/k6/traffic.js';
 import { applyOverrides, overrideFor, type Override } from './overrides.js';
 
 /** Files larger than this are refused before they are read. Experiments are small. */
@@ -84,7 +84,15 @@ export function parseExperiment(text: string, file: string, env: Record<string, 
   const syntax = [...doc.errors, ...doc.warnings.filter((w) => w.code === 'DUPLICATE_KEY')];
   if (syntax.length) {
     throw new ExperimentInvalidError(
-      syntax.map((e) => ({ file, ...at(e.pos[0]), path: [], expected: 'valid YAML', found: yamlErrorText(e.message) })),
+      syntax.map((e) => {
+        if (e.code === 'DUPLICATE_KEY') {
+          // The parser's message does not say which key; the error starts where the key does.
+          const m = /^("[^"\n]*"|'[^'\n]*'|[^:\n]*?)\s*:(\s|$)/.exec(text.slice(e.pos[0], e.pos[0] + 300));
+          const key = (m ? m[1] : text.slice(e.pos[0]).split('\n')[0]).trim().replace(/^["']|["']$/g, '');
+          return { file, ...at(e.pos[0]), path: [], expected: 'each key once in a mapping', found: `the key ${JSON.stringify(key.slice(0, 60))} a second time` };
+        }
+        return { file, ...at(e.pos[0]), path: [], expected: 'valid YAML', found: yamlErrorText(e.message) };
+      }),
     );
   }
 
@@ -107,43 +115,46 @@ export function parseExperiment(text: string, file: string, env: Record<string, 
   };
 
   const issues: Issue[] = [];
+  const templateErrors: Path[] = [];
   const templated = mapStrings(raw, (str, path) => {
     try {
       return resolveEnvTemplates(str, env);
     } catch (err) {
       if (!(err instanceof TemplateError)) throw err;
       issues.push({ path, expected: 'a resolvable template', found: JSON.stringify(str), hint: err.message });
+      templateErrors.push(path);
       return str;
     }
   });
 
-  const checked = experimentSpec.check(templated, [], issues);
-  if (checked !== INVALID && issues.length === 0) issues.push(...semanticIssues(checked));
+  const schemaIssues: Issue[] = [];
+  const checked = experimentSpec.check(templated, [], schemaIssues);
+  // A field whose template failed is reported once, for the template, not again for its type.
+  issues.push(...schemaIssues.filter((i) => !templateErrors.some((t) => startsWith(i.path, t))));
+  if (checked !== INVALID && issues.length === 0) {
+    issues.push(...experimentIssues(checked));
+    issues.push(...fileIssues(checked, dirname(resolve(file))));
+  }
   if (issues.length) throw new ExperimentInvalidError(issues.map(placed));
   return checked as Experiment;
 }
 
-/** Rules that need more than one field at a time. */
-function semanticIssues(e: Experiment): Issue[] {
-  const out: Issue[] = [];
-  const envKind = e.environment.type;
-  const names = new Set<string>();
-  e.faults.forEach((f, i) => {
-    const type = faultTypes[f.type as keyof typeof faultTypes];
-    if (type && !(envKind in type.drivers)) {
-      const supported = Object.keys(type.drivers).join(', ');
-      out.push({ path: ['faults', i, f.type], expected: `a fault the ${envKind} environment supports`, found: JSON.stringify(f.type), hint: `${f.type} runs in: ${supported}`, atKey: true });
-    }
-    if (f.name) {
-      if (names.has(f.name)) out.push({ path: ['faults', i, 'name'], expected: 'a name not used by another fault', found: JSON.stringify(f.name) });
-      names.add(f.name);
-    }
-  });
-  if (!e.phases?.fault && e.faults.every((f) => !f.for)) {
-    out.push({ path: ['faults', 0], expected: 'a `for` duration on at least one fault, or phases.fault', found: 'no way to tell how long the faults last' });
+const startsWith = (path: Path, prefix: Path) => prefix.length <= path.length && prefix.every((p, i) => path[i] === p);
+
+/** Files the experiment names that must exist before anything runs (the traffic script). */
+function fileIssues(e: Experiment, baseDir: string): Issue[] {
+  if (e.traffic?.type !== 'script') return [];
+  const path = (e.traffic.spec as { path: string }).path;
+  if (path.includes('${')) return [];
+  const resolved = resolveScriptPath(path, baseDir);
+  let isFile = false;
+  try {
+    isFile = statSync(resolved).isFile();
+  } catch {
+    // missing: reported below
   }
-  out.push(...sloReferenceIssues(e.slos ?? [], e.abortWhen ?? [], e.metrics));
-  return out;
+  if (isFile) return [];
+  return [{ path: ['traffic', 'script', 'path'], expected: 'a script file that exists (relative to the working directory, or to the experiment file\'s directory or a parent)', found: `${JSON.stringify(path)}, not found` }];
 }
 
 function locate(doc: Document, issue: Issue, at: (offset: number) => { line: number; column: number }) {

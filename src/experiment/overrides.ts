@@ -18,7 +18,7 @@
 // faults[0].latency means faults[0]["toxiproxy.latency"].latency, traffic.rate means
 // traffic.builtin.rate, environment.regions means environment.sandbox.regions.
 import { parse as parseYaml } from 'yaml';
-import { ObjectNode, describeFound, isPlainObject, type Issue, type Node, type Path } from '../schema/dsl.js';
+import { describeFound, isPlainObject, suggest, type Issue, type Node, type Path } from '../schema/dsl.js';
 import { InvalidInputError } from '../core/errors.js';
 import { faultTypes } from '../faults/registry.js';
 import { environmentTypes } from '../environments/registry.js';
@@ -175,11 +175,14 @@ function applyOne(root: unknown, o: Override, variants: Record<string, Node<unkn
     }
     if (!(key in node)) {
       // A field of the entry's only variant: faults[0].latency → faults[0]["toxiproxy.latency"].latency.
+      // A near miss of one of its fields goes there too, so the error suggests the field.
       const present = Object.keys(node).filter((k) => k in variants);
-      if (present.length === 1 && !(FAULT_COMMON.includes(key) && out[0] === 'faults')) {
+      const common = out[0] === 'faults' ? FAULT_COMMON : [];
+      if (present.length === 1 && !common.includes(key) && !suggest(key, common)) {
         const spec = variants[present[0]];
         const body = node[present[0]];
-        if (spec instanceof ObjectNode && key in spec.shape && (isPlainObject(body) || body === null || body === undefined)) {
+        const fields = fieldNames(spec);
+        if ((fields.includes(key) || suggest(key, fields)) && (isPlainObject(body) || body === null || body === undefined)) {
           if (!isPlainObject(body)) node[present[0]] = {};
           out.push(present[0]);
           node = node[present[0]] as Record<string, unknown>;
@@ -197,6 +200,14 @@ function applyOne(root: unknown, o: Override, variants: Record<string, Node<unkn
     node = next;
   }
   return { root, path: out };
+}
+
+/** The top-level field names of a mapping schema (through any cross-field refinement), by the doc rows. */
+export function fieldNames(node: Node<unknown>): string[] {
+  return node
+    .docChildren('')
+    .map((r) => r.path)
+    .filter((p) => !/[.[]/.test(p));
 }
 
 function countNames(steps: Path): number {

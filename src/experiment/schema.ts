@@ -8,8 +8,9 @@ import { probeTypes } from '../probes/registry.js';
 import { sloSpec, guardSpec, metricsSpec, budgetSpec } from '../slo/schema.js';
 import { expectSpec } from './expect.js';
 
-const specsOf = (registry: Record<string, { spec: Node<unknown> }>) =>
-  Object.fromEntries(Object.entries(registry).map(([k, v]) => [k, v.spec])) as Record<string, Node<unknown>>;
+/** The spec node of every entry of a registry, keyed as the registry is, so keyed() infers a union. */
+const specsOf = <R extends Record<string, { spec: Node<unknown> }>>(registry: R) =>
+  Object.fromEntries(Object.entries(registry).map(([k, v]) => [k, v.spec])) as { [K in keyof R]: R[K]['spec'] };
 
 export const NAME = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
 
@@ -17,9 +18,9 @@ export const faultEntry = s
   .keyed(
     'fault',
     {
-      name: s.optional(s.string({ pattern: NAME, patternHint: 'a lowercase name like "primary-down"' }).doc('Names the fault in reports; defaults to its type and index.')),
+      name: s.optional(s.string({ pattern: NAME, maxLength: 63, patternHint: 'a lowercase name like "primary-down"' }).doc('Names the fault in reports; defaults to its type and index.')),
       at: s.optional(s.duration().doc('When to apply it, from the start of the fault phase (after the baseline).'), { ms: 0, text: '0s' }, '0s'),
-      for: s.optional(s.duration().doc('How long it stays applied before it is rolled back. Omitted: until the end of the fault phase.')),
+      for: s.optional(s.duration({ min: '1ms' }).doc('How long it stays applied before it is rolled back. Omitted: until the end of the fault phase.')),
     },
     () => specsOf(faultTypes),
   )
@@ -32,7 +33,7 @@ export const experimentSpec = s
     kind: s.literal('Experiment').doc('Always Experiment.'),
     metadata: s
       .object({
-        name: s.string({ pattern: NAME, patternHint: 'a lowercase name like "primary-region-outage"' }).doc('Unique name of the experiment.'),
+        name: s.string({ pattern: NAME, maxLength: 63, patternHint: 'a lowercase name like "primary-region-outage"' }).doc('Unique name of the experiment.'),
         description: s.optional(s.string().doc('What the experiment proves, in a sentence or two.')),
         labels: s.optional(s.record(s.string()).doc('Free-form labels, e.g. architecture: active-passive.')),
       })
@@ -50,7 +51,7 @@ export const experimentSpec = s
         .object({
           baseline: s.optional(s.duration().doc('Traffic without faults before the first fault.'), { ms: 5000, text: '5s' }, '5s'),
           recovered: s.optional(s.duration().doc('Traffic after the last rollback, to see the system recover.'), { ms: 5000, text: '5s' }, '5s'),
-          fault: s.optional(s.duration().doc('Length of the fault phase. Default: until the last fault ends.')),
+          fault: s.optional(s.duration({ min: '1ms' }).doc('Length of the fault phase. Default: until the last fault ends.')),
         })
         .doc('Phase lengths.'),
     ),

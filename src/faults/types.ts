@@ -1,14 +1,26 @@
-import type { Node } from '../schema/dsl.js';
-import type { Environment, EnvironmentKind } from '../environments/types.js';
+import type { Issue, Node } from '../schema/dsl.js';
+import type { DeclaredNames, Environment, EnvironmentKind } from '../environments/types.js';
 import type { Logger } from '../core/log.js';
 import type { UndoRecord } from '../core/undo.js';
 
-
-/** One concrete thing a fault acts on (a proxy, a region's processes, a Deployment...). */
+/**
+ * One concrete thing a fault acts on (a proxy, a region's processes, a Deployment...), with the
+ * three things the runner asks of it, closed over the fault's typed spec and context. Like
+ * toxiproxy's one-method `Toxic` and chaos-mesh's `Apply`/`Recover`, the target knows how to act
+ * on itself; the runner decides when, journals in between and rolls back:
+ *
+ *   targets(spec, ctx) ─► for each target: prepare() ─► journal intent (fsync) ─► apply()
+ *                          (dry run: describe() instead)
+ */
 export interface FaultTarget {
   /** Stable, human-readable id, e.g. "proxy:glb->us-east" or "us-east/deploy/shop/cart". */
-  id: string;
-  [field: string]: unknown;
+  readonly id: string;
+  /** Work out how to undo, reading current state if needed. Must not change anything. */
+  prepare(): Promise<UndoRecord[]>;
+  /** Acts on this target only. Runs after the records prepare() returned are on disk. */
+  apply(): Promise<void>;
+  /** For --dry-run: what would be touched, one line (or lines joined by "\n  "). */
+  describe(): string;
 }
 
 export interface FaultContext {
@@ -21,21 +33,28 @@ export interface FaultContext {
 }
 
 /**
- * A driver acts on one target and nothing else. The runner selects (via targets()), schedules,
- * journals, retries and rolls back. Order per target: prepare → journal.intent (fsync) → apply.
+ * A driver selects the targets of one fault; each target then acts on itself and nothing else.
+ * The runner schedules, journals, retries and rolls back.
  */
 export interface FaultDriver<S> {
   targets(spec: S, ctx: FaultContext): Promise<FaultTarget[]>;
-  /** Work out how to undo, reading current state if needed. Must not change anything. */
-  prepare(target: FaultTarget, spec: S, ctx: FaultContext): Promise<UndoRecord[]>;
-  apply(target: FaultTarget, spec: S, ctx: FaultContext): Promise<void>;
-  /** For --dry-run: a line per thing that would be touched. */
-  describe(target: FaultTarget, spec: S): string;
 }
 
 /** A fault an experiment can name (the key under faults[]), with a driver per environment kind. */
 export interface FaultType<S> {
   readonly spec: Node<S>;
+  /**
+   * Cross-field rules against the experiment's environment (a region that is declared, a mode the
+   * environment supports...), run by the loader. Issue paths are relative to the fault's spec.
+   */
+  readonly rules?: (spec: S, ctx: FaultRuleContext) => Issue[];
   /** Loaded lazily, so validating never imports heavy clients. A missing kind cannot run it. */
   readonly drivers: Partial<Record<EnvironmentKind, () => Promise<FaultDriver<S>>>>;
+}
+
+/** What a fault's rules see of the experiment: the environment's kind, checked spec and names. */
+export interface FaultRuleContext {
+  kind: EnvironmentKind;
+  environment: unknown;
+  declared: DeclaredNames;
 }

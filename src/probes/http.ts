@@ -3,9 +3,9 @@ import type { ProbeType } from './types.js';
 
 const spec = s
   .object({
-    url: s.string().doc('URL to request; endpoint templates like ${glb}/health are allowed.'),
+    url: s.url().doc('URL to request; endpoint templates like ${glb}/health are allowed.'),
     method: s.optional(s.enum(['GET', 'HEAD', 'POST'] as const), 'GET'),
-    timeout: s.optional(s.duration().doc('Deadline for the whole request.'), { ms: 5000, text: '5s' }, '5s'),
+    timeout: s.optional(s.duration({ min: '1ms', max: '1h' }).doc('Deadline for the whole request.'), { ms: 5000, text: '5s' }, '5s'),
     expect: s.optional(
       s.object({
         status: s.optional(s.integer({ min: 100, max: 599 }).doc('Expected status code.'), 200),

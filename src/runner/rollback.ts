@@ -3,7 +3,7 @@
 import { readdirSync, existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { undoers } from '../faults/undoers.js';
-import type { UndoOutcome, UndoRecord, UndoContext } from '../core/undo.js';
+import type { UndoOutcome, UndoRecord, UndoContext, Undoer } from '../core/undo.js';
 import { errorMessage } from '../core/errors.js';
 import { Journal, journalState, readJournal, type PendingUndo } from './journal.js';
 
@@ -17,10 +17,17 @@ export interface UndoResult {
 
 const ATTEMPTS = 3;
 
-export async function undoOne(record: UndoRecord, ctx: UndoContext): Promise<UndoOutcome> {
-  const load = undoers[record.kind];
-  if (!load) throw new Error(`no undoer for ${JSON.stringify(record.kind)}; this faultline version cannot undo it`);
-  const undoer = await load();
+/** Finds the Undoer for a record kind; the registry in src/faults/undoers.ts unless a test swaps it. */
+export type UndoerLookup = (kind: string) => Promise<Undoer | undefined>;
+
+export const registryUndoers: UndoerLookup = async (kind) => {
+  const load = undoers[kind];
+  return load ? load() : undefined;
+};
+
+export async function undoOne(record: UndoRecord, ctx: UndoContext, lookup: UndoerLookup = registryUndoers): Promise<UndoOutcome> {
+  const undoer = await lookup(record.kind);
+  if (!undoer) throw new Error(`no undoer for ${JSON.stringify(record.kind)}; this faultline version cannot undo it`);
   let lastErr: unknown;
   for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
     try {
@@ -33,28 +40,26 @@ export async function undoOne(record: UndoRecord, ctx: UndoContext): Promise<Und
   throw lastErr;
 }
 
-export async function manualFixFor(record: UndoRecord): Promise<string | undefined> {
-  const load = undoers[record.kind];
-  if (!load) return undefined;
+export async function manualFixFor(record: UndoRecord, lookup: UndoerLookup = registryUndoers): Promise<string | undefined> {
   try {
-    return (await load()).manualFix(record);
+    return (await lookup(record.kind))?.manualFix(record);
   } catch {
     return undefined;
   }
 }
 
 /** Undoes pending entries newest first, recording each result in the journal. */
-export async function undoPending(journal: Journal, pending: PendingUndo[], ctx: UndoContext): Promise<UndoResult[]> {
+export async function undoPending(journal: Journal, pending: PendingUndo[], ctx: UndoContext, lookup: UndoerLookup = registryUndoers): Promise<UndoResult[]> {
   const results: UndoResult[] = [];
   for (const p of pending) {
     try {
-      const outcome = await undoOne(p.undo, ctx);
+      const outcome = await undoOne(p.undo, ctx, lookup);
       journal.write({ type: 'undone', id: p.id, outcome }, true);
       results.push({ id: p.id, what: p.what, outcome });
     } catch (err) {
       const error = errorMessage(err);
       journal.write({ type: 'undo-failed', id: p.id, error }, true);
-      results.push({ id: p.id, what: p.what, outcome: 'failed', error, manualFix: await manualFixFor(p.undo) });
+      results.push({ id: p.id, what: p.what, outcome: 'failed', error, manualFix: await manualFixFor(p.undo, lookup) });
     }
   }
   return results;

@@ -7,6 +7,7 @@
 //
 // Validation never stops at the first problem: every issue in the document is collected.
 import { parseDuration, parseRate, parsePercent, parseByteSize, type Duration, type Rate, type Percent } from './values.js';
+import { ENV_TEMPLATE_SCHEMA, ANY_TEMPLATE_SCHEMA, oddCharacters, checkUrl, checkAddress } from './text.js';
 
 export type Path = (string | number)[];
 
@@ -66,26 +67,35 @@ export function describeFound(value: unknown): string {
   return `${typeof value} ${String(value)}`;
 }
 
+/** Longest string any field accepts unless it says otherwise; names are much shorter. */
+export const MAX_STRING = 10_000;
+
 class StringNode<T extends string = string> extends Node<T> {
   constructor(
-    private readonly opts: { pattern?: RegExp; patternHint?: string; minLength?: number; values?: readonly T[] } = {},
+    private readonly opts: { pattern?: RegExp; patternHint?: string; minLength?: number; maxLength?: number; values?: readonly T[] } = {},
   ) {
     super();
   }
   check(value: unknown, path: Path, issues: Issue[]): Checked<T> {
     const { values, pattern, minLength } = this.opts;
+    const maxLength = this.opts.maxLength ?? MAX_STRING;
     if (typeof value !== 'string') {
       issues.push({ path, expected: this.typeName(), found: describeFound(value) });
       return INVALID;
     }
     if (values && !values.includes(value as T)) {
-      const hint = suggest(value, values);
+      const odd = oddCharacters(value);
+      const hint = odd ?? suggest(value, values);
       const expected = values.length === 1 ? JSON.stringify(values[0]) : `one of ${values.map((v) => JSON.stringify(v)).join(', ')}`;
       issues.push({ path, expected, found: describeFound(value), hint });
       return INVALID;
     }
+    if (value.length > maxLength) {
+      issues.push({ path, expected: `a string of at most ${maxLength} characters`, found: `${value.length} characters` });
+      return INVALID;
+    }
     if (pattern && !pattern.test(value)) {
-      issues.push({ path, expected: this.opts.patternHint ?? `a string matching ${pattern}`, found: describeFound(value) });
+      issues.push({ path, expected: this.opts.patternHint ?? `a string matching ${pattern}`, found: describeFound(value), hint: oddCharacters(value) });
       return INVALID;
     }
     if (minLength !== undefined && value.length < minLength) {
@@ -99,11 +109,45 @@ class StringNode<T extends string = string> extends Node<T> {
     if (this.opts.values) s.enum = [...this.opts.values];
     if (this.opts.pattern) s.pattern = this.opts.pattern.source;
     if (this.opts.minLength) s.minLength = this.opts.minLength;
-    return this.withDoc(s);
+    if (!this.opts.values) s.maxLength = this.opts.maxLength ?? MAX_STRING;
+    // An enum or pattern may also be written as ${VAR:-default}, resolved when the file loads.
+    return this.withDoc(this.opts.values || this.opts.pattern ? { anyOf: [s, ENV_TEMPLATE_SCHEMA] } : s);
   }
   typeName() {
     if (this.opts.values) return this.opts.values.map((v) => JSON.stringify(v)).join(' | ');
-    return this.opts.patternHint ?? 'string';
+    const hint = this.opts.patternHint ?? 'string';
+    return this.opts.maxLength !== undefined ? `${hint}, at most ${this.opts.maxLength} characters` : hint;
+  }
+}
+
+/** A string checked for what it is (a URL, a host:port address) by a function that explains. */
+class CheckedStringNode extends Node<string> {
+  constructor(
+    private readonly name: string,
+    private readonly example: string,
+    private readonly validate: (text: string) => string | undefined,
+    private readonly schema: Record<string, unknown>,
+    private readonly templates: Record<string, unknown>,
+  ) {
+    super();
+  }
+  check(value: unknown, path: Path, issues: Issue[]): Checked<string> {
+    if (typeof value !== 'string' || value.length > 2048) {
+      issues.push({ path, expected: `${this.name} like ${JSON.stringify(this.example)}`, found: typeof value === 'string' ? `${value.length} characters` : describeFound(value) });
+      return INVALID;
+    }
+    const problem = this.validate(value);
+    if (problem) {
+      issues.push({ path, expected: `${this.name} like ${JSON.stringify(this.example)}`, found: describeFound(value), hint: problem });
+      return INVALID;
+    }
+    return value;
+  }
+  jsonSchema() {
+    return this.withDoc({ anyOf: [{ type: 'string', maxLength: 2048, ...this.schema, examples: [this.example] }, this.templates] });
+  }
+  typeName() {
+    return `${this.name} (e.g. \`${this.example}\`)`;
   }
 }
 
@@ -154,41 +198,77 @@ class BooleanNode extends Node<boolean> {
   }
 }
 
-/** A string parsed once into a typed value (duration, rate, percent, size). */
+/** Bounds of a parsed value, written in its own grammar: { min: '1ms', max: '1h' }, { above: '0%' }. */
+export interface Bounds {
+  min?: string;
+  /** Exclusive lower bound. */
+  above?: string;
+  max?: string;
+}
+
+/** A string parsed once into a typed value (duration, rate, percent, size), within bounds. */
 class ParsedNode<T> extends Node<T> {
+  private readonly lo?: { value: number; text: string; exclusive: boolean };
+  private readonly hi?: { value: number; text: string };
   constructor(
     private readonly name: string,
     private readonly example: string,
     private readonly pattern: string,
     private readonly parse: (text: string) => T,
-    private readonly acceptNumber = false,
+    private readonly measure: (v: T) => number,
+    bounds: Bounds = {},
   ) {
     super();
+    const at = (text: string) => this.measure(this.parse(text));
+    if (bounds.above !== undefined) this.lo = { value: at(bounds.above), text: bounds.above, exclusive: true };
+    else if (bounds.min !== undefined) this.lo = { value: at(bounds.min), text: bounds.min, exclusive: false };
+    if (bounds.max !== undefined) this.hi = { value: at(bounds.max), text: bounds.max };
+  }
+  /** "from 1ms to 1h", "above 0%", "at most 1h"; empty without bounds. */
+  boundsText(): string {
+    const { lo, hi } = this;
+    if (lo && hi) return lo.exclusive ? `above ${lo.text} and at most ${hi.text}` : `from ${lo.text} to ${hi.text}`;
+    if (lo) return lo.exclusive ? `above ${lo.text}` : `at least ${lo.text}`;
+    if (hi) return `at most ${hi.text}`;
+    return '';
+  }
+  private expected(): string {
+    const b = this.boundsText();
+    return `${this.name}${b ? ` ${b}` : ''} like ${JSON.stringify(this.example)}`;
   }
   check(value: unknown, path: Path, issues: Issue[]): Checked<T> {
-    const text = typeof value === 'number' && this.acceptNumber ? String(value) : value;
-    if (typeof text !== 'string') {
-      issues.push({ path, expected: `${this.name} like ${JSON.stringify(this.example)}`, found: describeFound(value) });
+    if (typeof value !== 'string') {
+      issues.push({ path, expected: this.expected(), found: describeFound(value) });
       return INVALID;
     }
+    let parsed: T;
     try {
-      return this.parse(text);
+      parsed = this.parse(value);
     } catch (err) {
-      issues.push({
-        path,
-        expected: `${this.name} like ${JSON.stringify(this.example)}`,
-        found: describeFound(value),
-        hint: err instanceof Error && err.message ? err.message : undefined,
-      });
+      issues.push({ path, expected: this.expected(), found: describeFound(value), hint: oddCharacters(value) ?? (err instanceof Error && err.message ? err.message : undefined) });
       return INVALID;
     }
+    const v = this.measure(parsed);
+    const { lo, hi } = this;
+    if ((lo && (lo.exclusive ? v <= lo.value : v < lo.value)) || (hi && v > hi.value)) {
+      issues.push({ path, expected: this.expected(), found: describeFound(value) });
+      return INVALID;
+    }
+    return parsed;
   }
   jsonSchema() {
-    const str = { type: 'string', pattern: this.pattern, examples: [this.example] };
-    return this.withDoc(this.acceptNumber ? { anyOf: [str, { type: 'number' }] } : str);
+    // A lower bound above zero also refuses an all-zero value ("0s", "0%") in editors.
+    const nonZero = this.lo && (this.lo.value > 0 || this.lo.exclusive) ? '(?=[^1-9]*[1-9])' : '';
+    const pattern = nonZero ? `^${nonZero}${this.pattern.replace(/^\^/, '')}` : this.pattern;
+    const str = { type: 'string', pattern, examples: [this.example] };
+    const b = this.boundsText();
+    const schema: Record<string, unknown> = { anyOf: [str, ENV_TEMPLATE_SCHEMA] };
+    const desc = [this.description, b ? `Bounds: ${b}.` : ''].filter(Boolean).join(' ');
+    return desc ? { description: desc, ...schema } : schema;
   }
   typeName() {
-    return `${this.name} (e.g. \`${this.example}\`)`;
+    const b = this.boundsText();
+    return `${this.name}${b ? ` ${b}` : ''} (e.g. \`${this.example}\`)`;
   }
 }
 
@@ -478,7 +558,8 @@ function reportUnknownKeys(value: Record<string, unknown>, known: string[], path
       path: [...path, key],
       expected: `one of the known keys (${known.join(', ')})`,
       found: `unknown key ${JSON.stringify(key)}`,
-      hint: suggest(key, known),
+      // A lookalike letter makes the suggestion look identical to the key: name the letter instead.
+      hint: oddCharacters(key) ?? suggest(key, known),
       atKey: true,
     });
   }
@@ -519,20 +600,73 @@ export function editDistance(a: string, b: string): number {
   return prev[b.length];
 }
 
+/**
+ * A node with extra checks that need several of its fields at once (cross-field rules), next to
+ * the schema they refine. `schema` adds what JSON Schema can say of the same rule (oneOf,
+ * dependencies, if/then), so editors catch it too.
+ */
+export class Refined<T> extends Node<T> {
+  constructor(
+    private readonly inner: Node<T>,
+    private readonly refine: (value: T, path: Path, issues: Issue[]) => void,
+    private readonly extraSchema?: Record<string, unknown>,
+  ) {
+    super();
+    this.description = inner.description;
+  }
+  check(value: unknown, path: Path, issues: Issue[]): Checked<T> {
+    const r = this.inner.check(value, path, issues);
+    if (r === INVALID) return r;
+    const before = issues.length;
+    this.refine(r, path, issues);
+    return issues.length > before ? INVALID : r;
+  }
+  jsonSchema() {
+    const inner = this.inner.jsonSchema();
+    if (!this.extraSchema) return this.withDoc(inner);
+    const { description: _d, ...rest } = inner;
+    const merged = Object.keys(this.extraSchema).some((k) => k in rest) ? { allOf: [rest, this.extraSchema] } : { ...rest, ...this.extraSchema };
+    return this.withDoc(merged);
+  }
+  typeName() {
+    return this.inner.typeName();
+  }
+  override docChildren(prefix: string): DocRow[] {
+    return this.inner.docChildren(prefix);
+  }
+}
+
 // ---- builders -------------------------------------------------------------------------------
 
+const DURATION = '([0-9]+(\\.[0-9]+)?(ms|s|m|h|d))+$';
+
 export const s = {
-  string: (opts: { pattern?: RegExp; patternHint?: string; minLength?: number } = {}) => new StringNode(opts),
+  string: (opts: { pattern?: RegExp; patternHint?: string; minLength?: number; maxLength?: number } = {}) => new StringNode(opts),
   enum: <T extends string>(values: readonly T[]) => new StringNode<T>({ values }),
   literal: <T extends string>(value: T) => new StringNode<T>({ values: [value] }),
   number: (opts: { min?: number; max?: number; integer?: boolean } = {}) => new NumberNode(opts),
   integer: (opts: { min?: number; max?: number } = {}) => new NumberNode({ ...opts, integer: true }),
   boolean: () => new BooleanNode(),
-  duration: () =>
-    new ParsedNode<Duration>('a duration', '250ms', '^([0-9]+(\\.[0-9]+)?(ms|s|m|h|d))+$', parseDuration),
-  rate: () => new ParsedNode<Rate>('a rate', '200/s', '^[0-9]+(\\.[0-9]+)?/(s|m|h)$', parseRate),
-  percent: () => new ParsedNode<Percent>('a percentage', '99.9%', '^[0-9]+(\\.[0-9]+)?%$', parsePercent),
-  byteSize: () => new ParsedNode<number>('a size', '64KB', '^[0-9]+(\\.[0-9]+)?(B|KB|MB|GB)$', parseByteSize),
+  /** Durations are at most 366d anywhere (values.ts); `bounds` narrows a field further. */
+  duration: (bounds: Bounds = {}) => new ParsedNode<Duration>('a duration', '250ms', `^${DURATION}`, parseDuration, (d) => d.ms, bounds),
+  rate: (bounds: Bounds = {}) => new ParsedNode<Rate>('a rate', '200/s', '^[0-9]+(\\.[0-9]+)?/(s|m|h)$', parseRate, (r) => r.perSecond, bounds),
+  percent: (bounds: Bounds = {}) => new ParsedNode<Percent>('a percentage', '99.9%', '^[0-9]+(\\.[0-9]+)?%$', parsePercent, (p) => p.ratio, bounds),
+  byteSize: (bounds: Bounds = {}) => new ParsedNode<number>('a size', '64KB', '^[0-9]+(\\.[0-9]+)?(B|KB|MB|GB)$', parseByteSize, (b) => b, bounds),
+  /**
+   * An http(s) URL that parses, without credentials (they would end up in journals and logs).
+   * Endpoint templates (${glb}/health) are allowed and checked with a stand-in host.
+   */
+  url: () =>
+    new CheckedStringNode('an http(s) URL', 'http://127.0.0.1:8474', checkUrl, { pattern: '^(https?://[^\\s/?#@]+([/?#]\\S*)?|\\$\\{[^}]+\\}\\S*)$' }, ANY_TEMPLATE_SCHEMA),
+  /** host:port; `listen` allows port 0 (any free port), an upstream needs a real one. */
+  address: (opts: { allowPortZero?: boolean } = {}) =>
+    new CheckedStringNode(
+      opts.allowPortZero ? 'a host:port address (port 0 to 65535)' : 'a host:port address (port 1 to 65535)',
+      opts.allowPortZero ? '127.0.0.1:0' : '127.0.0.1:6379',
+      (t) => checkAddress(t, opts.allowPortZero ?? false),
+      { pattern: '^(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9.-]*):[0-9]{1,5}$' },
+      ENV_TEMPLATE_SCHEMA,
+    ),
   array: <T>(item: Node<T>, opts: { min?: number; max?: number } = {}) => new ArrayNode(item, opts),
   record: <T>(value: Node<T>, keyPattern?: RegExp) => new RecordNode(value, keyPattern),
   object: <S extends Shape>(shape: S) => new ObjectNode(shape),
@@ -540,4 +674,6 @@ export const s = {
     new KeyedNode(what, common, alternatives),
   either: <A, B>(a: Node<A>, b: Node<B>, pick: (value: unknown) => 'a' | 'b') => new EitherNode(a, b, pick),
   optional: <T>(node: Node<T>, defaultValue?: T, defaultText?: string) => new Optional(node, defaultValue, defaultText),
+  /** Cross-field rules on a node's checked value; `schema` is the same rule in JSON Schema, where it can be said. */
+  refine: <T>(inner: Node<T>, refine: (value: T, path: Path, issues: Issue[]) => void, schema?: Record<string, unknown>) => new Refined(inner, refine, schema),
 };

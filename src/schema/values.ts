@@ -8,6 +8,12 @@
 //   percent  := number "%"                         e.g. 99.9%, 2%
 //   size     := number ( "B" | "KB" | "MB" | "GB" )   KB = 1024 B
 //   number   := digit { digit } [ "." digit { digit } ]
+//
+// Every kind has bounds (see Bounds below): the parsers refuse what no experiment can mean
+// (a rate with hundreds of digits is Infinity; a duration past a year outlives any run), and the
+// schema nodes narrow them per field (a `for` above zero, a guard's `every` of at least 50ms).
+// Bounds are written as text in the same grammar, so messages and docs show them as the user
+// would write them.
 
 export interface Duration {
   readonly ms: number;
@@ -26,6 +32,13 @@ export interface Percent {
   readonly text: string;
 }
 
+/** Longest duration any field accepts: a year and a day. Timers longer than Node's are chunked. */
+export const MAX_DURATION_MS = 366 * 86_400_000;
+/** Fastest rate any field accepts; the built-in generator's own limit is in its schema. */
+export const MAX_RATE_PER_SECOND = 1_000_000;
+/** Largest size any field accepts. */
+export const MAX_BYTES = 1024 ** 4;
+
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 const PART = /([0-9]+(?:\.[0-9]+)?)(ms|s|m|h|d)/y;
 
@@ -41,6 +54,7 @@ export function parseDuration(text: string): Duration {
     }
     ms += Number(m[1]) * UNIT_MS[m[2]];
   }
+  if (!(ms <= MAX_DURATION_MS)) throw new Error(`a duration is at most 366d`);
   return { ms: Math.round(ms * 1000) / 1000, text };
 }
 
@@ -62,6 +76,8 @@ export function parseRate(text: string): Rate {
   const per = { s: 1, m: 60, h: 3600 }[m[2] as 's' | 'm' | 'h'];
   const perSecond = Number(m[1]) / per;
   if (perSecond <= 0) throw new Error('a rate must be above zero');
+  // Hundreds of digits parse to Infinity, which no scheduler can keep.
+  if (!(perSecond <= MAX_RATE_PER_SECOND)) throw new Error(`a rate is at most ${MAX_RATE_PER_SECOND}/s`);
   return { perSecond, text };
 }
 
@@ -83,5 +99,14 @@ export function parseByteSize(text: string): number {
   const m = SIZE.exec(text);
   if (!m) throw new Error('a size is a number with B, KB, MB or GB');
   const mult = { B: 1, KB: 1024, MB: 1024 ** 2, GB: 1024 ** 3 }[m[2] as 'B' | 'KB' | 'MB' | 'GB'];
-  return Math.round(Number(m[1]) * mult);
+  const bytes = Math.round(Number(m[1]) * mult);
+  if (!(bytes <= MAX_BYTES)) throw new Error('a size is at most 1024GB');
+  return bytes;
+}
+
+export function formatBytes(bytes: number): string {
+  for (const [unit, mult] of [['GB', 1024 ** 3], ['MB', 1024 ** 2], ['KB', 1024]] as const) {
+    if (bytes >= mult && bytes % mult === 0) return `${bytes / mult}${unit}`;
+  }
+  return `${bytes}B`;
 }

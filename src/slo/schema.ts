@@ -18,38 +18,11 @@
 //
 // Cross-field rules (a ratio SLI needs an objective, a prometheus source needs queries...) are
 // checked here too, so the loader reports them with their path like any other schema error.
-import { s, Node, INVALID, type Infer, type Issue, type Path, type Checked, type DocRow } from '../schema/dsl.js';
+import { s, type Infer, type Issue, type Path } from '../schema/dsl.js';
 import type { Duration, Percent } from '../schema/values.js';
 import { parsePredicate, PredicateError } from './predicate.js';
 
-/** A node with extra checks that need several fields at once; everything else is the inner node's. */
-class Refined<T> extends Node<T> {
-  constructor(
-    private readonly inner: Node<T>,
-    private readonly refine: (value: T, path: Path, issues: Issue[]) => void,
-  ) {
-    super();
-    this.description = inner.description;
-  }
-  check(value: unknown, path: Path, issues: Issue[]): Checked<T> {
-    const r = this.inner.check(value, path, issues);
-    if (r === INVALID) return r;
-    const before = issues.length;
-    this.refine(r, path, issues);
-    return issues.length > before ? INVALID : r;
-  }
-  jsonSchema() {
-    return this.withDoc(this.inner.jsonSchema());
-  }
-  typeName() {
-    return this.inner.typeName();
-  }
-  override docChildren(prefix: string): DocRow[] {
-    return this.inner.docChildren(prefix);
-  }
-}
-
-const refined = <T>(inner: Node<T>, refine: (value: T, path: Path, issues: Issue[]) => void) => new Refined(inner, refine);
+const refined = s.refine;
 
 /** A request predicate, parsed at load time so a typo is reported with its column. */
 const predicate = (what: string) =>
@@ -76,11 +49,12 @@ const ratioSli = s
   })
   .doc('Share of good events: good/total. SLI value is a ratio 0..1, compared with `objective`.');
 
-const percentileText = /^p([0-9]+(\.[0-9]+)?)$/;
+// p0..p100; "p999" is not p99.9 and would silently mean the maximum, so it is refused.
+const percentileText = /^p(100|[0-9]{1,2}(\.[0-9]+)?)$/;
 const latencyObject = s
   .object({
     percentile: s.optional(s.number({ min: 0, max: 100 }).doc('Percentile mode: e.g. 99 for p99 (nearest rank). The SLO passes when it is at most `threshold`.')),
-    under: s.optional(s.duration().doc('Share mode: a request is good when it succeeded (`ok`) and took less than this; the share of good requests is compared with `objective`.')),
+    under: s.optional(s.duration({ min: '1ms' }).doc('Share mode: a request is good when it succeeded (`ok`) and took less than this; the share of good requests is compared with `objective`.')),
     query: s.optional(promql('Prometheus source, percentile mode: the latency in **seconds**, e.g. `histogram_quantile(0.99, sum by (le) (rate(faultline_request_duration_seconds_bucket[$range])))`.')),
   })
   .doc('Latency: either a percentile under `threshold`, or the share of requests under `under`.');
@@ -88,7 +62,7 @@ const latencyObject = s
 /** `latency: p99` is short for `latency: { percentile: 99 }`. */
 const latencySli = s
   .either(
-    s.string({ pattern: percentileText, patternHint: 'a percentile like "p99"' }),
+    s.string({ pattern: percentileText, patternHint: 'a percentile from p0 to p100 like "p99" or "p99.9" (write p99.9, not p999)' }),
     latencyObject,
     (v) => (typeof v === 'string' ? 'a' : 'b'),
   )
@@ -126,7 +100,7 @@ export const PHASES = ['baseline', 'fault', 'recovery', 'recovered', 'run'] as c
 export type SloPhase = (typeof PHASES)[number];
 
 const sloObject = s.object({
-  name: s.string({ pattern: /^[a-z0-9][a-z0-9-_.]*$/, patternHint: 'a lowercase name like "availability"' }).doc('Unique name, used by guards, reports and the budget ledger.'),
+  name: s.string({ pattern: /^[a-z0-9][a-z0-9-_.]*$/, maxLength: 63, patternHint: 'a lowercase name like "availability"' }).doc('Unique name, used by guards, reports and the budget ledger.'),
   description: s.optional(s.string().doc('What the SLO promises, in a sentence.')),
   source: s.optional(
     s
@@ -136,9 +110,9 @@ const sloObject = s.object({
     'builtin',
   ),
   sli: s.keyed('SLI', {}, () => ({ ratio: ratioSli, latency: latencySli, freshness: freshnessSli, promql: promqlSli })).doc('What is measured.'),
-  objective: s.optional(s.percent().doc('Target share of good events (or good timeslices), e.g. 99.9%. Required for ratio SLIs, latency `under`, and freshness with timeslices; the error budget is 1 − objective.')),
+  objective: s.optional(s.percent({ above: '0%' }).doc('Target share of good events (or good timeslices), e.g. 99.9%. Required for ratio SLIs, latency `under`, and freshness with timeslices; the error budget is 1 − objective.')),
   threshold: s.optional(s.duration().doc('Latency percentile mode: the bound the percentile must stay at or under. Freshness: the largest acceptable lag.')),
-  window: s.optional(s.duration().doc('The error budget period T (OpenSLO timeWindow, rolling). Budget shares are shares of this period\'s budget.'), { ms: 30 * 86_400_000, text: '30d' }, '30d'),
+  window: s.optional(s.duration({ min: '1m' }).doc('The error budget period T (OpenSLO timeWindow, rolling). Budget shares are shares of this period\'s budget.'), { ms: 30 * 86_400_000, text: '30d' }, '30d'),
   budgetingMethod: s.optional(
     s.enum(['occurrences', 'timeslices'] as const).doc('OpenSLO budgeting method: `occurrences` counts good/total events; `timeslices` counts good/total slices of `timeslice.length`.'),
     'occurrences',
@@ -147,14 +121,14 @@ const sloObject = s.object({
   timeslice: s.optional(
     s
       .object({
-        length: s.optional(s.duration().doc('Length of one slice.'), { ms: 10_000, text: '10s' }, '10s'),
+        length: s.optional(s.duration({ min: '1s', max: '1d' }).doc('Length of one slice.'), { ms: 10_000, text: '10s' }, '10s'),
         target: s.optional(s.percent().doc('A ratio slice is good when its good/total is at least this. Default: the objective.')),
       })
       .doc('Timeslice settings for `budgetingMethod: timeslices` and freshness from Prometheus. Slices without events are not counted.'),
   ),
   periodEvents: s.optional(
     s
-      .number({ min: 0 })
+      .number({ min: 0, max: 1e15 })
       .doc('Events expected over the whole window, for the budget share. Default: extrapolated from the run\'s own rate (run events ÷ run length × window).'),
   ),
   maxBudgetBurn: s.optional(s.percent().doc('This run may consume at most this share of the window\'s error budget; more fails the SLO.')),
@@ -208,25 +182,25 @@ export const sloSpec = refined(sloObject, refineSlo).doc('A service level object
 export type SloSpec = Infer<typeof sloSpec>;
 
 const guardCommon = {
-  name: s.optional(s.string({ minLength: 1 }).doc('Names the guard in reports and `abortedBy`. Default: a description like `abortWhen[0] burnRate(availability) over 30s > 100`.')),
-  every: s.optional(s.duration().doc('How often the guard is evaluated while faults run. The run stops within one such interval of a trip.'), { ms: 1000, text: '1s' }, '1s'),
+  name: s.optional(s.string({ minLength: 1, maxLength: 200 }).doc('Names the guard in reports and `abortedBy`. Default: a description like `abortWhen[0] burnRate(availability) over 30s > 100`.')),
+  every: s.optional(s.duration({ min: '50ms', max: '1h' }).doc('How often the guard is evaluated while faults run. The run stops within one such interval of a trip.'), { ms: 1000, text: '1s' }, '1s'),
 };
 
 const burnRateGuard = s
   .object({
     slo: s.string().doc('Name of an SLO in slos[] with an objective below 100%.'),
-    over: s.duration().doc('The (long) window the burn rate is measured over, ending now. Clipped to the run\'s start while the run is younger.'),
-    short: s.optional(s.duration().doc('Multiwindow: a short window that must also be above the factor (SRE workbook: 1/12 of `over`). Trips only when both are.')),
-    above: s.optional(s.number({ min: 0 }).doc('Trip when the burn rate is above this factor, e.g. 14.4.')),
+    over: s.duration({ min: '100ms', max: '30d' }).doc('The (long) window the burn rate is measured over, ending now. Clipped to the run\'s start while the run is younger.'),
+    short: s.optional(s.duration({ min: '100ms', max: '30d' }).doc('Multiwindow: a short window that must also be above the factor (SRE workbook: 1/12 of `over`). Trips only when both are.')),
+    above: s.optional(s.number({ min: 0, max: 1_000_000 }).doc('Trip when the burn rate is above this factor, e.g. 14.4.')),
     consumed: s.optional(s.percent().doc('Alternative to `above`: the factor that would consume this share of the SLO window\'s budget within `over` (factor = consumed × window / over).')),
-    minEvents: s.optional(s.integer({ min: 1 }).doc('Do not trip on fewer events than this in a window.'), 10, '10'),
+    minEvents: s.optional(s.integer({ min: 1, max: 1_000_000_000 }).doc('Do not trip on fewer events than this in a window.'), 10, '10'),
   })
   .doc('Burn rate = error rate / (1 − objective).');
 
 const sliGuard = s
   .object({
     slo: s.string().doc('Name of an SLO in slos[]; its SLI is evaluated over the trailing `over` window.'),
-    over: s.optional(s.duration().doc('Trailing window the SLI is computed over.'), { ms: 10_000, text: '10s' }, '10s'),
+    over: s.optional(s.duration({ min: '100ms', max: '30d' }).doc('Trailing window the SLI is computed over.'), { ms: 10_000, text: '10s' }, '10s'),
     above: s.optional(
       s
         .either(s.percent(), s.duration(), (v) => (typeof v === 'string' && v.trim().endsWith('%') ? 'a' : 'b'))
@@ -237,8 +211,8 @@ const sliGuard = s
         .either(s.percent(), s.duration(), (v) => (typeof v === 'string' && v.trim().endsWith('%') ? 'a' : 'b'))
         .doc('Trip when the SLI is below this, e.g. 95% for a ratio SLI.'),
     ),
-    for: s.optional(s.duration().doc('The condition must hold at every evaluation for this long before the guard trips.'), { ms: 0, text: '0s' }, '0s'),
-    minEvents: s.optional(s.integer({ min: 1 }).doc('Do not evaluate a window with fewer events than this.'), 10, '10'),
+    for: s.optional(s.duration({ max: '1d' }).doc('The condition must hold at every evaluation for this long before the guard trips.'), { ms: 0, text: '0s' }, '0s'),
+    minEvents: s.optional(s.integer({ min: 1, max: 1_000_000_000 }).doc('Do not evaluate a window with fewer events than this.'), 10, '10'),
   })
   .doc('A plain threshold on an SLO\'s SLI, e.g. p99 above 2s for 10s.');
 
@@ -265,13 +239,13 @@ export const metricsSpec = s
     prometheus: s.optional(
       s
         .object({
-          url: s.string({ minLength: 1 }).doc('Base URL of the Prometheus HTTP API, e.g. `${prometheus}` (the sandbox\'s own Prometheus) or `http://prometheus:9090`.'),
+          url: s.url().doc('Base URL of the Prometheus HTTP API, e.g. `${prometheus}` (the sandbox\'s own Prometheus) or `http://prometheus:9090`.'),
           delay: s.optional(
-            s.duration().doc('Prometheus sees a request only at the next scrape: SLO evaluation waits this long after the run\'s traffic stops before querying (at least one scrape interval).'),
+            s.duration({ max: '10m' }).doc('Prometheus sees a request only at the next scrape: SLO evaluation waits this long after the run\'s traffic stops before querying (at least one scrape interval).'),
             { ms: 2000, text: '2s' },
             '2s',
           ),
-          timeout: s.optional(s.duration().doc('Deadline for each HTTP request to Prometheus.'), { ms: 10_000, text: '10s' }, '10s'),
+          timeout: s.optional(s.duration({ min: '100ms', max: '10m' }).doc('Deadline for each HTTP request to Prometheus.'), { ms: 10_000, text: '10s' }, '10s'),
         })
         .doc('The Prometheus HTTP API, for SLOs with `source: prometheus`.'),
     ),

@@ -8,24 +8,34 @@
 // writes to the same key from different regions likely, so active-active conflicts show up.
 import http from 'node:http';
 import { s, type Infer } from '../schema/dsl.js';
-import type { Percent } from '../schema/values.js';
+import { percent, type Percent } from '../schema/values.js';
 import type { TrafficContext, TrafficSource, TrafficSummary, TrafficType } from './types.js';
 import type { RecordSink, RequestRecord } from '../core/records.js';
 
+/** The built-in generator's ceiling: far above what one process can send, low enough to schedule. */
+export const MAX_BUILTIN_RATE = 100_000;
+
 const spec = s
   .object({
-    rate: s.rate().doc('Arrival rate, e.g. 200/s. Requests are started on schedule regardless of how slow the answers are.'),
+    rate: s.rate({ max: `${MAX_BUILTIN_RATE}/s` }).doc('Arrival rate, e.g. 200/s. Requests are started on schedule regardless of how slow the answers are.'),
     mix: s.optional(
       s
-        .object({
-          read: s.optional(s.percent().doc('Share of reads (GET /kv/:key).')),
-          write: s.optional(s.percent().doc('Share of writes (PUT /kv/:key with a unique writeId). Reads + writes must be 100%.')),
-        })
+        .refine(
+          s.object({
+            read: s.optional(s.percent().doc('Share of reads (GET /kv/:key).')),
+            write: s.optional(s.percent().doc('Share of writes (PUT /kv/:key with a unique writeId). Reads + writes must be 100%.')),
+          }),
+          (mix, path, issues) => {
+            if (mix.read !== undefined && mix.write !== undefined && Math.abs(mix.read.ratio + mix.write.ratio - 1) > 1e-9) {
+              issues.push({ path: [...path, 'write'], expected: `read + write = 100% (with read ${mix.read.text}, write ${percent(1 - mix.read.ratio).text})`, found: `${mix.read.text} + ${mix.write.text}` });
+            }
+          },
+        )
         .doc('Read/write mix. Default 80% reads, 20% writes; give one and the other is the rest.'),
     ),
     keys: s.optional(s.integer({ min: 1, max: 1_000_000 }).doc('Size of the key space (k0..k<n-1>). Small values make write conflicts likely.'), 100),
     target: s.optional(s.string({ pattern: /^https?:\/\/\S+$/, patternHint: 'an http URL like "${glb}"' }).doc('Base URL requests go to. Default: the environment\'s `glb` endpoint.')),
-    timeout: s.optional(s.duration().doc('A request with no answer after this counts as failed (status 0).'), { ms: 5000, text: '5s' }, '5s'),
+    timeout: s.optional(s.duration({ min: '1ms', max: '1h' }).doc('A request with no answer after this counts as failed (status 0).'), { ms: 5000, text: '5s' }, '5s'),
     maxInFlight: s.optional(s.integer({ min: 1, max: 100_000 }).doc('At most this many requests at once; requests due while all are busy are dropped.'), 512),
   })
   .doc('Open-model traffic against the sandbox app API (reads and writes of keys), recorded per request.');

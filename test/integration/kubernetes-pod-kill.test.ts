@@ -44,10 +44,11 @@ describe('kubernetes pod.kill against a real control plane', function () {
     const targets = await driver.targets(spec, ctx());
     expect(targets).to.have.length(3);
     for (const t of targets) {
-      expect(await driver.prepare(t, spec, ctx())).to.deep.equal([]);
-      await driver.apply(t, spec, ctx());
+      expect(await t.prepare()).to.deep.equal([]);
+      await t.apply();
     }
-    const killed = new Set(targets.map((t) => t.name as string));
+    // A target's id is region/pod/namespace/name.
+    const killed = new Set(targets.map((t) => t.id.split('/').pop()!));
     await eventually('6 Running pods, none of them a killed one', async () => {
       const pods = await a.core.listNamespacedPod({ namespace: 'kill', labelSelector: 'app=shop' });
       const live = pods.items.filter((p) => !p.metadata?.deletionTimestamp);

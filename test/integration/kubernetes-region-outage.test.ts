@@ -58,8 +58,8 @@ describe('kubernetes region.outage against a real control plane', function () {
     const ctx = faultCtx(runId);
     const records: UndoRecord[] = [];
     for (const t of await kubernetesOutageDriver.targets(spec, ctx)) {
-      records.push(...(await kubernetesOutageDriver.prepare(t, spec, ctx)));
-      await kubernetesOutageDriver.apply(t, spec, ctx);
+      records.push(...(await t.prepare()));
+      await t.apply();
     }
     return records;
   }
@@ -142,7 +142,7 @@ describe('kubernetes region.outage against a real control plane', function () {
     const lines = [...env.describeSetup()];
     for (const mode of ['scale-to-zero', 'delete-pods', 'drain', 'isolate']) {
       const ctx = faultCtx(nextRunId());
-      for (const t of await kubernetesOutageDriver.targets({ region: 'us-east', mode }, ctx)) lines.push(kubernetesOutageDriver.describe(t, { region: 'us-east', mode }));
+      for (const t of await kubernetesOutageDriver.targets({ region: 'us-east', mode }, ctx)) lines.push(t.describe());
     }
     expect(lines.join('\n')).to.include(`us-east (${cp.contexts['us-east']}): scale Deployment shop/shop-web from 3 to 0 replicas`);
     expect(lines.join('\n')).to.include('cordon node us-east-node-1');
@@ -233,8 +233,8 @@ describe('kubernetes region.outage against a real control plane', function () {
     const ctx = { ...faultCtx(nextRunId()), env: e };
     const spec = { region: 'us-east', mode: 'scale-to-zero' };
     const [target] = await kubernetesOutageDriver.targets(spec, ctx);
-    const records = await kubernetesOutageDriver.prepare(target, spec, ctx);
-    await kubernetesOutageDriver.apply(target, spec, ctx);
+    const records = await target.prepare();
+    await target.apply();
     expect(items(records[0]).map((i) => `${i.workload} ${i.name}=${i.replicas}`)).to.deep.equal(['StatefulSet db=2']);
     await eventually('db at 0 ready', async () => (await ready()) === 0 && (await runningPods(a, 'data')) === 0);
     expect(await undoAll(records)).to.deep.equal(['undone']);

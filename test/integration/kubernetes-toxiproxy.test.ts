@@ -45,8 +45,8 @@ describe('kubernetes environment with an in-cluster Toxiproxy', function () {
     const spec = faultTypes['toxiproxy.latency'].spec.check({ from: 'us-east', to: 'eu-west', latency: '200ms' }, [], []) as never;
     const ctx = { runId: 'tx', faultId: 'f0', env, signal, log: silentLogger };
     const [target] = await driver.targets(spec, ctx);
-    const records = await driver.prepare(target, spec, ctx);
-    await driver.apply(target, spec, ctx);
+    const records = await target.prepare();
+    await target.apply();
     const toxics = async () => (await (await fetch(`${toxi.url}/proxies/us-east->eu-west/toxics`)).json()) as { type: string }[];
     expect((await toxics()).map((t) => t.type)).to.deep.equal(['latency']);
     for (const r of records) await (await undoers[r.kind]()).undo(r, { signal, log: silentLogger, options: {} });

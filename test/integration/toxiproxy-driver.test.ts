@@ -43,8 +43,8 @@ describe('Toxiproxy driver (real toxiproxy-server)', function () {
     const ctx = { runId, faultId: 'f0', env: env(), signal: AbortSignal.timeout(10_000), log: silentLogger };
     const undo: UndoRecord[] = [];
     for (const t of await driver.targets(spec, ctx)) {
-      undo.push(...(await driver.prepare(t, spec, ctx)));
-      await driver.apply(t, spec, ctx);
+      undo.push(...(await t.prepare()));
+      await t.apply();
     }
     return undo;
   }

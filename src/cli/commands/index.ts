@@ -8,6 +8,7 @@ import * as schema from './schema.js';
 import * as sandbox from './sandbox.js';
 import * as budget from './budget.js';
 import * as load from './load.js';
+import * as report from './report.js';
 import * as inject from './inject.js';
 import * as status from './status.js';
 import * as stop from './stop.js';
@@ -20,6 +21,7 @@ export const commands: { register(program: Command): void }[] = [
   sandbox,
   budget,
   load,
+  report,
   inject,
   status,
   stop,

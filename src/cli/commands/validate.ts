@@ -1,17 +1,26 @@
 import type { Command } from 'commander';
+import { addSetOption } from '../options.js';
 
 export function register(program: Command) {
-  program
+  const cmd = program
     .command('validate')
     .description('Check experiment files without touching anything; every error as file:line:column.')
-    .argument('<files...>', 'experiment YAML files (globs like experiments/**/*.yaml are expanded)')
-    .action(async (patterns: string[]) => {
-      const [{ loadExperimentFile }, { expandGlobs }, { failWith }, { ExitCode }] = await Promise.all([
+    .argument('<files...>', 'experiment YAML files (globs like experiments/**/*.yaml are expanded)');
+  addSetOption(cmd).action(async (patterns: string[], o: { set: string[] }) => {
+      const [{ loadExperimentFile }, { expandGlobs }, { failWith }, { ExitCode }, { parseOverrides }] = await Promise.all([
         import('../../experiment/load.js'),
         import('../glob.js'),
         import('../fail.js'),
         import('../../core/errors.js'),
+        import('../../experiment/overrides.js'),
       ]);
+      let overrides;
+      try {
+        overrides = parseOverrides(o.set);
+      } catch (err) {
+        process.exitCode = failWith(err);
+        return;
+      }
       const files = expandGlobs(patterns);
       if (files.length === 0) {
         process.stderr.write(`no experiment files match ${patterns.join(' ')}\n`);
@@ -21,7 +30,7 @@ export function register(program: Command) {
       let worst = 0;
       for (const file of files) {
         try {
-          loadExperimentFile(file);
+          loadExperimentFile(file, process.env, overrides);
           process.stdout.write(`ok ${file}\n`);
         } catch (err) {
           worst = Math.max(worst, failWith(err));

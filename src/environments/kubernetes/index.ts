@@ -1,16 +1,32 @@
 // The `kubernetes` environment: each region is a kube context (a cluster), as in a multi-cluster
 // kind setup. This file holds only the schema, so validating an experiment never loads the
 // Kubernetes client (about 750 ms); environment.ts is imported when a run needs it.
-import { s, type Infer } from '../../schema/dsl.js';
+import { s, type Infer, type Issue, type Path } from '../../schema/dsl.js';
 import type { EnvironmentType } from '../types.js';
+import { LabelSelectorError, narrows, parseLabelSelector } from './label-selector.js';
 
-const LABEL_SELECTOR = /^[A-Za-z0-9./_=!,() -]*$/;
+/** A label selector, parsed at load time so a typo is refused with its column. */
+export const labelSelector = () =>
+  s.refine(s.string({ maxLength: 1024, patternHint: 'a label selector like "app=shop"' }), (text, path, issues) => {
+    try {
+      parseLabelSelector(text);
+    } catch (err) {
+      if (!(err instanceof LabelSelectorError)) throw err;
+      issues.push({ path, expected: `a label selector like "app=shop" (${err.expected} at column ${err.column + 1})`, found: JSON.stringify(text) });
+    }
+  });
+
+/**
+ * Namespaces where faults need `allowWideBlastRadius: true`, as Chaos Mesh protects the system
+ * namespaces by default. `protectedNamespaces` adds to them.
+ */
+export const PROTECTED_NAMESPACES = ['kube-system', 'kube-public', 'kube-node-lease'] as const;
 
 export const regionSpec = s
   .object({
-    context: s.string({ minLength: 1 }).doc('The kube context of the cluster that is this region, e.g. kind-us-east. Must be allow-listed (--allow-context).'),
-    namespaces: s.optional(s.array(s.string({ pattern: /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, patternHint: 'a namespace name like "shop"' }), { min: 1 }).doc('Namespaces faults act in.'), ['default'], '[default]'),
-    selector: s.optional(s.string({ pattern: LABEL_SELECTOR, patternHint: 'a label selector like "app=shop"' }).doc('Label selector for the workloads and pods faults act on. Omitted: all of them in the namespaces.')),
+    context: s.string({ minLength: 1, maxLength: 253 }).doc('The kube context of the cluster that is this region, e.g. kind-us-east. Must be allow-listed (--allow-context).'),
+    namespaces: s.optional(s.array(s.string({ pattern: /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, maxLength: 63, patternHint: 'a namespace name like "shop"' }), { min: 1 }).doc('Namespaces faults act in.'), ['default'], '[default]'),
+    selector: s.optional(labelSelector().doc('Label selector for the workloads and pods faults act on. Omitted: all of them in the namespaces, which is a wide blast radius (needs allowWideBlastRadius).')),
   })
   .doc('One region: a cluster reached through a kube context.');
 
@@ -19,17 +35,62 @@ export const kubernetesSpec = s
     regions: s.record(regionSpec, /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/).doc('Regions by name (e.g. us-east), each a kube context.'),
     toxiproxy: s.optional(
       s
-        .object({ url: s.string({ pattern: /^https?:\/\//, patternHint: 'an http(s) URL' }).doc('Toxiproxy API deployed in the clusters, reached e.g. through a port-forward or NodePort.') })
+        .object({ url: s.url().doc('Toxiproxy API deployed in the clusters, reached e.g. through a port-forward or NodePort.') })
         .doc('A Toxiproxy running in the clusters, for toxiproxy.* faults.'),
+    ),
+    allowWideBlastRadius: s.optional(
+      s.boolean().doc('Lets faults act in a protected namespace (kube-system, kube-public, kube-node-lease and protectedNamespaces) or with no selector, an empty one, or one made only of exclusions (which match nearly everything). Without it such an experiment is refused.'),
+      false,
+    ),
+    protectedNamespaces: s.optional(
+      s.array(s.string({ pattern: /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, maxLength: 63, patternHint: 'a namespace name like "payments"' })).doc('More namespaces to protect, on top of kube-system, kube-public and kube-node-lease.'),
     ),
   })
   .doc('Regions are Kubernetes clusters reached through kube contexts. The kubeconfig comes from --kubeconfig, then KUBECONFIG, then ~/.kube/config.');
 
 export type KubernetesSpec = Infer<typeof kubernetesSpec>;
+
+/**
+ * The blast-radius rule for a fault acting on a region's pods or workloads: refused in a protected
+ * namespace, or with a selector that does not narrow (none, empty, exclusions only), unless the
+ * environment says allowWideBlastRadius: true. `selector` is the fault's own when it has one.
+ */
+export function blastRadiusIssues(env: KubernetesSpec, region: string, selector: string | undefined, path: Path): Issue[] {
+  if (env.allowWideBlastRadius) return [];
+  const r = env.regions[region];
+  if (!r) return [];
+  const out: Issue[] = [];
+  const protectedNs = new Set<string>([...PROTECTED_NAMESPACES, ...(env.protectedNamespaces ?? [])]);
+  const hit = (r.namespaces ?? ['default']).filter((n) => protectedNs.has(n));
+  if (hit.length) {
+    out.push({
+      path,
+      expected: 'a fault outside protected namespaces, or environment.kubernetes.allowWideBlastRadius: true',
+      found: `region ${region} acts in ${hit.join(', ')}`,
+    });
+  }
+  let wide = selector === undefined || selector.trim() === '';
+  if (!wide) {
+    try {
+      wide = !narrows(parseLabelSelector(selector!));
+    } catch {
+      wide = false; // the selector's own check reports it
+    }
+  }
+  if (wide) {
+    out.push({
+      path,
+      expected: 'a label selector that narrows the targets (like "app=shop"), or environment.kubernetes.allowWideBlastRadius: true',
+      found: selector === undefined || selector.trim() === '' ? `no selector: every pod and workload in ${(r.namespaces ?? ['default']).join(', ')} of region ${region}` : `${JSON.stringify(selector)}, which only excludes and so matches nearly everything`,
+    });
+  }
+  return out;
+}
 export type RegionSpec = Infer<typeof regionSpec>;
 
 export const kubernetesEnvironment: EnvironmentType<KubernetesSpec> = {
   spec: kubernetesSpec,
+  declared: (sp) => ({ regions: Object.keys(sp.regions), linkEnds: Object.keys(sp.regions) }),
   load: async () => {
     const { KubernetesEnvironment } = await import('./environment.js');
     return { create: (spec: KubernetesSpec) => new KubernetesEnvironment(spec) };

@@ -22,9 +22,9 @@ import type { Register } from '../../sandbox/app/store.js';
 
 // Region names become proxy names and URL paths: keep them lowercase and simple.
 const NAME = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
-const regionName = () => s.string({ pattern: NAME, patternHint: 'a lowercase region name like "us-east"' });
+const regionName = () => s.string({ pattern: NAME, maxLength: 63, patternHint: 'a lowercase region name like "us-east"' });
 
-export const sandboxSpec = s
+const sandboxObject = s
   .object({
     topology: s.optional(
       s
@@ -41,7 +41,7 @@ export const sandboxSpec = s
     healthCheck: s.optional(
       s
         .object({
-          interval: s.optional(s.duration().doc('How often the GLB checks each region (GET /health through its proxy). A check times out after the interval (at least 400ms, at most 1s).'), { ms: 500, text: '500ms' }, '500ms'),
+          interval: s.optional(s.duration({ min: '50ms', max: '1m' }).doc('How often the GLB checks each region (GET /health through its proxy). A check times out after the interval (at least 400ms, at most 1s).'), { ms: 500, text: '500ms' }, '500ms'),
           failureThreshold: s.optional(s.integer({ min: 1, max: 100 }).doc('Failed checks in a row before the GLB marks a region down.'), 3),
         })
         .doc('GLB health checks. Detection takes about interval × failureThreshold.'),
@@ -52,12 +52,12 @@ export const sandboxSpec = s
         .doc('healthcheck: the GLB shifts traffic as soon as it marks a region down. dns: clients keep their cached DNS answer, so traffic shifts dnsTtl after the decision.'),
       'healthcheck',
     ),
-    dnsTtl: s.optional(s.duration().doc('With failover: dns, how long clients keep the old answer after the record changes.'), { ms: 5000, text: '5s' }, '5s'),
+    dnsTtl: s.optional(s.duration({ max: '1h' }).doc('With failover: dns, how long clients keep the old answer after the record changes.'), { ms: 5000, text: '5s' }, '5s'),
     replication: s.optional(
       s
         .object({
           batchInterval: s.optional(
-            s.duration().doc('Each region ships its unreplicated writes every batchInterval; writes acknowledged in between die with their region.'),
+            s.duration({ min: '1ms', max: '1m' }).doc('Each region ships its unreplicated writes every batchInterval; writes acknowledged in between die with their region.'),
             { ms: 200, text: '200ms' },
             '200ms',
           ),
@@ -70,14 +70,14 @@ export const sandboxSpec = s
         .doc('active-active: lww keeps the newest of two concurrent versions and drops the other (updates are lost); crdt merges them as a grow-only set (nothing is lost).'),
       'lww',
     ),
-    requestTimeout: s.optional(s.duration().doc('How long the GLB waits for a region before answering 504.'), { ms: 2000, text: '2s' }, '2s'),
+    requestTimeout: s.optional(s.duration({ min: '1ms', max: '10m' }).doc('How long the GLB waits for a region before answering 504.'), { ms: 2000, text: '2s' }, '2s'),
     sustainedSuccess: s.optional(
-      s.duration().doc('failoverMs ends at the first moment from which requests keep succeeding for this long.'),
+      s.duration({ min: '1ms', max: '1h' }).doc('failoverMs ends at the first moment from which requests keep succeeding for this long.'),
       { ms: 2000, text: '2s' },
       '2s',
     ),
     settle: s.optional(
-      s.duration().doc('After traffic stops, how long to wait at most for replication to catch up before reading every region back.'),
+      s.duration({ max: '10m' }).doc('After traffic stops, how long to wait at most for replication to catch up before reading every region back.'),
       { ms: 10_000, text: '10s' },
       '10s',
     ),
@@ -89,6 +89,25 @@ export const sandboxSpec = s
   .doc(
     "faultline's embedded multi-region system: a global load balancer, one app server and store per region, async replication, and a real Toxiproxy on every GLB→region and region→region link (proxies named glb-to-<region> and <from>-to-<to>). Started for the run, or attached to when `faultline sandbox up` is running in this directory.",
   );
+
+/** Regions and primary as the run will use them (defaults filled in). Pure. */
+function regionsOf(spec: Infer<typeof sandboxObject>) {
+  const topology = spec.topology ?? 'active-passive';
+  const regions = spec.regions ?? (topology === 'single-region' ? ['us-east'] : ['us-east', 'eu-west']);
+  return { topology, regions, primary: spec.primary ?? regions[0] };
+}
+
+/** Cross-field rules of the sandbox: distinct regions, a primary among them, enough for the topology. */
+export const sandboxSpec = s.refine(sandboxObject, (spec, path, issues) => {
+  const { topology, regions, primary } = regionsOf(spec);
+  const dup = regions.find((r, i) => regions.indexOf(r) !== i);
+  if (dup) issues.push({ path: [...path, 'regions', regions.lastIndexOf(dup)], expected: 'distinct region names', found: `${JSON.stringify(dup)} a second time` });
+  if (spec.primary !== undefined && !regions.includes(primary)) {
+    issues.push({ path: [...path, 'primary'], expected: `one of the regions (${regions.join(', ')})`, found: JSON.stringify(primary) });
+  }
+  if (topology === 'single-region' && regions.length !== 1) issues.push({ path: [...path, 'regions'], expected: 'exactly one region (topology single-region)', found: `${regions.length}` });
+  if (topology !== 'single-region' && regions.length < 2) issues.push({ path: [...path, 'regions'], expected: `at least two regions (topology ${topology})`, found: `${regions.length}` });
+});
 export type SandboxSpec = Infer<typeof sandboxSpec>;
 
 /** The experiment's spec as the supervisor's config (validated: primary in regions, counts). */
@@ -401,6 +420,12 @@ export class SandboxEnvironment implements ProxyEnvironment, MeasuringEnvironmen
 
 export const sandboxEnvironment: EnvironmentType<SandboxSpec> = {
   spec: sandboxSpec,
+  declared(spec) {
+    const { regions } = regionsOf(spec);
+    const links: [string, string][] = regions.map((r) => ['glb', r]);
+    for (const a of regions) for (const b of regions) if (a !== b) links.push([a, b]);
+    return { regions, proxies: links.map(([a, b]) => proxyName(a, b)), linkEnds: ['glb', ...regions], links };
+  },
   async load() {
     return { create: (spec: SandboxSpec) => new SandboxEnvironment(spec) };
   },

@@ -6,21 +6,38 @@ import { InvalidInputError, PreflightError, errorMessage } from '../../core/erro
 import { ToxiproxyApi } from './api.js';
 import type { EnvironmentContext, EnvironmentType, ProxyEnvironment, ProxySelector, SetupJournal } from '../types.js';
 
-const spec = s
+const object = s
   .object({
-    url: s.string({ pattern: /^https?:\/\/[^\s]+$/, patternHint: 'an http(s) URL like "http://127.0.0.1:8474"' }).doc('Toxiproxy API URL.'),
+    url: s.url().doc('Toxiproxy API URL.'),
     proxies: s.array(
       s
         .object({
-          name: s.string({ minLength: 1 }).doc('Proxy name.'),
-          listen: s.optional(s.string().doc('Declared proxy: address to listen on, e.g. 127.0.0.1:0 (0 = any free port).')),
-          upstream: s.optional(s.string().doc('Declared proxy: address to forward to, e.g. 127.0.0.1:6379.')),
+          name: s.string({ minLength: 1, maxLength: 200 }).doc('Proxy name.'),
+          listen: s.optional(s.address({ allowPortZero: true }).doc('Declared proxy: address to listen on, e.g. 127.0.0.1:0 (0 = any free port).')),
+          upstream: s.optional(s.address().doc('Declared proxy: address to forward to, e.g. 127.0.0.1:6379.')),
         })
         .doc('A proxy faults may address. With listen and upstream it is declared (created, then removed); with only a name it must already exist.'),
       { min: 1 },
     ),
   })
   .doc('An existing Toxiproxy server and its proxies.');
+
+// A declared proxy needs both addresses; an existing one neither. Proxy names are unique.
+const spec = s.refine(
+  object,
+  (sp, path, issues) => {
+    const seen = new Set<string>();
+    sp.proxies.forEach((p, i) => {
+      if ((p.listen === undefined) !== (p.upstream === undefined)) {
+        const missing = p.listen === undefined ? 'listen' : 'upstream';
+        issues.push({ path: [...path, 'proxies', i, missing === 'listen' ? 'upstream' : 'listen'], expected: `${missing} as well (a declared proxy has both listen and upstream; an existing one neither)`, found: `no ${missing}`, atKey: true });
+      }
+      if (seen.has(p.name)) issues.push({ path: [...path, 'proxies', i, 'name'], expected: 'a proxy name not listed before', found: JSON.stringify(p.name) });
+      seen.add(p.name);
+    });
+  },
+  { type: 'object', properties: { proxies: { type: 'array', items: { type: 'object', dependencies: { listen: ['upstream'], upstream: ['listen'] } } } } },
+);
 type Spec = Infer<typeof spec>;
 
 class ToxiproxyEnvironment implements ProxyEnvironment {
@@ -109,6 +126,7 @@ class ToxiproxyEnvironment implements ProxyEnvironment {
 
 export const toxiproxyEnvironment: EnvironmentType<Spec> = {
   spec,
+  declared: (sp) => ({ regions: [], proxies: sp.proxies.map((p) => p.name) }),
   async load() {
     return { create: (sp: Spec) => new ToxiproxyEnvironment(sp) };
   },

@@ -9,16 +9,12 @@
 // journal (not by `faultline rollback --run-id`).
 import { s, type Infer } from '../../schema/dsl.js';
 import { ActivityFailedError, InvalidInputError, PreflightError } from '../../core/errors.js';
-import type { FaultDriver, FaultTarget, FaultType } from '../types.js';
+import type { FaultDriver, FaultRuleContext, FaultTarget, FaultType } from '../types.js';
+import { regionIssues } from '../rules.js';
+import type { KubernetesSpec } from '../../environments/kubernetes/index.js';
 import type { UndoContext, UndoOutcome, UndoRecord, Undoer } from '../../core/undo.js';
 
 export type DockerAction = 'stop' | 'pause';
-
-export interface KindTarget extends FaultTarget {
-  region: string;
-  cluster: string;
-  container: string;
-}
 
 export interface ContainerUndo extends UndoRecord {
   kind: 'kind.container';
@@ -29,7 +25,7 @@ export interface ContainerUndo extends UndoRecord {
 
 const kindSpecOf = () =>
   s.object({
-    region: s.string({ minLength: 1 }).doc('The region whose kind cluster is hit; its context must be kind-<cluster>.'),
+    region: s.string({ minLength: 1, maxLength: 63 }).doc('The region whose kind cluster is hit; its context must be kind-<cluster>.'),
   });
 export type KindSpec = Infer<ReturnType<typeof kindSpecOf>>;
 
@@ -43,6 +39,28 @@ async function docker(args: string[], signal?: AbortSignal): Promise<string> {
     if (e.code === 'ENOENT') throw new PreflightError('docker is not on PATH: kind.* faults need the Docker CLI of the engine that runs the kind clusters');
     throw new ActivityFailedError(`docker ${args.join(' ')} failed: ${(e.stderr || e.shortMessage || String(err)).trim()}`, { cause: err });
   }
+}
+
+/** kind's own rule for cluster names (its config validation), and the length its node hostnames allow. */
+export const KIND_CLUSTER_NAME = /^[a-z0-9.-]+$/;
+export const KIND_CLUSTER_NAME_MAX = 50;
+
+/** Why `context` cannot be a kind cluster's context, or undefined when it can. */
+export function kindContextProblem(context: string): string | undefined {
+  if (!context.startsWith('kind-') || context.length <= 5) return 'kind names its contexts kind-<cluster>';
+  const cluster = context.slice(5);
+  if (!KIND_CLUSTER_NAME.test(cluster)) return `kind cluster names match ${KIND_CLUSTER_NAME.source}, and ${JSON.stringify(cluster)} does not`;
+  if (cluster.length > KIND_CLUSTER_NAME_MAX) return `kind cluster names are at most ${KIND_CLUSTER_NAME_MAX} characters (node hostnames add -control-plane)`;
+  return undefined;
+}
+
+function kindRules(sp: KindSpec, ctx: FaultRuleContext) {
+  const out = regionIssues(sp.region, ctx);
+  if (out.length || ctx.kind !== 'kubernetes') return out;
+  const context = (ctx.environment as KubernetesSpec).regions[sp.region].context;
+  const problem = kindContextProblem(context);
+  if (problem) out.push({ path: ['region'], expected: `a region whose context is a kind cluster's (kind-<cluster>): ${problem}`, found: `${sp.region} (context ${JSON.stringify(context)})` });
+  return out;
 }
 
 export function kindClusterOf(context: string): string {
@@ -78,23 +96,17 @@ export function kindFault(action: DockerAction, doc: string): FaultType<KindSpec
         const cluster = kindClusterOf(region.context);
         const names = await nodeContainers(cluster, ctx.signal);
         if (names.length === 0) throw new InvalidInputError(`kind cluster "${cluster}" (region ${region.name}) has no node containers: is it running (kind get clusters)?`);
-        return names.map((container): KindTarget => ({ id: `${region.name}/kind/${container}`, region: region.name, cluster, container }));
-      },
-      async prepare(target) {
-        const t = target as KindTarget;
-        const undo: ContainerUndo = { kind: 'kind.container', action, container: t.container, cluster: t.cluster };
-        return [undo];
-      },
-      async apply(target, _sp, ctx) {
-        await docker([action, (target as KindTarget).container], ctx.signal);
-      },
-      describe(target) {
-        const t = target as KindTarget;
-        return `${t.region}: docker ${action} ${t.container} (kind cluster ${t.cluster}); rollback runs docker ${action === 'stop' ? 'start' : 'unpause'} ${t.container}`;
+        return names.map((container): FaultTarget => ({
+          id: `${region.name}/kind/${container}`,
+          prepare: async () => [{ kind: 'kind.container', action, container, cluster } satisfies ContainerUndo],
+          apply: async () => void (await docker([action, container], ctx.signal)),
+          describe: () =>
+            `${region.name}: docker ${action} ${container} (kind cluster ${cluster}); rollback runs docker ${action === 'stop' ? 'start' : 'unpause'} ${container}`,
+        }));
       },
     };
   };
-  return { spec: kindSpecOf().doc(doc), drivers: { kubernetes: load } };
+  return { spec: kindSpecOf().doc(doc), rules: kindRules, drivers: { kubernetes: load } };
 }
 
 export const containerUndoer: Undoer = {

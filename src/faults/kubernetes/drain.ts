@@ -5,10 +5,11 @@
 import { ActivityFailedError } from '../../core/errors.js';
 import type { KubernetesEnvironment } from '../../environments/kubernetes/environment.js';
 import { ANN_CORDONED, ANN_FAULT, MERGE_PATCH, RUN_ID_LABEL, apiMessage, clientsFor, runIdLabelValue, statusOf } from '../../environments/kubernetes/clients.js';
-import type { FaultContext, FaultTarget } from '../types.js';
+import type { FaultContext } from '../types.js';
 import type { UndoContext, UndoOutcome, UndoRecord, Undoer } from '../../core/undo.js';
 
-export interface NodeTarget extends FaultTarget {
+export interface NodeTarget {
+  id: string;
   region: string;
   context: string;
   node: string;

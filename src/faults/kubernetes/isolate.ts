@@ -4,10 +4,11 @@
 import { ActivityFailedError } from '../../core/errors.js';
 import type { KubernetesEnvironment } from '../../environments/kubernetes/environment.js';
 import { ANN_FAULT, RUN_ID_LABEL, apiMessage, clientsFor, runIdLabelValue, statusOf } from '../../environments/kubernetes/clients.js';
-import type { FaultContext, FaultTarget } from '../types.js';
+import type { FaultContext } from '../types.js';
 import type { UndoContext, UndoOutcome, UndoRecord, Undoer } from '../../core/undo.js';
 
-export interface NamespaceTarget extends FaultTarget {
+export interface NamespaceTarget {
+  id: string;
   region: string;
   context: string;
   namespace: string;

@@ -10,8 +10,8 @@ import { InvalidInputError } from '../../core/errors.js';
 import { requireKubernetes } from '../../environments/kubernetes/environment.js';
 import { apiMessage } from '../../environments/kubernetes/clients.js';
 import type { FaultDriver, FaultTarget } from '../types.js';
-import { applyScale, describeScale, listWorkloads, prepareScale, type WorkloadsTarget } from './scale.js';
-import { deletePod, listPods, type PodTarget } from './pods.js';
+import { applyScale, describeScale, listWorkloads, prepareScale } from './scale.js';
+import { deletePod, listPods } from './pods.js';
 import { applyDrain, describeDrain, prepareDrain, type NodeTarget } from './drain.js';
 import { applyIsolate, describeIsolate, prepareIsolate, type NamespaceTarget } from './isolate.js';
 
@@ -25,8 +25,6 @@ export interface OutageSpec {
   force?: boolean;
 }
 
-type Target = FaultTarget & { mode: KubernetesOutageMode };
-
 function modeOf(spec: OutageSpec): KubernetesOutageMode {
   // region.outage's default mode is crash (the sandbox's); in a cluster, the region's workloads
   // going away until rollback is scale-to-zero.
@@ -37,6 +35,7 @@ function modeOf(spec: OutageSpec): KubernetesOutageMode {
   return mode as KubernetesOutageMode;
 }
 
+
 export const kubernetesOutageDriver: FaultDriver<OutageSpec> = {
   async targets(spec, ctx) {
     const env = requireKubernetes(ctx.env, 'region.outage');
@@ -46,13 +45,25 @@ export const kubernetesOutageDriver: FaultDriver<OutageSpec> = {
     let targets: FaultTarget[];
     try {
       if (mode === 'scale-to-zero') {
-        targets = (await Promise.all(region.namespaces.map((ns) => listWorkloads(c, region.name, ns, region.selector)))).filter((t) => t !== undefined);
+        const found = await Promise.all(region.namespaces.map((ns) => listWorkloads(c, region.name, ns, region.selector)));
+        targets = found.filter((t) => t !== undefined).map((t) => ({
+          id: t.id,
+          prepare: async () => prepareScale(t, ctx.runId, spec.force),
+          apply: () => applyScale(env, t, ctx),
+          describe: () => describeScale(t),
+        }));
       } else if (mode === 'delete-pods') {
-        targets = (await Promise.all(region.namespaces.map((ns) => listPods(c, region.name, ns, region.selector)))).flat();
+        const pods = (await Promise.all(region.namespaces.map((ns) => listPods(c, region.name, ns, region.selector)))).flat();
+        targets = pods.map((p) => ({
+          id: p.id,
+          prepare: async () => [],
+          apply: () => deletePod(env, p),
+          describe: () => `${p.region} (${p.context}): delete pod ${p.namespace}/${p.name}; its controller recreates it`,
+        }));
       } else if (mode === 'drain') {
         const nodes = await c.core.listNode();
-        targets = nodes.items.map(
-          (n): NodeTarget => ({
+        targets = nodes.items.map((n) => {
+          const t: NodeTarget = {
             id: `${region.name}/node/${n.metadata!.name}`,
             region: region.name,
             context: region.context,
@@ -60,10 +71,14 @@ export const kubernetesOutageDriver: FaultDriver<OutageSpec> = {
             wasUnschedulable: n.spec?.unschedulable === true,
             namespaces: region.namespaces,
             selector: region.selector,
-          }),
-        );
+          };
+          return { id: t.id, prepare: async () => prepareDrain(t, ctx.runId), apply: () => applyDrain(env, t, ctx), describe: () => describeDrain(t) };
+        });
       } else {
-        targets = region.namespaces.map((namespace): NamespaceTarget => ({ id: `${region.name}/namespace/${namespace}`, region: region.name, context: region.context, namespace }));
+        targets = region.namespaces.map((namespace) => {
+          const t: NamespaceTarget = { id: `${region.name}/namespace/${namespace}`, region: region.name, context: region.context, namespace };
+          return { id: t.id, prepare: async () => prepareIsolate(t, ctx.runId), apply: () => applyIsolate(env, t, ctx), describe: () => describeIsolate(t) };
+        });
       }
     } catch (err) {
       if (err instanceof InvalidInputError) throw err;
@@ -75,48 +90,6 @@ export const kubernetesOutageDriver: FaultDriver<OutageSpec> = {
         `region.outage (${mode}) on ${region.name}: no ${what} match${region.selector ? ` selector ${region.selector}` : ''} in namespaces ${region.namespaces.join(', ')} of context ${region.context}`,
       );
     }
-    return targets.map((t) => ({ ...t, mode }));
-  },
-  async prepare(target, spec, ctx) {
-    const t = target as Target;
-    switch (t.mode) {
-      case 'scale-to-zero':
-        return prepareScale(t as unknown as WorkloadsTarget, ctx.runId, spec.force);
-      case 'drain':
-        return prepareDrain(t as unknown as NodeTarget, ctx.runId);
-      case 'isolate':
-        return prepareIsolate(t as unknown as NamespaceTarget, ctx.runId);
-      case 'delete-pods':
-        return [];
-    }
-  },
-  async apply(target, _spec, ctx) {
-    const t = target as Target;
-    const env = requireKubernetes(ctx.env, 'region.outage');
-    switch (t.mode) {
-      case 'scale-to-zero':
-        return applyScale(env, t as unknown as WorkloadsTarget, ctx);
-      case 'drain':
-        return applyDrain(env, t as unknown as NodeTarget, ctx);
-      case 'isolate':
-        return applyIsolate(env, t as unknown as NamespaceTarget, ctx);
-      case 'delete-pods':
-        return deletePod(env, t as unknown as PodTarget);
-    }
-  },
-  describe(target) {
-    const t = target as Target;
-    switch (t.mode) {
-      case 'scale-to-zero':
-        return describeScale(t as unknown as WorkloadsTarget);
-      case 'drain':
-        return describeDrain(t as unknown as NodeTarget);
-      case 'isolate':
-        return describeIsolate(t as unknown as NamespaceTarget);
-      case 'delete-pods': {
-        const p = t as unknown as PodTarget;
-        return `${p.region} (${p.context}): delete pod ${p.namespace}/${p.name}; its controller recreates it`;
-      }
-    }
+    return targets;
   },
 };

@@ -4,17 +4,27 @@
 import { s, type Infer } from '../../schema/dsl.js';
 import { InvalidInputError } from '../../core/errors.js';
 import type { FaultDriver, FaultType } from '../types.js';
+import { regionIssues } from '../rules.js';
+import { blastRadiusIssues, labelSelector, type KubernetesSpec } from '../../environments/kubernetes/index.js';
 
-const spec = s
+const object = s
   .object({
-    region: s.string({ minLength: 1 }).doc('The region whose pods are killed.'),
-    selector: s.optional(s.string().doc("Label selector for the pods. Omitted: the region's selector.")),
-    count: s.optional(s.integer({ min: 1 }).doc('How many pods to kill. Give count or percent; neither means 1.')),
-    percent: s.optional(s.percent().doc('Share of the matching pods to kill, rounded up (at least one).')),
+    region: s.string({ minLength: 1, maxLength: 63 }).doc('The region whose pods are killed.'),
+    selector: s.optional(labelSelector().doc("Label selector for the pods. Omitted: the region's selector. One that does not narrow (empty, or only exclusions) needs allowWideBlastRadius.")),
+    count: s.optional(s.integer({ min: 1, max: 10_000 }).doc('How many pods to kill. Give count or percent; neither means 1.')),
+    percent: s.optional(s.percent({ above: '0%' }).doc('Share of the matching pods to kill, rounded up (at least one).')),
     seed: s.optional(s.integer({ min: 0, max: 0xffffffff }).doc('Seed of the choice. Omitted: a random one, printed and recorded so the same pods can be chosen again.')),
-    gracePeriod: s.optional(s.duration().doc('Grace period given to the pods. 0s kills at once.'), { ms: 0, text: '0s' }, '0s'),
+    gracePeriod: s.optional(s.duration({ max: '1h' }).doc('Grace period given to the pods. 0s kills at once.'), { ms: 0, text: '0s' }, '0s'),
   })
   .doc('Kills pods of a region (kubernetes environment); their controllers recreate them.');
+
+const spec = s.refine(
+  object,
+  (v, path, issues) => {
+    if (v.count !== undefined && v.percent !== undefined) issues.push({ path: [...path, 'percent'], expected: 'count or percent, not both', found: 'both', atKey: true });
+  },
+  { not: { required: ['count', 'percent'] } },
+);
 
 export type PodKillSpec = Infer<typeof spec>;
 
@@ -51,7 +61,6 @@ export function howMany(sp: Pick<PodKillSpec, 'count' | 'percent'>, available: n
 const load = async (): Promise<FaultDriver<PodKillSpec>> => {
   const { requireKubernetes } = await import('../../environments/kubernetes/environment.js');
   const { listPods, deletePod } = await import('./pods.js');
-  type Target = import('./pods.js').PodTarget & { seed: number };
   return {
     async targets(sp, ctx) {
       const env = requireKubernetes(ctx.env, 'pod.kill');
@@ -64,19 +73,26 @@ const load = async (): Promise<FaultDriver<PodKillSpec>> => {
       const seed = sp.seed ?? Math.floor(Math.random() * 0xffffffff);
       const chosen = choose(pods, howMany(sp, pods.length), seed);
       ctx.log.info(`pod.kill on ${region.name}: ${chosen.length} of ${pods.length} pods chosen with seed ${seed} (add seed: ${seed} to choose the same ones again)`);
-      return chosen.map((p): Target => ({ ...p, seed }));
-    },
-    async prepare() {
-      return [];
-    },
-    async apply(target, sp, ctx) {
-      await deletePod(requireKubernetes(ctx.env, 'pod.kill'), target as Target, Math.round((sp.gracePeriod?.ms ?? 0) / 1000));
-    },
-    describe(target) {
-      const t = target as Target;
-      return `${t.region} (${t.context}): kill pod ${t.namespace}/${t.name}${t.node ? ` on ${t.node}` : ''} (seed ${t.seed}); its controller recreates it`;
+      const grace = Math.round((sp.gracePeriod?.ms ?? 0) / 1000);
+      return chosen.map((p) => ({
+        id: p.id,
+        prepare: async () => [],
+        apply: () => deletePod(env, p, grace),
+        describe: () => `${p.region} (${p.context}): kill pod ${p.namespace}/${p.name}${p.node ? ` on ${p.node}` : ''} (seed ${seed}); its controller recreates it`,
+      }));
     },
   };
 };
 
-export const podKill: FaultType<PodKillSpec> = { spec, drivers: { kubernetes: load } };
+export const podKill: FaultType<PodKillSpec> = {
+  spec,
+  rules(sp, ctx) {
+    const out = regionIssues(sp.region, ctx);
+    if (ctx.kind === 'kubernetes' && !out.length) {
+      const env = ctx.environment as KubernetesSpec;
+      out.push(...blastRadiusIssues(env, sp.region, sp.selector ?? env.regions[sp.region]?.selector, [sp.selector !== undefined ? 'selector' : 'region']));
+    }
+    return out;
+  },
+  drivers: { kubernetes: load },
+};

@@ -3,9 +3,9 @@
 import { ActivityFailedError } from '../../core/errors.js';
 import type { KubernetesEnvironment } from '../../environments/kubernetes/environment.js';
 import { apiMessage, statusOf, type KubeClients } from '../../environments/kubernetes/clients.js';
-import type { FaultTarget } from '../types.js';
 
-export interface PodTarget extends FaultTarget {
+export interface PodTarget {
+  id: string;
   region: string;
   context: string;
   namespace: string;

@@ -27,7 +27,7 @@ import {
   statusOf,
   type KubeClients,
 } from '../../environments/kubernetes/clients.js';
-import type { FaultContext, FaultTarget } from '../types.js';
+import type { FaultContext } from '../types.js';
 import type { UndoContext, UndoOutcome, UndoRecord, Undoer } from '../../core/undo.js';
 
 export type WorkloadKind = 'Deployment' | 'StatefulSet';
@@ -46,7 +46,8 @@ export interface Workload {
   generation: number;
 }
 
-export interface WorkloadsTarget extends FaultTarget {
+export interface WorkloadsTarget {
+  id: string;
   region: string;
   context: string;
   namespace: string;

@@ -8,59 +8,58 @@ import { InvalidInputError } from '../../core/errors.js';
 import { ToxiproxyApi } from '../../environments/toxiproxy/api.js';
 import type { FaultDriver, FaultTarget } from '../types.js';
 import type { RegionOutageSpec } from '../region/outage.js';
+import type { ProxyEnabledUndo } from '../toxiproxy/undo.js';
 import { sandboxOf } from './sandbox.js';
+import type { RegionRestartUndo } from './undo.js';
 
 const SUPPORTED = ['crash', 'isolate'] as const;
-
-interface OutageTarget extends FaultTarget {
-  region: string;
-  /** isolate: one target per proxy. */
-  proxy?: string;
-  api?: string;
-}
+type SandboxMode = (typeof SUPPORTED)[number];
+const isSupported = (mode: string): mode is SandboxMode => (SUPPORTED as readonly string[]).includes(mode);
 
 export const sandboxOutageDriver: FaultDriver<RegionOutageSpec> = {
   async targets(spec, ctx) {
     const env = sandboxOf(ctx.env, 'region.outage');
-    const mode = spec.mode ?? 'crash';
-    if (!(SUPPORTED as readonly string[]).includes(mode)) {
+    const { region, mode = 'crash' } = spec;
+    if (!isSupported(mode)) {
       throw new InvalidInputError(`region.outage mode ${mode} is not supported by the sandbox (supported: ${SUPPORTED.join(', ')})`);
     }
-    if (!env.config.regions.includes(spec.region)) {
-      throw new InvalidInputError(`region.outage.region: expected one of ${env.config.regions.join(', ')}, found ${JSON.stringify(spec.region)}`);
+    if (!env.config.regions.includes(region)) {
+      throw new InvalidInputError(`region.outage.region: expected one of ${env.config.regions.join(', ')}, found ${JSON.stringify(region)}`);
     }
-    if (mode === 'crash') return [{ id: `region:${spec.region}`, region: spec.region }];
+    if (mode === 'crash') {
+      const crash: FaultTarget = {
+        id: `region:${region}`,
+        async prepare() {
+          const pids = await env.regionPids(region, ctx.signal);
+          return [{ kind: 'sandbox.region-restart', control: env.state().controlUrl, region, pids } satisfies RegionRestartUndo];
+        },
+        async apply() {
+          for (const pid of await env.regionPids(region, ctx.signal)) {
+            try {
+              process.kill(pid, 'SIGKILL');
+            } catch (err) {
+              if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
+            }
+          }
+        },
+        describe: () => `SIGKILL the processes of sandbox region ${region}`,
+      };
+      return [crash];
+    }
     const api = env.toxiproxyUrl();
-    return env.resolveProxies({ region: spec.region }).map((proxy): OutageTarget => ({ id: `proxy:${proxy}`, region: spec.region, proxy, api }));
-  },
-  async prepare(target, spec, ctx) {
-    const t = target as OutageTarget;
-    if ((spec.mode ?? 'crash') === 'crash') {
-      const env = sandboxOf(ctx.env, 'region.outage');
-      const pids = await env.regionPids(t.region, ctx.signal);
-      return [{ kind: 'sandbox.region-restart', control: env.state().controlUrl, region: t.region, pids }];
-    }
-    const proxy = await new ToxiproxyApi(t.api!, ctx.signal).getProxy(t.proxy!);
-    // The lead's Toxiproxy undoer restores exactly the enabled state we found.
-    return [{ kind: 'toxiproxy.proxy-enabled', api: t.api, proxy: t.proxy, enabled: proxy?.enabled ?? true }];
-  },
-  async apply(target, spec, ctx) {
-    const t = target as OutageTarget;
-    if ((spec.mode ?? 'crash') === 'crash') {
-      const env = sandboxOf(ctx.env, 'region.outage');
-      for (const pid of await env.regionPids(t.region, ctx.signal)) {
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch (err) {
-          if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
-        }
-      }
-      return;
-    }
-    await new ToxiproxyApi(t.api!, ctx.signal).setEnabled(t.proxy!, false);
-  },
-  describe(target, spec) {
-    const t = target as OutageTarget;
-    return (spec.mode ?? 'crash') === 'crash' ? `SIGKILL the processes of sandbox region ${t.region}` : `disable proxy ${t.proxy} (isolating ${t.region})`;
+    return env.resolveProxies({ region }).map(
+      (proxy): FaultTarget => ({
+        id: `proxy:${proxy}`,
+        async prepare() {
+          const found = await new ToxiproxyApi(api, ctx.signal).getProxy(proxy);
+          // The Toxiproxy undoer restores exactly the enabled state we found.
+          return [{ kind: 'toxiproxy.proxy-enabled', api, proxy, enabled: found?.enabled ?? true } satisfies ProxyEnabledUndo];
+        },
+        async apply() {
+          await new ToxiproxyApi(api, ctx.signal).setEnabled(proxy, false);
+        },
+        describe: () => `disable proxy ${proxy} (isolating ${region})`,
+      }),
+    );
   },
 };

@@ -1,6 +1,21 @@
 // Undoing process faults from their journal records alone (faultline rollback after a SIGKILL).
 import type { Undoer, UndoRecord } from '../../core/undo.js';
 
+export interface ContinueUndo extends UndoRecord {
+  kind: 'process.continue';
+  pids: number[];
+  what: string;
+}
+
+export interface RegionRestartUndo extends UndoRecord {
+  kind: 'sandbox.region-restart';
+  /** The sandbox's control API, e.g. http://127.0.0.1:PORT. */
+  control: string;
+  region: string;
+  /** The processes that were killed, for the record. */
+  pids: number[];
+}
+
 const pidsOf = (r: UndoRecord) => (Array.isArray(r.pids) ? (r.pids as unknown[]).filter((p): p is number => typeof p === 'number') : []);
 
 /** SIGCONT to processes frozen by region.freeze. A process that is gone counts as undone. */

@@ -7,12 +7,29 @@
 //   isolate        disable every Toxiproxy proxy to and from the      (kubernetes driver)
 //                  region; rollback re-enables them
 //   scale-to-zero, delete-pods, drain                                 (kubernetes driver)
-import { s, type Infer } from '../../schema/dsl.js';
-import type { FaultType } from '../types.js';
+import { s, type Infer, type Issue } from '../../schema/dsl.js';
+import type { FaultRuleContext, FaultType } from '../types.js';
+import { regionIssues } from '../rules.js';
+import { blastRadiusIssues, type KubernetesSpec } from '../../environments/kubernetes/index.js';
+
+/** The modes each environment's driver implements; the drivers refuse the others too. */
+export const OUTAGE_MODES: Partial<Record<FaultRuleContext['kind'], readonly string[]>> = {
+  sandbox: ['crash', 'isolate'],
+  kubernetes: ['crash', 'scale-to-zero', 'delete-pods', 'drain', 'isolate'],
+};
+
+function rules(sp: RegionOutageSpec, ctx: FaultRuleContext): Issue[] {
+  const out = regionIssues(sp.region, ctx);
+  const mode = sp.mode ?? 'crash';
+  const modes = OUTAGE_MODES[ctx.kind];
+  if (modes && !modes.includes(mode)) out.push({ path: ['mode'], expected: `a mode the ${ctx.kind} environment supports (${modes.join(', ')})`, found: JSON.stringify(mode) });
+  if (ctx.kind === 'kubernetes' && !out.length) out.push(...blastRadiusIssues(ctx.environment as KubernetesSpec, sp.region, (ctx.environment as KubernetesSpec).regions[sp.region]?.selector, ['region']));
+  return out;
+}
 
 const spec = s
   .object({
-    region: s.string({ minLength: 1 }).doc('The region to take out, e.g. us-east.'),
+    region: s.string({ minLength: 1, maxLength: 63 }).doc('The region to take out, e.g. us-east.'),
     mode: s.optional(
       s
         .enum(['crash', 'isolate', 'scale-to-zero', 'delete-pods', 'drain'] as const)
@@ -28,6 +45,7 @@ export type RegionOutageSpec = Infer<typeof spec>;
 
 export const regionOutage: FaultType<RegionOutageSpec> = {
   spec,
+  rules,
   drivers: {
     sandbox: async () => (await import('../process/outage.js')).sandboxOutageDriver,
     kubernetes: async () => (await import('../kubernetes/outage.js')).kubernetesOutageDriver,

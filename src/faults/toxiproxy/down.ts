@@ -3,30 +3,28 @@
 import { s, type Infer } from '../../schema/dsl.js';
 import type { FaultDriver, FaultType } from '../types.js';
 import { ToxiproxyApi } from '../../environments/toxiproxy/api.js';
-import { proxyTargets, selectorFields, type ToxiproxyTarget } from './toxic.js';
+import { proxyTargets, selectorFields, selectorRules, withSelectorRule } from './toxic.js';
+import type { ProxyEnabledUndo } from './undo.js';
 
-const spec = s.object({ ...selectorFields }).doc('Disables the proxies (a partition of those links); re-enabled on rollback.');
+const spec = withSelectorRule(s.object({ ...selectorFields })).doc('Disables the proxies (a partition of those links); re-enabled on rollback.');
 type Spec = Infer<typeof spec>;
 
 const driver: FaultDriver<Spec> = {
   async targets(sp, ctx) {
-    return proxyTargets(sp, ctx.env);
-  },
-  async prepare(target, _sp, ctx) {
-    const t = target as ToxiproxyTarget;
-    const proxy = await new ToxiproxyApi(t.api, ctx.signal).getProxy(t.proxy);
-    // Restore what we found: a proxy someone else had disabled stays disabled.
-    return [{ kind: 'toxiproxy.proxy-enabled', api: t.api, proxy: t.proxy, enabled: proxy?.enabled ?? true }];
-  },
-  async apply(target, _sp, ctx) {
-    const t = target as ToxiproxyTarget;
-    await new ToxiproxyApi(t.api, ctx.signal).setEnabled(t.proxy, false);
-  },
-  describe(target) {
-    const t = target as ToxiproxyTarget;
-    return `disable proxy ${t.proxy} at ${t.api}`;
+    return proxyTargets(sp, ctx.env).map(({ id, api, proxy }) => ({
+      id,
+      async prepare() {
+        const found = await new ToxiproxyApi(api, ctx.signal).getProxy(proxy);
+        // Restore what we found: a proxy someone else had disabled stays disabled.
+        return [{ kind: 'toxiproxy.proxy-enabled', api, proxy, enabled: found?.enabled ?? true } satisfies ProxyEnabledUndo];
+      },
+      async apply() {
+        await new ToxiproxyApi(api, ctx.signal).setEnabled(proxy, false);
+      },
+      describe: () => `disable proxy ${proxy} at ${api}`,
+    }));
   },
 };
 
 const load = async () => driver;
-export const down: FaultType<Spec> = { spec, drivers: { toxiproxy: load, sandbox: load, kubernetes: load } };
+export const down: FaultType<Spec> = { spec, rules: selectorRules, drivers: { toxiproxy: load, sandbox: load, kubernetes: load } };

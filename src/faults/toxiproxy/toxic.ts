@@ -3,8 +3,10 @@
 import { s, type Node, type ObjectOf } from '../../schema/dsl.js';
 import { isProxyEnvironment, type Environment, type ProxyEnvironment } from '../../environments/types.js';
 import { InvalidInputError } from '../../core/errors.js';
-import type { FaultContext, FaultDriver, FaultTarget, FaultType } from '../types.js';
-import type { UndoRecord } from '../../core/undo.js';
+import type { FaultDriver, FaultRuleContext, FaultType } from '../types.js';
+import type { Issue, Path } from '../../schema/dsl.js';
+import { proxySelectorIssues } from '../rules.js';
+import type { ToxicUndo } from './undo.js';
 import { ToxiproxyApi } from '../../environments/toxiproxy/api.js';
 
 export const selectorFields = {
@@ -13,6 +15,33 @@ export const selectorFields = {
   to: s.optional(s.string().doc('With `from`: the link between two regions, e.g. to: eu-west.')),
   region: s.optional(s.string().doc('Every link to and from this region.')),
 };
+
+/**
+ * Exactly one way to name proxies: proxy, from+to, or region. Checked with the schema (and said in
+ * JSON Schema, so editors flag it too).
+ */
+export function selectorShapeIssues(sel: Selector, path: Path): Issue[] {
+  const chosen = [sel.proxy !== undefined && 'proxy', (sel.from !== undefined || sel.to !== undefined) && 'from/to', sel.region !== undefined && 'region'].filter(Boolean) as string[];
+  if (chosen.length > 1) return [{ path: [...path, chosen[1] === 'from/to' ? 'from' : chosen[1]], expected: 'exactly one of proxy, from+to or region', found: `${chosen.join(' and ')} together`, atKey: true }];
+  if (chosen.length === 0) return [{ path, expected: 'one of proxy, from+to or region, naming the proxies to act on', found: 'none of them' }];
+  if ((sel.from === undefined) !== (sel.to === undefined)) return [{ path: [...path, sel.from === undefined ? 'to' : 'from'], expected: 'from and to together, naming both ends of the link', found: `only ${sel.from === undefined ? 'to' : 'from'}`, atKey: true }];
+  return [];
+}
+
+export const SELECTOR_SCHEMA = {
+  oneOf: [{ required: ['proxy'] }, { required: ['region'] }, { required: ['from', 'to'] }],
+  dependencies: { from: ['to'], to: ['from'] },
+};
+
+/** A selector spec with its shape rule. */
+export function withSelectorRule<T extends Selector>(node: Node<T>): Node<T> {
+  return s.refine(node, (v, path, issues) => issues.push(...selectorShapeIssues(v, path)), SELECTOR_SCHEMA);
+}
+
+/** The names a selector uses exist in the environment. */
+export function selectorRules(sp: unknown, ctx: FaultRuleContext): Issue[] {
+  return proxySelectorIssues(sp as Selector, ctx);
+}
 
 const streamFields = {
   stream: s.optional(
@@ -27,13 +56,15 @@ type Selector = { proxy?: string; from?: string; to?: string; region?: string };
 type BaseSpec = Selector & { stream?: 'downstream' | 'upstream' | 'both'; toxicity?: number };
 const base = (sp: unknown) => sp as BaseSpec;
 
-export interface ToxiproxyTarget extends FaultTarget {
+/** One proxy a selector names, and the Toxiproxy API that serves it. */
+export interface ProxyRef {
+  id: string;
   api: string;
   proxy: string;
 }
 
 /** Resolves a selector into proxy targets through the environment's ProxyEnvironment ability. */
-export function proxyTargets(sel: Selector, env: Environment): ToxiproxyTarget[] {
+export function proxyTargets(sel: Selector, env: Environment): ProxyRef[] {
   if (!isProxyEnvironment(env)) {
     throw new InvalidInputError(`the ${env.kind} environment has no Toxiproxy, so toxiproxy.* faults cannot run there`);
   }
@@ -76,42 +107,36 @@ export function toxicFault<A extends Record<string, Node<any> | import('../../sc
   doc: string;
   fields: A;
   attributes: (spec: ToxicSpec<A>) => Record<string, number>;
+  /** Rules between this toxic's own fields (paths relative to its spec). */
+  rules?: (spec: ToxicSpec<A>) => Issue[];
 }): FaultType<ToxicSpec<A>> {
-  const spec = s.object({ ...selectorFields, ...streamFields, ...opts.fields }).doc(opts.doc) as unknown as Node<ToxicSpec<A>>;
+  const own = opts.rules;
+  const object = s.object({ ...selectorFields, ...streamFields, ...opts.fields }) as unknown as Node<ToxicSpec<A>>;
+  const checked = own ? s.refine(object, (v, path, issues) => issues.push(...own(v).map((i) => ({ ...i, path: [...path, ...i.path] })))) : object;
+  const spec = withSelectorRule(checked).doc(opts.doc);
+  const rules = (sp: ToxicSpec<A>, ctx: FaultRuleContext) => selectorRules(sp, ctx);
   const driver: FaultDriver<ToxicSpec<A>> = {
     async targets(sp, ctx) {
-      return proxyTargets(base(sp), ctx.env);
-    },
-    async prepare(target, sp, ctx) {
-      const t = target as ToxiproxyTarget;
-      return streams(base(sp).stream).map((stream): UndoRecord => ({
-        kind: 'toxiproxy.toxic',
-        api: t.api,
-        proxy: t.proxy,
-        toxic: toxicName(ctx.runId, ctx.faultId, stream),
+      const { stream, toxicity = 1 } = base(sp);
+      const names = streams(stream).map((st) => ({ stream: st, name: toxicName(ctx.runId, ctx.faultId, st) }));
+      return proxyTargets(base(sp), ctx.env).map(({ id, api, proxy }) => ({
+        id,
+        async prepare() {
+          return names.map(({ name }): ToxicUndo => ({ kind: 'toxiproxy.toxic', api, proxy, toxic: name }));
+        },
+        async apply() {
+          const client = new ToxiproxyApi(api, ctx.signal);
+          const attributes = opts.attributes(sp);
+          for (const { stream: st, name } of names) {
+            await client.addToxic(proxy, { name, type: opts.toxic as never, stream: st, toxicity, attributes });
+          }
+        },
+        describe: () => `add ${opts.toxic} toxic ${JSON.stringify(opts.attributes(sp))} on ${names.map((n) => n.stream).join('+')} of proxy ${proxy} at ${api}`,
       }));
-    },
-    async apply(target, sp, ctx: FaultContext) {
-      const t = target as ToxiproxyTarget;
-      const api = new ToxiproxyApi(t.api, ctx.signal);
-      const attributes = opts.attributes(sp);
-      for (const stream of streams(base(sp).stream)) {
-        await api.addToxic(t.proxy, {
-          name: toxicName(ctx.runId, ctx.faultId, stream),
-          type: opts.toxic as never,
-          stream,
-          toxicity: base(sp).toxicity ?? 1,
-          attributes,
-        });
-      }
-    },
-    describe(target, sp) {
-      const t = target as ToxiproxyTarget;
-      return `add ${opts.toxic} toxic ${JSON.stringify(opts.attributes(sp))} on ${streams(base(sp).stream).join('+')} of proxy ${t.proxy} at ${t.api}`;
     },
   };
   const load = async () => driver;
-  return { spec, drivers: { toxiproxy: load, sandbox: load, kubernetes: load } };
+  return { spec, rules, drivers: { toxiproxy: load, sandbox: load, kubernetes: load } };
 }
 
 function streams(stream: 'downstream' | 'upstream' | 'both' | undefined): ('downstream' | 'upstream')[] {

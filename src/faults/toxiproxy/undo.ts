@@ -21,6 +21,21 @@ async function unlessServerGone(r: UndoRecord, ctx: UndoContext, fn: () => Promi
   }
 }
 
+export interface ToxicUndo extends UndoRecord {
+  kind: 'toxiproxy.toxic';
+  api: string;
+  proxy: string;
+  toxic: string;
+}
+
+export interface ProxyEnabledUndo extends UndoRecord {
+  kind: 'toxiproxy.proxy-enabled';
+  api: string;
+  proxy: string;
+  /** The state found before the fault; restored exactly (a proxy someone disabled stays so). */
+  enabled: boolean;
+}
+
 const str = (r: UndoRecord, k: string) => String(r[k]);
 
 export const toxicUndoer: Undoer = {

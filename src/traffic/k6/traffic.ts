@@ -16,7 +16,9 @@ import { createLogger } from '../../core/log.js';
 const spec = s
   .object({
     path: s
-      .string({ minLength: 1 })
+      // A script extension, so an experiment cannot have any readable file compiled (and quoted
+      // in a syntax error) as its traffic.
+      .string({ minLength: 1, maxLength: 1024, pattern: /\.(m|c)?[jt]s$/, patternHint: 'a script path ending in .ts or .js' })
       .doc('The script, relative to the current directory (the repo root), or else to the experiment file\'s directory or one of its parents; e.g. experiments/load/checkout.ts. TypeScript or JavaScript, written against the k6 API.'),
     env: s.optional(s.record(s.string()).doc('Extra __ENV values for the script. They override the endpoint values faultline sets (GLB, BASE_URL, REGIONS_<NAME>, ...).')),
   })

@@ -20,8 +20,8 @@ async function applyFault(type: 'region.outage' | 'region.freeze', spec: unknown
   const driver = (await faultTypes[type].drivers.sandbox!()) as FaultDriver<unknown>;
   const records: UndoRecord[] = [];
   for (const t of await driver.targets(checked, ctx)) {
-    records.push(...(await driver.prepare(t, checked, ctx)));
-    await driver.apply(t, checked, ctx);
+    records.push(...(await t.prepare()));
+    await t.apply();
   }
   return records;
 }

@@ -42,7 +42,7 @@ describe('loading experiments', () => {
     {
       name: 'a bad duration names file:line:column, the path, expected and found',
       text: base.replace('latency: 500ms', 'latency: fast'),
-      expect: [/^x\.yaml:11:47 faults\[0\]\["toxiproxy\.latency"\]\.latency: expected a duration like "250ms", got "fast"/],
+      expect: [/^x\.yaml:11:47 faults\[0\]\["toxiproxy\.latency"\]\.latency: expected a duration at most 1h like "250ms", got "fast"/],
     },
     {
       name: 'an unknown key is an error with a did-you-mean suggestion, pointing at the key',
@@ -70,9 +70,9 @@ describe('loading experiments', () => {
       expect: [/^x\.yaml:\d+:\d+ \(document\): expected valid YAML/],
     },
     {
-      name: 'a duplicate key is an error',
+      name: 'a duplicate key is an error that names the key',
       text: base.replace('    for: 10s', '    for: 10s\n    for: 20s'),
-      expect: [/x\.yaml:14:5 .*expected valid YAML, got Map keys must be unique/],
+      expect: [/x\.yaml:14:5 .*expected each key once in a mapping, got the key "for" a second time/],
     },
     {
       name: 'an unset environment variable without default is reported where it is used',

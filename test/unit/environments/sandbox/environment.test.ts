@@ -32,17 +32,25 @@ describe('sandbox environment', () => {
       expect(c).to.deep.include({ healthCheckIntervalMs: 1000, failureThreshold: 2, batchIntervalMs: 50, failover: 'dns', dnsTtlMs: 30_000 });
     });
 
-    const bad: [string, unknown, RegExp][] = [
-      ['a primary that is not a region', { regions: ['a', 'b'], primary: 'c' }, /primary: expected one of the regions \(a, b\), found "c"/],
-      ['repeated regions', { regions: ['a', 'a'] }, /regions: expected distinct names/],
-      ['single-region with two regions', { topology: 'single-region', regions: ['a', 'b'] }, /single-region takes exactly one region, found 2/],
-      ['active-active with one region', { topology: 'active-active', regions: ['a'] }, /active-active needs at least two regions, found 1/],
+    // Cross-field rules are part of the schema, so validate reports them at the field that is wrong.
+    const bad: [string, unknown, string, RegExp][] = [
+      ['a primary that is not a region', { regions: ['a', 'b'], primary: 'c' }, 'primary', /one of the regions \(a, b\)/],
+      ['repeated regions', { regions: ['a', 'a'] }, 'regions.1', /distinct region names/],
+      ['single-region with two regions', { topology: 'single-region', regions: ['a', 'b'] }, 'regions', /exactly one region/],
+      ['active-active with one region', { topology: 'active-active', regions: ['a'] }, 'regions', /at least two regions/],
     ];
-    for (const [name, value, msg] of bad) {
-      it(`refuses ${name}`, () => {
-        expect(() => configFromSpec(spec(value))).to.throw(InvalidInputError, msg);
+    for (const [name, value, path, msg] of bad) {
+      it(`refuses ${name} at validation, at ${path}`, () => {
+        const issues: Issue[] = [];
+        expect(sandboxSpec.check(value, [], issues)).to.equal(INVALID);
+        expect(issues.map((i) => i.path.join('.'))).to.deep.equal([path]);
+        expect(issues[0].expected).to.match(msg);
       });
     }
+
+    it('configFromSpec still refuses a primary outside the regions (a spec built without the schema)', () => {
+      expect(() => configFromSpec({ regions: ['a', 'b'], primary: 'c' })).to.throw(InvalidInputError, /primary/);
+    });
 
     it('rejects an unknown topology and a misspelt field at validation, with a suggestion', () => {
       const issues: Issue[] = [];

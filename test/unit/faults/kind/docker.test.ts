@@ -57,8 +57,8 @@ describe('kind cluster faults (with a stand-in docker CLI on PATH)', () => {
     expect(targets.map((t) => t.id)).to.deep.equal(['us-east/kind/us-east-control-plane', 'us-east/kind/us-east-worker']);
     const records: UndoRecord[] = [];
     for (const t of targets) {
-      records.push(...(await driver.prepare(t, { region: 'us-east' }, ctx)));
-      await driver.apply(t, { region: 'us-east' }, ctx);
+      records.push(...(await t.prepare()));
+      await t.apply();
     }
     expect(calls()).to.deep.equal([
       'ps -a --filter label=io.x-k8s.kind.cluster=us-east --format {{.Names}}',
@@ -80,9 +80,9 @@ describe('kind cluster faults (with a stand-in docker CLI on PATH)', () => {
   it('stand-in docker: cluster-pause pauses the node containers and rollback unpauses them', async () => {
     const driver = await clusterPause.drivers.kubernetes!();
     const [t] = await driver.targets({ region: 'us-east' }, ctx);
-    const [record] = await driver.prepare(t, { region: 'us-east' }, ctx);
-    await driver.apply(t, { region: 'us-east' }, ctx);
-    expect(driver.describe(t, { region: 'us-east' })).to.equal('us-east: docker pause us-east-control-plane (kind cluster us-east); rollback runs docker unpause us-east-control-plane');
+    const [record] = await t.prepare();
+    await t.apply();
+    expect(t.describe()).to.equal('us-east: docker pause us-east-control-plane (kind cluster us-east); rollback runs docker unpause us-east-control-plane');
     expect(await containerUndoer.undo(record, undoCtx)).to.equal('undone');
     expect(calls().slice(1)).to.deep.equal(['pause us-east-control-plane', 'inspect --format {{.State.Running}} {{.State.Paused}} us-east-control-plane', 'unpause us-east-control-plane']);
   });

@@ -1,0 +1,445 @@
+// The run's streaming metrics: every request record is folded in as it completes, and nothing
+// per request is kept except the two compact structures measurements need (outcomes.ts).
+// Memory is O(seconds × label sets), not O(requests). See docs/metrics.md.
+//
+//   record ──► phase (by scheduled time, from the phase marks) ─┐
+//              region, op, status, ok ──────────────────────────┴► series (one per label set)
+//                                                                   ├ requests per 100 ms slot
+//                                                                   └ latency sketch per second
+//          ──► views (per-record predicates an SLI needs: latency bounds, error text, tags)
+//                                                                     good/total per 100 ms slot
+//          ──► completions per 100 ms of completion time (the live error rate)
+//          ──► outcome timeline (10 ms), acknowledged write ids
+//
+// Queries take a Window: a phase (exact: records are labelled with their phase on arrival) and/or
+// a time range [from, to) of scheduled time. Counts resolve time edges to 100 ms, latency to
+// whole seconds; an edge inside a slot moves to the end of that slot (as the old guard buckets did).
+// A window's percentiles come from merging its per-second sketches: within RELATIVE_ERROR (1%)
+// of the exact percentile of the same requests (src/core/histogram.ts).
+import type { RequestRecord } from '../core/records.js';
+import { LatencyHistogram } from '../core/histogram.js';
+import { SlotCounts, SlotValues } from './slots.js';
+import { AckedWrites, OutcomeTimeline } from './outcomes.js';
+
+/** Count slots are this long (ms); latency sketches are per second. */
+export const SLOT_MS = 100;
+const SECOND = 1000;
+/** Beyond these, new regions or ops share the label "other", so label sets stay bounded. */
+const MAX_REGIONS = 64;
+const MAX_OPS = 256;
+/** Region label for requests no region answered (refused, reset, timed out). */
+export const NO_REGION = 'none';
+
+export type StatusClass = '1xx' | '2xx' | '3xx' | '4xx' | '5xx' | 'none';
+
+export function statusClass(status: number): StatusClass {
+  if (status >= 100 && status < 600) return `${Math.floor(status / 100)}xx` as StatusClass;
+  return 'none';
+}
+
+/** The labels of one series. `phase` is '' for records scheduled before the first phase mark. */
+export interface SeriesLabels {
+  phase: string;
+  region: string;
+  op: string;
+  status: number;
+  ok: boolean;
+}
+
+/**
+ * Which requests a query covers: a phase (or several), and/or scheduled times in [from, to).
+ * With neither, every request.
+ */
+export interface Window {
+  phase?: string | readonly string[];
+  from?: number;
+  to?: number;
+}
+
+/** One timeline row: a second of one phase, for one serving region or "*" for all of them. */
+export interface TimelineSecond {
+  /** Start of the second, ms since the epoch. */
+  t: number;
+  phase: string;
+  region: string;
+  requests: number;
+  errors: number;
+  /** Latency percentiles in ms over the second's requests (failed ones included). */
+  p50: number;
+  p95: number;
+  p99: number;
+}
+
+class Series {
+  readonly counts = new SlotCounts();
+  readonly latency = new SlotValues<LatencyHistogram>();
+  /** The labels as a record, for evaluating label-only predicates once per series. */
+  readonly probe: RequestRecord;
+  constructor(
+    readonly key: number,
+    readonly phaseId: number,
+    readonly labels: SeriesLabels,
+  ) {
+    this.probe = { t: 0, latencyMs: Number.NaN, status: labels.status, ok: labels.ok, op: labels.op, region: labels.region === NO_REGION ? undefined : labels.region };
+  }
+}
+
+/** Per-record predicates counted as records arrive, for SLIs that labels cannot answer. */
+export class View {
+  private readonly total: SlotCounts[] = [];
+  private readonly good: SlotCounts[] = [];
+  constructor(
+    readonly counts: (r: RequestRecord) => boolean,
+    readonly isGood: (r: RequestRecord) => boolean,
+    /** How many records had arrived before the view existed (they are not in it). */
+    readonly missed: number,
+  ) {}
+
+  add(r: RequestRecord, phaseId: number, slot: number): void {
+    if (!this.counts(r)) return;
+    (this.total[phaseId] ??= new SlotCounts()).add(slot);
+    if (this.isGood(r)) (this.good[phaseId] ??= new SlotCounts()).add(slot);
+  }
+
+  count(phaseIds: ReadonlySet<number> | undefined, fromSlot: number, toSlot: number): { good: number; total: number } {
+    let good = 0;
+    let total = 0;
+    for (let p = 0; p < this.total.length; p++) {
+      if (!this.total[p] || (phaseIds && !phaseIds.has(p))) continue;
+      total += this.total[p].sum(fromSlot, toSlot);
+      good += this.good[p]?.sum(fromSlot, toSlot) ?? 0;
+    }
+    return { good, total };
+  }
+
+  split(fromPhase: number, toPhase: number, beforeSlot: number): void {
+    for (const arr of [this.total, this.good]) {
+      const src = arr[fromPhase];
+      if (!src) continue;
+      const moved = src.takeBefore(beforeSlot);
+      const dst = (arr[toPhase] ??= new SlotCounts());
+      const span = moved.span;
+      if (span) for (let s = span[0]; s < span[1]; s++) if (moved.get(s)) dst.add(s, moved.get(s));
+    }
+  }
+}
+
+export class RunMetrics {
+  readonly outcomes = new OutcomeTimeline();
+  readonly writes = new AckedWrites();
+  private readonly series = new Map<number, Series>();
+  private readonly phaseNames: string[] = [''];
+  private readonly phaseIds = new Map<string, number>([['', 0]]);
+  /** Phase marks in time order: records scheduled at or after `at` belong to `phase`. */
+  private readonly marks: { at: number; phase: number }[] = [];
+  private readonly regionIds = new Map<string, number>();
+  private readonly opIds = new Map<string, number>();
+  private readonly regionNames: string[] = [];
+  private readonly opNames: string[] = [];
+  private readonly doneTotal = new SlotCounts();
+  private readonly doneFailed = new SlotCounts();
+  private readonly views = new Map<string, View>();
+  private viewList: View[] = [];
+  private n = 0;
+  private listeners: ((r: RequestRecord) => void)[] = [];
+
+  /** Records folded in so far. */
+  get size(): number {
+    return this.n;
+  }
+
+  /** From `at` on (scheduled time), records belong to phase `name`, until the next mark. */
+  markPhase(name: string, at: number): void {
+    const id = this.phaseId(name);
+    let i = this.marks.length;
+    while (i > 0 && this.marks[i - 1].at > at) i--;
+    this.marks.splice(i, 0, { at, phase: id });
+  }
+
+  /** The phase names marked so far, in time order. */
+  phaseMarks(): { phase: string; at: number }[] {
+    return this.marks.map((m) => ({ phase: this.phaseNames[m.phase], at: m.at }));
+  }
+
+  /**
+   * Relabels the part of phase `name` scheduled before `at` as phase `before` (the run's
+   * "recovered" phase is cut into recovery + recovered once the recovery point is known).
+   * Counts move at 100 ms precision, latency sketches at whole seconds: the slot and the second
+   * holding `at` go to `before`.
+   */
+  splitPhase(name: string, at: number, before: string): void {
+    const from = this.phaseIds.get(name);
+    if (from === undefined) return;
+    const to = this.phaseId(before);
+    const slot = Math.ceil(at / SLOT_MS);
+    const sec = Math.ceil(at / SECOND);
+    for (const s of [...this.series.values()]) {
+      if (s.phaseId !== from) continue;
+      const target = this.seriesFor(to, s.labels);
+      const counts = s.counts.takeBefore(slot);
+      const span = counts.span;
+      if (span) for (let i = span[0]; i < span[1]; i++) if (counts.get(i)) target.counts.add(i, counts.get(i));
+      const lat = s.latency.takeBefore(sec);
+      const lspan = lat.span;
+      if (lspan) {
+        for (let i = lspan[0]; i < lspan[1]; i++) {
+          const h = lat.get(i);
+          if (h) target.latency.getOrCreate(i, () => new LatencyHistogram()).merge(h);
+        }
+      }
+    }
+    for (const v of this.viewList) v.split(from, to, slot);
+    const m = [...this.marks].reverse().find((x) => x.phase === from && x.at <= at);
+    if (m) {
+      m.phase = to;
+      this.markPhase(name, at);
+    }
+  }
+
+  /** Called for every record after it is folded in (the k6-style live outputs, remote write). */
+  onRecord(listener: (r: RequestRecord) => void): void {
+    this.listeners.push(listener);
+  }
+
+  /**
+   * A per-record predicate pair counted from now on, shared by key (an SLO's evaluation and its
+   * guards ask for the same one). Register before traffic starts: records already folded in
+   * are not in it (`missed` says how many).
+   */
+  view(key: string, counts: (r: RequestRecord) => boolean, good: (r: RequestRecord) => boolean): View {
+    let v = this.views.get(key);
+    if (!v) {
+      v = new View(counts, good, this.n);
+      this.views.set(key, v);
+      this.viewList = [...this.views.values()];
+    }
+    return v;
+  }
+
+  /** The sink traffic writes to. */
+  add = (r: RequestRecord): void => {
+    this.n++;
+    const t = r.t;
+    const phase = this.phaseAt(t);
+    const region = this.label(this.regionIds, this.regionNames, r.region ?? NO_REGION, MAX_REGIONS);
+    const op = this.label(this.opIds, this.opNames, r.op, MAX_OPS);
+    const status = r.status >= 0 && r.status < 1000 ? r.status | 0 : 0;
+    const ok = r.ok;
+    const key = (((phase * 64 + region) * 256 + op) * 1024 + status) * 2 + (ok ? 1 : 0);
+    let s = this.series.get(key);
+    if (s === undefined) s = this.seriesFor(phase, { phase: this.phaseNames[phase], region: this.regionNames[region], op: this.opNames[op], status, ok });
+    const slot = Math.floor(t / SLOT_MS);
+    s.counts.add(slot);
+    const sec = Math.floor(t / SECOND);
+    let h = s.latency.get(sec);
+    if (h === undefined) h = s.latency.getOrCreate(sec, () => new LatencyHistogram());
+    h.record(r.latencyMs);
+    const done = Math.floor((t + r.latencyMs) / SLOT_MS);
+    this.doneTotal.add(done);
+    if (!ok) this.doneFailed.add(done);
+    this.outcomes.add(t, ok);
+    if (ok && r.writeId !== undefined) this.writes.add(r.writeId, t);
+    const views = this.viewList;
+    for (let i = 0; i < views.length; i++) views[i].add(r, phase, slot);
+    const ls = this.listeners;
+    for (let i = 0; i < ls.length; i++) ls[i](r);
+  };
+
+  /** Every series' labels, for callers that group in their own way. */
+  labels(): SeriesLabels[] {
+    return [...this.series.values()].map((s) => s.labels);
+  }
+
+  /** Requests and failures (not ok) in the window. */
+  counts(win: Window = {}): { requests: number; errors: number } {
+    let requests = 0;
+    let errors = 0;
+    this.eachSeries(win, (s, a, b) => {
+      const n = s.counts.sum(a, b);
+      requests += n;
+      if (!s.labels.ok) errors += n;
+    });
+    return { requests, errors };
+  }
+
+  /**
+   * Good/total events for predicates that read only labels (status, ok, op, region): each is
+   * evaluated once per series, so this is exact at any time and needs no registration.
+   */
+  ratio(win: Window, counts: (r: RequestRecord) => boolean, good: (r: RequestRecord) => boolean): { good: number; total: number } {
+    let g = 0;
+    let total = 0;
+    const verdict = new Map<Series, number>();
+    this.eachSeries(win, (s, a, b) => {
+      let v = verdict.get(s);
+      if (v === undefined) verdict.set(s, (v = !counts(s.probe) ? 0 : good(s.probe) ? 2 : 1));
+      if (v === 0) return;
+      const n = s.counts.sum(a, b);
+      total += n;
+      if (v === 2) g += n;
+    });
+    return { good: g, total };
+  }
+
+  /** Good/total events of a view in the window (100 ms precision at time edges). */
+  viewCount(view: View, win: Window = {}): { good: number; total: number } {
+    const [a, b] = slotRange(win, SLOT_MS);
+    return view.count(this.phaseFilter(win), a, b);
+  }
+
+  /** The merged latency sketch of the window's requests (those `filter` keeps, if given). */
+  histogram(win: Window = {}, filter?: (l: SeriesLabels) => boolean): LatencyHistogram {
+    const out = new LatencyHistogram();
+    const phases = this.phaseFilter(win);
+    const [a, b] = slotRange(win, SECOND);
+    for (const s of this.series.values()) {
+      if (phases && !phases.has(s.phaseId)) continue;
+      if (filter && !filter(s.labels)) continue;
+      const span = s.latency.span;
+      if (!span) continue;
+      const lo = Math.max(a, span[0]);
+      const hi = Math.min(b, span[1]);
+      for (let i = lo; i < hi; i++) {
+        const h = s.latency.get(i);
+        if (h) out.merge(h);
+      }
+    }
+    return out;
+  }
+
+  /** Requests and failures that *completed* in [from, to) (100 ms precision): the live view. */
+  completed(from: number, to: number): { requests: number; errors: number } {
+    const a = Math.ceil(from / SLOT_MS);
+    const b = Math.ceil(to / SLOT_MS);
+    return { requests: this.doneTotal.sum(a, b), errors: this.doneFailed.sum(a, b) };
+  }
+
+  /**
+   * Per second and phase: one row per serving region plus region "*" for all of them, in time
+   * order ("*" first within a second and phase). Regions with no requests in a second have no row.
+   */
+  *timeline(win: { from?: number; to?: number } = {}): Generator<TimelineSecond> {
+    let first = Infinity;
+    let last = -Infinity;
+    for (const s of this.series.values()) {
+      const span = s.latency.span;
+      if (!span) continue;
+      first = Math.min(first, span[0]);
+      last = Math.max(last, span[1]);
+    }
+    if (win.from !== undefined) first = Math.max(first, Math.ceil(win.from / SECOND));
+    if (win.to !== undefined) last = Math.min(last, Math.ceil(win.to / SECOND));
+    const all = [...this.series.values()];
+    for (let sec = first; sec < last; sec++) {
+      const groups = new Map<number, Map<string, { h: LatencyHistogram; errors: number }>>();
+      for (const s of all) {
+        const h = s.latency.get(sec);
+        if (!h || h.count === 0) continue;
+        let byRegion = groups.get(s.phaseId);
+        if (!byRegion) groups.set(s.phaseId, (byRegion = new Map()));
+        for (const region of ['*', s.labels.region]) {
+          let g = byRegion.get(region);
+          if (!g) byRegion.set(region, (g = { h: new LatencyHistogram(), errors: 0 }));
+          g.h.merge(h);
+          if (!s.labels.ok) g.errors += h.count;
+        }
+      }
+      for (const phaseId of [...groups.keys()].sort((x, y) => x - y)) {
+        const byRegion = groups.get(phaseId)!;
+        const regions = [...byRegion.keys()].sort((x, y) => (x === '*' ? -1 : y === '*' ? 1 : x < y ? -1 : x > y ? 1 : 0));
+        for (const region of regions) {
+          const g = byRegion.get(region)!;
+          yield {
+            t: sec * SECOND,
+            phase: this.phaseNames[phaseId],
+            region,
+            requests: g.h.count,
+            errors: g.errors,
+            p50: round3(g.h.percentile(50)!),
+            p95: round3(g.h.percentile(95)!),
+            p99: round3(g.h.percentile(99)!),
+          };
+        }
+      }
+    }
+  }
+
+  /** Approximate bytes held (typed arrays and sketches), for the benchmarks. */
+  memoryBytes(): number {
+    let bytes = this.outcomes.bytes + this.writes.bytes + this.doneTotal.bytes + this.doneFailed.bytes;
+    for (const s of this.series.values()) {
+      bytes += s.counts.bytes;
+      const span = s.latency.span;
+      if (!span) continue;
+      for (let i = span[0]; i < span[1]; i++) bytes += 64 + (s.latency.get(i)?.bucketBytes ?? 0);
+    }
+    return bytes;
+  }
+
+  private phaseId(name: string): number {
+    let id = this.phaseIds.get(name);
+    if (id === undefined) {
+      id = this.phaseNames.length;
+      this.phaseNames.push(name);
+      this.phaseIds.set(name, id);
+    }
+    return id;
+  }
+
+  private phaseAt(t: number): number {
+    const m = this.marks;
+    for (let i = m.length - 1; i >= 0; i--) if (m[i].at <= t) return m[i].phase;
+    return 0;
+  }
+
+  private label(ids: Map<string, number>, names: string[], value: string, max: number): number {
+    let id = ids.get(value);
+    if (id !== undefined) return id;
+    if (names.length >= max - 1) return this.label(ids, names, 'other', Infinity);
+    id = names.length;
+    names.push(value);
+    ids.set(value, id);
+    return id;
+  }
+
+  private seriesFor(phaseId: number, labels: SeriesLabels): Series {
+    const region = this.label(this.regionIds, this.regionNames, labels.region, MAX_REGIONS);
+    const op = this.label(this.opIds, this.opNames, labels.op, MAX_OPS);
+    const key = (((phaseId * 64 + region) * 256 + op) * 1024 + labels.status) * 2 + (labels.ok ? 1 : 0);
+    let s = this.series.get(key);
+    if (!s) {
+      s = new Series(key, phaseId, { ...labels, phase: this.phaseNames[phaseId] });
+      this.series.set(key, s);
+    }
+    return s;
+  }
+
+  private phaseFilter(win: Window): Set<number> | undefined {
+    if (win.phase === undefined) return undefined;
+    const names = typeof win.phase === 'string' ? [win.phase] : win.phase;
+    const ids = new Set<number>();
+    for (const n of names) {
+      const id = this.phaseIds.get(n);
+      if (id !== undefined) ids.add(id);
+    }
+    return ids;
+  }
+
+  private eachSeries(win: Window, fn: (s: Series, fromSlot: number, toSlot: number) => void): void {
+    const phases = this.phaseFilter(win);
+    const [a, b] = slotRange(win, SLOT_MS);
+    for (const s of this.series.values()) {
+      if (phases && !phases.has(s.phaseId)) continue;
+      fn(s, a, b);
+    }
+  }
+}
+
+/** Slots [ceil(from / len), ceil(to / len)): an edge inside a slot moves to the slot's end. */
+function slotRange(win: Window, len: number): [number, number] {
+  const a = win.from === undefined ? -Infinity : Math.ceil(win.from / len);
+  const b = win.to === undefined ? Infinity : Math.ceil(win.to / len);
+  return [a, b];
+}
+
+const round3 = (v: number) => Math.round(v * 1000) / 1000;
