@@ -10,8 +10,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ExitCode, errorMessage } from '../core/errors.js';
-import type { UndoRecord } from '../core/undo.js';
-import { liveScanners, type LiveFinding } from '../faults/live.js';
+import { liveScanners, type LiveChange, type LiveFinding } from '../faults/live.js';
 import { listActiveFaults, type ActiveFault } from '../runner/active.js';
 import { readJournal } from '../runner/journal.js';
 import { readLiveState, sandboxDir } from '../sandbox/state.js';
@@ -40,7 +39,7 @@ const RECENT_JOURNALS = 50;
 
 export async function collectStatus(o: StatusOptions, now = Date.now()): Promise<StatusReport> {
   const faults = listActiveFaults(o.runsDir, now);
-  const pending = faults.flatMap((f) => f.undo);
+  const pending = faults.flatMap((f) => f.undo) as unknown as LiveChange[];
   const known = [...pending, ...recentUndoRecords(o.runsDir)];
   const live = readLiveState();
   const options: Record<string, unknown> = {
@@ -84,7 +83,7 @@ export async function collectStatus(o: StatusOptions, now = Date.now()): Promise
 }
 
 /** Pure: does a pending journal entry account for a live finding? */
-export function accountedFor(f: LiveFinding, pending: readonly UndoRecord[], runIds: ReadonlySet<string>): boolean {
+export function accountedFor(f: LiveFinding, pending: readonly LiveChange[], runIds: ReadonlySet<string>): boolean {
   if (f.runId && runIds.has(f.runId)) return true;
   const u = f.undo;
   if (!u) return false;
@@ -99,7 +98,7 @@ export function accountedFor(f: LiveFinding, pending: readonly UndoRecord[], run
       case 'sandbox.region-restart':
         return p.region === u.region && norm(p.control) === norm(u.control);
       case 'process.continue':
-        return Array.isArray(p.pids) && Array.isArray(u.pids) && u.pids.some((pid) => (p.pids as unknown[]).includes(pid));
+        return Array.isArray(p.pids) && Array.isArray(u.pids) && u.pids.some((pid: unknown) => (p.pids as unknown[]).includes(pid));
       default:
         return false;
     }
@@ -112,15 +111,15 @@ function countJournals(runsDir: string): number {
 }
 
 /** Undo records of the most recent runs: they name the Toxiproxy servers and contexts in use. */
-function recentUndoRecords(runsDir: string): UndoRecord[] {
+function recentUndoRecords(runsDir: string): LiveChange[] {
   if (!existsSync(runsDir)) return [];
   const dirs = readdirSync(runsDir).sort().slice(-RECENT_JOURNALS);
-  const out: UndoRecord[] = [];
+  const out: LiveChange[] = [];
   for (const d of dirs) {
     const path = join(runsDir, d, 'journal.jsonl');
     if (!existsSync(path)) continue;
     try {
-      for (const e of readJournal(path).entries) if (e.type === 'intent') out.push(e.undo);
+      for (const e of readJournal(path).entries) if (e.type === 'intent') out.push(e.undo as unknown as LiveChange);
     } catch {
       // unreadable journal: nothing to learn from it
     }

@@ -1,7 +1,10 @@
 // What is broken right now, read from the live systems rather than the journals, for
 // `faultline status`. One scanner per kind of system, loaded lazily (status on a sandbox never
 // loads the Kubernetes client). Scanners only read.
-import type { UndoRecord } from '../core/undo.js';
+import type { UndoRecordBase } from '../core/undo.js';
+
+/** A change as an undo record would describe it (kind plus the fields that identify it). */
+export type LiveChange = UndoRecordBase & Record<string, unknown>;
 
 /** One thing a scanner found applied. */
 export interface LiveFinding {
@@ -14,12 +17,12 @@ export interface LiveFinding {
   /** The run that applied it, when its name or label says (faultline's own changes). */
   runId?: string;
   /** The same change as a journal would record its undo, to match it against the journals. */
-  undo?: UndoRecord;
+  undo?: LiveChange;
 }
 
 export interface LiveScanner {
   /** The places worth looking at, from undo records found in journals and the CLI options. */
-  places(records: readonly UndoRecord[], options: Record<string, unknown>): string[];
+  places(records: readonly LiveChange[], options: Record<string, unknown>): string[];
   scan(place: string, options: Record<string, unknown>, signal: AbortSignal): Promise<LiveFinding[]>;
 }
 

@@ -113,18 +113,30 @@ export function timelineSeries(lines: readonly TimelineLine[]): TimelineSeries {
   }
   const totals = new Array<number>(n).fill(0);
   for (const s of seconds) if (s.region !== TOTAL_REGION) totals[idx(s.t)] += s.requests;
+  // A second that spans a phase boundary has one line per phase: counts add up; a percentile
+  // cannot be merged from percentiles, so the chart shows the higher one (an upper bound).
+  const add = (arr: (number | null)[], i: number, v: number) => (arr[i] = (arr[i] ?? 0) + v);
+  const max = (arr: (number | null)[], i: number, v: number | null) => {
+    if (v !== null && (arr[i] === null || v > arr[i]!)) arr[i] = v;
+  };
   for (const s of seconds) {
     const i = idx(s.t);
     if (s.region === TOTAL_REGION) {
-      out.requests[i] = s.requests;
-      out.errors[i] = s.errors;
-      out.errorRate[i] = s.requests ? round((s.errors / s.requests) * 100, 3) : null;
-      out.p50[i] = s.p50;
-      out.p95[i] = s.p95;
-      out.p99[i] = s.p99;
+      add(out.requests, i, s.requests);
+      add(out.errors, i, s.errors);
+      max(out.p50, i, s.p50);
+      max(out.p95, i, s.p95);
+      max(out.p99, i, s.p99);
     } else {
-      out.regionRequests[s.region][i] = s.requests;
-      out.share[s.region][i] = totals[i] ? round((s.requests / totals[i]) * 100, 2) : null;
+      add(out.regionRequests[s.region], i, s.requests);
+    }
+  }
+  for (let i = 0; i < n; i++) {
+    const req = out.requests[i];
+    if (req) out.errorRate[i] = round(((out.errors[i] ?? 0) / req) * 100, 3);
+    for (const r of regions) {
+      const v = out.regionRequests[r][i];
+      if (v !== null && totals[i]) out.share[r][i] = round((v / totals[i]) * 100, 2);
     }
   }
   // A second with region lines but no total line (an older writer): total from the regions.

@@ -12,7 +12,8 @@
 // process died in between) plus its `for`. Runs journalled before faults[] existed have none.
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { UndoContext, UndoRecord } from '../core/undo.js';
+import type { UndoContext } from '../core/undo.js';
+import type { UndoRecord } from '../faults/undoers.js';
 import { journalState, readJournal, type JournalEntry, type JournalFault } from './journal.js';
 import { processAlive } from './lock.js';
 import { rollbackJournal, type JournalRollback } from './recover.js';

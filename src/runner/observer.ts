@@ -3,6 +3,7 @@
 import type { Logger } from '../core/log.js';
 import { errorMessage } from '../core/errors.js';
 import type { TimelineSecond } from '../report/timeline.js';
+import type { Report } from '../report/types.js';
 
 export interface FaultEvent {
   id: string;
@@ -20,6 +21,10 @@ export interface TickStats {
   /** Requests scheduled in the last second; undefined when the experiment has no traffic. */
   rps?: number;
   errorRate?: number;
+  /** Latency of the last second's requests (nearest rank), and how many each region served. */
+  p50Ms?: number;
+  p99Ms?: number;
+  regions?: Record<string, number>;
 }
 
 export interface RunStart {
@@ -57,6 +62,8 @@ export interface RunObserver {
   /** One closed second of traffic, per serving region and in total (region "*"), from the metrics core. */
   second?(s: TimelineSecond): void;
   sli?(point: SliPoint): void;
+  /** report.json and the reports are on disk (history, notifications): once, after the run dir is complete. */
+  finished?(report: Report, outDir: string): void;
 }
 
 export function safeObserver(observer: RunObserver | undefined, log: Logger): RunObserver {
@@ -77,7 +84,7 @@ export function safeObserver(observer: RunObserver | undefined, log: Logger): Ru
   return out;
 }
 
-const OBSERVER_HOOKS = ['start', 'phase', 'fault', 'steadyState', 'tick', 'guard', 'second', 'sli'] as const satisfies readonly (keyof RunObserver)[];
+const OBSERVER_HOOKS = ['start', 'phase', 'fault', 'steadyState', 'tick', 'guard', 'second', 'sli', 'finished'] as const satisfies readonly (keyof RunObserver)[];
 
 /** One observer that calls several in turn; make each safe first (safeObserver) so one cannot starve the next. */
 export function combineObservers(...observers: (RunObserver | undefined)[]): RunObserver {

@@ -36,7 +36,7 @@ import { EnvironmentLock } from './lock.js';
 import { registryUndoers, undoPending, type UndoerLookup, type UndoResult } from './rollback.js';
 import { leftoversFor, rollbackJournal } from './recover.js';
 import { combineObservers, safeObserver, type RunObserver } from './observer.js';
-import { TimelineWriter, timelineSlis } from './timeline.js';
+import { TimelineWriter, followingMetrics, startSecondsFeed, timelineSlis, type SecondsSource } from './timeline.js';
 import { closeOutputs, createOutputs, parseOutputArg } from './outputs/index.js';
 import { writeReports, type WriteReportsOptions } from './reporters.js';
 import { buildSchedule, faultEvents } from './schedule.js';
@@ -55,6 +55,8 @@ import { bootId, whoAmI } from './who.js';
 
 export interface RunOptions {
   file: string;
+  /** Already loaded (a game day's steps): used instead of reading `file`. */
+  loaded?: LoadedExperiment;
   /** Output directory; default <runsDir>/<runId>. */
   outDir?: string;
   runsDir?: string;
@@ -124,7 +126,7 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
   const timeline = new TimelineWriter();
   const outputs = opts.dryRun ? [] : await createOutputs(opts.outputs ?? [], { log });
   const observer = combineObservers(safeObserver(opts.observer, log), safeObserver(timeline.observer(), log), ...outputs.map((o) => safeObserver(o.observer, log)));
-  const loaded = loadExperimentFile(opts.file, opts.env ?? process.env, opts.overrides);
+  const loaded = opts.loaded ?? loadExperimentFile(opts.file, opts.env ?? process.env, opts.overrides);
   const exp = loaded.experiment;
   const runId = opts.runId ?? makeRunId(exp.metadata.name);
   const options = opts.options ?? {};
@@ -183,11 +185,12 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
       true,
     );
     observer.start?.({ runId, experiment: exp.metadata.name, outDir, at: Date.now() });
-    const report = await executeRun({ loaded, exp, runId, environment, parts, journal, envCtx, observer, log, abort, stopReason, outDir, options, budgetCtx, measure: opts.measure !== false });
+    const seconds: { source?: SecondsSource } = {};
+    const report = await executeRun({ loaded, exp, runId, environment, parts, journal, envCtx, observer, log, abort, stopReason, outDir, options, budgetCtx, seconds, measure: opts.measure !== false });
     journal.write({ type: 'end', verdict: report.verdict }, true);
     report.errors.push(...(await closeOutputs(outputs)));
     writeReport(outDir, report);
-    timeline.finish(join(outDir, 'journal.jsonl'));
+    timeline.finish(join(outDir, 'journal.jsonl'), seconds.source);
     if (opts.reports !== false) {
       // Reporters read what the run left in its dir; one that fails is noted, never fatal.
       const written = writeReports(outDir, opts.reports ?? {});
@@ -196,6 +199,7 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
         writeReport(outDir, report);
       }
     }
+    observer.finished?.(report, outDir);
     return { exitCode: report.exitCode, report, outDir };
   } finally {
     await closeOutputs(outputs);
@@ -222,13 +226,19 @@ interface RunState {
   options: Record<string, unknown>;
   budgetCtx: { experimentName: string; runId: string; ledgerPath?: string };
   measure: boolean;
+  /** Filled by the run: where the timeline's per-second lines come from. */
+  seconds: { source?: SecondsSource };
 }
 
 async function executeRun(st: RunState): Promise<Report> {
-  const { exp, runId, environment, journal, envCtx, observer, log } = st;
+  const { exp, runId, environment, journal, envCtx, log } = st;
   const signal = envCtx.signal;
   const startedAt = Date.now();
   const store = new RecordStore();
+  // The timeline's seconds come from the metrics core, which follows the store and the phases.
+  const { metrics, observer } = followingMetrics(store, st.observer);
+  st.seconds.source = metrics;
+  let stopSeconds = () => {};
   const errors: string[] = [];
   const rollbackFailures: string[] = [];
   const steadyState: Report['steadyState'] = [];
@@ -290,6 +300,7 @@ async function executeRun(st: RunState): Promise<Report> {
       if (resolved.traffic) {
         traffic = await trafficFor(resolved.traffic, { endpoints, baseDir: st.loaded.baseDir, runId, env: process.env });
         await traffic.start(store.add, signal);
+        stopSeconds = startSecondsFeed(metrics, observer);
       }
       stopTicks = startTicks(store, observer, traffic !== undefined, () => ({
         phase: phases.length ? phases[phases.length - 1].name : 'setup',
@@ -333,6 +344,7 @@ async function executeRun(st: RunState): Promise<Report> {
       // Rollback on every path: normal end, abort, error, SIGINT/SIGTERM. Newest first.
       for (const af of [...active.values()].reverse()) await revertFault(af);
       closeOpenPhase(phases);
+      metrics.markPhase('', phases[phases.length - 1]?.end ?? Date.now());
     }
 
     try {
@@ -340,10 +352,12 @@ async function executeRun(st: RunState): Promise<Report> {
         const rec = openPhase(phases, 'recovered', observer);
         await sleep(exp.phases?.recovered?.ms ?? 5000, envCtx.signal).catch(() => undefined);
         rec.end = Date.now();
+        metrics.markPhase('', rec.end);
       }
     } finally {
       stopGuards();
       stopTicks();
+      stopSeconds();
       if (guardWarnings) errors.push(...guardWarnings);
       if (traffic) trafficSummary = await traffic.stop().catch((err) => (errors.push(`traffic: ${errorMessage(err)}`), undefined));
     }
@@ -351,6 +365,8 @@ async function executeRun(st: RunState): Promise<Report> {
     // Split "after the last rollback" into recovery (until requests keep succeeding) and recovered.
     trafficStoppedAt = traffic ? Date.now() : undefined;
     splitRecovery(phases, store.all(), lastRevert);
+    const recovery = phases.find((p) => p.name === 'recovery');
+    if (recovery) metrics.splitPhase('recovered', recovery.end, 'recovery');
     const records = store.all();
     try {
       if (st.measure && isMeasuringEnvironment(environment) && faultStart !== undefined) {

@@ -9,6 +9,8 @@ import * as sandbox from './sandbox.js';
 import * as budget from './budget.js';
 import * as load from './load.js';
 import * as report from './report.js';
+import * as gameday from './gameday.js';
+import * as history from './history.js';
 import * as inject from './inject.js';
 import * as status from './status.js';
 import * as stop from './stop.js';
@@ -22,6 +24,8 @@ export const commands: { register(program: Command): void }[] = [
   budget,
   load,
   report,
+  gameday,
+  history,
   inject,
   status,
   stop,

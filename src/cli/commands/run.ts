@@ -43,7 +43,7 @@ export function register(program: Command) {
     .option('--json', 'print report.json to stdout instead of the summary')
     .option('-q, --quiet', 'no live progress');
   addSetOption(cmd).action(async (file: string, o: RunCliOptions) => {
-      const [{ runExperiment }, { createLogger }, { progressObserver }, { formatConsoleReport }, { failWith }, { parseFailOn, gateExitCode }, { outputTypes }, { InvalidInputError }] = await Promise.all([
+      const [{ runExperiment }, { createLogger }, { progressObserver }, { formatConsoleReport }, { failWith }, { parseFailOn, gateExitCode }, { outputTypes }, { InvalidInputError }, { combineObservers }, { historyObserver }] = await Promise.all([
         import('../../runner/run.js'),
         import('../../core/log.js'),
         import('../progress.js'),
@@ -52,7 +52,10 @@ export function register(program: Command) {
         import('../../report/gate.js'),
         import('../../runner/outputs/index.js'),
         import('../../core/errors.js'),
+        import('../../runner/observer.js'),
+        import('../../gameday/history.js'),
       ]);
+      const log = createLogger();
       const allowContexts = [...o.allowContext, ...(process.env.FAULTLINE_ALLOW_CONTEXTS ?? '').split(',').map((s) => s.trim()).filter(Boolean)];
       try {
         let failOn;
@@ -71,8 +74,9 @@ export function register(program: Command) {
           outDir: out.dir,
           dryRun: o.dryRun,
           options: { kubeconfig: o.kubeconfig, allowContexts, ledger: o.ledger, dryRun: o.dryRun },
-          observer: o.quiet || o.json ? undefined : progressObserver(),
-          log: createLogger(),
+          // Every run is recorded in .faultline/history.db, after its own dir is written.
+          observer: combineObservers(o.quiet || o.json ? undefined : progressObserver(), o.dryRun ? undefined : historyObserver(log)),
+          log,
           handleSignals: true,
           outputs: out.outputs,
           reports: o.reports

@@ -4,14 +4,15 @@ import { addSetOption } from '../options.js';
 export function register(program: Command) {
   const cmd = program
     .command('validate')
-    .description('Check experiment files without touching anything; every error as file:line:column.')
-    .argument('<files...>', 'experiment YAML files (globs like experiments/**/*.yaml are expanded)');
+    .description('Check experiment and game day files without touching anything; every error as file:line:column.')
+    .argument('<files...>', 'experiment or game day YAML files (globs like experiments/**/*.yaml are expanded)');
   addSetOption(cmd).action(async (patterns: string[], o: { set: string[] }) => {
-      const [{ loadExperimentFile }, { expandGlobs }, { failWith }, { ExitCode }, { parseOverrides }] = await Promise.all([
+      const [{ loadExperimentFile }, { expandGlobs }, { failWith }, { ExitCode }, { isGameDayFile, loadGameDayFile }, { parseOverrides }] = await Promise.all([
         import('../../experiment/load.js'),
         import('../glob.js'),
         import('../fail.js'),
         import('../../core/errors.js'),
+        import('../../gameday/load.js'),
         import('../../experiment/overrides.js'),
       ]);
       let overrides;
@@ -30,7 +31,8 @@ export function register(program: Command) {
       let worst = 0;
       for (const file of files) {
         try {
-          loadExperimentFile(file, process.env, overrides);
+          if (isGameDayFile(file)) loadGameDayFile(file);
+          else loadExperimentFile(file, process.env, overrides);
           process.stdout.write(`ok ${file}\n`);
         } catch (err) {
           worst = Math.max(worst, failWith(err));

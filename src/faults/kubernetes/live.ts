@@ -1,12 +1,11 @@
 // Reads kube contexts for what faultline changed and has not put back: every Deployment,
 // StatefulSet, Node and NetworkPolicy carrying the faultline.dev/run-id label, whichever run set
 // it. Contexts: those named in journals plus the allow-listed ones. Read-only.
-import type { UndoRecord } from '../../core/undo.js';
-import type { LiveFinding, LiveScanner } from '../live.js';
+import type { LiveChange, LiveFinding, LiveScanner } from '../live.js';
 import { ANN_ORIGINAL_REPLICAS, RUN_ID_LABEL, allowedContexts, apiMessage, clientsFor, contextsAllowedByKubeconfig } from '../../environments/kubernetes/clients.js';
 
 export const kubernetesScanner: LiveScanner = {
-  places(records: readonly UndoRecord[], options: Record<string, unknown>): string[] {
+  places(records: readonly LiveChange[], options: Record<string, unknown>): string[] {
     const contexts = new Set<string>();
     for (const r of records) if (r.kind.startsWith('kubernetes.') && typeof r.context === 'string') contexts.add(r.context);
     for (const c of allowedContexts(options)) contexts.add(c);

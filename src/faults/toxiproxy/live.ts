@@ -1,13 +1,12 @@
 // Reads a Toxiproxy server for what is applied: every toxic (faultline's carry the run id in
 // their name, see toxicName) and every disabled proxy. Read-only.
 import { ToxiproxyApi } from '../../environments/toxiproxy/api.js';
-import type { UndoRecord } from '../../core/undo.js';
-import type { LiveFinding, LiveScanner } from '../live.js';
+import type { LiveChange, LiveFinding, LiveScanner } from '../live.js';
 
 const TOXIC_NAME = /^faultline\.(.+)\.(f[0-9]+)\.(upstream|downstream)$/;
 
 export const toxiproxyScanner: LiveScanner = {
-  places(records: readonly UndoRecord[], options: Record<string, unknown>): string[] {
+  places(records: readonly LiveChange[], options: Record<string, unknown>): string[] {
     const urls = new Set<string>();
     for (const r of records) if (r.kind.startsWith('toxiproxy.') && typeof r.api === 'string') urls.add(r.api.replace(/\/+$/, ''));
     const extra = options.toxiproxy;

@@ -140,3 +140,21 @@ describe('timeline.jsonl', () => {
     expect(gap.requests).to.deep.equal([1, null, 1]);
   });
 });
+
+describe('timeline series across a phase boundary', () => {
+  it('adds the counts of a second split between two phases and keeps the higher percentile', () => {
+    const s = timelineSeries([
+      { type: 'second', t: 0, phase: 'baseline', region: '*', requests: 2, errors: 0, p50: 4, p95: 5, p99: 5 },
+      { type: 'second', t: 0, phase: 'baseline', region: 'us-east', requests: 2, errors: 0, p50: 4, p95: 5, p99: 5 },
+      { type: 'second', t: 0, phase: 'fault', region: '*', requests: 98, errors: 49, p50: 7, p95: 13, p99: 23 },
+      { type: 'second', t: 0, phase: 'fault', region: 'us-east', requests: 49, errors: 49, p50: 7, p95: 13, p99: 23 },
+      { type: 'second', t: 0, phase: 'fault', region: 'eu-west', requests: 49, errors: 0, p50: 7, p95: 13, p99: 23 },
+    ]);
+    expect(s.requests).to.deep.equal([100]);
+    expect(s.errors).to.deep.equal([49]);
+    expect(s.errorRate).to.deep.equal([49]);
+    expect(s.p99).to.deep.equal([23]);
+    expect(s.share['us-east']).to.deep.equal([51]);
+    expect(s.share['eu-west']).to.deep.equal([49]);
+  });
+});

@@ -4,7 +4,7 @@ import type { JournalEntry } from '../../../src/runner/journal.js';
 
 const T0 = Date.parse('2026-01-01T00:00:00.000Z');
 const at = (ms: number) => new Date(T0 + ms).toISOString();
-const undo = (proxy: string) => ({ kind: 'toxiproxy.toxic', api: 'http://tp', proxy, toxic: `faultline.r.f0.${proxy}` });
+const undo = (proxy: string) => ({ kind: 'toxiproxy.toxic' as const, api: 'http://tp', proxy, toxic: `faultline.r.f0.${proxy}` });
 
 function journal(opts: { expiring?: boolean; forMs?: number; undone?: boolean } = {}): (JournalEntry & { at: string })[] {
   const e: (JournalEntry & { at: string })[] = [
