@@ -7,10 +7,10 @@ import { createLogger } from '../core/log.js';
 import { errorMessage } from '../core/errors.js';
 import { enforceExpiry } from '../runner/active.js';
 
-/** Undo options an inject saved next to its journal (the kubeconfig it used), merged over these. */
+/** Undo options an inject saved next to its journal (the kubeconfig it used). */
 export function savedOptions(journal: string): Record<string, unknown> {
   const file = join(dirname(journal), 'options.json');
-  if (!existsSync(file)) return {};
+  if (!journal || !existsSync(file)) return {};
   try {
     return JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
   } catch {
@@ -18,24 +18,21 @@ export function savedOptions(journal: string): Record<string, unknown> {
   }
 }
 
-export async function enforceExpiredFaults(runsDir: string, options: Record<string, unknown> = {}): Promise<void> {
+export async function enforceExpiredFaults(options: Record<string, unknown> = {}): Promise<void> {
   const log = createLogger();
   try {
-    const done = await enforceExpiry(runsDir, (journal) => ({ signal: AbortSignal.timeout(60_000), log, options: { ...savedOptions(journal), ...stripUndefined(options) } }));
-    for (const j of done) {
-      for (const f of j.faults) {
-        const failed = j.results.filter((r) => r.outcome === 'failed');
+    const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
+    const done = await enforceExpiry((journal) => ({ signal: AbortSignal.timeout(60_000), log, options: { ...savedOptions(journal), ...given } }));
+    for (const r of done) {
+      const failed = r.results.filter((x) => x.outcome === 'failed');
+      for (const f of r.faults) {
         const what = `${f.type} on ${f.targets.join(', ')} (run ${f.runId}, expired ${f.expiresAt})`;
-        if (j.skipped) log.warn(`expired ad hoc fault ${what} was not reverted: ${j.skipped}`);
-        else if (failed.length) log.error(`expired ad hoc fault ${what} could NOT be reverted: ${failed.map((r) => `${r.what}: ${r.error}`).join('; ')}`);
+        if (r.skipped) log.warn(`expired ad hoc fault ${what} was not reverted: ${r.skipped}`);
+        else if (failed.length) log.error(`expired ad hoc fault ${what} could NOT be reverted: ${failed.map((x) => `${x.what}: ${x.error}`).join('; ')}`);
         else log.info(`faultline: reverted expired ad hoc fault ${what}; the process that should have reverted it (pid ${f.pid}) is gone`);
       }
     }
   } catch (err) {
     log.warn(`could not check for expired ad hoc faults: ${errorMessage(err)}`);
   }
-}
-
-function stripUndefined(o: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
 }

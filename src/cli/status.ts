@@ -1,22 +1,19 @@
 // `faultline status`: what is broken right now.
 //
-//   journals in --runs-dir ──► active faults (type, target, start, expiry, run id, user@host)
-//   live systems ───────────► findings: the sandbox that is up here, every Toxiproxy server and
-//                              kube context named in a journal, --toxiproxy URLs, allowed contexts
-//   findings no journal here accounts for are listed apart; faults past their expiry are OVERDUE.
+//   run index + journals ──► active faults (type, target, start, expiry, run id, user@host)
+//   live systems ─────────► findings: the sandbox that is up here, every Toxiproxy server and kube
+//                            context runs use or used, --toxiproxy URLs, allowed contexts
+//   findings no unfinished run accounts for are listed apart; faults past expiry are OVERDUE.
 //
 // Status only reads. (Like every command it first reverts expired ad hoc faults whose process is
 // gone: src/cli/main.ts.)
-import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { ExitCode, errorMessage } from '../core/errors.js';
 import { liveScanners, type LiveChange, type LiveFinding } from '../faults/live.js';
 import { listActiveFaults, type ActiveFault } from '../runner/active.js';
-import { readJournal } from '../runner/journal.js';
+import { knownToxiproxyServers, listRuns } from '../runner/run-index.js';
 import { readLiveState, sandboxDir } from '../sandbox/state.js';
 
 export interface StatusOptions {
-  runsDir: string;
   toxiproxy: string[];
   kubeconfig?: string;
   allowContext: string[];
@@ -26,30 +23,32 @@ export interface StatusOptions {
 export interface StatusReport {
   at: string;
   faults: (ActiveFault & { overdue: boolean })[];
-  /** Applied things seen on the live systems that no journal here accounts for. */
+  /** Dead runs whose journal is gone: `faultline stop RUN_ID` finds what they left by run id. */
+  lost: { runId: string; kind: string; experiment?: string; pid: number; startedAt: string; cwd: string }[];
+  /** Applied things seen on the live systems that no unfinished run accounts for. */
   untracked: LiveFinding[];
   /** Where status looked. */
-  checked: { runsDir: string; journals: number; sandbox?: string; toxiproxy: string[]; kubernetes: string[] };
+  checked: { runs: number; sandbox?: string; toxiproxy: string[]; kubernetes: string[] };
   /** Places that could not be read. */
   unreachable: { system: string; where: string; error: string }[];
 }
 
-/** How many recent journals (besides those with something pending) name places to look at. */
-const RECENT_JOURNALS = 50;
-
 export async function collectStatus(o: StatusOptions, now = Date.now()): Promise<StatusReport> {
-  const faults = listActiveFaults(o.runsDir, now);
+  const active = listActiveFaults(now);
+  const faults = active.faults;
+  const runs = listRuns();
   const pending = faults.flatMap((f) => f.undo) as unknown as LiveChange[];
-  const known = [...pending, ...recentUndoRecords(o.runsDir)];
   const live = readLiveState();
+  // Places runs are known to use: their Toxiproxy servers and the kube contexts in their lock keys.
+  const contexts = runs.flatMap((r) => (r.lockKey?.startsWith('kubernetes:') ? r.lockKey.slice('kubernetes:'.length).split(',') : []));
   const options: Record<string, unknown> = {
-    toxiproxy: [...o.toxiproxy, ...(live ? [live.toxiproxyUrl] : [])],
+    toxiproxy: [...o.toxiproxy, ...(live ? [live.toxiproxyUrl] : []), ...runs.flatMap((r) => r.toxiproxy ?? []), ...knownToxiproxyServers()],
     kubeconfig: o.kubeconfig,
-    allowContexts: o.allowContext,
+    allowContexts: [...o.allowContext, ...contexts],
     sandboxControl: live?.controlUrl,
     sandboxDir: live ? sandboxDir() : undefined,
   };
-  const checked: StatusReport['checked'] = { runsDir: o.runsDir, journals: countJournals(o.runsDir), toxiproxy: [], kubernetes: [] };
+  const checked: StatusReport['checked'] = { runs: runs.length, toxiproxy: [], kubernetes: [] };
   if (live) checked.sandbox = sandboxDir();
   const findings: LiveFinding[] = [];
   const unreachable: StatusReport['unreachable'] = [];
@@ -57,7 +56,7 @@ export async function collectStatus(o: StatusOptions, now = Date.now()): Promise
   await Promise.all(
     Object.entries(liveScanners).map(async ([system, load]) => {
       const scanner = await load();
-      const places = scanner.places(known, options);
+      const places = scanner.places(pending, options);
       if (system === 'toxiproxy') checked.toxiproxy = places;
       if (system === 'kubernetes') checked.kubernetes = places;
       await Promise.all(
@@ -65,17 +64,20 @@ export async function collectStatus(o: StatusOptions, now = Date.now()): Promise
           try {
             findings.push(...(await scanner.scan(place, options, signal)));
           } catch (err) {
+            // A remembered server that is gone holds nothing (a restarted Toxiproxy starts empty).
+            if (system === 'toxiproxy' && !o.toxiproxy.includes(place) && /ECONNREFUSED|fetch failed/.test(errorMessage(err) + String((err as { cause?: unknown }).cause ?? ''))) return;
             unreachable.push({ system, where: place, error: errorMessage(err) });
           }
         }),
       );
     }),
   );
-  const runIds = new Set(faults.map((f) => f.runId));
+  const runIds = new Set(runs.map((r) => r.runId));
   const untracked = findings.filter((f) => !accountedFor(f, pending, runIds));
   return {
     at: new Date(now).toISOString(),
     faults: faults.map((f) => ({ ...f, overdue: f.state === 'overdue' })),
+    lost: active.lost.map((r) => ({ runId: r.runId, kind: r.kind, experiment: r.experiment, pid: r.pid, startedAt: r.startedAt, cwd: r.cwd })),
     untracked,
     checked,
     unreachable,
@@ -105,34 +107,12 @@ export function accountedFor(f: LiveFinding, pending: readonly LiveChange[], run
   });
 }
 
-function countJournals(runsDir: string): number {
-  if (!existsSync(runsDir)) return 0;
-  return readdirSync(runsDir).filter((d) => existsSync(join(runsDir, d, 'journal.jsonl'))).length;
-}
-
-/** Undo records of the most recent runs: they name the Toxiproxy servers and contexts in use. */
-function recentUndoRecords(runsDir: string): LiveChange[] {
-  if (!existsSync(runsDir)) return [];
-  const dirs = readdirSync(runsDir).sort().slice(-RECENT_JOURNALS);
-  const out: LiveChange[] = [];
-  for (const d of dirs) {
-    const path = join(runsDir, d, 'journal.jsonl');
-    if (!existsSync(path)) continue;
-    try {
-      for (const e of readJournal(path).entries) if (e.type === 'intent') out.push(e.undo as unknown as LiveChange);
-    } catch {
-      // unreadable journal: nothing to learn from it
-    }
-  }
-  return out;
-}
-
 const time = (iso?: string) => (iso ? iso.replace(/^\d{4}-\d{2}-\d{2}T/, '').replace(/\.\d+Z$/, 'Z') : '-');
 
 /** The report as a terminal shows it. */
 export function formatStatus(r: StatusReport, now = Date.parse(r.at)): string {
   const lines: string[] = [];
-  if (r.faults.length === 0 && r.untracked.length === 0) {
+  if (r.faults.length === 0 && r.untracked.length === 0 && r.lost.length === 0) {
     lines.push('No active faults.');
   }
   if (r.faults.length) {
@@ -160,14 +140,17 @@ export function formatStatus(r: StatusReport, now = Date.parse(r.at)): string {
   }
   const orphaned = r.faults.filter((f) => f.state === 'orphaned');
   if (orphaned.length) lines.push('', `Left applied by runs that died: revert with faultline stop RUN_ID (or faultline stop --all).`);
+  for (const l of r.lost) {
+    lines.push('', `!!! Run ${l.runId} (${l.kind}${l.experiment ? ` ${l.experiment}` : ''}, started ${l.startedAt} in ${l.cwd}) died and its journal is gone; faultline stop ${l.runId} undoes what still carries its run id.`);
+  }
   if (r.untracked.length) {
-    lines.push('', 'Seen on the live systems, but in no journal here:');
+    lines.push('', 'Seen on the live systems, but no unfinished run accounts for it:');
     for (const f of r.untracked) lines.push(`  ${f.system} ${f.where}: ${f.what}${f.runId ? ` (run ${f.runId}; faultline rollback --run-id ${f.runId} if its journal is lost)` : ''}`);
   }
   for (const u of r.unreachable) lines.push(`warning: could not read ${u.system} ${u.where}: ${u.error}`);
   const c = r.checked;
   const looked = [
-    `${c.journals} journal(s) in ${c.runsDir}`,
+    `${c.runs} unfinished run(s) in the run index`,
     c.sandbox ? `the sandbox in ${c.sandbox}` : 'no sandbox up here',
     c.toxiproxy.length ? `Toxiproxy ${c.toxiproxy.join(', ')}` : undefined,
     c.kubernetes.length ? `kube contexts ${c.kubernetes.join(', ')}` : undefined,
@@ -202,7 +185,7 @@ export async function status(o: StatusOptions & { watch?: boolean; interval?: st
   const { enforceExpiredFaults } = await import('./expiry-hook.js');
   while (!stopped) {
     // --watch is also a watchdog: it reverts expired ad hoc faults whose process is gone.
-    await enforceExpiredFaults(o.runsDir, { kubeconfig: o.kubeconfig });
+    await enforceExpiredFaults({ kubeconfig: o.kubeconfig });
     const { text } = await once();
     process.stdout.write(tty ? `\x1b[H\x1b[2J${new Date().toLocaleTimeString()}  faultline status --watch (Ctrl-C to quit)\n\n${text}\n` : `${text}\n`);
     const until = Date.now() + intervalMs;

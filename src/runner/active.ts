@@ -1,6 +1,7 @@
 // What is applied right now according to the journals, and the expiry of ad hoc faults.
 //
-//   journal ──► activeFaults (pure) ──► `faultline status` (with what the live systems say)
+//   run index ──► each run's journal ──► activeFaults (pure) ──► `faultline status` (with what
+//                                                                the live systems say)
 //                      │
 //                      └──► enforceExpiry: an `expiring` run (faultline inject) whose process is
 //                           gone and whose fault is past its expiry is rolled back from its
@@ -10,14 +11,12 @@
 //
 // A fault's expiry is when it was applied (its first `applied` entry, or its `intent` when the
 // process died in between) plus its `for`. Runs journalled before faults[] existed have none.
-import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import type { UndoContext } from '../core/undo.js';
 import type { UndoRecord } from '../faults/undoers.js';
 import { journalState, readJournal, type JournalEntry, type JournalFault } from './journal.js';
-import { processAlive } from './lock.js';
-import { rollbackJournal, type JournalRollback } from './recover.js';
-import { bootId } from './who.js';
+import { rollbackIndexedRun, type RunRollback } from './recover.js';
+import { listRuns, type IndexedRun } from './run-index.js';
 
 /** After its expiry, a fault whose process is alive gets this long to revert before it is overdue. */
 export const OVERDUE_GRACE_MS = 15_000;
@@ -105,32 +104,28 @@ export function activeFaults(entries: readonly Stamped[], now: number, ownerAliv
   return [...groups.values()];
 }
 
-/** The run's process is alive on this boot of the machine. */
-export function runOwnerAlive(run: { pid: number; boot?: string }): boolean {
-  const boot = bootId();
-  if (run.boot && boot && run.boot !== boot) return false;
-  return run.pid === process.pid || processAlive(run.pid);
+/** What the run index says is applied right now: every unfinished run, wherever it ran. */
+export interface ActiveRuns {
+  faults: ActiveFault[];
+  /** Dead runs whose journal is gone: what they left is found by their run id (faultline stop). */
+  lost: IndexedRun[];
 }
 
-/** Journals under runsDir with something still applied, oldest run first. */
-export function journalsWithPending(runsDir: string): string[] {
-  if (!existsSync(runsDir)) return [];
-  const out: string[] = [];
-  for (const name of readdirSync(runsDir).sort()) {
-    const path = join(runsDir, name, 'journal.jsonl');
-    if (!existsSync(path)) continue;
+/** Every fault still applied, from the run index and each run's journal. */
+export function listActiveFaults(now = Date.now()): ActiveRuns {
+  const out: ActiveRuns = { faults: [], lost: [] };
+  for (const run of listRuns()) {
+    if (!run.journal || !existsSync(run.journal)) {
+      if (!run.alive) out.lost.push(run);
+      continue;
+    }
     try {
-      if (journalState(readJournal(path).entries).pending.length) out.push(path);
+      out.faults.push(...activeFaults(readJournal(run.journal).entries, now, () => run.alive, run.journal));
     } catch {
-      // unreadable: `faultline rollback` reports it
+      // unreadable journal: `faultline rollback` reports it
     }
   }
   return out;
-}
-
-/** Every fault still applied according to the journals under runsDir. */
-export function listActiveFaults(runsDir: string, now = Date.now()): ActiveFault[] {
-  return journalsWithPending(runsDir).flatMap((path) => activeFaults(readJournal(path).entries, now, runOwnerAlive, path));
 }
 
 /** The ad hoc faults that must be reverted now: expired, and nobody left to do it. */
@@ -140,18 +135,19 @@ export function dueForExpiry(faults: readonly ActiveFault[], now = Date.now()): 
 
 /**
  * Reverts expired ad hoc faults whose process is gone (a killed `inject --detach` supervisor, a
- * reboot). Returns what it did, one entry per journal. Never throws: a command must not fail
- * because someone else's leftover could not be undone (status then shows it as overdue).
+ * reboot). Returns what it did, one entry per run. Never throws: a command must not fail because
+ * someone else's leftover could not be undone (status then shows it as overdue).
  */
-export async function enforceExpiry(runsDir: string, ctxFor: (journal: string) => UndoContext, now = Date.now()): Promise<(JournalRollback & { faults: ActiveFault[] })[]> {
-  const due = dueForExpiry(listActiveFaults(runsDir, now), now);
-  const journals = [...new Set(due.map((f) => f.journal))];
-  const out: (JournalRollback & { faults: ActiveFault[] })[] = [];
-  for (const path of journals) {
+export async function enforceExpiry(ctxFor: (journal: string) => UndoContext, now = Date.now()): Promise<(RunRollback & { faults: ActiveFault[] })[]> {
+  const due = dueForExpiry(listActiveFaults(now).faults, now);
+  const runs = listRuns().filter((r) => due.some((f) => f.runId === r.runId));
+  const out: (RunRollback & { faults: ActiveFault[] })[] = [];
+  for (const run of runs) {
+    const faults = due.filter((f) => f.runId === run.runId);
     try {
-      out.push({ ...(await rollbackJournal(path, ctxFor(path))), faults: due.filter((f) => f.journal === path) });
+      out.push({ ...(await rollbackIndexedRun(run, ctxFor(run.journal ?? ''))), faults });
     } catch (err) {
-      out.push({ path, results: [], skipped: (err as Error).message, faults: due.filter((f) => f.journal === path) });
+      out.push({ run, source: 'nothing', results: [], reclaimed: [], skipped: (err as Error).message, faults });
     }
   }
   return out;

@@ -2,19 +2,20 @@
 // everything needed to undo an action, is written and fsynced *before* the action, so after a
 // SIGKILL `faultline rollback` can finish the job from this file alone.
 //
-//   run      {type:"run", runId, experiment, file, lockKey, pid, startedAt, by, faults, expiring?}
-//            by: user@host; boot: boot id; faults: [{id, name, type, forMs?}] (intent ids are "<fault id>#n");
-//            expiring: an ad hoc fault whose expiry later commands enforce (src/runner/expiry.ts)
+//   run      {type:"run", runId, experiment, file, lockKey, pid, startedAt, producer, by, faults, expiring?}
+//            by: user@host; faults: [{id, name, type, forMs?}] (intent ids are "<fault id>#n");
+//            expiring: an ad hoc fault whose expiry later commands enforce (src/runner/active.ts)
 //   intent   {type:"intent", id, what, undo:{kind,...}}      ← fsync, then act
 //   applied  {type:"applied", id}
 //   undone   {type:"undone", id, outcome:"undone"|"already-gone"}
 //   failed   {type:"undo-failed", id, error}
-//   end      {type:"end", verdict}
+//   end      {type:"end", verdict, exitCode}
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { UndoOutcome } from '../core/undo.js';
 import type { UndoRecord } from '../faults/undoers.js';
 import { redact } from '../core/log.js';
+import type { Provenance } from './provenance.js';
 
 export type JournalEntry =
   | {
@@ -27,16 +28,15 @@ export type JournalEntry =
       startedAt: string;
       /** user@host that started the run (older journals lack it). */
       by?: string;
-      /** The machine's boot id: after a reboot the run's pid means nothing. */
-      boot?: string;
       faults?: JournalFault[];
       expiring?: boolean;
+      producer?: Provenance;
     }
   | { type: 'intent'; id: string; what: string; undo: UndoRecord }
   | { type: 'applied'; id: string }
   | { type: 'undone'; id: string; outcome: UndoOutcome }
   | { type: 'undo-failed'; id: string; error: string }
-  | { type: 'end'; verdict: string };
+  | { type: 'end'; verdict: string; exitCode?: number; error?: string };
 
 /** A fault of the run's schedule, as status and expiry read it. */
 export interface JournalFault {

@@ -1,7 +1,6 @@
 // Who started a run, as `faultline status` shows it: user@host. Never fails (a container may
 // have no passwd entry for its uid).
 import { hostname, userInfo } from 'node:os';
-import { readFileSync } from 'node:fs';
 
 export function whoAmI(): string {
   let user: string;
@@ -13,14 +12,3 @@ export function whoAmI(): string {
   return `${user}@${hostname()}`;
 }
 
-/**
- * This boot of the machine (Linux), so a journal written before a reboot is never mistaken for a
- * live run whose pid happens to be reused. Undefined where the kernel does not say.
- */
-export function bootId(): string | undefined {
-  try {
-    return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim() || undefined;
-  } catch {
-    return undefined;
-  }
-}

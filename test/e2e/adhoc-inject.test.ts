@@ -41,7 +41,8 @@ describe('faultline inject, status and stop against a live sandbox (e2e)', funct
 
   before(async () => {
     cwd = mkdtempSync(join(tmpdir(), 'fl-adhoc-'));
-    env = { FAULTLINE_LOCK_DIR: join(cwd, 'locks') };
+    // Its own lock and run-index dirs: stop --all must never reach another test's runs.
+    env = { FAULTLINE_LOCK_DIR: join(cwd, 'locks'), FAULTLINE_STATE_DIR: join(cwd, 'state') };
     const up = await runCli(['sandbox', 'up', '--json'], { cwd, env });
     expect(up.code, up.stderr).to.equal(0);
     sandboxApi = new ToxiproxyApi((JSON.parse(up.stdout) as { endpoints: Record<string, string> }).endpoints.toxiproxy);
@@ -132,6 +133,7 @@ describe('faultline inject, status and stop against a live sandbox (e2e)', funct
     expect(after.report.faults).to.deep.equal([]);
     expect(after.report.untracked).to.deep.equal([]);
     expect(after.report.checked.toxiproxy).to.include(standalone.url);
+    expect(after.report.lost).to.deep.equal([]);
     expect(await toxicsOn(sandboxApi, LINK)).to.have.length(0);
     expect((await api.getProxy('cache'))?.enabled).to.equal(true);
   });

@@ -9,11 +9,10 @@ export function register(program: Command) {
     .option('--json', 'print JSON (with --watch: one object per line)')
     .option('--watch', 'refresh until Ctrl-C (also reverts expired ad hoc faults whose process is gone)')
     .option('--interval <seconds>', 'with --watch, seconds between refreshes', '2')
-    .option('--runs-dir <dir>', 'where runs are kept', '.faultline/runs')
     .option('--toxiproxy <url>', 'also read this Toxiproxy server (repeatable)', collect, [])
     .option('--kubeconfig <path>', 'kubeconfig for the kube contexts to read')
     .option('--allow-context <name>', 'also read this kube context for run-id labels (repeatable; also FAULTLINE_ALLOW_CONTEXTS)', collect, [])
-    .action(async (o: { json?: boolean; watch?: boolean; interval: string; runsDir: string; toxiproxy: string[]; kubeconfig?: string; allowContext: string[] }) => {
+    .action(async (o: { json?: boolean; watch?: boolean; interval: string; toxiproxy: string[]; kubeconfig?: string; allowContext: string[] }) => {
       const [{ status }, { failWith }] = await Promise.all([import('../status.js'), import('../fail.js')]);
       try {
         process.exitCode = await status(o);
