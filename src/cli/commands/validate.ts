@@ -1,12 +1,13 @@
 import type { Command } from 'commander';
-import { addSetOption } from '../options.js';
+import { SET_HELP, collect } from '../options.js';
 
 export function register(program: Command) {
-  const cmd = program
+  program
     .command('validate')
     .description('Check experiment and game day files without touching anything; every error as file:line:column.')
-    .argument('<files...>', 'experiment or game day YAML files (globs like experiments/**/*.yaml are expanded)');
-  addSetOption(cmd).action(async (patterns: string[], o: { set: string[] }) => {
+    .argument('<files...>', 'experiment or game day YAML files (globs like experiments/**/*.yaml are expanded)')
+    .option('--set <path=value>', SET_HELP, collect, [])
+    .action(async (patterns: string[], o: { set: string[] }) => {
       const [{ loadExperimentFile }, { expandGlobs }, { failWith }, { ExitCode }, { isGameDayFile, loadGameDayFile }, { parseOverrides }] = await Promise.all([
         import('../../experiment/load.js'),
         import('../glob.js'),
