@@ -54,6 +54,8 @@ import { dryRunPlan } from './plan.js';
 export { buildSchedule } from './schedule.js';
 export { sleep } from './timers.js';
 export { writeReport } from './report.js';
+import type { Override } from '../experiment/overrides.js';
+import { whoAmI } from './who.js';
 
 export interface RunOptions {
   file: string;
@@ -72,6 +74,17 @@ export interface RunOptions {
   handleSignals?: boolean;
   /** Aborts the run as SIGINT would. */
   signal?: AbortSignal;
+  /** Use this run id instead of making one (`faultline inject --detach` names the run up front). */
+  runId?: string;
+  /** `--set path=value` overrides, validated with the file (src/experiment/overrides.ts). */
+  overrides?: readonly Override[];
+  /**
+   * Ad hoc faults (`faultline inject`): their expiry is journalled, and every later faultline
+   * command reverts them once it has passed if this process is gone (src/runner/active.ts).
+   */
+  expiring?: boolean;
+  /** false: skip the environment's measurements (an ad hoc fault has no traffic to judge). */
+  measure?: boolean;
   /** Where environments, fault drivers and undoers come from: the registries, unless a test swaps them. */
   parts?: Partial<RunParts>;
   /** Live outputs, `--out prometheus-rw=URL` (src/runner/outputs). */
@@ -134,9 +147,9 @@ async function startRun(opts: RunOptions, stopSignal: AbortSignal, stopReason: {
   const timeline = new TimelineWriter();
   const outputs = opts.dryRun ? [] : await createOutputs(opts.outputs ?? [], { log });
   const observer = combineObservers(safeObserver(opts.observer, log), safeObserver(timeline.observer(), log), ...outputs.map((o) => safeObserver(o.observer, log)));
-  const loaded = opts.loaded ?? loadExperimentFile(opts.file, opts.env ?? process.env);
+  const loaded = opts.loaded ?? loadExperimentFile(opts.file, opts.env ?? process.env, opts.overrides);
   const exp = loaded.experiment;
-  const runId = makeRunId(exp.metadata.name);
+  const runId = opts.runId ?? makeRunId(exp.metadata.name);
   const options = opts.options ?? {};
   const parts: RunParts = { ...registryParts, ...opts.parts };
 
@@ -166,7 +179,7 @@ async function startRun(opts: RunOptions, stopSignal: AbortSignal, stopReason: {
   const outDir = resolve(opts.outDir ?? join(opts.runsDir ?? DEFAULT_RUNS_DIR, runId));
   const journalPath = join(outDir, 'journal.jsonl');
   // In the run index before anything is touched, wherever --out points: rollback and the next run find it.
-  const indexed = registerRun({ runId, kind: 'run', experiment: exp.metadata.name, file: resolve(loaded.file), outDir, journal: journalPath, lockKey, toxiproxy: toxiproxyUrls(environment) });
+  const indexed = registerRun({ runId, kind: opts.expiring ? 'inject' : 'run', ...(opts.expiring ? { meta: { expiring: true } } : {}), experiment: exp.metadata.name, file: resolve(loaded.file), outDir, journal: journalPath, lockKey, toxiproxy: toxiproxyUrls(environment) });
   const unwatch = watchOwned((owned) => indexed.update({ owned }));
   const producer = provenance(loaded);
   let journal: Journal | undefined;
@@ -178,10 +191,25 @@ async function startRun(opts: RunOptions, stopSignal: AbortSignal, stopReason: {
     stopSignal.throwIfAborted();
     mkdirSync(outDir, { recursive: true });
     journal = Journal.create(journalPath);
-    journal.write({ type: 'run', runId, experiment: exp.metadata.name, file: relative(process.cwd(), resolve(loaded.file)), lockKey, pid: process.pid, startedAt: new Date().toISOString(), producer }, true);
+    journal.write(
+      {
+        type: 'run',
+        runId,
+        experiment: exp.metadata.name,
+        file: relative(process.cwd(), resolve(loaded.file)),
+        lockKey,
+        pid: process.pid,
+        startedAt: new Date().toISOString(),
+        producer,
+        by: whoAmI(),
+        faults: exp.faults.map((f, i) => ({ id: `f${i}`, name: f.name ?? `${f.type}-${i}`, type: f.type, ...(f.for ? { forMs: f.for.ms } : {}) })),
+        ...(opts.expiring ? { expiring: true } : {}),
+      },
+      true,
+    );
     observer.start?.({ runId, experiment: exp.metadata.name, outDir, at: Date.now() });
     const seconds: { source?: SecondsSource } = {};
-    const report = await executeRun({ loaded, exp, runId, environment, parts, journal, envCtx, observer, log, abort, stopReason, outDir, options, budgetCtx, seconds, lockKey, producer, indexed });
+    const report = await executeRun({ loaded, exp, runId, environment, parts, journal, envCtx, observer, log, abort, stopReason, outDir, options, budgetCtx, seconds, lockKey, producer, indexed, measure: opts.measure !== false });
     journal.write({ type: 'end', verdict: report.verdict, exitCode: report.exitCode }, true);
     report.errors.push(...(await closeOutputs(outputs)));
     writeReport(outDir, report);
@@ -222,6 +250,7 @@ interface RunState {
   outDir: string;
   options: Record<string, unknown>;
   budgetCtx: { experimentName: string; runId: string; ledgerPath?: string };
+  measure: boolean;
   /** Filled by the run: where the timeline's per-second lines come from. */
   seconds: { source?: SecondsSource };
   /** Canonical (credential-free, resolved) lock key. */
@@ -371,7 +400,7 @@ async function executeRun(st: RunState): Promise<Report> {
     splitRecovery(phases, store, lastRevert);
     if (traffic) finalTick(store, observer, phases, startedAt);
     try {
-      if (isMeasuringEnvironment(environment) && faultStart !== undefined) {
+      if (st.measure && isMeasuringEnvironment(environment) && faultStart !== undefined) {
         measurements = await environment.measure({
           metrics: store,
           faultStart,

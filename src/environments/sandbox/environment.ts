@@ -343,7 +343,9 @@ export class SandboxEnvironment implements ProxyEnvironment, MeasuringEnvironmen
   async setup(ctx: EnvironmentContext): Promise<void> {
     if (this.attached) {
       ctx.log.info(`sandbox: attaching to the one that is up (${this.attached.glbUrl})`);
-      await postJson(`${this.attached.controlUrl}/reset`, this.config, ctx.signal);
+      // A run starts from a clean sandbox; an ad hoc fault (`faultline inject`) lands on the
+      // sandbox as it is, without wiping its data or undoing what else is going on.
+      if (ctx.options.sandboxReset !== false) await postJson(`${this.attached.controlUrl}/reset`, this.config, ctx.signal);
       this.st = await getJson<SandboxState>(`${this.attached.controlUrl}/state`, ctx.signal);
     } else {
       ctx.log.info(`sandbox: starting ${this.config.topology} with ${this.config.regions.join(', ')}`);
