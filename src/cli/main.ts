@@ -25,6 +25,17 @@ Exit codes:
 
 for (const c of commands) c.register(program);
 
+// Every command first reverts ad hoc faults past their expiry whose process is gone (a killed
+// `inject --detach` supervisor, a reboot): see src/runner/active.ts. Completion scripts are
+// generated without touching anything.
+const NO_EXPIRY_CHECK = new Set(['completion']);
+program.hook('preAction', async (_program, action) => {
+  if (NO_EXPIRY_CHECK.has(action.name())) return;
+  const opts = action.opts() as { kubeconfig?: unknown };
+  const { enforceExpiredFaults } = await import('./expiry-hook.js');
+  await enforceExpiredFaults({ kubeconfig: typeof opts.kubeconfig === 'string' ? opts.kubeconfig : undefined });
+});
+
 try {
   await program.parseAsync(process.argv);
 } catch (err) {
@@ -35,3 +46,11 @@ try {
     throw err;
   }
 }
+
+// Exit explicitly rather than letting the event loop drain. On a natural exit Node closes its
+// signal handles first, which puts SIGINT back to its default for a moment: a second Ctrl-C
+// landing then ended faultline by the signal (130) instead of with the documented code.
+// process.exit() keeps the handlers to the end. Output is flushed first.
+const flush = (s: NodeJS.WriteStream) => new Promise<void>((res) => (s.writableLength ? s.write('', () => res()) : res()));
+await Promise.all([flush(process.stdout), flush(process.stderr)]);
+process.exit(typeof process.exitCode === 'number' ? process.exitCode : Number(process.exitCode ?? 0));

@@ -4,6 +4,8 @@
 // the same options (--kubeconfig, KUBECONFIG, default).
 import * as k8s from '@kubernetes/client-node';
 import { existsSync, readFileSync } from 'node:fs';
+import * as http from 'node:http';
+import * as https from 'node:https';
 import { parse as parseYaml } from 'yaml';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -39,8 +41,22 @@ export function kubeconfigSource(options: Record<string, unknown>): { kind: 'fla
 
 const cache = new Map<string, KubeClients>();
 
-/** Clients for one context; throws PreflightError when the kubeconfig or the context is missing. */
+/** A kube context that is not on the allow-list: nothing was sent to it. */
+export class NotAllowedError extends PreflightError {}
+
+/**
+ * Clients for one context; throws PreflightError when the kubeconfig or the context is missing,
+ * and NotAllowedError when the context is not on the allow-list. Every API call faultline makes
+ * goes through here, so the allow-list gates all of them: faults, undo (leftovers of an earlier
+ * run included), and searches.
+ */
 export function clientsFor(options: Record<string, unknown>, context: string): KubeClients {
+  if (!isContextAllowed(context, options)) {
+    throw new NotAllowedError(
+      `kube context "${context}" is not on the allow-list, so faultline sent it no request. ` +
+        `Allow it with --allow-context ${context} or FAULTLINE_ALLOW_CONTEXTS=${context} (or the kubeconfig extension ${ALLOW_EXTENSION}: {allowed: true})`,
+    );
+  }
   const src = kubeconfigSource(options);
   const key = `${src.kind}:${src.path}\0${context}`;
   const hit = cache.get(key);
@@ -53,14 +69,18 @@ export function clientsFor(options: Record<string, unknown>, context: string): K
     );
   }
   kc.setCurrentContext(context);
-  keepAlive(kc);
+  const config = k8s.createConfiguration({
+    baseServer: new k8s.ServerConfiguration(kc.getCurrentCluster()?.server ?? '', {}),
+    authMethods: { default: kc },
+    promiseMiddleware: [keepAliveMiddleware(kc)],
+  });
   const clients: KubeClients = {
     context,
     kc,
-    core: kc.makeApiClient(k8s.CoreV1Api),
-    apps: kc.makeApiClient(k8s.AppsV1Api),
-    net: kc.makeApiClient(k8s.NetworkingV1Api),
-    version: kc.makeApiClient(k8s.VersionApi),
+    core: new k8s.CoreV1Api(config),
+    apps: new k8s.AppsV1Api(config),
+    net: new k8s.NetworkingV1Api(config),
+    version: new k8s.VersionApi(config),
   };
   cache.set(key, clients);
   return clients;
@@ -68,21 +88,40 @@ export function clientsFor(options: Record<string, unknown>, context: string): K
 
 /**
  * client-node 1.4 makes a new https.Agent, so a new TCP+TLS handshake, for every request. A fault
- * over hundreds of objects pays that hundreds of times, so reuse one keep-alive agent per set of
- * TLS options (credentials in headers, such as tokens, are still applied per request).
+ * over hundreds of objects pays that hundreds of times. This request middleware (the client's
+ * documented `promiseMiddleware` hook, which runs after the KubeConfig has authenticated the
+ * request) swaps in one keep-alive agent per context, built with the same TLS options through the
+ * public `applyToHTTPSOptions`. Credentials in headers, such as tokens, are still applied per
+ * request. A cluster behind a proxy keeps the client's own agent.
  */
-function keepAlive(kc: k8s.KubeConfig): void {
-  const target = kc as unknown as { createAgent: (cluster: unknown, opts: Record<string, unknown>) => unknown };
-  const original = target.createAgent.bind(kc);
-  const agents = new Map<string, unknown>();
-  target.createAgent = (cluster, opts) => {
-    const key = JSON.stringify([(cluster as { server?: string })?.server, opts.ca, opts.cert, opts.key, opts.pfx, opts.rejectUnauthorized].map((v) => (v === undefined ? null : String(v))));
-    let agent = agents.get(key);
-    if (!agent) {
-      agent = original(cluster, { ...opts, keepAlive: true, maxSockets: 32 });
-      agents.set(key, agent);
-    }
-    return agent;
+function keepAliveMiddleware(kc: k8s.KubeConfig): k8s.Middleware {
+  let agent: Promise<http.Agent | undefined> | undefined;
+  const make = async (): Promise<http.Agent | undefined> => {
+    const cluster = kc.getCurrentCluster();
+    if (!cluster || cluster.proxyUrl) return undefined;
+    const tls: https.RequestOptions = {};
+    await kc.applyToHTTPSOptions(tls);
+    const shared = { keepAlive: true, maxSockets: 32 };
+    if (cluster.server.startsWith('http:')) return new http.Agent(shared);
+    return new https.Agent({
+      ...shared,
+      ca: tls.ca,
+      cert: tls.cert,
+      key: tls.key,
+      pfx: tls.pfx,
+      passphrase: tls.passphrase,
+      servername: cluster.tlsServerName,
+      ...(cluster.skipTLSVerify ? { rejectUnauthorized: false } : tls.rejectUnauthorized !== undefined ? { rejectUnauthorized: tls.rejectUnauthorized } : {}),
+    });
+  };
+  return {
+    async pre(ctx) {
+      agent ??= make();
+      const a = await agent;
+      if (a) ctx.setAgent(a);
+      return ctx;
+    },
+    post: async (res) => res,
   };
 }
 
@@ -156,6 +195,11 @@ export function contextsAllowedByKubeconfig(options: Record<string, unknown>): S
     }
   }
   return out;
+}
+
+/** Allowed by --allow-context, FAULTLINE_ALLOW_CONTEXTS or the kubeconfig's own extension. */
+export function isContextAllowed(context: string, options: Record<string, unknown>): boolean {
+  return allowedContexts(options).has(context) || contextsAllowedByKubeconfig(options).has(context);
 }
 
 /** Throws PreflightError naming each context that is not allow-listed and how to allow it. */
