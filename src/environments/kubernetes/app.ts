@@ -40,7 +40,7 @@ export async function measureApp(app: AppSpec, setupAt: number, input: MeasureIn
     .sort((a, b) => a.appliedAt! - b.appliedAt!)[0];
   const from = regionFault?.appliedAt ?? input.faultStart;
   if (from !== undefined) {
-    const f = failoverMs(input.records, from, app.sustainedSuccess.ms);
+    const f = failoverMs(input.metrics.outcomes, from, app.sustainedSuccess.ms);
     if (f !== undefined) out.failoverMs = f;
     out.failoverSustainMs = app.sustainedSuccess.ms;
     try {
@@ -81,7 +81,7 @@ export async function measureApp(app: AppSpec, setupAt: number, input: MeasureIn
       for (const reg of Object.values(dump.data)) for (const it of reg.items) held.add(it.writeId);
     }),
   );
-  const lw = lostWrites(input.records, held);
+  const lw = lostWrites(input.metrics.writes, held);
   out.acknowledgedWrites = lw.acknowledged;
   out.lostWrites = lw.lost.length;
   out.lostWriteIds = lw.lost.slice(0, 1000);
