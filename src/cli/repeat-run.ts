@@ -9,11 +9,12 @@ import { combineObservers } from '../runner/observer.js';
 import { historyObserver } from '../gameday/history.js';
 import { summarizeRepeats, formatRepeatSummary } from './repeat.js';
 import type { Report } from '../report/types.js';
+import type { Override } from '../experiment/overrides.js';
 
 export async function runRepeated(
   file: string,
   count: number,
-  o: { out?: string; seed?: number; json?: boolean; options: Record<string, unknown> },
+  o: { out?: string; seed?: number; json?: boolean; overrides?: readonly Override[]; options: Record<string, unknown> },
 ): Promise<number> {
   const seed = o.seed ?? randomInt(0, 2 ** 31);
   const done: { report: Report; outDir?: string }[] = [];
@@ -22,6 +23,7 @@ export async function runRepeated(
     const log = createLogger();
     const outcome = await runExperiment({
       file,
+      overrides: o.overrides,
       outDir: o.out ? join(o.out, String(index + 1)) : undefined,
       options: { ...o.options, seed, repeat: { index, count } },
       observer: combineObservers(o.json ? undefined : progressObserver(), historyObserver(log)),
