@@ -63,7 +63,7 @@ export function parseLedger(text: string, path: string): Ledger {
     throw new LedgerError(`${path}: expected {"faultlineBudgetLedger": 1, "entries": [...]}, found something else`);
   }
   d.entries.forEach((e, i) => {
-    const bad = (field: string, want: string) => new LedgerError(`${path}: entries[${i}].${field}: expected ${want}, found ${JSON.stringify((e as unknown as Record<string, unknown>)?.[field])}`);
+    const bad = (field: string, want: string) => new LedgerError(`${path}: entries[${i}].${field}: expected ${want}, found ${JSON.stringify(typeof e === 'object' && e !== null ? Object.getOwnPropertyDescriptor(e, field)?.value : undefined)}`);
     if (typeof e !== 'object' || e === null) throw new LedgerError(`${path}: entries[${i}]: expected an object`);
     for (const f of ['id', 'slo', 'at'] as const) if (typeof e[f] !== 'string') throw bad(f, 'a string');
     if (Number.isNaN(Date.parse(e.at))) throw bad('at', 'an ISO time');
