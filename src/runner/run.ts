@@ -32,7 +32,7 @@ import type { AbortInfo, FaultReport, PhaseWindow, Report } from '../report/type
 import { ExitCode, FaultlineError, InterruptedError, InvalidInputError, PreflightError, errorMessage } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import { Journal, type PendingUndo } from './journal.js';
-import { EnvironmentLock } from './lock.js';
+import { EnvironmentLock, lockProblems } from './lock.js';
 import { registryUndoers, undoPending, type UndoerLookup, type UndoResult } from './rollback.js';
 import { leftoversFor, rollbackJournal } from './recover.js';
 import { safeObserver, type RunObserver } from './observer.js';
@@ -82,6 +82,8 @@ export interface RunOutcome {
   outDir?: string;
   /** Dry run: what would be touched. */
   plan?: string[];
+  /** Dry run: why the run would fail (the exit code says how), empty when it would start. */
+  problems?: string[];
 }
 
 export const DEFAULT_RUNS_DIR = '.faultline/runs';
@@ -129,7 +131,8 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
   };
   if (opts.dryRun) {
     await preflight();
-    return { exitCode: ExitCode.passed, plan: await dryRunPlan(exp, environment, unresolved, runId, envCtx) };
+    const plan = await dryRunPlan(exp, environment, unresolved, runId, envCtx, lockProblems(environment.lockKey()));
+    return { exitCode: plan.exitCode, plan: plan.lines, problems: plan.problems };
   }
 
   // The lock comes first: a second run is refused naming the first, before it reads anything.

@@ -649,7 +649,8 @@ export const s = {
   boolean: () => new BooleanNode(),
   /** Durations are at most 366d anywhere (values.ts); `bounds` narrows a field further. */
   duration: (bounds: Bounds = {}) => new ParsedNode<Duration>('a duration', '250ms', `^${DURATION}`, parseDuration, (d) => d.ms, bounds),
-  rate: (bounds: Bounds = {}) => new ParsedNode<Rate>('a rate', '200/s', '^[0-9]+(\\.[0-9]+)?/(s|m|h)$', parseRate, (r) => r.perSecond, bounds),
+  // At most 7 digits before the point: no rate needs more, and hundreds of digits parse to Infinity.
+  rate: (bounds: Bounds = {}) => new ParsedNode<Rate>('a rate', '200/s', '^[0-9]{1,7}(\\.[0-9]+)?/(s|m|h)$', parseRate, (r) => r.perSecond, bounds),
   percent: (bounds: Bounds = {}) => new ParsedNode<Percent>('a percentage', '99.9%', '^[0-9]+(\\.[0-9]+)?%$', parsePercent, (p) => p.ratio, bounds),
   byteSize: (bounds: Bounds = {}) => new ParsedNode<number>('a size', '64KB', '^[0-9]+(\\.[0-9]+)?(B|KB|MB|GB)$', parseByteSize, (b) => b, bounds),
   /**

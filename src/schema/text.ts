@@ -29,6 +29,7 @@ const TEMPLATE = /\$\{[^}]*\}/g;
 export function checkUrl(text: string): string | undefined {
   const odd = oddCharacters(text);
   if (odd) return odd;
+  if (!/^(\$\{[^}]*\}|[a-z][a-z0-9+.-]*:\/\/)/i.test(text)) return 'it has no scheme: start it with http:// or https://';
   let candidate = text;
   if (text.includes('${')) {
     candidate = text.replace(TEMPLATE, (_m, offset: number) => (offset === 0 ? 'http://endpoint.invalid:1' : 'endpoint.invalid:1'));
@@ -37,7 +38,7 @@ export function checkUrl(text: string): string | undefined {
   try {
     url = new URL(candidate);
   } catch {
-    return /^[a-z][a-z0-9+.-]*:\/\//i.test(candidate) ? 'it does not parse as a URL (check the host and the port: 1 to 65535)' : 'it has no scheme: start it with http:// or https://';
+    return 'it does not parse as a URL (check the host, and the port: 1 to 65535)';
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return `the scheme is ${url.protocol.slice(0, -1)}; only http and https are supported`;
   if (url.username || url.password) {

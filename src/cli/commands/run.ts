@@ -39,6 +39,7 @@ export function register(program: Command) {
         process.on('SIGTERM', finishing);
         if (outcome.plan) {
           process.stdout.write(outcome.plan.join('\n') + '\n');
+          for (const p of outcome.problems ?? []) process.stderr.write(`dry run: the run would fail: ${p}\n`);
         } else if (outcome.report) {
           if (o.json) process.stdout.write(JSON.stringify(outcome.report, null, 2) + '\n');
           else process.stdout.write(formatConsoleReport(outcome.report, `${outcome.outDir}/report.json`) + '\n');

@@ -107,6 +107,12 @@ export class KubernetesEnvironment implements Environment, Partial<ProxyEnvironm
 
   private async loadProxies(signal: AbortSignal): Promise<void> {
     const url = this.spec.toxiproxy!.url.replace(/\/$/, '');
+    const { ToxiproxyApi } = await import('../toxiproxy/api.js');
+    try {
+      await new ToxiproxyApi(url, signal).identify();
+    } catch (err) {
+      throw new PreflightError(`the in-cluster Toxiproxy at ${url}: ${(err as Error).message}`, { cause: err });
+    }
     try {
       const res = await fetch(`${url}/proxies`, { signal: AbortSignal.any([signal, AbortSignal.timeout(5000)]) });
       if (!res.ok) throw new Error(`HTTP ${res.status}`);

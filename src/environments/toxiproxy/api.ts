@@ -78,6 +78,31 @@ export class ToxiproxyApi {
     return (await this.client.getVersion()).trim();
   }
 
+  /**
+   * The server's Toxiproxy version, or a ToxiproxyApiError saying that the server at this URL is
+   * not a Toxiproxy API and what its /version answered (any HTTP server would otherwise surface
+   * as "Unexpected token 'o', "ok" is not valid JSON" on the first real call).
+   */
+  async identify(): Promise<string> {
+    const url = `${this.base()}/version`;
+    let res: Response;
+    try {
+      res = await this.fetch(url, { method: 'GET' });
+    } catch (err) {
+      if (err instanceof ToxiproxyApiError && err.status > 0) throw notToxiproxy(this.baseUrl, `${err.status} ${err.serverMessage}`, err);
+      throw err;
+    }
+    const body = (await res.text().catch(() => '')).trim();
+    try {
+      const v = (JSON.parse(body) as { version?: unknown }).version;
+      if (typeof v === 'string') return v;
+    } catch {
+      // Toxiproxy before 2.6 answered plain text: a version, or "git" for a source build
+    }
+    if (/^(v?\d+\.\d+[\w.+-]*|git)$/.test(body)) return body;
+    throw notToxiproxy(this.baseUrl, `${res.status} ${body}`);
+  }
+
   async listProxies(): Promise<Record<string, ProxyInfo>> {
     // The client's Proxy objects drop the toxics list, so read the raw body through its HTTP client.
     const res = await this.client.getApi().get(`${this.base()}/proxies`);
@@ -132,6 +157,17 @@ export class ToxiproxyApi {
       throw err;
     }
   }
+}
+
+function notToxiproxy(baseUrl: string, answer: string, cause?: unknown): ToxiproxyApiError {
+  const oneLine = answer.replace(/\s+/g, ' ').trim();
+  const shown = oneLine.length > 80 ? `${oneLine.slice(0, 77)}...` : oneLine;
+  return new ToxiproxyApiError(
+    `the server at ${baseUrl} is not a Toxiproxy API: GET /version answered ${JSON.stringify(shown)} (Toxiproxy answers {"version": "2.x.y"}); check the URL and port`,
+    0,
+    shown,
+    { cause },
+  );
 }
 
 function describeFetchError(err: unknown): string {

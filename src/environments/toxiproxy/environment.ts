@@ -72,7 +72,12 @@ class ToxiproxyEnvironment implements ProxyEnvironment {
     const api = new ToxiproxyApi(this.toxiproxyUrl(), ctx.signal);
     let existing;
     try {
-      await api.version();
+      await api.identify();
+    } catch (err) {
+      const notIt = err instanceof Error && /is not a Toxiproxy API/.test(err.message);
+      throw new PreflightError(notIt ? errorMessage(err) : `Toxiproxy API does not answer: ${errorMessage(err)}`, { cause: err });
+    }
+    try {
       existing = await api.listProxies();
     } catch (err) {
       throw new PreflightError(`Toxiproxy API does not answer: ${errorMessage(err)}`, { cause: err });
