@@ -23,7 +23,7 @@ import { replicasUndoer } from '../src/faults/kubernetes/scale.js';
 import { mapLimit } from '../src/environments/kubernetes/clients.js';
 import { Journal } from '../src/runner/journal.js';
 import { silentLogger } from '../src/core/log.js';
-import type { UndoRecord } from '../src/core/undo.js';
+import type { ReplicasUndo } from '../src/faults/kubernetes/scale.js';
 
 const execFileAsync = promisify(execFile);
 const NAMESPACES = ['bench-a', 'bench-b', 'bench-c'];
@@ -86,9 +86,10 @@ async function main() {
     const spec = { region: 'us-east', mode: 'scale-to-zero' };
     const t0 = performance.now();
     const targets = await kubernetesOutageDriver.targets(spec, ctx);
-    const records: UndoRecord[] = [];
+    const records: ReplicasUndo[] = [];
     for (const t of targets) {
       for (const r of await t.prepare()) {
+        if (r.kind !== 'kubernetes.replicas') throw new Error(`scale-to-zero journalled a ${r.kind}`);
         journal.intent(journal.nextId('f0'), t.id, r);
         records.push(r);
       }
@@ -97,10 +98,10 @@ async function main() {
     const t1 = performance.now();
     for (const r of [...records].reverse()) {
       const outcome = await replicasUndoer.undo(r, { signal: new AbortController().signal, log: silentLogger, options });
-      if (outcome !== 'undone') throw new Error(`undo of ${String(r.namespace)} said ${outcome}`);
+      if (outcome !== 'undone') throw new Error(`undo of ${r.namespace} said ${outcome}`);
     }
     const t2 = performance.now();
-    const found = records.reduce((n, r) => n + (r.items as unknown[]).length, 0);
+    const found = records.reduce((n, r) => n + r.items.length, 0);
     if (found !== objects.length) throw new Error(`faultline found ${found} Deployments, expected ${objects.length}`);
     await settle('after faultline');
 

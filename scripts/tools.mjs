@@ -27,6 +27,7 @@ const only = onlyArg ? new Set(onlyArg.split(',')) : undefined;
 const TOXIPROXY_PIN = 'v2.12.0';
 const KWOK_PIN = 'v0.8.0';
 const HELM_PIN = 'v3.22.0';
+const ACTIONLINT_PIN = 'v1.7.12';
 /** Must match `require k8s.io/kubernetes` in tools/k8s-shim/go.mod (checked before building). */
 const K8S_PIN = 'v1.35.4';
 
@@ -77,6 +78,21 @@ export const TOOLS = [
     bins: ['prometheus'],
     system: true,
     install: () => aptInstall(['prometheus'], 'prometheus'),
+  },
+  {
+    // checks .github/workflows/*.yml in npm test (test/unit/workflows.test.ts)
+    name: 'actionlint',
+    pin: ACTIONLINT_PIN,
+    bins: ['actionlint'],
+    install: () => goInstall({ packages: [`github.com/rhysd/actionlint/cmd/actionlint@${ACTIONLINT_PIN}`], ldflags: '-s -w', rename: { actionlint: 'actionlint' } }),
+  },
+  {
+    // the browser test of report.html (test/e2e/report-browser.test.ts), through playwright-core
+    name: 'chromium',
+    pin: 'debian',
+    bins: ['chromium'],
+    system: true,
+    install: () => aptInstall(['chromium'], 'chromium'),
   },
   {
     // bench/load-engine compares faultline's k6-API engine with it (not used by tests)

@@ -1,15 +1,9 @@
 // The actions behind `faultline sandbox up|down|status` (src/cli/commands/sandbox.ts).
-import { spawn } from 'node:child_process';
-import { mkdirSync, openSync, readFileSync, closeSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { configFromSpec, type SandboxSpec } from '../environments/sandbox/environment.js';
-import { endpointsOf, looksLikeSandbox, readLiveState, readStateFile, removeState, sandboxDir, statePath } from '../sandbox/state.js';
-import { isAlive, type SandboxState } from '../sandbox/supervisor.js';
+import { endpointsOf, readLiveState, readStateFile, sandboxDir, statePath } from '../sandbox/state.js';
+import { startDaemon, stopDaemon } from '../sandbox/daemon-control.js';
+import type { SandboxState } from '../sandbox/supervisor.js';
 import { FaultlineError, ExitCode } from '../core/errors.js';
-
-const here = dirname(fileURLToPath(import.meta.url));
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function print(st: SandboxState, json: boolean | undefined, headline: string): void {
   const endpoints = endpointsOf(st);
@@ -43,33 +37,13 @@ export async function sandboxUp(o: { topology: string; regions: string; primary?
     process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
     return ExitCode.invalid;
   }
-  const dir = sandboxDir();
-  mkdirSync(dir, { recursive: true });
-  removeState(dir);
-  const logFile = join(dir, 'sandbox.log');
-  const fd = openSync(logFile, 'w');
-  const child = spawn(process.execPath, [join(here, '..', 'sandbox', 'daemon.js'), JSON.stringify(config), dir], { detached: true, stdio: ['ignore', fd, fd] });
-  closeSync(fd);
-  child.unref();
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    const st = readLiveState(dir);
-    if (st) {
-      print(st, o.json, 'sandbox up');
-      return ExitCode.passed;
-    }
-    if (!isAlive(child.pid!)) break;
-    await sleep(100);
-  }
-  let log = '';
   try {
-    log = readFileSync(logFile, 'utf8').trim();
-  } catch {
-    // no log
+    print(await startDaemon(config, sandboxDir()), o.json, 'sandbox up');
+    return ExitCode.passed;
+  } catch (err) {
+    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+    return ExitCode.environment;
   }
-  if (child.pid && isAlive(child.pid)) process.kill(child.pid, 'SIGTERM');
-  process.stderr.write(`the sandbox did not start${log ? `: ${log}` : ''} (log: ${logFile})\n`);
-  return ExitCode.environment;
 }
 
 export async function sandboxDown(o: { json?: boolean }): Promise<number> {
@@ -79,29 +53,12 @@ export async function sandboxDown(o: { json?: boolean }): Promise<number> {
     else process.stdout.write('no sandbox is up here\n');
     return ExitCode.passed;
   }
-  const pids = [st.supervisorPid, st.pids.toxiproxy, st.pids.glb, st.pids.reaper, ...Object.values(st.regions).map((r) => r.pid)];
-  if (isAlive(st.supervisorPid) && looksLikeSandbox(st.supervisorPid)) {
-    process.kill(st.supervisorPid, 'SIGTERM');
-    const deadline = Date.now() + 10_000;
-    while (isAlive(st.supervisorPid) && Date.now() < deadline) await sleep(50);
+  let pids: number[];
+  try {
+    pids = await stopDaemon(st, sandboxDir());
+  } catch (err) {
+    throw new FaultlineError(err instanceof Error ? err.message : String(err));
   }
-  // Whatever is still alive (a supervisor that hung, a frozen region) is killed outright; but a
-  // stale state file may name pids that now belong to someone else, so only ours.
-  for (const pid of pids) {
-    if (isAlive(pid) && looksLikeSandbox(pid)) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // gone meanwhile
-      }
-    }
-  }
-  const ours = pids.filter(looksLikeSandbox);
-  const deadline = Date.now() + 5000;
-  while (ours.some(isAlive) && Date.now() < deadline) await sleep(50);
-  removeState();
-  const left = ours.filter(isAlive);
-  if (left.length) throw new FaultlineError(`could not stop processes ${left.join(', ')}; kill them by hand`);
   if (o.json) process.stdout.write(`${JSON.stringify({ up: false, stopped: pids })}\n`);
   else process.stdout.write(`sandbox down (stopped ${pids.length} processes)\n`);
   return ExitCode.passed;

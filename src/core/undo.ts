@@ -1,24 +1,34 @@
 // The undo contract: what the journal records before every action, and what reverts it.
+//
+// Each kind of record has its own type, next to the Undoer that reverts it; the union of them all
+// (`UndoRecord` in src/faults/undoers.ts) is derived from the undoer registry, so a record whose
+// fields do not match what its undoer reads does not compile.
 import type { Logger } from './log.js';
 
 /**
- * Everything needed to undo one applied action, written to the journal (and fsynced) *before*
- * the action. It must be self-contained: after SIGKILL, `faultline rollback` has only this record.
- * Never put secrets here (tokens, kubeconfig credentials): reference a context name instead.
+ * What every undo record has. A record holds everything needed to undo one applied action and is
+ * written to the journal (and fsynced) *before* the action: after SIGKILL, `faultline rollback`
+ * has only this record. Never put secrets here (tokens, kubeconfig credentials): reference a
+ * context name instead.
  */
-export interface UndoRecord {
+export interface UndoRecordBase {
   /** Names the Undoer in src/faults/undoers.ts, e.g. "toxiproxy.toxic". */
   kind: string;
-  [field: string]: unknown;
 }
 
 export type UndoOutcome = 'undone' | 'already-gone';
 
-/** Reverts one UndoRecord. Idempotent: something already gone counts as undone. */
-export interface Undoer {
-  undo(record: UndoRecord, ctx: UndoContext): Promise<UndoOutcome>;
+/** Reverts one kind of record. Idempotent: something already gone counts as undone. */
+export interface Undoer<R extends UndoRecordBase> {
+  undo(record: R, ctx: UndoContext): Promise<UndoOutcome>;
   /** How to fix it by hand when undo fails (shown by `faultline rollback`, exit 4). */
-  manualFix(record: UndoRecord): string;
+  manualFix(record: R): string;
+  /**
+   * Optional: what a run left behind, found without its journal (by the labels or names that
+   * carry the run id), for `faultline rollback --run-id`. Read-only. The code that writes a label
+   * is the code that reads it back.
+   */
+  findOrphans?(runId: string, ctx: UndoContext): Promise<R[]>;
 }
 
 export interface UndoContext {

@@ -1,15 +1,18 @@
 import type { Node } from '../schema/dsl.js';
-import type { UndoRecord } from '../core/undo.js';
+import type { ProxyCreatedUndo } from './toxiproxy/undo.js';
 import type { Logger } from '../core/log.js';
 import type { TrafficSource } from '../traffic/types.js';
 import type { RequestRecord } from '../core/records.js';
 
 export type EnvironmentKind = 'toxiproxy' | 'sandbox' | 'kubernetes';
 
+/** What an environment may create at setup and journal first: one line per record type. */
+export type SetupUndo = ProxyCreatedUndo;
+
 /** Lets an environment record what it creates, so a crash can still clean it up. */
 export interface SetupJournal {
   /** Journals (fsync) how to undo something before the caller creates it; returns a handle. */
-  intent(undo: UndoRecord, what: string): Promise<string>;
+  intent(undo: SetupUndo, what: string): Promise<string>;
   /** Marks a handle as undone after the environment removed it itself. */
   undone(handle: string): Promise<void>;
 }

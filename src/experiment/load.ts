@@ -4,7 +4,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { LineCounter, parseDocument, isMap, isPair, isScalar, type Document, type Node as YamlNode } from 'yaml';
-import { INVALID, type Issue, type Path } from '../schema/dsl.js';
+import { INVALID, type Issue, type Node, type Path } from '../schema/dsl.js';
 import { InvalidInputError } from '../core/errors.js';
 import { experimentSpec, type Experiment } from './schema.js';
 import { mapStrings, resolveEnvTemplates, TemplateError } from './template.js';
@@ -53,6 +53,12 @@ export function formatIssue(i: LocatedIssue): string {
 }
 
 export function loadExperimentFile(file: string, env: Record<string, string | undefined> = process.env): LoadedExperiment {
+  const text = readSmallFile(file);
+  return { file, baseDir: dirname(resolve(file)), experiment: parseExperiment(text, file, env) };
+}
+
+/** The file's text, refused (as an invalid input) when it cannot be read or is too large. */
+export function readSmallFile(file: string): string {
   let size: number;
   try {
     size = statSync(file).size;
@@ -64,11 +70,18 @@ export function loadExperimentFile(file: string, env: Record<string, string | un
       { file, line: 1, column: 1, path: [], expected: `a file of at most ${MAX_FILE_BYTES / 1024} KiB`, found: `${(size / 1024 / 1024).toFixed(1)} MiB` },
     ]);
   }
-  const text = readFileSync(file, 'utf8');
-  return { file, baseDir: dirname(resolve(file)), experiment: parseExperiment(text, file, env) };
+  return readFileSync(file, 'utf8');
 }
 
 export function parseExperiment(text: string, file: string, env: Record<string, string | undefined> = process.env): Experiment {
+  return parseDocumentAs(experimentSpec, (e) => [...experimentIssues(e), ...experimentFileIssues(e, dirname(resolve(file)))], text, file, env);
+}
+
+/**
+ * YAML text → env templates → schema check → cross-field rules, every issue located. Shared by
+ * every document kind (experiments, game days) so they all fail the same way.
+ */
+export function parseDocumentAs<T>(spec: Node<T>, semantic: (value: T) => Issue[], text: string, file: string, env: Record<string, string | undefined> = process.env): T {
   const tooDeep = nestingTooDeep(text);
   if (tooDeep) throw new ExperimentInvalidError([{ file, ...tooDeep, path: [], expected: `nesting at most ${MAX_DEPTH} levels deep`, found: 'deeper nesting' }]);
 
@@ -116,21 +129,18 @@ export function parseExperiment(text: string, file: string, env: Record<string, 
   });
 
   const schemaIssues: Issue[] = [];
-  const checked = experimentSpec.check(templated, [], schemaIssues);
+  const checked = spec.check(templated, [], schemaIssues);
   // A field whose template failed is reported once, for the template, not again for its type.
   issues.push(...schemaIssues.filter((i) => !templateErrors.some((t) => startsWith(i.path, t))));
-  if (checked !== INVALID && issues.length === 0) {
-    issues.push(...experimentIssues(checked));
-    issues.push(...fileIssues(checked, dirname(resolve(file))));
-  }
+  if (checked !== INVALID && issues.length === 0) issues.push(...semantic(checked));
   if (issues.length) throw new ExperimentInvalidError(issues.map((i) => ({ file, ...locate(doc, i, at), ...i })));
-  return checked as Experiment;
+  return checked as T;
 }
 
 const startsWith = (path: Path, prefix: Path) => prefix.length <= path.length && prefix.every((p, i) => path[i] === p);
 
 /** Files the experiment names that must exist before anything runs (the traffic script). */
-function fileIssues(e: Experiment, baseDir: string): Issue[] {
+export function experimentFileIssues(e: Experiment, baseDir: string): Issue[] {
   if (e.traffic?.type !== 'script') return [];
   const path = (e.traffic.spec as { path: string }).path;
   if (path.includes('${')) return [];

@@ -1,7 +1,7 @@
 import type { Issue, Node } from '../schema/dsl.js';
 import type { DeclaredNames, Environment, EnvironmentKind } from '../environments/types.js';
 import type { Logger } from '../core/log.js';
-import type { UndoRecord } from '../core/undo.js';
+import type { UndoRecord } from './undoers.js';
 
 /**
  * One concrete thing a fault acts on (a proxy, a region's processes, a Deployment...), with the

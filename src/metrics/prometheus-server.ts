@@ -30,6 +30,8 @@ export interface StartPrometheusOptions {
   waitForFirstScrape?: boolean;
   /** How long to wait for /-/ready (and the first scrape). Default 60 s (a slow 2-core CI machine). */
   readyTimeoutMs?: number;
+  /** Accept pushes on /api/v1/write (`--web.enable-remote-write-receiver`). */
+  remoteWriteReceiver?: boolean;
   signal?: AbortSignal;
 }
 
@@ -104,6 +106,7 @@ async function launch(bin: string, dir: string, port: number, opts: StartPrometh
       '--web.enable-lifecycle',
       '--storage.tsdb.retention.time=1d',
       '--log.level=warn',
+      ...(opts.remoteWriteReceiver ? ['--web.enable-remote-write-receiver'] : []),
     ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );

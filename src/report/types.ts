@@ -50,6 +50,13 @@ export interface AbortInfo {
   values?: Record<string, number>;
 }
 
+export interface GuardResult {
+  /** The guard's name, as in abortedBy.by when it tripped. */
+  name: string;
+  tripped: boolean;
+  reason?: string;
+}
+
 export interface Report {
   schemaVersion: 1;
   runId: string;
@@ -69,6 +76,8 @@ export interface Report {
   measurements: Record<string, unknown>;
   traffic?: { sent: number; dropped: number; ok: number; failed: number; extra?: Record<string, unknown> };
   abortedBy?: AbortInfo;
+  /** The abort guards (`abortWhen`) that watched the run, and whether one tripped. */
+  guards?: GuardResult[];
   rollback: { complete: boolean; failures: string[] };
   errors: string[];
 }

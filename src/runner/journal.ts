@@ -10,7 +10,8 @@
 //   end      {type:"end", verdict}
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { UndoOutcome, UndoRecord } from '../core/undo.js';
+import type { UndoOutcome } from '../core/undo.js';
+import type { UndoRecord } from '../faults/undoers.js';
 import { redact } from '../core/log.js';
 
 export type JournalEntry =

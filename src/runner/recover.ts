@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 import { existsSync } from 'node:fs';
 import type { UndoContext } from '../core/undo.js';
-import { orphanFinders } from '../faults/finders.js';
+import { orphanFinders, type UndoRecord } from '../faults/undoers.js';
 import { errorMessage } from '../core/errors.js';
 import { Journal, journalState, readJournal } from './journal.js';
 import { processAlive } from './lock.js';
@@ -49,19 +49,19 @@ export function leftoversFor(lockKey: string, runsDir: string): string[] {
   return findUnfinishedJournals(runsDir).filter((p) => journalState(readJournal(p).entries).run?.lockKey === lockKey);
 }
 
-/** Asks every orphan finder for what still carries the run id, and undoes it. */
+/** Asks every undoer that can find orphans for what still carries the run id, and undoes it. */
 export async function rollbackOrphans(runId: string, ctx: UndoContext): Promise<UndoResult[]> {
   const results: UndoResult[] = [];
-  for (const [kind, load] of Object.entries(orphanFinders)) {
+  for (const { kind, find } of await orphanFinders()) {
     let records;
     try {
-      records = await (await load()).find(runId, ctx.options, ctx.signal);
+      records = await find(runId, ctx);
     } catch (err) {
       results.push({ id: kind, what: `search ${kind} for run ${runId}`, outcome: 'failed', error: errorMessage(err) });
       continue;
     }
     for (const [i, record] of records.entries()) {
-      const what = `${record.kind} ${String(record.name ?? record.proxy ?? i)}`;
+      const what = `${record.kind} ${orphanName(record) ?? i}`;
       try {
         results.push({ id: `${kind}#${i}`, what, outcome: await undoOne(record, ctx) });
       } catch (err) {
@@ -70,4 +70,9 @@ export async function rollbackOrphans(runId: string, ctx: UndoContext): Promise<
     }
   }
   return results;
+}
+
+/** The name a person would look for: the object's name, else its proxy, else its node. */
+function orphanName(r: UndoRecord): string | undefined {
+  return 'name' in r ? r.name : 'proxy' in r ? r.proxy : 'node' in r ? r.node : undefined;
 }

@@ -22,6 +22,7 @@ export interface RunFacts {
   records: readonly RequestRecord[];
   traffic?: TrafficSummary;
   abortedBy?: AbortInfo;
+  guards?: Report['guards'];
   errored: boolean;
   failed: boolean;
   rollbackFailures: string[];
@@ -49,6 +50,7 @@ export function assembleReport(f: RunFacts): Report {
     measurements: f.measurements,
     traffic: f.traffic ? { sent: f.traffic.sent, dropped: f.traffic.dropped, ok, failed: f.records.length - ok, extra: f.traffic.extra } : undefined,
     abortedBy: f.abortedBy,
+    ...(f.guards?.length ? { guards: f.guards } : {}),
     rollback: { complete: f.rollbackFailures.length === 0, failures: f.rollbackFailures },
     errors: f.errors,
   };

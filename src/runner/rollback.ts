@@ -2,8 +2,8 @@
 // for runs that died. Each undo is retried a few times; "already gone" counts as undone.
 import { readdirSync, existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { undoers } from '../faults/undoers.js';
-import type { UndoOutcome, UndoRecord, UndoContext, Undoer } from '../core/undo.js';
+import { undoerFor, type UndoRecord } from '../faults/undoers.js';
+import type { UndoOutcome, UndoContext, Undoer } from '../core/undo.js';
 import { errorMessage } from '../core/errors.js';
 import { Journal, journalState, readJournal, type PendingUndo } from './journal.js';
 
@@ -18,12 +18,9 @@ export interface UndoResult {
 const ATTEMPTS = 3;
 
 /** Finds the Undoer for a record kind; the registry in src/faults/undoers.ts unless a test swaps it. */
-export type UndoerLookup = (kind: string) => Promise<Undoer | undefined>;
+export type UndoerLookup = (kind: string) => Promise<Undoer<UndoRecord> | undefined>;
 
-export const registryUndoers: UndoerLookup = async (kind) => {
-  const load = undoers[kind];
-  return load ? load() : undefined;
-};
+export const registryUndoers: UndoerLookup = undoerFor;
 
 export async function undoOne(record: UndoRecord, ctx: UndoContext, lookup: UndoerLookup = registryUndoers): Promise<UndoOutcome> {
   const undoer = await lookup(record.kind);

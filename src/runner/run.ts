@@ -35,7 +35,10 @@ import { Journal, type PendingUndo } from './journal.js';
 import { EnvironmentLock, lockProblems } from './lock.js';
 import { registryUndoers, undoPending, type UndoerLookup, type UndoResult } from './rollback.js';
 import { leftoversFor, rollbackJournal } from './recover.js';
-import { safeObserver, type RunObserver } from './observer.js';
+import { combineObservers, safeObserver, type RunObserver } from './observer.js';
+import { TimelineWriter, followingMetrics, startSecondsFeed, timelineSlis, type SecondsSource } from './timeline.js';
+import { closeOutputs, createOutputs, parseOutputArg } from './outputs/index.js';
+import { writeReports, type WriteReportsOptions } from './reporters.js';
 import { buildSchedule, faultEvents } from './schedule.js';
 import { assembleReport, writeReport } from './report.js';
 import { sleep, startGuards, startTicks } from './timers.js';
@@ -50,6 +53,8 @@ export { writeReport } from './report.js';
 
 export interface RunOptions {
   file: string;
+  /** Already loaded (a game day's steps): used instead of reading `file`. */
+  loaded?: LoadedExperiment;
   /** Output directory; default <runsDir>/<runId>. */
   outDir?: string;
   runsDir?: string;
@@ -65,6 +70,10 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Where environments, fault drivers and undoers come from: the registries, unless a test swaps them. */
   parts?: Partial<RunParts>;
+  /** Live outputs, `--out prometheus-rw=URL` (src/runner/outputs). */
+  outputs?: string[];
+  /** File reports written into the run dir at the end (default: all of them); false for none. */
+  reports?: WriteReportsOptions | false;
 }
 
 /** The seams between the loop and the registries. */
@@ -102,8 +111,11 @@ interface ActiveFault {
 
 export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
   const log = opts.log;
-  const observer = safeObserver(opts.observer, log);
-  const loaded = loadExperimentFile(opts.file, opts.env ?? process.env);
+  for (const o of opts.outputs ?? []) parseOutputArg(o); // refused before anything is touched
+  const timeline = new TimelineWriter();
+  const outputs = opts.dryRun ? [] : await createOutputs(opts.outputs ?? [], { log });
+  const observer = combineObservers(safeObserver(opts.observer, log), safeObserver(timeline.observer(), log), ...outputs.map((o) => safeObserver(o.observer, log)));
+  const loaded = opts.loaded ?? loadExperimentFile(opts.file, opts.env ?? process.env);
   const exp = loaded.experiment;
   const runId = makeRunId(exp.metadata.name);
   const options = opts.options ?? {};
@@ -147,11 +159,26 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
     mkdirSync(outDir, { recursive: true });
     journal = Journal.create(join(outDir, 'journal.jsonl'));
     journal.write({ type: 'run', runId, experiment: exp.metadata.name, file: relative(process.cwd(), resolve(loaded.file)), lockKey: environment.lockKey(), pid: process.pid, startedAt: new Date().toISOString() }, true);
-    const report = await executeRun({ loaded, exp, runId, environment, parts, journal, envCtx, observer, log, abort, stopReason, outDir, options, budgetCtx });
+    observer.start?.({ runId, experiment: exp.metadata.name, outDir, at: Date.now() });
+    const seconds: { source?: SecondsSource } = {};
+    const report = await executeRun({ loaded, exp, runId, environment, parts, journal, envCtx, observer, log, abort, stopReason, outDir, options, budgetCtx, seconds });
     journal.write({ type: 'end', verdict: report.verdict }, true);
+    report.errors.push(...(await closeOutputs(outputs)));
     writeReport(outDir, report);
+    timeline.finish(join(outDir, 'journal.jsonl'), seconds.source);
+    if (opts.reports !== false) {
+      // Reporters read what the run left in its dir; one that fails is noted, never fatal.
+      const written = writeReports(outDir, opts.reports ?? {});
+      if (written.errors.length) {
+        report.errors.push(...written.errors);
+        writeReport(outDir, report);
+      }
+    }
+    observer.finished?.(report, outDir);
     return { exitCode: report.exitCode, report, outDir };
   } finally {
+    await closeOutputs(outputs);
+    timeline.close();
     journal?.close();
     lock.release();
     removeSignals();
@@ -173,13 +200,19 @@ interface RunState {
   outDir: string;
   options: Record<string, unknown>;
   budgetCtx: { experimentName: string; runId: string; ledgerPath?: string };
+  /** Filled by the run: where the timeline's per-second lines come from. */
+  seconds: { source?: SecondsSource };
 }
 
 async function executeRun(st: RunState): Promise<Report> {
-  const { exp, runId, environment, journal, envCtx, observer, log } = st;
+  const { exp, runId, environment, journal, envCtx, log } = st;
   const signal = envCtx.signal;
   const startedAt = Date.now();
   const store = new RecordStore();
+  // The timeline's seconds come from the metrics core, which follows the store and the phases.
+  const { metrics, observer } = followingMetrics(store, st.observer);
+  st.seconds.source = metrics;
+  let stopSeconds = () => {};
   const errors: string[] = [];
   const rollbackFailures: string[] = [];
   const steadyState: Report['steadyState'] = [];
@@ -205,6 +238,7 @@ async function executeRun(st: RunState): Promise<Report> {
   let stopGuards = () => {};
   let stopTicks = () => {};
   let guardWarnings: string[] | undefined;
+  let guardNames: string[] = [];
   let slos: Report['slos'] = [];
   let trafficStoppedAt: number | undefined;
   const setupJournal = makeSetupJournal(journal);
@@ -240,6 +274,7 @@ async function executeRun(st: RunState): Promise<Report> {
       if (resolved.traffic) {
         traffic = await trafficFor(resolved.traffic, { endpoints, baseDir: st.loaded.baseDir, runId, env: process.env });
         await traffic.start(store.add, signal);
+        stopSeconds = startSecondsFeed(metrics, observer);
       }
       stopTicks = startTicks(store, observer, traffic !== undefined, () => ({
         phase: phases.length ? phases[phases.length - 1].name : 'setup',
@@ -248,7 +283,11 @@ async function executeRun(st: RunState): Promise<Report> {
       }));
       const guards = createGuards(exp.abortWhen ?? [], exp.slos ?? [], resolved.metrics);
       guardWarnings = guards.warnings;
-      stopGuards = startGuards(guards, store, signal, (trip) => st.abort({ by: trip.guard, reason: trip.reason, at: trip.at, values: trip.values }), log);
+      guardNames = guards.names ?? [];
+      stopGuards = startGuards(guards, store, signal, (trip) => {
+        observer.guard?.({ at: trip.at, guard: trip.guard, tripped: true, reason: trip.reason, values: trip.values });
+        st.abort({ by: trip.guard, reason: trip.reason, at: trip.at, values: trip.values });
+      }, log);
 
       observer.phase?.('steady-state', Date.now());
       const before = await runProbes(resolved.steadyState, 'before', resolveText(endpoints), signal);
@@ -279,6 +318,7 @@ async function executeRun(st: RunState): Promise<Report> {
       // Rollback on every path: normal end, abort, error, SIGINT/SIGTERM. Newest first.
       for (const af of [...active.values()].reverse()) await revertFault(af);
       closeOpenPhase(phases);
+      metrics.markPhase('', phases[phases.length - 1]?.end ?? Date.now());
     }
 
     try {
@@ -286,10 +326,12 @@ async function executeRun(st: RunState): Promise<Report> {
         const rec = openPhase(phases, 'recovered', observer);
         await sleep(exp.phases?.recovered?.ms ?? 5000, envCtx.signal).catch(() => undefined);
         rec.end = Date.now();
+        metrics.markPhase('', rec.end);
       }
     } finally {
       stopGuards();
       stopTicks();
+      stopSeconds();
       if (guardWarnings) errors.push(...guardWarnings);
       if (traffic) trafficSummary = await traffic.stop().catch((err) => (errors.push(`traffic: ${errorMessage(err)}`), undefined));
     }
@@ -297,6 +339,8 @@ async function executeRun(st: RunState): Promise<Report> {
     // Split "after the last rollback" into recovery (until requests keep succeeding) and recovered.
     trafficStoppedAt = traffic ? Date.now() : undefined;
     splitRecovery(phases, store.all(), lastRevert);
+    const recovery = phases.find((p) => p.name === 'recovery');
+    if (recovery) metrics.splitPhase('recovered', recovery.end, 'recovery');
     const records = store.all();
     try {
       if (isMeasuringEnvironment(environment) && faultStart !== undefined) {
@@ -339,6 +383,7 @@ async function executeRun(st: RunState): Promise<Report> {
       errorVerdict = true;
       return [];
     });
+    timelineSlis(slos, phases, observer);
   } finally {
     // Teardown on every path, after the rollback: even one that failed, even an unexpected throw.
     try {
@@ -376,6 +421,7 @@ async function executeRun(st: RunState): Promise<Report> {
     records: store.all(),
     traffic: trafficSummary,
     abortedBy: st.stopReason.info,
+    guards: guardNames.map((name) => ({ name, tripped: st.stopReason.info?.by === name, ...(st.stopReason.info?.by === name ? { reason: st.stopReason.info.reason } : {}) })),
     errored: errorVerdict,
     failed: failedVerdict,
     rollbackFailures,

@@ -3,7 +3,7 @@ import type { Logger } from '../core/log.js';
 import { errorMessage } from '../core/errors.js';
 import type { RecordStore } from '../metrics/store.js';
 import type { createGuards, GuardTrip } from '../slo/index.js';
-import type { RunObserver } from './observer.js';
+import type { RunObserver, TickStats } from './observer.js';
 
 /**
  * Node's longest timer: a setTimeout above 2^31−1 ms (about 24.8 days) fires after 1 ms instead,
@@ -90,9 +90,19 @@ export function startTicks(store: RecordStore, observer: RunObserver, hasTraffic
     const recent = store.between(now - 1000, now);
     const failed = recent.filter((r) => !r.ok).length;
     const s = state();
-    const rates = hasTraffic ? { rps: recent.length, errorRate: recent.length ? failed / recent.length : 0 } : {};
+    const rates = hasTraffic ? { rps: recent.length, errorRate: recent.length ? failed / recent.length : 0, ...latencyAndRegions(recent) } : {};
     tick({ phase: s.phase, elapsedMs: now - s.startedAt, activeFaults: s.activeFaults, ...rates });
   }, 1000);
   timer.unref();
   return () => clearInterval(timer);
+}
+
+/** The last second's p50/p99 latency and requests per serving region, for live views. */
+function latencyAndRegions(recent: readonly { latencyMs: number; region?: string }[]): Pick<TickStats, 'p50Ms' | 'p99Ms' | 'regions'> {
+  if (!recent.length) return {};
+  const sorted = recent.map((r) => r.latencyMs).sort((a, b) => a - b);
+  const rank = (q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
+  const regions: Record<string, number> = {};
+  for (const r of recent) regions[r.region ?? 'unknown'] = (regions[r.region ?? 'unknown'] ?? 0) + 1;
+  return { p50Ms: rank(0.5), p99Ms: rank(0.99), regions };
 }

@@ -25,6 +25,8 @@ export interface SandboxConfig {
   failureThreshold: number;
   failover: 'healthcheck' | 'dns';
   dnsTtlMs: number;
+  /** active-passive, read-replicas: move the primary back to the configured one when it returns. */
+  failback?: boolean;
   batchIntervalMs: number;
   conflictResolution: 'lww' | 'crdt';
   requestTimeoutMs: number;
@@ -193,6 +195,7 @@ export class RunningSandbox {
         failureThreshold: config.failureThreshold,
         failover: config.failover,
         dnsTtlMs: config.dnsTtlMs,
+        failback: config.failback ?? false,
         requestTimeoutMs: config.requestTimeoutMs,
       };
       const glb = await startApp('glb.js', glbCfg);
@@ -282,6 +285,7 @@ export class RunningSandbox {
       failureThreshold: this.config.failureThreshold,
       failover: this.config.failover,
       dnsTtlMs: this.config.dnsTtlMs,
+      failback: this.config.failback ?? false,
     });
   }
 

@@ -30,6 +30,8 @@ export interface GuardTrip {
 
 export interface GuardSet {
   intervalMs: number;
+  /** Each guard's name, as a trip reports it (for the report's list of guards). */
+  names?: string[];
   check(now: number, store: RecordStore, signal: AbortSignal): Promise<GuardTrip | undefined>;
   /** Problems met while evaluating (e.g. Prometheus unreachable); never fatal. */
   warnings?: string[];
@@ -70,6 +72,7 @@ export function buildGuards(guards: GuardSpec[], slos: SloSpec[], metrics?: Metr
 
   return {
     intervalMs: evaluators.length ? Math.min(...evaluators.map((e) => e.every)) : 1000,
+    names: evaluators.map((e) => e.name),
     warnings,
     async check(now, store, signal) {
       for (const e of evaluators) {

@@ -5,10 +5,9 @@ import type { ControlPlanes } from '../../src/k8s-local/control-plane.js';
 import { KubernetesEnvironment } from '../../src/environments/kubernetes/environment.js';
 import { kubernetesOutageDriver, type OutageSpec } from '../../src/faults/kubernetes/outage.js';
 import type { ReplicasUndo } from '../../src/faults/kubernetes/scale.js';
-import { kubernetesFinder } from '../../src/faults/kubernetes/finder.js';
-import { undoers } from '../../src/faults/undoers.js';
+import { orphanFinders, undoerFor } from '../../src/faults/undoers.js';
 import type { FaultContext } from '../../src/faults/types.js';
-import type { UndoRecord } from '../../src/core/undo.js';
+import type { UndoRecord } from '../../src/faults/undoers.js';
 import { PreflightError } from '../../src/core/errors.js';
 import { silentLogger } from '../../src/core/log.js';
 import { allReady, api, controlPlanes, deployments, eventually, installShop, runningPods, type Api } from './kubernetes-fixture.js';
@@ -66,7 +65,7 @@ describe('kubernetes region.outage against a real control plane', function () {
 
   async function undoAll(records: UndoRecord[], extra: Record<string, unknown> = {}): Promise<string[]> {
     const out: string[] = [];
-    for (const r of [...records].reverse()) out.push(await (await undoers[r.kind]()).undo(r, { signal: new AbortController().signal, log: silentLogger, options: { ...options, ...extra } }));
+    for (const r of [...records].reverse()) out.push(await (await undoerFor(r.kind))!.undo(r, { signal: new AbortController().signal, log: silentLogger, options: { ...options, ...extra } }));
     return out;
   }
 
@@ -117,7 +116,7 @@ describe('kubernetes region.outage against a real control plane', function () {
       { name: 'shop-api', namespace: 'shop', body: { spec: { replicas: 5 } } },
       (await import('@kubernetes/client-node')).setHeaderOptions('Content-Type', 'application/merge-patch+json'),
     );
-    const undoer = await undoers[records[0].kind]();
+    const undoer = (await undoerFor(records[0].kind))!;
     let err: Error | undefined;
     try {
       await undoer.undo(records[0], { signal: new AbortController().signal, log: silentLogger, options });
@@ -169,12 +168,17 @@ describe('kubernetes region.outage against a real control plane', function () {
     const runId = nextRunId();
     await inject({ region: 'us-east', mode: 'scale-to-zero' }, runId);
     await inject({ region: 'us-east', mode: 'isolate' }, runId);
-    const found = await kubernetesFinder.find(runId, options, new AbortController().signal);
-    expect(found.map((r) => `${r.kind}:${r.namespace}`).sort()).to.deep.equal(['kubernetes.network-policy:shop', 'kubernetes.replicas:shop']);
+    const findAll = async () => {
+      const out: UndoRecord[] = [];
+      for (const f of await orphanFinders()) out.push(...(await f.find(runId, { signal: new AbortController().signal, log: silentLogger, options })));
+      return out;
+    };
+    const found = await findAll();
+    expect(found.map((r) => `${r.kind}:${'namespace' in r ? r.namespace : '-'}`).sort()).to.deep.equal(['kubernetes.network-policy:shop', 'kubernetes.replicas:shop']);
     const replicas = found.find((r) => r.kind === 'kubernetes.replicas')!;
     expect(items(replicas).map((i) => `${i.name}=${i.replicas}`).sort()).to.deep.equal(['shop-api=2', 'shop-web=3', 'shop-worker=1']);
     await undoAll(found);
-    expect(await kubernetesFinder.find(runId, options, new AbortController().signal)).to.deep.equal([]);
+    expect(await findAll()).to.deep.equal([]);
     await allReady(apis['us-east'], 'shop');
     expect((await deployments(apis['us-east'], 'shop', 'app=shop')).map((d) => d.replicas)).to.deep.equal([2, 3, 1]);
   });

@@ -6,7 +6,7 @@ import type { ControlPlanes } from '../../src/k8s-local/control-plane.js';
 import { KubernetesEnvironment } from '../../src/environments/kubernetes/environment.js';
 import { startToxiproxyServer, type ToxiproxyServer } from '../../src/testing/toxiproxy-server.js';
 import { faultTypes } from '../../src/faults/registry.js';
-import { undoers } from '../../src/faults/undoers.js';
+import { undoerFor } from '../../src/faults/undoers.js';
 import { InvalidInputError, PreflightError } from '../../src/core/errors.js';
 import { silentLogger } from '../../src/core/log.js';
 import { controlPlanes } from './kubernetes-fixture.js';
@@ -49,7 +49,7 @@ describe('kubernetes environment with an in-cluster Toxiproxy', function () {
     await target.apply();
     const toxics = async () => (await (await fetch(`${toxi.url}/proxies/us-east->eu-west/toxics`)).json()) as { type: string }[];
     expect((await toxics()).map((t) => t.type)).to.deep.equal(['latency']);
-    for (const r of records) await (await undoers[r.kind]()).undo(r, { signal, log: silentLogger, options: {} });
+    for (const r of records) await (await undoerFor(r.kind))!.undo(r, { signal, log: silentLogger, options: {} });
     expect(await toxics()).to.deep.equal([]);
   });
 

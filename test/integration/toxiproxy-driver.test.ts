@@ -4,7 +4,7 @@ import { startToxiproxyServer, type ToxiproxyServer } from '../../src/testing/to
 import { ToxiproxyApi, ToxiproxyApiError } from '../../src/environments/toxiproxy/api.js';
 import { faultTypes } from '../../src/faults/registry.js';
 import type { FaultType } from '../../src/faults/types.js';
-import type { UndoRecord } from '../../src/core/undo.js';
+import type { UndoRecord } from '../../src/faults/undoers.js';
 import { INVALID } from '../../src/schema/dsl.js';
 import { freePort } from '../../src/tools/free-port.js';
 import { undoOne } from '../../src/runner/rollback.js';
@@ -116,7 +116,7 @@ describe('Toxiproxy driver (real toxiproxy-server)', function () {
     const other = await startToxiproxyServer();
     const otherApi = new ToxiproxyApi(other.url);
     await otherApi.createProxy({ name: 'api', listen: '127.0.0.1:0', upstream: '127.0.0.1:9' });
-    const record = { kind: 'toxiproxy.toxic', api: other.url, proxy: 'api', toxic: 'faultline.run-x.f0.downstream' };
+    const record = { kind: 'toxiproxy.toxic' as const, api: other.url, proxy: 'api', toxic: 'faultline.run-x.f0.downstream' };
     await otherApi.addToxic('api', { name: record.toxic, type: 'latency', stream: 'downstream', toxicity: 1, attributes: { latency: 5 } } as never);
     await other.stop();
     expect(await undoOne(record, undoCtx())).to.equal('already-gone');

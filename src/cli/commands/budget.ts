@@ -98,13 +98,29 @@ export function register(program: Command) {
     .command('status')
     .description('Remaining error budget per SLO, from the budget ledger.')
     .option('--ledger <path>', 'ledger file', '.faultline/budget-ledger.json')
+    .option('--min-remaining <percent>', 'exit 1 when any SLO has less than this share of its budget left (a release gate), e.g. 25%')
     .option('--json', 'print JSON')
-    .action(async (o: { ledger: string; json?: boolean }) => {
-      const { readLedger, budgetStatus, LedgerError } = await import('../../slo/ledger.js');
+    .action(async (o: { ledger: string; json?: boolean; minRemaining?: string }) => {
+      const [{ readLedger, budgetStatus, LedgerError }, { parsePercent }] = await Promise.all([import('../../slo/ledger.js'), import('../../schema/values.js')]);
+      let floor: number | undefined;
+      if (o.minRemaining !== undefined) {
+        try {
+          floor = parsePercent(o.minRemaining).ratio;
+        } catch (err) {
+          invalid(`--min-remaining: expected a percentage like "25%", got ${JSON.stringify(o.minRemaining)} (${(err as Error).message})`);
+        }
+      }
       try {
         const status = budgetStatus(await readLedger(o.ledger), Date.now());
+        // A gate, not a report: which SLOs are under the floor, on stderr, and exit 1.
+        const below = floor === undefined ? [] : status.filter((s) => s.remaining < floor!);
+        const gate = () => {
+          for (const s of below) process.stderr.write(`budget gate: ${s.slo} has ${pct(s.remaining)} of its ${s.window} budget left, below --min-remaining ${o.minRemaining}\n`);
+          if (below.length) process.exitCode = 1;
+        };
         if (o.json) {
-          process.stdout.write(`${JSON.stringify({ ledger: o.ledger, slos: status }, null, 2)}\n`);
+          process.stdout.write(`${JSON.stringify({ ledger: o.ledger, slos: status, ...(floor !== undefined ? { minRemaining: floor, belowFloor: below.map((s) => s.slo) } : {}) }, null, 2)}\n`);
+          gate();
           return;
         }
         if (!status.length) {
@@ -116,6 +132,7 @@ export function register(program: Command) {
         const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
         const fmt = (r: string[]) => r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
         process.stdout.write(`${[fmt(head), ...rows.map(fmt)].join('\n')}\n`);
+        gate();
       } catch (err) {
         if (err instanceof LedgerError) invalid(err.message);
         throw err;

@@ -8,6 +8,9 @@ import * as schema from './schema.js';
 import * as sandbox from './sandbox.js';
 import * as budget from './budget.js';
 import * as load from './load.js';
+import * as report from './report.js';
+import * as gameday from './gameday.js';
+import * as history from './history.js';
 
 export const commands: { register(program: Command): void }[] = [
   run,
@@ -17,4 +20,7 @@ export const commands: { register(program: Command): void }[] = [
   sandbox,
   budget,
   load,
+  report,
+  gameday,
+  history,
 ];

@@ -11,7 +11,8 @@ export function register(program: Command) {
     .option('--run-id <id>', 'also find what this run changed through its labels/annotations, without the journal')
     .option('--kubeconfig <path>', 'kubeconfig for Kubernetes undo actions')
     .option('--force', 'restore even over changes made by someone else since the fault (Kubernetes)')
-    .action(async (o: { journal: string[]; runsDir: string; runId?: string; kubeconfig?: string; force?: boolean }) => {
+    .option('--gamedays-dir <dir>', 'where game days are kept (killed ones are finished after their runs are rolled back)', '.faultline/gamedays')
+    .action(async (o: { journal: string[]; runsDir: string; runId?: string; kubeconfig?: string; force?: boolean; gamedaysDir: string }) => {
       const [{ journalsFor, rollbackJournal, rollbackOrphans }, { createLogger }, { ExitCode }, { failWith }] = await Promise.all([
         import('../../runner/recover.js'),
         import('../../core/log.js'),
@@ -41,6 +42,15 @@ export function register(program: Command) {
           tally(res.results);
         }
         if (o.runId) tally(await rollbackOrphans(o.runId, ctx()));
+        // After their experiments' faults: a killed game day's shared sandbox is stopped, its report written.
+        if (!o.journal.length) {
+          const { finishGameDays } = await import('../../gameday/finish.js');
+          for (const g of await finishGameDays(o.gamedaysDir, log)) {
+            if (g.outcome === 'skipped') skipped.push(`${g.path}: ${g.detail}`);
+            else process.stdout.write(`${g.detail}\n`);
+            if (g.failed) failures.push(g.failed);
+          }
+        }
         for (const s of skipped) process.stderr.write(`skipped ${s}\n`);
         if (failures.length) {
           process.stderr.write(`could not undo ${failures.length}:\n${failures.map((f) => `  ${f}`).join('\n')}\n`);

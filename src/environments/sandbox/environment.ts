@@ -52,6 +52,12 @@ const sandboxObject = s
         .doc('healthcheck: the GLB shifts traffic as soon as it marks a region down. dns: clients keep their cached DNS answer, so traffic shifts dnsTtl after the decision.'),
       'healthcheck',
     ),
+    failback: s.optional(
+      s
+        .boolean()
+        .doc('active-passive, read-replicas: when the configured primary comes back (its health checks pass again), the GLB promotes it again and traffic fails back. Default false: the promoted region keeps the primary role.'),
+      false,
+    ),
     dnsTtl: s.optional(s.duration({ max: '1h' }).doc('With failover: dns, how long clients keep the old answer after the record changes.'), { ms: 5000, text: '5s' }, '5s'),
     replication: s.optional(
       s
@@ -129,6 +135,7 @@ export function configFromSpec(spec: SandboxSpec): SandboxConfig {
     failureThreshold: spec.healthCheck?.failureThreshold ?? defaultSandboxConfig.failureThreshold,
     failover: spec.failover ?? 'healthcheck',
     dnsTtlMs: spec.dnsTtl?.ms ?? defaultSandboxConfig.dnsTtlMs,
+    failback: spec.failback ?? false,
     batchIntervalMs: spec.replication?.batchInterval?.ms ?? defaultSandboxConfig.batchIntervalMs,
     conflictResolution: spec.conflictResolution ?? 'lww',
     requestTimeoutMs: spec.requestTimeout?.ms ?? defaultSandboxConfig.requestTimeoutMs,
@@ -360,6 +367,13 @@ export class SandboxEnvironment implements ProxyEnvironment, MeasuringEnvironmen
       } catch (err) {
         out.glbError = errorMessage(err);
       }
+    }
+
+    // With failback, the configured primary takes traffic again once it is back: timed from the
+    // region fault's rollback to the first successful request it serves.
+    if (this.config.failback && regionFault?.revertedAt !== undefined) {
+      const back = input.records.find((r) => r.ok && r.region === this.config.primary && r.t >= regionFault.revertedAt!);
+      if (back) out.failbackMs = Math.max(0, back.t + back.latencyMs - regionFault.revertedAt);
     }
 
     // Let replication catch up, then read every region back.

@@ -12,11 +12,11 @@ import { ActivityFailedError, InvalidInputError, PreflightError } from '../../co
 import type { FaultDriver, FaultRuleContext, FaultTarget, FaultType } from '../types.js';
 import { regionIssues } from '../rules.js';
 import type { KubernetesSpec } from '../../environments/kubernetes/index.js';
-import type { UndoContext, UndoOutcome, UndoRecord, Undoer } from '../../core/undo.js';
+import type { UndoOutcome, Undoer } from '../../core/undo.js';
 
 export type DockerAction = 'stop' | 'pause';
 
-export interface ContainerUndo extends UndoRecord {
+export interface ContainerUndo {
   kind: 'kind.container';
   action: DockerAction;
   container: string;
@@ -109,9 +109,8 @@ export function kindFault(action: DockerAction, doc: string): FaultType<KindSpec
   return { spec: kindSpecOf().doc(doc), rules: kindRules, drivers: { kubernetes: load } };
 }
 
-export const containerUndoer: Undoer = {
-  async undo(record: UndoRecord, ctx: UndoContext): Promise<UndoOutcome> {
-    const r = record as ContainerUndo;
+export const containerUndoer: Undoer<ContainerUndo> = {
+  async undo(r, ctx) {
     const state = await containerState(r.container, ctx.signal);
     if (!state) return 'already-gone';
     if (r.action === 'pause') {
@@ -123,8 +122,7 @@ export const containerUndoer: Undoer = {
     }
     return 'undone';
   },
-  manualFix(record: UndoRecord): string {
-    const r = record as ContainerUndo;
+  manualFix(r) {
     return `docker ${r.action === 'stop' ? 'start' : 'unpause'} ${r.container}`;
   },
 };

@@ -6,7 +6,8 @@ import { ActivityFailedError } from '../../core/errors.js';
 import type { KubernetesEnvironment } from '../../environments/kubernetes/environment.js';
 import { ANN_CORDONED, ANN_FAULT, MERGE_PATCH, RUN_ID_LABEL, apiMessage, clientsFor, runIdLabelValue, statusOf } from '../../environments/kubernetes/clients.js';
 import type { FaultContext } from '../types.js';
-import type { UndoContext, UndoOutcome, UndoRecord, Undoer } from '../../core/undo.js';
+import type { UndoOutcome, Undoer } from '../../core/undo.js';
+import { searchClusters } from './finder.js';
 
 export interface NodeTarget {
   id: string;
@@ -19,7 +20,7 @@ export interface NodeTarget {
   selector?: string;
 }
 
-export interface UncordonUndo extends UndoRecord {
+export interface UncordonUndo {
   kind: 'kubernetes.uncordon';
   context: string;
   node: string;
@@ -87,9 +88,13 @@ export function describeDrain(t: NodeTarget): string {
     : `${t.region} (${t.context}): cordon node ${t.node} and evict its pods${sel} in ${t.namespaces.join(', ')}; rollback uncordons it`;
 }
 
-export const uncordonUndoer: Undoer = {
-  async undo(record: UndoRecord, ctx: UndoContext): Promise<UndoOutcome> {
-    const r = record as UncordonUndo;
+export const uncordonUndoer: Undoer<UncordonUndo> = {
+  /** Nodes carrying the run's label: applyDrain labels each node it cordons. */
+  findOrphans: (runId, ctx) =>
+    searchClusters(runId, ctx.options, async (c, labelSelector) =>
+      (await c.core.listNode({ labelSelector })).items.map((n): UncordonUndo => ({ kind: 'kubernetes.uncordon', context: c.context, node: n.metadata!.name!, runId })),
+    ),
+  async undo(r, ctx) {
     const c = clientsFor(ctx.options, r.context);
     let node;
     try {
@@ -106,8 +111,7 @@ export const uncordonUndoer: Undoer = {
     );
     return 'undone';
   },
-  manualFix(record: UndoRecord): string {
-    const r = record as UncordonUndo;
+  manualFix(r) {
     return `kubectl --context ${r.context} uncordon ${r.node} && kubectl --context ${r.context} label node ${r.node} ${RUN_ID_LABEL}-`;
   },
 };

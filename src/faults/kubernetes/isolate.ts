@@ -5,7 +5,8 @@ import { ActivityFailedError } from '../../core/errors.js';
 import type { KubernetesEnvironment } from '../../environments/kubernetes/environment.js';
 import { ANN_FAULT, RUN_ID_LABEL, apiMessage, clientsFor, runIdLabelValue, statusOf } from '../../environments/kubernetes/clients.js';
 import type { FaultContext } from '../types.js';
-import type { UndoContext, UndoOutcome, UndoRecord, Undoer } from '../../core/undo.js';
+import type { UndoOutcome, Undoer } from '../../core/undo.js';
+import { searchClusters } from './finder.js';
 
 export interface NamespaceTarget {
   id: string;
@@ -14,7 +15,7 @@ export interface NamespaceTarget {
   namespace: string;
 }
 
-export interface NetworkPolicyUndo extends UndoRecord {
+export interface NetworkPolicyUndo {
   kind: 'kubernetes.network-policy';
   context: string;
   namespace: string;
@@ -53,9 +54,15 @@ export function describeIsolate(t: NamespaceTarget, runId?: string): string {
   return `${t.region} (${t.context}): create deny-all NetworkPolicy ${t.namespace}/${name} (ingress+egress); rollback deletes it`;
 }
 
-export const networkPolicyUndoer: Undoer = {
-  async undo(record: UndoRecord, ctx: UndoContext): Promise<UndoOutcome> {
-    const r = record as NetworkPolicyUndo;
+export const networkPolicyUndoer: Undoer<NetworkPolicyUndo> = {
+  /** NetworkPolicies carrying the run's label: applyIsolate labels each one it creates. */
+  findOrphans: (runId, ctx) =>
+    searchClusters(runId, ctx.options, async (c, labelSelector) =>
+      (await c.net.listNetworkPolicyForAllNamespaces({ labelSelector })).items.map(
+        (p): NetworkPolicyUndo => ({ kind: 'kubernetes.network-policy', context: c.context, namespace: p.metadata!.namespace!, name: p.metadata!.name!, runId }),
+      ),
+    ),
+  async undo(r, ctx) {
     const c = clientsFor(ctx.options, r.context);
     try {
       await c.net.deleteNamespacedNetworkPolicy({ name: r.name, namespace: r.namespace });
@@ -65,8 +72,7 @@ export const networkPolicyUndoer: Undoer = {
       throw new Error(`deleting NetworkPolicy ${r.namespace}/${r.name} in ${r.context} failed: ${apiMessage(err)}`, { cause: err });
     }
   },
-  manualFix(record: UndoRecord): string {
-    const r = record as NetworkPolicyUndo;
+  manualFix(r) {
     return `kubectl --context ${r.context} -n ${r.namespace} delete networkpolicy ${r.name}`;
   },
 };

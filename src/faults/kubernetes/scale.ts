@@ -28,7 +28,8 @@ import {
   type KubeClients,
 } from '../../environments/kubernetes/clients.js';
 import type { FaultContext } from '../types.js';
-import type { UndoContext, UndoOutcome, UndoRecord, Undoer } from '../../core/undo.js';
+import type { UndoOutcome, Undoer } from '../../core/undo.js';
+import { searchClusters } from './finder.js';
 
 export type WorkloadKind = 'Deployment' | 'StatefulSet';
 
@@ -59,7 +60,7 @@ export interface ReplicasItem extends Workload {
   expectedGeneration: number;
 }
 
-export interface ReplicasUndo extends UndoRecord {
+export interface ReplicasUndo {
   kind: 'kubernetes.replicas';
   context: string;
   namespace: string;
@@ -165,9 +166,36 @@ export function describeScale(t: WorkloadsTarget): string {
     .join('\n  ');
 }
 
-export const replicasUndoer: Undoer = {
-  async undo(record: UndoRecord, ctx: UndoContext): Promise<UndoOutcome> {
-    const r = record as ReplicasUndo;
+export const replicasUndoer: Undoer<ReplicasUndo> = {
+  /** Workloads carrying the run's label, grouped per namespace, from the annotations scaleOne wrote. */
+  findOrphans: (runId, ctx) =>
+    searchClusters(runId, ctx.options, async (c, labelSelector) => {
+      const [deps, sets] = await Promise.all([c.apps.listDeploymentForAllNamespaces({ labelSelector }), c.apps.listStatefulSetForAllNamespaces({ labelSelector })]);
+      const byNamespace = new Map<string, ReplicasUndo>();
+      const workloads = [...deps.items.map((o) => ['Deployment', o] as const), ...sets.items.map((o) => ['StatefulSet', o] as const)];
+      for (const [workload, o] of workloads) {
+        const ann = o.metadata?.annotations ?? {};
+        const replicas = Number(ann[ANN_ORIGINAL_REPLICAS]);
+        const expectedGeneration = Number(ann[ANN_EXPECTED_GENERATION]);
+        if (!Number.isInteger(replicas) || !Number.isInteger(expectedGeneration)) continue;
+        const namespace = o.metadata!.namespace!;
+        let r = byNamespace.get(namespace);
+        if (!r) {
+          r = { kind: 'kubernetes.replicas', context: c.context, namespace, runId, items: [] };
+          byNamespace.set(namespace, r);
+        }
+        r.items.push({
+          workload,
+          name: o.metadata!.name!,
+          replicas,
+          resourceVersion: '',
+          generation: replicas === 0 ? expectedGeneration : expectedGeneration - 1,
+          expectedGeneration,
+        });
+      }
+      return [...byNamespace.values()];
+    }),
+  async undo(r, ctx) {
     const c = clientsFor(ctx.options, r.context);
     const force = r.force === true || ctx.options.force === true;
     const results = await mapLimit(r.items, PARALLEL, async (item) => {
@@ -188,8 +216,7 @@ export const replicasUndoer: Undoer = {
     }
     return results.some((x) => x.outcome === 'undone') ? 'undone' : 'already-gone';
   },
-  manualFix(record: UndoRecord): string {
-    const r = record as ReplicasUndo;
+  manualFix(r) {
     return r.items
       .map((w) => {
         const ref = `${w.workload.toLowerCase()}/${w.name}`;

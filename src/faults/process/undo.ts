@@ -1,13 +1,13 @@
 // Undoing process faults from their journal records alone (faultline rollback after a SIGKILL).
-import type { Undoer, UndoRecord } from '../../core/undo.js';
+import type { Undoer } from '../../core/undo.js';
 
-export interface ContinueUndo extends UndoRecord {
+export interface ContinueUndo {
   kind: 'process.continue';
   pids: number[];
   what: string;
 }
 
-export interface RegionRestartUndo extends UndoRecord {
+export interface RegionRestartUndo {
   kind: 'sandbox.region-restart';
   /** The sandbox's control API, e.g. http://127.0.0.1:PORT. */
   control: string;
@@ -16,10 +16,11 @@ export interface RegionRestartUndo extends UndoRecord {
   pids: number[];
 }
 
-const pidsOf = (r: UndoRecord) => (Array.isArray(r.pids) ? (r.pids as unknown[]).filter((p): p is number => typeof p === 'number') : []);
+// Tolerates a journal edited by hand: only numbers are pids.
+const pidsOf = (r: ContinueUndo) => (Array.isArray(r.pids) ? r.pids.filter((p) => typeof p === 'number') : []);
 
 /** SIGCONT to processes frozen by region.freeze. A process that is gone counts as undone. */
-export const continueUndoer: Undoer = {
+export const continueUndoer: Undoer<ContinueUndo> = {
   async undo(r) {
     let any = false;
     for (const pid of pidsOf(r)) {
@@ -39,9 +40,9 @@ export const continueUndoer: Undoer = {
  * Restarts a region killed by region.outage (crash) through the sandbox's control API. A region
  * already running counts as undone; so does a sandbox that is gone altogether (nothing to restart).
  */
-export const regionRestartUndoer: Undoer = {
+export const regionRestartUndoer: Undoer<RegionRestartUndo> = {
   async undo(r, ctx) {
-    const url = `${String(r.control)}/regions/${encodeURIComponent(String(r.region))}/restart`;
+    const url = `${r.control}/regions/${encodeURIComponent(r.region)}/restart`;
     let res: Response;
     try {
       res = await fetch(url, { method: 'POST', signal: AbortSignal.any([ctx.signal, AbortSignal.timeout(20_000)]) });
@@ -51,8 +52,8 @@ export const regionRestartUndoer: Undoer = {
       throw err;
     }
     const body = (await res.json().catch(() => ({}))) as { outcome?: string; error?: string };
-    if (!res.ok) throw new Error(`restarting region ${String(r.region)}: ${res.status} ${body.error ?? ''}`);
+    if (!res.ok) throw new Error(`restarting region ${r.region}: ${res.status} ${body.error ?? ''}`);
     return body.outcome === 'restarted' ? 'undone' : 'already-gone';
   },
-  manualFix: (r) => `curl -X POST ${String(r.control)}/regions/${String(r.region)}/restart   # or: faultline sandbox down && faultline sandbox up`,
+  manualFix: (r) => `curl -X POST ${r.control}/regions/${r.region}/restart   # or: faultline sandbox down && faultline sandbox up`,
 };

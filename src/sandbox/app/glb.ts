@@ -9,7 +9,8 @@
 // fail over by itself) and at most 1 s. failureThreshold failures in a row mark a region down; one success marks it up.
 // Routing:
 //   single-region, active-passive  everything to the primary; when it goes down the first healthy
-//                                  region in configured order is promoted
+//                                  region in configured order is promoted; with failback, the
+//                                  configured primary is promoted again as soon as it is back up
 //   read-replicas                  round-robin over healthy regions (replicas forward writes)
 //   active-active                  round-robin over healthy regions
 // failover "dns" models clients resolving a DNS name: a routing change is decided at detection
@@ -40,6 +41,8 @@ export interface GlbConfig {
   failureThreshold: number;
   failover: 'healthcheck' | 'dns';
   dnsTtlMs: number;
+  /** Promote the configured primary again when it comes back (else the promoted one stays). */
+  failback?: boolean;
   requestTimeoutMs: number;
 }
 
@@ -55,6 +58,8 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
 const health = new Map<string, { up: boolean; fails: number; checking: boolean }>();
 for (const r of cfg.regions) health.set(r.name, { up: true, fails: 0, checking: false });
 const events: GlbEvent[] = [];
+/** The configured primary; `primary` is the current one. */
+let preferred = cfg.primary;
 let primary = cfg.primary;
 /** What clients currently use: changes immediately or a DNS TTL after the decision. */
 let routed = { primary, up: cfg.regions.map((r) => r.name) };
@@ -67,6 +72,9 @@ function decide(): void {
   const up = cfg.regions.filter((r) => health.get(r.name)!.up).map((r) => r.name);
   if ((cfg.topology === 'active-passive' || cfg.topology === 'read-replicas') && !up.includes(primary) && up.length > 0) {
     primary = up[0];
+    events.push({ t: Date.now(), type: 'promoted', region: primary });
+  } else if (cfg.failback && (cfg.topology === 'active-passive' || cfg.topology === 'read-replicas') && primary !== preferred && up.includes(preferred)) {
+    primary = preferred;
     events.push({ t: Date.now(), type: 'promoted', region: primary });
   }
   // Tell every reachable region who the primary is (promotes the new one, demotes a returning one).
@@ -177,6 +185,7 @@ const server = http.createServer((req, res) => {
         if (pendingShift) clearTimeout(pendingShift);
         pendingShift = undefined;
         primary = cfg.primary;
+        preferred = cfg.primary;
         for (const h of health.values()) Object.assign(h, { up: true, fails: 0 });
         routed = { primary, up: cfg.regions.map((r) => r.name) };
         events.length = 0;

@@ -5,9 +5,9 @@ import { SandboxEnvironment, sandboxSpec } from '../../../src/environments/sandb
 import { INVALID } from '../../../src/schema/dsl.js';
 import { silentLogger } from '../../../src/core/log.js';
 import { faultTypes } from '../../../src/faults/registry.js';
-import { undoers } from '../../../src/faults/undoers.js';
+import { undoerFor } from '../../../src/faults/undoers.js';
 import type { FaultContext, FaultDriver } from '../../../src/faults/types.js';
-import type { UndoRecord } from '../../../src/core/undo.js';
+import type { UndoRecord } from '../../../src/faults/undoers.js';
 import { ToxiproxyApi } from '../../../src/environments/toxiproxy/api.js';
 import { isAlive } from '../../../src/sandbox/supervisor.js';
 
@@ -29,7 +29,7 @@ async function applyFault(type: 'region.outage' | 'region.freeze', spec: unknown
 async function undoAll(records: UndoRecord[]): Promise<string[]> {
   const out: string[] = [];
   for (const r of JSON.parse(JSON.stringify(records)) as UndoRecord[]) {
-    const u = await undoers[r.kind]();
+    const u = (await undoerFor(r.kind))!;
     out.push(await u.undo(r, { signal: AbortSignal.timeout(20_000), log: silentLogger, options: {} }));
   }
   return out;
@@ -76,7 +76,7 @@ describe('region faults on the sandbox (integration)', function () {
   it('isolate disables every proxy to and from the region, and undo enables them again', async () => {
     const api = new ToxiproxyApi(env.toxiproxyUrl());
     const records = await applyFault('region.outage', { region: 'eu-west', mode: 'isolate' }, ctx);
-    expect(records.map((r) => r.proxy).sort()).to.deep.equal(['eu-west-to-us-east', 'glb-to-eu-west', 'us-east-to-eu-west']);
+    expect(records.map((r) => ('proxy' in r ? r.proxy : r.kind)).sort()).to.deep.equal(['eu-west-to-us-east', 'glb-to-eu-west', 'us-east-to-eu-west']);
     const proxies = await api.listProxies();
     expect(proxies['glb-to-eu-west'].enabled).to.equal(false);
     expect(proxies['us-east-to-eu-west'].enabled).to.equal(false);

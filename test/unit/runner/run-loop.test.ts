@@ -11,7 +11,8 @@ import { readJournal } from '../../../src/runner/journal.js';
 import type { Environment } from '../../../src/environments/types.js';
 import type { BoundFault } from '../../../src/faults/registry.js';
 import type { FaultTarget } from '../../../src/faults/types.js';
-import type { Undoer, UndoRecord } from '../../../src/core/undo.js';
+import type { Undoer } from '../../../src/core/undo.js';
+import type { UndoRecord } from '../../../src/faults/undoers.js';
 import { silentLogger } from '../../../src/core/log.js';
 
 /** What happened, in order: "setup", "apply f0", "undo f0", "teardown"... */
@@ -56,16 +57,18 @@ function memoryDriver(log: Log, b: Behaviour, journalPath: () => string): RunPar
 }
 
 function memoryUndoer(log: Log, undo: (r: UndoRecord) => Promise<void> = async () => undefined): RunParts['undoers'] {
-  const undoer: Undoer = {
+  const undoer: Undoer<UndoRecord> = {
     async undo(r) {
       await undo(r);
-      log.push(`undo ${String(r.what)}`);
+      log.push(`undo ${whatOf(r)}`);
       return 'undone';
     },
-    manualFix: (r) => `nothing to do for ${String(r.what)}`,
+    manualFix: (r) => `nothing to do for ${whatOf(r)}`,
   };
   return async () => undoer;
 }
+
+const whatOf = (r: UndoRecord) => ('what' in r ? r.what : r.kind);
 
 const dir = mkdtempSync(join(tmpdir(), 'fl-run-loop-'));
 process.env.FAULTLINE_LOCK_DIR = join(dir, 'locks');
@@ -189,7 +192,7 @@ describe('run loop (in-memory environment and driver)', () => {
   it('tears the environment down after a rollback that failed, and exits 4 with the manual fix', async () => {
     const log: Log = [];
     const failing = memoryUndoer(log, async (r) => {
-      log.push(`undo attempt ${String(r.what)}`);
+      log.push(`undo attempt ${whatOf(r)}`);
       throw new Error('the in-memory server said no');
     });
     const res = await run(experiment(oneFault), log, {}, { undoers: failing });

@@ -76,6 +76,22 @@ describe('faultline budget', () => {
       expect(text.stdout).to.match(/availability\s+30d\s+99\.9%\s+3\s+35%\s+65%/);
     });
 
+    it('status --min-remaining exits 1 below the floor, naming the SLO, and 0 at or above it', async () => {
+      const p = join(dir, 'gate.json');
+      await writeFile(p, JSON.stringify({ faultlineBudgetLedger: 1, entries: [entry('g1', 0.5), entry('g2', 0.3)] }));
+      const below = await cli('status', '--ledger', p, '--min-remaining', '25%');
+      expect(below.exitCode).to.equal(1);
+      expect(below.stderr).to.contain('budget gate: availability has 20% of its 30d budget left, below --min-remaining 25%');
+      const above = await cli('status', '--ledger', p, '--min-remaining', '20%');
+      expect(above.exitCode, above.stderr).to.equal(0);
+      const json = await cli('status', '--ledger', p, '--min-remaining', '25%', '--json');
+      expect(json.exitCode).to.equal(1);
+      expect(JSON.parse(json.stdout)).to.deep.include({ minRemaining: 0.25, belowFloor: ['availability'] });
+      const badFloor = await cli('status', '--ledger', p, '--min-remaining', 'a lot');
+      expect(badFloor.exitCode).to.equal(2);
+      expect(badFloor.stderr).to.contain('--min-remaining: expected a percentage like "25%", got "a lot"');
+    });
+
     it('status of a corrupt ledger exits 2 naming the file', async () => {
       const p = join(dir, 'corrupt.json');
       await writeFile(p, '{"entries": 3}');

@@ -85,7 +85,9 @@ describe('kubeconfig allow extension', () => {
 
 describe('kubernetes orphan finder without any kubeconfig', () => {
   it('finds nothing (instead of failing a rollback that never touched a cluster)', async () => {
-    const { kubernetesFinder } = await import('../../../../src/faults/kubernetes/finder.js');
+    const { replicasUndoer } = await import('../../../../src/faults/kubernetes/scale.js');
+    const { silentLogger } = await import('../../../../src/core/log.js');
+    const find = (options: Record<string, unknown>) => replicasUndoer.findOrphans!('20261126T000000Z-x-abcd', { signal: new AbortController().signal, log: silentLogger, options });
     const { mkdtempSync, rmSync } = await import('node:fs');
     const { join } = await import('node:path');
     const { tmpdir } = await import('node:os');
@@ -95,10 +97,10 @@ describe('kubernetes orphan finder without any kubeconfig', () => {
     delete process.env.KUBECONFIG;
     delete process.env.FAULTLINE_ALLOW_CONTEXTS;
     try {
-      expect(await kubernetesFinder.find('20261126T000000Z-x-abcd', {}, new AbortController().signal)).to.deep.equal([]);
+      expect(await find({})).to.deep.equal([]);
       let err: unknown;
       try {
-        await kubernetesFinder.find('20261126T000000Z-x-abcd', { kubeconfig: join(home, 'missing') }, new AbortController().signal);
+        await find({ kubeconfig: join(home, 'missing') });
       } catch (e) {
         err = e;
       }

@@ -10,7 +10,13 @@ import { clusterPause } from '../../../../src/faults/kind/cluster-pause.js';
 import { containerUndoer, kindClusterOf } from '../../../../src/faults/kind/docker.js';
 import { KubernetesEnvironment } from '../../../../src/environments/kubernetes/environment.js';
 import type { FaultContext } from '../../../../src/faults/types.js';
-import type { UndoRecord } from '../../../../src/core/undo.js';
+import type { UndoRecord } from '../../../../src/faults/undoers.js';
+import type { ContainerUndo } from '../../../../src/faults/kind/docker.js';
+
+function asContainer(r: UndoRecord): ContainerUndo {
+  if (r.kind !== 'kind.container') throw new Error(`expected a kind.container record, got ${r.kind}`);
+  return r;
+}
 import { silentLogger } from '../../../../src/core/log.js';
 import { InvalidInputError } from '../../../../src/core/errors.js';
 
@@ -55,9 +61,9 @@ describe('kind cluster faults (with a stand-in docker CLI on PATH)', () => {
     const driver = await clusterStop.drivers.kubernetes!();
     const targets = await driver.targets({ region: 'us-east' }, ctx);
     expect(targets.map((t) => t.id)).to.deep.equal(['us-east/kind/us-east-control-plane', 'us-east/kind/us-east-worker']);
-    const records: UndoRecord[] = [];
+    const records: ContainerUndo[] = [];
     for (const t of targets) {
-      records.push(...(await t.prepare()));
+      records.push(...(await t.prepare()).map(asContainer));
       await t.apply();
     }
     expect(calls()).to.deep.equal([
@@ -80,7 +86,7 @@ describe('kind cluster faults (with a stand-in docker CLI on PATH)', () => {
   it('stand-in docker: cluster-pause pauses the node containers and rollback unpauses them', async () => {
     const driver = await clusterPause.drivers.kubernetes!();
     const [t] = await driver.targets({ region: 'us-east' }, ctx);
-    const [record] = await t.prepare();
+    const [record] = (await t.prepare()).map(asContainer);
     await t.apply();
     expect(t.describe()).to.equal('us-east: docker pause us-east-control-plane (kind cluster us-east); rollback runs docker unpause us-east-control-plane');
     expect(await containerUndoer.undo(record, undoCtx)).to.equal('undone');
