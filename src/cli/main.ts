@@ -35,3 +35,11 @@ try {
     throw err;
   }
 }
+
+// Exit explicitly rather than letting the event loop drain. On a natural exit Node closes its
+// signal handles first, which puts SIGINT back to its default for a moment: a second Ctrl-C
+// landing then ended faultline by the signal (130) instead of with the documented code.
+// process.exit() keeps the handlers to the end. Output is flushed first.
+const flush = (s: NodeJS.WriteStream) => new Promise<void>((res) => (s.writableLength ? s.write('', () => res()) : res()));
+await Promise.all([flush(process.stdout), flush(process.stderr)]);
+process.exit(typeof process.exitCode === 'number' ? process.exitCode : Number(process.exitCode ?? 0));

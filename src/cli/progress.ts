@@ -1,6 +1,7 @@
 // Live progress: on a TTY one status line redrawn in place (phase, elapsed, active faults, request
 // and error rate); otherwise plain lines, so CI logs stay readable.
 import type { RunObserver, TickStats } from '../runner/observer.js';
+import { redact } from '../core/log.js';
 
 export function progressObserver(stream: NodeJS.WriteStream = process.stderr): RunObserver {
   const tty = Boolean(stream.isTTY) && process.env.CI !== 'true';
@@ -14,7 +15,7 @@ export function progressObserver(stream: NodeJS.WriteStream = process.stderr): R
   };
   const line = (text: string) => {
     clear();
-    stream.write(`${text}\n`);
+    stream.write(`${redact(text)}\n`);
   };
   const status = (s: TickStats) =>
     [

@@ -1,4 +1,5 @@
 // Logging with secret redaction. Observers never fail a run, and secrets never reach a log.
+import { maskCredentials } from './redact-url.js';
 
 export interface Logger {
   info(msg: string): void;
@@ -8,14 +9,13 @@ export interface Logger {
 }
 
 const SECRET_PATTERNS: RegExp[] = [
-  /(authorization:\s*bearer\s+)[^\s"']+/gi,
+  /(authorization"?\s*[:=]\s*"?(?:bearer|basic)\s+)[^\s"']+/gi,
   /("?(?:token|password|secret|client-key-data|client-certificate-data|bearerToken)"?\s*[:=]\s*"?)[^\s",}]+/gi,
-  /(https?:\/\/[^:/\s]+:)[^@\s]+(@)/gi,
 ];
 
 /** Replaces anything that looks like a credential with "***". Used for logs, journals and reports. */
 export function redact(text: string): string {
-  let out = text;
+  let out = maskCredentials(text);
   for (const re of SECRET_PATTERNS) out = out.replace(re, (_m, a: string, b?: string) => `${a}***${typeof b === 'string' ? b : ''}`);
   return out;
 }

@@ -1,4 +1,5 @@
 import type { Node } from '../schema/dsl.js';
+import type { UndoOutcome } from '../core/undo.js';
 import type { ProxyCreatedUndo } from './toxiproxy/undo.js';
 import type { Logger } from '../core/log.js';
 import type { TrafficSource } from '../traffic/types.js';
@@ -13,8 +14,9 @@ export type SetupUndo = ProxyCreatedUndo;
 export interface SetupJournal {
   /** Journals (fsync) how to undo something before the caller creates it; returns a handle. */
   intent(undo: SetupUndo, what: string): Promise<string>;
-  /** Marks a handle as undone after the environment removed it itself. */
-  undone(handle: string): Promise<void>;
+  /** Marks a handle as undone after the environment removed it itself ('already-gone': it was
+   *  gone before the environment got to it). */
+  undone(handle: string, outcome?: UndoOutcome): Promise<void>;
 }
 
 export interface EnvironmentContext {

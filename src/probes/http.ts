@@ -1,5 +1,7 @@
 import { s, type Infer } from '../schema/dsl.js';
 import type { ProbeType } from './types.js';
+import { maskCredentials, splitCredentials } from '../core/redact-url.js';
+import { redact } from '../core/log.js';
 
 const spec = s
   .object({
@@ -19,23 +21,25 @@ type Spec = Infer<typeof spec>;
 export const httpProbe: ProbeType<Spec> = {
   spec,
   async run(sp, ctx) {
-    const url = ctx.resolve(sp.url);
+    // fetch refuses URLs with credentials: they travel as a header, and never appear in details
+    const { url, authorization } = splitCredentials(ctx.resolve(sp.url));
+    const shown = maskCredentials(ctx.resolve(sp.url));
     const started = performance.now();
     const method = sp.method ?? 'GET';
     const timeout = AbortSignal.timeout(sp.timeout?.ms ?? 5000);
     try {
-      const res = await fetch(url, { method, signal: AbortSignal.any([ctx.signal, timeout]) });
+      const res = await fetch(url, { method, headers: authorization ? { authorization } : undefined, signal: AbortSignal.any([ctx.signal, timeout]) });
       const body = await res.text();
       const ms = Math.round(performance.now() - started);
       const wantStatus = sp.expect?.status ?? 200;
       const problems: string[] = [];
       if (res.status !== wantStatus) problems.push(`expected status ${wantStatus}`);
       if (sp.expect?.bodyContains && !body.includes(sp.expect.bodyContains)) problems.push(`body lacks ${JSON.stringify(sp.expect.bodyContains)}`);
-      return { ok: problems.length === 0, detail: `${method} ${url} → ${res.status} in ${ms}ms${problems.length ? ` (${problems.join('; ')})` : ''}` };
+      return { ok: problems.length === 0, detail: `${method} ${shown} → ${res.status} in ${ms}ms${problems.length ? ` (${problems.join('; ')})` : ''}` };
     } catch (err) {
       const cause = (err as { cause?: { code?: string } }).cause?.code;
       const why = timeout.aborted ? `no answer within ${sp.timeout?.text ?? '5s'}` : (cause ?? (err as Error).message);
-      return { ok: false, detail: `${method} ${url} → ${why}` };
+      return { ok: false, detail: `${method} ${shown} → ${redact(why)}` };
     }
   },
 };

@@ -80,4 +80,16 @@ export interface Report {
   guards?: GuardResult[];
   rollback: { complete: boolean; failures: string[] };
   errors: string[];
+  /** What produced the run: faultline version, platform, host, hashes of the experiment file
+   *  as written and as resolved. No secrets. */
+  producer?: {
+    faultline: string;
+    node: string;
+    platform: string;
+    arch: string;
+    os: string;
+    host: string;
+    experimentSha256: string;
+    resolvedSha256: string;
+  };
 }

@@ -2,25 +2,26 @@
 // everything needed to undo an action, is written and fsynced *before* the action, so after a
 // SIGKILL `faultline rollback` can finish the job from this file alone.
 //
-//   run      {type:"run", runId, experiment, file, lockKey, pid, startedAt}
+//   run      {type:"run", runId, experiment, file, lockKey, pid, startedAt, producer}
 //   intent   {type:"intent", id, what, undo:{kind,...}}      ← fsync, then act
 //   applied  {type:"applied", id}
 //   undone   {type:"undone", id, outcome:"undone"|"already-gone"}
 //   failed   {type:"undo-failed", id, error}
-//   end      {type:"end", verdict}
+//   end      {type:"end", verdict, exitCode}
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { UndoOutcome } from '../core/undo.js';
 import type { UndoRecord } from '../faults/undoers.js';
 import { redact } from '../core/log.js';
+import type { Provenance } from './provenance.js';
 
 export type JournalEntry =
-  | { type: 'run'; runId: string; experiment: string; file: string; lockKey: string; pid: number; startedAt: string }
+  | { type: 'run'; runId: string; experiment: string; file: string; lockKey: string; pid: number; startedAt: string; producer?: Provenance }
   | { type: 'intent'; id: string; what: string; undo: UndoRecord }
   | { type: 'applied'; id: string }
   | { type: 'undone'; id: string; outcome: UndoOutcome }
   | { type: 'undo-failed'; id: string; error: string }
-  | { type: 'end'; verdict: string };
+  | { type: 'end'; verdict: string; exitCode?: number; error?: string };
 
 type Stamped = JournalEntry & { at: string };
 

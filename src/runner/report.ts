@@ -5,6 +5,7 @@ import type { RequestRecord } from '../core/records.js';
 import type { TrafficSummary } from '../traffic/types.js';
 import type { AbortInfo, Report } from '../report/types.js';
 import { exitCodeOf, verdictOf } from './verdict.js';
+import { redact } from '../core/log.js';
 
 /** Everything a finished run knows, as plain data. */
 export interface RunFacts {
@@ -27,6 +28,7 @@ export interface RunFacts {
   failed: boolean;
   rollbackFailures: string[];
   errors: string[];
+  producer?: Report['producer'];
 }
 
 export function assembleReport(f: RunFacts): Report {
@@ -53,12 +55,14 @@ export function assembleReport(f: RunFacts): Report {
     ...(f.guards?.length ? { guards: f.guards } : {}),
     rollback: { complete: f.rollbackFailures.length === 0, failures: f.rollbackFailures },
     errors: f.errors,
+    ...(f.producer ? { producer: f.producer } : {}),
   };
 }
 
 /** Writes report.json through a temporary file, so a reader never sees half a report. */
 export function writeReport(outDir: string, report: Report): void {
   const path = join(outDir, 'report.json');
-  writeFileSync(`${path}.tmp`, JSON.stringify(report, null, 2) + '\n');
+  // Secrets never reach report.json, whichever field they hid in (a probe's detail, an error).
+  writeFileSync(`${path}.tmp`, redact(JSON.stringify(report, null, 2)) + '\n');
   renameSync(`${path}.tmp`, path);
 }

@@ -18,7 +18,7 @@ import type { Experiment } from '../experiment/schema.js';
 import { evaluateExpectations } from '../experiment/expect.js';
 import { resolveEndpointTemplates } from '../experiment/template.js';
 import { environmentFor } from '../environments/registry.js';
-import { isMeasuringEnvironment, type Environment, type EnvironmentContext, type EnvironmentKind, type SetupJournal } from '../environments/types.js';
+import { isMeasuringEnvironment, isProxyEnvironment, type Environment, type EnvironmentContext, type EnvironmentKind, type SetupJournal } from '../environments/types.js';
 import { driverFor, type BoundFault } from '../faults/registry.js';
 import type { FaultContext } from '../faults/types.js';
 import type { UndoContext } from '../core/undo.js';
@@ -30,11 +30,15 @@ import { phaseStats } from '../metrics/phases.js';
 import { evaluateSlos, createGuards, checkBudgetBeforeRun, recordBudget } from '../slo/index.js';
 import type { AbortInfo, FaultReport, PhaseWindow, Report } from '../report/types.js';
 import { ExitCode, FaultlineError, InterruptedError, InvalidInputError, PreflightError, errorMessage } from '../core/errors.js';
-import type { Logger } from '../core/log.js';
-import { Journal, type PendingUndo } from './journal.js';
-import { EnvironmentLock, lockProblems } from './lock.js';
+import { redact, type Logger } from '../core/log.js';
+import { stripCredentials } from '../core/redact-url.js';
+import { watchOwned } from '../tools/owned.js';
+import { Journal, journalState, readJournal, type PendingUndo } from './journal.js';
+import { EnvironmentLock, canonicalLockKey, lockProblems } from './lock.js';
 import { registryUndoers, undoPending, type UndoerLookup, type UndoResult } from './rollback.js';
-import { leftoversFor, rollbackJournal } from './recover.js';
+import { leftoversFor, reapOrphans, rollbackIndexedRun } from './recover.js';
+import { registerRun, type RunIndexHandle } from './run-index.js';
+import { provenance, type Provenance } from './provenance.js';
 import { combineObservers, safeObserver, type RunObserver } from './observer.js';
 import { TimelineWriter, followingMetrics, startSecondsFeed, timelineSlis, type SecondsSource } from './timeline.js';
 import { closeOutputs, createOutputs, parseOutputArg } from './outputs/index.js';
@@ -64,7 +68,7 @@ export interface RunOptions {
   observer?: RunObserver;
   log: Logger;
   env?: Record<string, string | undefined>;
-  /** Install SIGINT/SIGTERM handlers that abort the run and roll back (the CLI does). */
+  /** Install SIGINT/SIGTERM/SIGHUP handlers that abort the run and roll back (the CLI does). */
   handleSignals?: boolean;
   /** Aborts the run as SIGINT would. */
   signal?: AbortSignal;
@@ -110,6 +114,23 @@ interface ActiveFault {
 }
 
 export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
+  // Signals first: from here on, SIGINT, SIGTERM and SIGHUP abort this run (and roll back).
+  const stop = new AbortController();
+  const stopReason: { info?: AbortInfo } = {};
+  const abort = (info: AbortInfo) => {
+    if (stop.signal.aborted) return;
+    stopReason.info = info;
+    stop.abort(new InterruptedError(info.reason));
+  };
+  const removeSignals = opts.handleSignals ? installSignalHandlers(abort, opts.log) : () => {};
+  try {
+    return await startRun(opts, stop.signal, stopReason, abort);
+  } finally {
+    removeSignals();
+  }
+}
+
+async function startRun(opts: RunOptions, stopSignal: AbortSignal, stopReason: { info?: AbortInfo }, abort: (info: AbortInfo) => void): Promise<RunOutcome> {
   const log = opts.log;
   for (const o of opts.outputs ?? []) parseOutputArg(o); // refused before anything is touched
   const timeline = new TimelineWriter();
@@ -125,15 +146,8 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
   // Every fault needs a driver for this environment: refused before anything is touched.
   const unresolved = await Promise.all(exp.faults.map((f) => parts.driver(f, environment.kind)));
 
-  const stop = new AbortController();
-  const stopReason: { info?: AbortInfo } = {};
-  const abort = (info: AbortInfo) => {
-    if (stop.signal.aborted) return;
-    stopReason.info = info;
-    stop.abort(new InterruptedError(info.reason));
-  };
   opts.signal?.addEventListener('abort', () => abort({ by: 'signal', reason: 'aborted by the caller', at: Date.now() }), { once: true });
-  const envCtx: EnvironmentContext = { runId, signal: stop.signal, log, options };
+  const envCtx: EnvironmentContext = { runId, signal: stopSignal, log, options };
 
   const budgetCtx = { experimentName: exp.metadata.name, runId, ledgerPath: typeof options.ledger === 'string' ? options.ledger : undefined };
   const preflight = async () => {
@@ -143,26 +157,35 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
   };
   if (opts.dryRun) {
     await preflight();
-    const plan = await dryRunPlan(exp, environment, unresolved, runId, envCtx, lockProblems(environment.lockKey()));
+    const plan = await dryRunPlan(exp, environment, unresolved, runId, envCtx, lockProblems(await canonicalLockKey(environment.lockKey())));
     return { exitCode: plan.exitCode, plan: plan.lines, problems: plan.problems };
   }
+  stopSignal.throwIfAborted();
 
   // The lock comes first: a second run is refused naming the first, before it reads anything.
-  const lock = EnvironmentLock.acquire({ lockKey: environment.lockKey(), runId, pid: process.pid, startedAt: new Date().toISOString(), experiment: exp.metadata.name });
+  // Its key is canonical (credentials dropped, hosts resolved): one server, one lock.
+  const lockKey = await canonicalLockKey(environment.lockKey());
+  const lock = EnvironmentLock.acquire({ lockKey, runId, pid: process.pid, startedAt: new Date().toISOString(), experiment: exp.metadata.name });
+  const outDir = resolve(opts.outDir ?? join(opts.runsDir ?? DEFAULT_RUNS_DIR, runId));
+  const journalPath = join(outDir, 'journal.jsonl');
+  // In the run index before anything is touched, wherever --out points: rollback and the next run find it.
+  const indexed = registerRun({ runId, kind: 'run', experiment: exp.metadata.name, file: resolve(loaded.file), outDir, journal: journalPath, lockKey, toxiproxy: toxiproxyUrls(environment) });
+  const unwatch = watchOwned((owned) => indexed.update({ owned }));
+  const producer = provenance(loaded);
   let journal: Journal | undefined;
-  let removeSignals = () => {};
   try {
-    await finishLeftovers(environment.lockKey(), opts.runsDir ?? DEFAULT_RUNS_DIR, log, options);
+    // Leftovers first (preflight would trip over them: a declared proxy that still exists, say).
+    // The allow-list gates each of their API calls, as it gates every other one.
+    await finishLeftovers(lockKey, log, options, parts.undoers);
     await preflight();
-    removeSignals = opts.handleSignals ? installSignalHandlers(abort, log) : () => {};
-    const outDir = resolve(opts.outDir ?? join(opts.runsDir ?? DEFAULT_RUNS_DIR, runId));
+    stopSignal.throwIfAborted();
     mkdirSync(outDir, { recursive: true });
-    journal = Journal.create(join(outDir, 'journal.jsonl'));
-    journal.write({ type: 'run', runId, experiment: exp.metadata.name, file: relative(process.cwd(), resolve(loaded.file)), lockKey: environment.lockKey(), pid: process.pid, startedAt: new Date().toISOString() }, true);
+    journal = Journal.create(journalPath);
+    journal.write({ type: 'run', runId, experiment: exp.metadata.name, file: relative(process.cwd(), resolve(loaded.file)), lockKey, pid: process.pid, startedAt: new Date().toISOString(), producer }, true);
     observer.start?.({ runId, experiment: exp.metadata.name, outDir, at: Date.now() });
     const seconds: { source?: SecondsSource } = {};
-    const report = await executeRun({ loaded, exp, runId, environment, parts, journal, envCtx, observer, log, abort, stopReason, outDir, options, budgetCtx, seconds });
-    journal.write({ type: 'end', verdict: report.verdict }, true);
+    const report = await executeRun({ loaded, exp, runId, environment, parts, journal, envCtx, observer, log, abort, stopReason, outDir, options, budgetCtx, seconds, lockKey, producer, indexed });
+    journal.write({ type: 'end', verdict: report.verdict, exitCode: report.exitCode }, true);
     report.errors.push(...(await closeOutputs(outputs)));
     writeReport(outDir, report);
     timeline.finish(join(outDir, 'journal.jsonl'), seconds.source);
@@ -180,8 +203,10 @@ export async function runExperiment(opts: RunOptions): Promise<RunOutcome> {
     await closeOutputs(outputs);
     timeline.close();
     journal?.close();
+    unwatch();
+    // The entry stays while the journal still holds something to undo: `faultline rollback` needs it.
+    if (!journal || journalState(readJournal(journalPath).entries).pending.length === 0) indexed.finish();
     lock.release();
-    removeSignals();
   }
 }
 
@@ -202,6 +227,10 @@ interface RunState {
   budgetCtx: { experimentName: string; runId: string; ledgerPath?: string };
   /** Filled by the run: where the timeline's per-second lines come from. */
   seconds: { source?: SecondsSource };
+  /** Canonical (credential-free, resolved) lock key. */
+  lockKey: string;
+  producer: Provenance;
+  indexed: RunIndexHandle;
 }
 
 async function executeRun(st: RunState): Promise<Report> {
@@ -243,7 +272,8 @@ async function executeRun(st: RunState): Promise<Report> {
   let trafficStoppedAt: number | undefined;
   const setupJournal = makeSetupJournal(journal);
   const cleanupSignal = () => AbortSignal.timeout(CLEANUP_DEADLINE_MS);
-  const undoCtx = (): UndoContext => ({ signal: cleanupSignal(), log, options: st.options });
+  // Undo records hold Toxiproxy URLs without credentials; the run's own URLs carry them back.
+  const undoCtx = (): UndoContext => ({ signal: cleanupSignal(), log, options: { ...st.options, toxiproxyUrls: toxiproxyUrls(environment, true) } });
 
   const revertFault = async (af: ActiveFault) => {
     if (af.pending.length === 0) return;
@@ -268,6 +298,7 @@ async function executeRun(st: RunState): Promise<Report> {
       observer.phase?.('setup', Date.now());
       await environment.setup(envCtx, setupJournal);
       endpoints = environment.endpoints();
+      st.indexed.update({ toxiproxy: toxiproxyUrls(environment) });
       // Templates are resolved once, here, when the endpoints are known.
       resolved = resolveRunTemplates(exp, endpoints);
 
@@ -392,6 +423,13 @@ async function executeRun(st: RunState): Promise<Report> {
       errors.push(`teardown: ${errorMessage(err)}`);
       rollbackFailures.push(`environment teardown failed: ${errorMessage(err)}; run \`faultline rollback --journal ${join(st.outDir, 'journal.jsonl')}\``);
     }
+    // What the journal still holds from setup was in flight when the run was interrupted (a
+    // proxy the server created while the request was being aborted, say): undone by name.
+    const inFlight = journalState(readJournal(journal.path).entries).pending.filter((p) => p.id.startsWith('env#'));
+    for (const r of inFlight.length ? await undoPending(journal, inFlight, undoCtx(), st.parts.undoers) : []) {
+      if (r.outcome === 'failed') rollbackFailures.push(describeUndoFailure(r));
+      else if (r.outcome === 'undone') log.info(`undone (it was in flight at the interrupt): ${r.what}`);
+    }
   }
 
   const aborted = st.stopReason.info !== undefined;
@@ -409,7 +447,8 @@ async function executeRun(st: RunState): Promise<Report> {
       description: exp.metadata.description,
       labels: exp.metadata.labels,
     },
-    environment: { kind: environment.kind, lockKey: environment.lockKey(), endpoints },
+    environment: { kind: environment.kind, lockKey: st.lockKey, endpoints: redactValues(endpoints) },
+    producer: st.producer,
     startedAt,
     endedAt,
     phases,
@@ -495,8 +534,8 @@ function makeSetupJournal(journal: Journal): SetupJournal {
       journal.write({ type: 'applied', id });
       return id;
     },
-    async undone(handle) {
-      journal.write({ type: 'undone', id: handle, outcome: 'undone' }, true);
+    async undone(handle, outcome = 'undone') {
+      journal.write({ type: 'undone', id: handle, outcome }, true);
     },
   };
 }
@@ -510,16 +549,39 @@ async function withPreflightErrors(fn: () => Promise<void>): Promise<void> {
   }
 }
 
-/** An earlier run on this environment died with faults applied: undo them before starting. */
-async function finishLeftovers(lockKey: string, runsDir: string, log: Logger, options: Record<string, unknown>) {
-  for (const path of leftoversFor(lockKey, runsDir)) {
-    log.warn(`an earlier run left faults applied (${path}); rolling them back first`);
-    const res = await rollbackJournal(path, { signal: AbortSignal.timeout(CLEANUP_DEADLINE_MS), log, options });
+/**
+ * Before starting: stop what dead runs left running (child processes, temp dirs), and undo the
+ * faults an earlier run on this environment left applied, found through the run index wherever
+ * its journal went. A leftover this run may not touch (a kube context off the allow-list) is
+ * refused by the allow-list before any request, and the run does not start: it waits.
+ */
+async function finishLeftovers(lockKey: string, log: Logger, options: Record<string, unknown>, lookup: UndoerLookup) {
+  for (const r of await reapOrphans(log)) log.warn(`an earlier run left this behind: ${r}`);
+  for (const run of leftoversFor(lockKey)) {
+    log.warn(`an earlier run left faults applied (run ${run.runId}, ${run.journal ?? 'no journal'}); rolling them back first`);
+    const res = await rollbackIndexedRun(run, { signal: AbortSignal.timeout(CLEANUP_DEADLINE_MS), log, options }, lookup);
     const failed = res.results.filter((r) => r.outcome === 'failed');
     if (res.skipped || failed.length) {
-      throw new PreflightError(`cannot start: ${res.skipped ?? `faults left by ${path} could not be undone: ${failed.map(describeUndoFailure).join('; ')}`}`);
+      throw new PreflightError(
+        `cannot start: ${res.skipped ?? `what run ${run.runId} left (${run.journal ?? 'no journal'}) could not be undone, so it waits: ${failed.map(describeUndoFailure).join('; ')}`}`,
+      );
     }
   }
+}
+
+/** The Toxiproxy API URLs the environment uses: credential-free for the index, or as written. */
+function toxiproxyUrls(env: Environment, withCredentials = false): string[] {
+  if (!isProxyEnvironment(env)) return [];
+  try {
+    const url = env.toxiproxyUrl();
+    return [withCredentials ? url : stripCredentials(url)];
+  } catch {
+    return []; // an ephemeral sandbox has no Toxiproxy before setup
+  }
+}
+
+function redactValues(m: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(m).map(([k, v]) => [k, redact(v)]));
 }
 
 function describeUndoFailure(r: UndoResult): string {

@@ -1,9 +1,19 @@
 // Runs the real CLI (bin/faultline.js) as a child process, the way users and CI do.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { projectRoot } from '../../src/tools/locate.js';
 
 export const BIN = join(projectRoot, 'bin', 'faultline.js');
+
+/**
+ * The run index lives in a per-user state dir. Tests get their own (one per mocha process, so the
+ * runs and rollbacks of one test file see each other), never the user's real one, and never one
+ * shared with other test processes on the machine.
+ */
+export const TEST_STATE_DIR = process.env.FAULTLINE_STATE_DIR ?? mkdtempSync(join(tmpdir(), 'fl-state-'));
+process.env.FAULTLINE_STATE_DIR = TEST_STATE_DIR;
 
 export interface CliResult {
   code: number | null;

@@ -42,7 +42,7 @@ export function register(program: Command) {
     .option('--json', 'print report.json to stdout instead of the summary')
     .option('-q, --quiet', 'no live progress')
     .action(async (file: string, o: RunCliOptions) => {
-      const [{ runExperiment }, { createLogger }, { progressObserver }, { formatConsoleReport }, { failWith }, { parseFailOn, gateExitCode }, { outputTypes }, { InvalidInputError }, { combineObservers }, { historyObserver }] = await Promise.all([
+      const [{ runExperiment }, { createLogger, redact }, { progressObserver }, { formatConsoleReport }, { failWith }, { parseFailOn, gateExitCode }, { outputTypes }, { InvalidInputError }, { combineObservers }, { historyObserver }, { onInterrupt }] = await Promise.all([
         import('../../runner/run.js'),
         import('../../core/log.js'),
         import('../progress.js'),
@@ -53,9 +53,13 @@ export function register(program: Command) {
         import('../../core/errors.js'),
         import('../../runner/observer.js'),
         import('../../gameday/history.js'),
+        import('../../runner/signals.js'),
       ]);
       const log = createLogger();
       const allowContexts = [...o.allowContext, ...(process.env.FAULTLINE_ALLOW_CONTEXTS ?? '').split(',').map((s) => s.trim()).filter(Boolean)];
+      // Signals reach the run (which rolls back); after it, a late one must not cut the summary
+      // short or change the exit code.
+      onInterrupt(() => process.stderr.write('finishing: writing the summary\n'));
       try {
         let failOn;
         try {
@@ -79,23 +83,19 @@ export function register(program: Command) {
             ? { copies: { junit: o.junit, md: o.summary, html: o.html }, stepSummary: process.env.GITHUB_STEP_SUMMARY || undefined }
             : false,
         });
-        // The run has rolled back; a late Ctrl-C must not cut the summary short.
-        const finishing = () => process.stderr.write('finishing: writing the summary\n');
-        process.on('SIGINT', finishing);
-        process.on('SIGTERM', finishing);
         let exitCode = outcome.exitCode;
         if (outcome.plan) {
-          process.stdout.write(outcome.plan.join('\n') + '\n');
-          for (const p of outcome.problems ?? []) process.stderr.write(`dry run: the run would fail: ${p}\n`);
+          process.stdout.write(redact(outcome.plan.join('\n')) + '\n');
+          for (const p of outcome.problems ?? []) process.stderr.write(`dry run: the run would fail: ${redact(p)}\n`);
         } else if (outcome.report) {
           const gate = gateExitCode(outcome.report, failOn);
           exitCode = gate.exitCode;
-          if (o.json) process.stdout.write(JSON.stringify(outcome.report, null, 2) + '\n');
+          if (o.json) process.stdout.write(redact(JSON.stringify(outcome.report, null, 2)) + '\n');
           else {
             const reports = o.reports ? `\n  reports: ${['junit.xml', 'summary.md', 'report.html'].map((f) => `${outcome.outDir}/${f}`).join(', ')}` : '';
-            process.stdout.write(formatConsoleReport(outcome.report, `${outcome.outDir}/report.json`) + reports + '\n');
+            process.stdout.write(redact(formatConsoleReport(outcome.report, `${outcome.outDir}/report.json`) + reports) + '\n');
           }
-          if (gate.note) process.stderr.write(`${gate.note}\n`);
+          if (gate.note) process.stderr.write(`${redact(gate.note)}\n`);
         }
         process.exitCode = exitCode;
       } catch (err) {

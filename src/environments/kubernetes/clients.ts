@@ -39,8 +39,22 @@ export function kubeconfigSource(options: Record<string, unknown>): { kind: 'fla
 
 const cache = new Map<string, KubeClients>();
 
-/** Clients for one context; throws PreflightError when the kubeconfig or the context is missing. */
+/** A kube context that is not on the allow-list: nothing was sent to it. */
+export class NotAllowedError extends PreflightError {}
+
+/**
+ * Clients for one context; throws PreflightError when the kubeconfig or the context is missing,
+ * and NotAllowedError when the context is not on the allow-list. Every API call faultline makes
+ * goes through here, so the allow-list gates all of them: faults, undo (leftovers of an earlier
+ * run included), and searches.
+ */
 export function clientsFor(options: Record<string, unknown>, context: string): KubeClients {
+  if (!isContextAllowed(context, options)) {
+    throw new NotAllowedError(
+      `kube context "${context}" is not on the allow-list, so faultline sent it no request. ` +
+        `Allow it with --allow-context ${context} or FAULTLINE_ALLOW_CONTEXTS=${context} (or the kubeconfig extension ${ALLOW_EXTENSION}: {allowed: true})`,
+    );
+  }
   const src = kubeconfigSource(options);
   const key = `${src.kind}:${src.path}\0${context}`;
   const hit = cache.get(key);
@@ -156,6 +170,11 @@ export function contextsAllowedByKubeconfig(options: Record<string, unknown>): S
     }
   }
   return out;
+}
+
+/** Allowed by --allow-context, FAULTLINE_ALLOW_CONTEXTS or the kubeconfig's own extension. */
+export function isContextAllowed(context: string, options: Record<string, unknown>): boolean {
+  return allowedContexts(options).has(context) || contextsAllowedByKubeconfig(options).has(context);
 }
 
 /** Throws PreflightError naming each context that is not allow-listed and how to allow it. */

@@ -2,6 +2,7 @@
 // 404" and drops the server's own message, and has no timeout; we swap its fetch step for one
 // that keeps {"error": "..."} from the body and gives every request a deadline.
 import { Toxiproxy, type ICreateProxyBody, type ICreateToxicBody } from 'toxiproxy-node-client';
+import { splitCredentials } from '../../core/redact-url.js';
 
 export class ToxiproxyApiError extends Error {
   constructor(
@@ -37,12 +38,19 @@ const REQUEST_TIMEOUT_MS = 10_000;
 
 export class ToxiproxyApi {
   private readonly client: Toxiproxy;
+  /** The API URL without credentials: what messages show. */
+  readonly baseUrl: string;
+  /** Credentials from the URL (http://user:pw@host), sent as a header: fetch refuses them in URLs. */
+  private readonly authorization?: string;
 
   constructor(
-    readonly baseUrl: string,
+    url: string,
     private readonly signal?: AbortSignal,
   ) {
-    this.client = new Toxiproxy(baseUrl.replace(/\/+$/, ''));
+    const split = splitCredentials(url.replace(/\/+$/, ''));
+    this.baseUrl = split.url.replace(/\/+$/, '');
+    this.authorization = split.authorization;
+    this.client = new Toxiproxy(this.baseUrl);
     const http = this.client.getApi() as unknown as { doFetch: (url: string, init: RequestInit) => Promise<Response> };
     http.doFetch = (url, init) => this.fetch(url, init);
   }
@@ -54,7 +62,9 @@ export class ToxiproxyApi {
     let res: Response;
     try {
       // Toxiproxy refuses User-Agents starting with "Mozilla/"; undici's default is fine, be explicit.
-      res = await fetch(url, { ...init, signal, headers: { ...(init.headers as Record<string, string>), 'User-Agent': 'faultline' } });
+      const headers: Record<string, string> = { ...(init.headers as Record<string, string>), 'User-Agent': 'faultline' };
+      if (this.authorization) headers.Authorization = this.authorization;
+      res = await fetch(url, { ...init, signal, headers });
     } catch (err) {
       const reason = timeout.aborted ? `no answer within ${REQUEST_TIMEOUT_MS / 1000}s` : describeFetchError(err);
       const refused = (err as { cause?: { code?: string } })?.cause?.code === 'ECONNREFUSED';

@@ -3,7 +3,8 @@
 // (name + listen + upstream), which are created after the lock is taken and removed after the run.
 import { s, type Infer } from '../../schema/dsl.js';
 import { InvalidInputError, PreflightError, errorMessage } from '../../core/errors.js';
-import { ToxiproxyApi } from './api.js';
+import { ToxiproxyApi, ToxiproxyApiError } from './api.js';
+import { stripCredentials } from '../../core/redact-url.js';
 import type { EnvironmentContext, EnvironmentType, ProxyEnvironment, ProxySelector, SetupJournal } from '../types.js';
 
 const object = s
@@ -100,7 +101,7 @@ class ToxiproxyEnvironment implements ProxyEnvironment {
     const api = new ToxiproxyApi(this.toxiproxyUrl(), ctx.signal);
     for (const p of this.spec.proxies) {
       if (p.listen === undefined || p.upstream === undefined) continue;
-      const handle = await journal.intent({ kind: 'toxiproxy.proxy-created', api: this.toxiproxyUrl(), proxy: p.name }, `create proxy ${p.name}`);
+      const handle = await journal.intent({ kind: 'toxiproxy.proxy-created', api: stripCredentials(this.toxiproxyUrl()), proxy: p.name }, `create proxy ${p.name}`);
       const made = await api.createProxy({ name: p.name, listen: p.listen, upstream: p.upstream, enabled: true });
       this.created.set(p.name, handle);
       this.listenAddr.set(p.name, made.listen);
@@ -122,7 +123,16 @@ class ToxiproxyEnvironment implements ProxyEnvironment {
   async teardown(ctx: EnvironmentContext, journal: SetupJournal) {
     const api = new ToxiproxyApi(this.toxiproxyUrl(), ctx.signal);
     for (const [name, handle] of [...this.created].reverse()) {
-      await api.deleteProxy(name);
+      try {
+        await api.deleteProxy(name);
+      } catch (err) {
+        // Nothing listens: the server is gone, and the proxies it held in memory went with it.
+        if (!(err instanceof ToxiproxyApiError && err.refused)) throw err;
+        ctx.log.info(`Toxiproxy at ${stripCredentials(this.toxiproxyUrl())} is not running; proxy ${name} went with it`);
+        await journal.undone(handle, 'already-gone');
+        this.created.delete(name);
+        continue;
+      }
       await journal.undone(handle);
       this.created.delete(name);
     }

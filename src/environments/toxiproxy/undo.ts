@@ -2,6 +2,7 @@
 // record alone. A proxy that is already gone counts as undone.
 import type { UndoContext, UndoOutcome, Undoer } from '../../core/undo.js';
 import { ToxiproxyApi, ToxiproxyApiError } from './api.js';
+import { stripCredentials } from '../../core/redact-url.js';
 
 export interface ProxyCreatedUndo {
   kind: 'toxiproxy.proxy-created';
@@ -20,17 +21,29 @@ export async function unlessServerGone(api: string, ctx: UndoContext, fn: () => 
     return await fn();
   } catch (err) {
     if (err instanceof ToxiproxyApiError && err.refused) {
-      ctx.log.info(`Toxiproxy at ${api} is not running; what this run did to it went with it`);
+      ctx.log.info(`Toxiproxy at ${stripCredentials(api)} is not running; what this run did to it went with it`);
       return 'already-gone';
     }
     throw err;
   }
 }
 
+/**
+ * The API for a record. Records hold the URL without credentials (journals hold no secrets); when
+ * the run, or `faultline rollback --toxiproxy URL`, knows the same server with credentials
+ * (options.toxiproxyUrls, in memory only), those are used.
+ */
+export function toxiproxyApiFor(api: string, ctx: UndoContext): ToxiproxyApi {
+  const clean = stripCredentials(api).replace(/\/+$/, '');
+  const known = Array.isArray(ctx.options.toxiproxyUrls) ? (ctx.options.toxiproxyUrls as unknown[]).filter((u): u is string => typeof u === 'string') : [];
+  const withAuth = known.find((u) => stripCredentials(u).replace(/\/+$/, '') === clean);
+  return new ToxiproxyApi(withAuth ?? api, ctx.signal);
+}
+
 export const proxyCreatedUndoer: Undoer<ProxyCreatedUndo> = {
   undo: (r, ctx) =>
     unlessServerGone(r.api, ctx, async () => {
-      const deleted = await new ToxiproxyApi(r.api, ctx.signal).deleteProxy(r.proxy);
+      const deleted = await toxiproxyApiFor(r.api, ctx).deleteProxy(r.proxy);
       return deleted ? 'undone' : 'already-gone';
     }),
   manualFix: (r) => `toxiproxy-cli -h ${r.api} delete ${r.proxy}`,

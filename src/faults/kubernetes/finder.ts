@@ -5,12 +5,11 @@
 // searchClusters here.
 //
 // Which contexts: the allow-listed ones (--allow-context, FAULTLINE_ALLOW_CONTEXTS) when any are
-// given, otherwise every context in the kubeconfig. Only objects carrying this run's label are
-// ever undone, so looking further than the allow-list cannot touch anything else. With no
-// kubeconfig at all there is nothing to search.
+// given, otherwise the contexts the kubeconfig itself allows (extension faultline.dev/allow). The
+// allow-list gates every request, searches included. With no kubeconfig there is nothing to search.
 import { existsSync } from 'node:fs';
 import { PreflightError } from '../../core/errors.js';
-import { RUN_ID_LABEL, allowedContexts, apiMessage, clientsFor, kubeconfigSource, loadKubeConfig, runIdLabelValue, type KubeClients } from '../../environments/kubernetes/clients.js';
+import { RUN_ID_LABEL, allowedContexts, apiMessage, clientsFor, isContextAllowed, kubeconfigSource, loadKubeConfig, runIdLabelValue, type KubeClients } from '../../environments/kubernetes/clients.js';
 
 /** Runs `search` in every context to look through, with this run's label selector. */
 export async function searchClusters<R>(runId: string, options: Record<string, unknown>, search: (c: KubeClients, labelSelector: string) => Promise<R[]>): Promise<R[]> {
@@ -20,7 +19,8 @@ export async function searchClusters<R>(runId: string, options: Record<string, u
   // A machine with no kubeconfig at all has no cluster a run could have changed (a sandbox
   // run's rollback must not fail here). A kubeconfig that was named but is missing still fails.
   if (src.kind === 'default' && !existsSync(src.path)) return [];
-  const contexts = allowed.length ? allowed : loadKubeConfig(options).getContexts().map((c) => c.name);
+  // The allow-list gates searches too: contexts off it get no request (clientsFor refuses them).
+  const contexts = allowed.length ? allowed : loadKubeConfig(options).getContexts().map((c) => c.name).filter((c) => isContextAllowed(c, options));
   // Contexts the user pointed at (allow-list, --kubeconfig, KUBECONFIG) must answer; the other
   // contexts of a default kubeconfig are only looked through, and one that is down is skipped.
   const strict = allowed.length > 0 || src.kind !== 'default';

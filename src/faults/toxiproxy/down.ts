@@ -3,6 +3,7 @@
 import { s, type Infer } from '../../schema/dsl.js';
 import type { FaultDriver, FaultType } from '../types.js';
 import { ToxiproxyApi } from '../../environments/toxiproxy/api.js';
+import { stripCredentials } from '../../core/redact-url.js';
 import { proxyTargets, selectorFields, selectorRules, withSelectorRule } from './toxic.js';
 import type { ProxyEnabledUndo } from './undo.js';
 
@@ -16,7 +17,7 @@ const driver: FaultDriver<Spec> = {
       async prepare() {
         const found = await new ToxiproxyApi(api, ctx.signal).getProxy(proxy);
         // Restore what we found: a proxy someone else had disabled stays disabled.
-        return [{ kind: 'toxiproxy.proxy-enabled', api, proxy, enabled: found?.enabled ?? true } satisfies ProxyEnabledUndo];
+        return [{ kind: 'toxiproxy.proxy-enabled', api: stripCredentials(api), proxy, enabled: found?.enabled ?? true } satisfies ProxyEnabledUndo];
       },
       async apply() {
         await new ToxiproxyApi(api, ctx.signal).setEnabled(proxy, false);

@@ -8,6 +8,7 @@ import type { Issue, Path } from '../../schema/dsl.js';
 import { proxySelectorIssues } from '../rules.js';
 import type { ToxicUndo } from './undo.js';
 import { ToxiproxyApi } from '../../environments/toxiproxy/api.js';
+import { stripCredentials } from '../../core/redact-url.js';
 
 export const selectorFields = {
   proxy: s.optional(s.string().doc('A proxy by name (Toxiproxy environment, or any proxy the environment lists).')),
@@ -122,7 +123,8 @@ export function toxicFault<A extends Record<string, Node<any> | import('../../sc
       return proxyTargets(base(sp), ctx.env).map(({ id, api, proxy }) => ({
         id,
         async prepare() {
-          return names.map(({ name }): ToxicUndo => ({ kind: 'toxiproxy.toxic', api, proxy, toxic: name }));
+          // journals hold no secrets: undoers get credentials back from UndoContext.options
+          return names.map(({ name }): ToxicUndo => ({ kind: 'toxiproxy.toxic', api: stripCredentials(api), proxy, toxic: name }));
         },
         async apply() {
           const client = new ToxiproxyApi(api, ctx.signal);

@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { EnvironmentLock, lockPath } from '../../../src/runner/lock.js';
+import { EnvironmentLock, canonicalLockKey, lockPath } from '../../../src/runner/lock.js';
 import { LockHeldError } from '../../../src/core/errors.js';
 
 describe('environment lock', () => {
@@ -50,5 +50,28 @@ describe('environment lock', () => {
   it('can be taken again after release', () => {
     EnvironmentLock.acquire({ lockKey: 'env-r', runId: 'a', pid: process.pid, startedAt: 'now' }).release();
     EnvironmentLock.acquire({ lockKey: 'env-r', runId: 'b', pid: process.pid, startedAt: 'now' }).release();
+  });
+});
+
+describe('canonical lock keys: one server, one lock', () => {
+  it('gives http://127.1:PORT, http://127.0.0.1:PORT/ and a URL with credentials one key', async () => {
+    const keys = await Promise.all(
+      ['toxiproxy:http://127.1:8474', 'toxiproxy:http://127.0.0.1:8474/', 'toxiproxy:http://admin:pw@127.0.0.1:8474', 'toxiproxy:http://localhost:8474'].map((k) => canonicalLockKey(k)),
+    );
+    expect(new Set(keys)).to.deep.equal(new Set(['toxiproxy:http://127.0.0.1:8474']));
+  });
+
+  it('keeps different ports and hosts apart, and fills in default ports', async () => {
+    expect(await canonicalLockKey('toxiproxy:http://127.0.0.1:1')).not.to.equal(await canonicalLockKey('toxiproxy:http://127.0.0.1:2'));
+    expect(await canonicalLockKey('toxiproxy:https://10.0.0.1')).to.equal('toxiproxy:https://10.0.0.1:443');
+    expect(await canonicalLockKey('x:http://name.invalid:1', async () => '10.1.2.3')).to.equal('x:http://10.1.2.3:1');
+  });
+
+  it('names lock files by kind and hash, never by the key', () => {
+    const p = lockPath('toxiproxy:http://admin:hunter2@127.0.0.1:8474');
+    expect(p).not.to.include('hunter2');
+    expect(p).not.to.include('admin');
+    expect(p).to.match(/toxiproxy-[0-9a-f]{16}\.lock$/);
+    expect(p).to.equal(lockPath('toxiproxy:http://127.0.0.1:8474'));
   });
 });

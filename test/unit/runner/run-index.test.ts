@@ -1,0 +1,60 @@
+import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { forgetToxiproxy, knownToxiproxyServers, listRuns, readRun, registerRun, removeRun, runIndexDir } from '../../../src/runner/run-index.js';
+
+describe('run index', () => {
+  let saved: string | undefined;
+  beforeEach(() => {
+    saved = process.env.FAULTLINE_STATE_DIR;
+    process.env.FAULTLINE_STATE_DIR = mkdtempSync(join(tmpdir(), 'fl-index-'));
+  });
+  afterEach(() => {
+    if (saved === undefined) delete process.env.FAULTLINE_STATE_DIR;
+    else process.env.FAULTLINE_STATE_DIR = saved;
+  });
+
+  it('holds a registered run, alive, until it finishes', () => {
+    const h = registerRun({ runId: 'r1', kind: 'run', journal: '/x/journal.jsonl', lockKey: 'toxiproxy:http://127.0.0.1:1' });
+    const [e] = listRuns();
+    expect(e).to.include({ runId: 'r1', kind: 'run', pid: process.pid, alive: true, journal: '/x/journal.jsonl' });
+    expect(e.owner).to.match(new RegExp(`^${process.pid}\\.`));
+    h.update({ meta: { until: 5 } });
+    expect(readRun('r1')?.meta).to.deep.equal({ until: 5 });
+    h.finish();
+    expect(listRuns()).to.deep.equal([]);
+    h.update({ meta: { late: true } });
+    expect(listRuns(), 'an update after finish must not bring it back').to.deep.equal([]);
+  });
+
+  it('sees a run whose process is gone as dead, even if its pid was reused', () => {
+    const h = registerRun({ runId: 'dead', kind: 'run' });
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+    h.update({ pid: Number(dead.stdout), owner: `${dead.stdout}.1` });
+    expect(readRun('dead')?.alive).to.equal(false);
+    // our own pid with another start time: a reused pid, not the run
+    h.update({ pid: process.pid, owner: `${process.pid}.1` });
+    expect(readRun('dead')?.alive).to.equal(false);
+    removeRun('dead');
+    expect(readRun('dead')).to.equal(undefined);
+  });
+
+  it('stores no credentials: Toxiproxy URLs stripped, lock keys without the password', () => {
+    registerRun({ runId: 'sec', kind: 'run', toxiproxy: ['http://admin:hunter2@127.0.0.1:8474/'], lockKey: 'toxiproxy:http://admin:hunter2@127.0.0.1:8474' });
+    const text = readdirSync(runIndexDir()).map((n) => readFileSync(join(runIndexDir(), n), 'utf8')).join('');
+    expect(text).not.to.include('hunter2');
+    expect(readRun('sec')?.toxiproxy).to.deep.equal(['http://127.0.0.1:8474']);
+    expect(knownToxiproxyServers()).to.deep.equal(['http://127.0.0.1:8474']);
+    const all = readFileSync(join(process.env.FAULTLINE_STATE_DIR!, 'toxiproxy-servers.json'), 'utf8');
+    expect(all).not.to.include('hunter2');
+    forgetToxiproxy('http://127.0.0.1:8474');
+    expect(knownToxiproxyServers()).to.deep.equal([]);
+  });
+
+  it('writes the entry before returning (a SIGKILL right after still leaves it)', () => {
+    const h = registerRun({ runId: 'early', kind: 'run' });
+    expect(existsSync(h.path)).to.equal(true);
+  });
+});
