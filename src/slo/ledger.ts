@@ -16,6 +16,7 @@ import { open, readFile, rename, rm, stat, mkdir, realpath } from 'node:fs/promi
 import { basename, dirname, relative, resolve, isAbsolute } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { PreflightError } from '../core/errors.js';
+import { stateDir } from '../core/state-dir.js';
 
 export interface LedgerEntry {
   id: string;
@@ -77,32 +78,35 @@ export function parseLedger(text: string, path: string): Ledger {
 }
 
 /**
- * A ledger path from an experiment must stay inside `root` (the project), symlinks included: the
- * run writes there. Paths given on the command line are the operator's and are not checked.
+ * A ledger path from an experiment must stay inside `root` (the project) or the faultline state
+ * directory, symlinks included: the run writes there. Paths given on the command line are the
+ * operator's and are not checked.
  */
 export async function confineLedgerPath(path: string, root = process.cwd()): Promise<string> {
   const abs = resolve(root, path);
-  const realRoot = await realpath(root);
-  // The deepest part of the path that exists, with its symlinks resolved.
-  let existing = abs;
-  let rest = '';
+  const real = await realPathOf(abs);
+  for (const allowed of [root, stateDir()]) {
+    const realAllowed = await realPathOf(resolve(allowed));
+    const rel = relative(realAllowed, real);
+    if (rel !== '' && !rel.startsWith('..') && !isAbsolute(rel)) return abs;
+  }
+  throw new LedgerError(`budget.ledger ${JSON.stringify(path)} leads outside the project (${await realPathOf(root)}) and the faultline state directory (${stateDir()}); keep the ledger there, or pass its path with --ledger`);
+}
+
+/** The real path of `p`: its deepest existing ancestor with symlinks resolved, plus the rest. */
+async function realPathOf(p: string): Promise<string> {
+  let existing = p;
+  const rest: string[] = [];
   for (;;) {
     try {
-      existing = await realpath(existing);
-      break;
+      return resolve(await realpath(existing), ...rest.reverse());
     } catch {
       const parent = dirname(existing);
-      if (parent === existing) break;
-      rest = rest ? `${basename(existing)}/${rest}` : basename(existing);
+      if (parent === existing) return p;
+      rest.push(basename(existing));
       existing = parent;
     }
   }
-  const real = rest ? resolve(existing, rest) : existing;
-  const rel = relative(realRoot, real);
-  if (rel.startsWith('..') || isAbsolute(rel)) {
-    throw new LedgerError(`budget.ledger ${JSON.stringify(path)} leads outside the project (${realRoot}); keep the ledger in the project, or pass its path with --ledger`);
-  }
-  return abs;
 }
 
 export async function readLedger(path: string): Promise<Ledger> {

@@ -3,7 +3,8 @@
 // one message that names file:line:column, the field, what was expected and what was found.
 import { expect } from 'chai';
 import { parseExperiment, ExperimentInvalidError } from '../../../src/experiment/load.js';
-import { BAD_INPUTS, GOOD_INPUTS, TEMPLATE_ONCE } from '../../fixtures/bad-input.js';
+import { BAD_INPUTS, GOOD_INPUTS, SANDBOX, TEMPLATE_ONCE } from '../../fixtures/bad-input.js';
+import { stateDir } from '../../../src/core/state-dir.js';
 
 const FILE = 'x.yaml';
 
@@ -32,6 +33,11 @@ describe('bad input is refused with exit 2 and a located message (issue 19)', ()
     const err = refusal(TEMPLATE_ONCE.text);
     expect(err.message.split('\n')).to.deep.equal([err.message]);
     expect(err.message.startsWith(TEMPLATE_ONCE.line.replace('FILE', FILE))).to.equal(true);
+  });
+
+  it('accepts a budget ledger inside the faultline state directory, by absolute path', () => {
+    const text = SANDBOX.replace('phases:\n', `budget: { ledger: "${stateDir()}/ledgers/budget.json" }\nphases:\n`);
+    expect(() => parseExperiment(text, FILE, {})).not.to.throw();
   });
 
   for (const g of GOOD_INPUTS) {
