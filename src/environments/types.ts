@@ -75,7 +75,8 @@ export interface MeasureInput {
   /** First fault start and last fault end, ms since epoch. */
   faultStart?: number;
   faultEnd?: number;
-  faults: { type: string; appliedAt?: number; revertedAt?: number }[];
+  /** appliedAt is when the first target took effect (a fault on several targets starts hurting then). */
+  faults: { type: string; targets: string[]; appliedAt?: number; revertedAt?: number }[];
   signal: AbortSignal;
   /** The experiment's expect block, so measurement knows e.g. the sustained-success window. */
   expect: Record<string, unknown>;

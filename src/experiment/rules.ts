@@ -16,7 +16,7 @@ import { stateDir } from '../core/state-dir.js';
 import type { Issue } from '../schema/dsl.js';
 import type { Experiment } from './schema.js';
 import { faultTypes } from '../faults/registry.js';
-import type { FaultType } from '../faults/types.js';
+import { ruleContext, type FaultType } from '../faults/types.js';
 import { declaredNames } from '../environments/registry.js';
 import type { EnvironmentKind } from '../environments/types.js';
 import { sloReferenceIssues } from '../slo/index.js';
@@ -32,7 +32,7 @@ export function experimentIssues(e: Experiment): Issue[] {
       const supported = Object.keys(type.drivers).join(', ');
       out.push({ path: ['faults', i, f.type], expected: `a fault the ${envKind} environment supports`, found: JSON.stringify(f.type), hint: `${f.type} runs in: ${supported}`, atKey: true });
     } else if (type?.rules && declared) {
-      for (const issue of type.rules(f.spec, { kind: envKind, environment: e.environment.spec, declared })) out.push({ ...issue, path: ['faults', i, f.type, ...issue.path] });
+      for (const issue of type.rules(f.spec, ruleContext(e.environment, declared))) out.push({ ...issue, path: ['faults', i, f.type, ...issue.path] });
     }
     if (f.name) {
       if (names.has(f.name)) out.push({ path: ['faults', i, 'name'], expected: 'a name not used by another fault', found: JSON.stringify(f.name) });

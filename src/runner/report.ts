@@ -50,7 +50,7 @@ export function assembleReport(f: RunFacts): Report {
     slos: f.slos,
     expectations: f.expectations,
     measurements: f.measurements,
-    traffic: f.traffic ? { sent: f.traffic.sent, dropped: f.traffic.dropped, ok, failed: f.records.length - ok, extra: f.traffic.extra } : undefined,
+    traffic: f.traffic ? { sent: f.traffic.sent, dropped: f.traffic.dropped, ok, failed: f.records.length - ok, extra: f.traffic.extra, lateness: f.traffic.lateness } : undefined,
     abortedBy: f.abortedBy,
     ...(f.guards?.length ? { guards: f.guards } : {}),
     rollback: { complete: f.rollbackFailures.length === 0, failures: f.rollbackFailures },

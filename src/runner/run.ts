@@ -379,7 +379,7 @@ async function executeRun(st: RunState): Promise<Report> {
           records,
           faultStart,
           faultEnd: lastRevert,
-          faults: faultReports.map((f) => ({ type: f.type, appliedAt: f.appliedAt, revertedAt: f.revertedAt })),
+          faults: faultReports.map((f) => ({ type: f.type, targets: f.targets, appliedAt: f.targetAppliedAt?.[0] ?? f.appliedAt, revertedAt: f.revertedAt })),
           signal: AbortSignal.timeout(CLEANUP_DEADLINE_MS),
           expect: { ...exp.expect },
         });
@@ -509,6 +509,7 @@ async function runSchedule(
       }
       try {
         await target.apply();
+        (report.targetAppliedAt ??= []).push(Date.now());
       } catch (err) {
         report.error = `could not apply to ${target.id}: ${errorMessage(err)}`;
         throw new FaultlineError(`fault ${report.name}: ${report.error}`, { cause: err });

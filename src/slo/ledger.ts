@@ -68,7 +68,7 @@ export function parseLedger(text: string, path: string): Ledger {
   }
   d.entries.forEach((e, i) => {
     const kind = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'a list' : typeof v === 'object' ? 'an object' : `a ${typeof v}`);
-    const bad = (field: string, want: string) => new LedgerError(`${path}: entries[${i}].${field}: expected ${want}, found ${kind((e as unknown as Record<string, unknown>)?.[field])}`);
+    const bad = (field: string, want: string) => new LedgerError(`${path}: entries[${i}].${field}: expected ${want}, found ${kind(typeof e === 'object' && e !== null ? Object.getOwnPropertyDescriptor(e, field)?.value : undefined)}`);
     if (typeof e !== 'object' || e === null) throw new LedgerError(`${path}: entries[${i}]: expected an object, found ${kind(e)}`);
     for (const f of ['id', 'slo', 'at'] as const) if (typeof e[f] !== 'string') throw bad(f, 'a string');
     if (Number.isNaN(Date.parse(e.at))) throw new LedgerError(`${path}: entries[${i}].at: expected an ISO time, found a string that is not one`);

@@ -194,7 +194,11 @@ export function parsePredicate(src: string): Predicate {
     const v = (valTok as { v: string }).v;
     const get: (r: RequestRecord) => string | undefined = isTag
       ? (r) => r.tags?.[field.slice(4)]
-      : (r) => (r as unknown as Record<string, string | undefined>)[field];
+      : field === 'region'
+        ? (r) => r.region
+        : field === 'op'
+          ? (r) => r.op
+          : (r) => r.error;
     return op === '==' ? (r) => get(r) === v : (r) => get(r) !== v;
   }
 

@@ -11,6 +11,7 @@ import * as load from './load.js';
 import * as report from './report.js';
 import * as gameday from './gameday.js';
 import * as history from './history.js';
+import * as schedule from './schedule.js';
 
 export const commands: { register(program: Command): void }[] = [
   run,
@@ -23,4 +24,5 @@ export const commands: { register(program: Command): void }[] = [
   report,
   gameday,
   history,
+  schedule,
 ];

@@ -35,7 +35,7 @@ const kubernetesObject = s
     regions: s.record(regionSpec, /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/).doc('Regions by name (e.g. us-east), each a kube context.'),
     toxiproxy: s.optional(
       s
-        .object({ url: s.url().doc('Toxiproxy API deployed in the clusters, reached e.g. through a port-forward or NodePort.') })
+        .object({ url: s.url({ credentials: true }).doc('Toxiproxy API deployed in the clusters, reached e.g. through a port-forward or NodePort.') })
         .doc('A Toxiproxy running in the clusters, for toxiproxy.* faults.'),
     ),
     allowWideBlastRadius: s.optional(

@@ -37,38 +37,67 @@ export function lostWrites(records: readonly RequestRecord[], held: ReadonlySet<
   return { acknowledged: acked.length, lost };
 }
 
-/** What the monitor saw of one region at one moment: its write clock and what it has from others. */
-export interface RegionSnapshot {
-  clock: number;
-  seen: Record<string, number>;
+/** A time window, ms since the epoch, both ends included. */
+export interface Window {
+  start: number;
+  end: number;
 }
 
-export interface Snapshot {
-  t: number;
-  regions: Record<string, RegionSnapshot | undefined>;
+const inAny = (t: number, windows: readonly Window[]) => windows.some((w) => t >= w.start && t <= w.end);
+
+/** One conflict as a region logged it: the newest write only its side had, and the other side's. */
+export interface ConflictSample {
+  localNewestAt: number;
+  remoteNewestAt: number;
 }
 
 /**
- * When regions converged after a partition healed at `healAt`: the first snapshot in which every
- * reachable region holds every other region's writes up to that region's clock at the heal (the
- * first snapshot at or after it). Returns ms after healAt, or undefined if they never did.
+ * Conflicts a partition caused: those whose divergent writes (the newest write only one side had,
+ * on each side) were both made while a link was cut. Concurrent writes to a hot key over a working
+ * link conflict too, but they are not the partition's doing.
  */
-export function convergedAfterMs(snapshots: readonly Snapshot[], healAt: number): number | undefined {
-  const sorted = [...snapshots].sort((a, b) => a.t - b.t);
-  const first = sorted.find((s) => s.t >= healAt);
-  if (!first) return undefined;
-  const target: Record<string, number> = {};
-  for (const [name, r] of Object.entries(first.regions)) if (r) target[name] = r.clock;
-  for (const s of sorted) {
-    if (s.t < first.t) continue;
-    const live = Object.entries(s.regions).filter(([, r]) => r !== undefined) as [string, RegionSnapshot][];
-    if (live.length === 0) continue;
-    const ok = live.every(([name, r]) =>
-      Object.entries(target).every(([origin, clock]) => origin === name || !s.regions[origin] || (r.seen[origin] ?? 0) >= clock),
-    );
-    if (ok) return Math.max(0, s.t - healAt);
+export function partitionConflicts(log: readonly ConflictSample[], cuts: readonly Window[]): number {
+  return log.filter((c) => cuts.some((w) => c.localNewestAt >= w.start && c.localNewestAt <= w.end && c.remoteNewestAt >= w.start && c.remoteNewestAt <= w.end)).length;
+}
+
+/** Lost acknowledged writes that were acknowledged while a link was cut (by the request's time). */
+export function lostDuring(records: readonly RequestRecord[], lost: ReadonlySet<string>, cuts: readonly Window[]): number {
+  if (lost.size === 0 || cuts.length === 0) return 0;
+  return records.filter((r) => r.writeId !== undefined && lost.has(r.writeId) && inAny(r.t, cuts)).length;
+}
+
+/** What one live region reported for convergence: its own clock at the heal, and what it received when. */
+export interface ConvergenceInput {
+  /** This region's write clock at the heal (0 when it had written nothing). */
+  clockAtHeal: number;
+  /** [received at, origin, origin clock now held] per replication batch, oldest first. */
+  seenLog: readonly (readonly [number, string, number])[];
+}
+
+/**
+ * When regions converged after a partition healed at `healAt`: for every pair of live regions
+ * (R, O), the first moment R held everything O had written up to the heal, i.e. R's seen clock
+ * for O reached O's clock at the heal. The answer is the latest of those moments, in ms after the
+ * heal (0 when nothing was missing), or undefined when some pair never got there. Its resolution
+ * is the arrival time of replication batches, to the millisecond, not a polling interval.
+ */
+export function convergedAfterMs(regions: Readonly<Record<string, ConvergenceInput>>, healAt: number): number | undefined {
+  let latest = 0;
+  for (const [name, r] of Object.entries(regions)) {
+    for (const [origin, o] of Object.entries(regions)) {
+      if (origin === name || o.clockAtHeal === 0) continue;
+      const reached = r.seenLog.find(([, from, clock]) => from === origin && clock >= o.clockAtHeal);
+      if (!reached) return undefined;
+      latest = Math.max(latest, reached[0] - healAt);
+    }
   }
-  return undefined;
+  return latest;
+}
+
+/** What the environment reads of a region to decide whether replication has caught up. */
+export interface RegionSnapshot {
+  clock: number;
+  seen: Record<string, number>;
 }
 
 /** True when every live region holds every other live region's writes up to its current clock. */

@@ -9,7 +9,7 @@ import type { EnvironmentContext, EnvironmentType, ProxyEnvironment, ProxySelect
 
 const object = s
   .object({
-    url: s.url().doc('Toxiproxy API URL.'),
+    url: s.url({ credentials: true }).doc('Toxiproxy API URL. Credentials (http://user:password@host) are sent as a Basic Authorization header, for a Toxiproxy behind an authenticating proxy, and never written to journals, reports or logs.'),
     proxies: s.array(
       s
         .object({

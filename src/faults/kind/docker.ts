@@ -8,10 +8,9 @@
 // Containers cannot be labelled after creation, so these faults are found again only through the
 // journal (not by `faultline rollback --run-id`).
 import { s, type Infer } from '../../schema/dsl.js';
-import { ActivityFailedError, InvalidInputError, PreflightError } from '../../core/errors.js';
+import { ActivityFailedError, InvalidInputError, PreflightError, errorField, errorMessage } from '../../core/errors.js';
 import type { FaultDriver, FaultRuleContext, FaultTarget, FaultType } from '../types.js';
 import { regionIssues } from '../rules.js';
-import type { KubernetesSpec } from '../../environments/kubernetes/index.js';
 import type { UndoOutcome, Undoer } from '../../core/undo.js';
 
 export type DockerAction = 'stop' | 'pause';
@@ -35,9 +34,8 @@ async function docker(args: string[], signal?: AbortSignal): Promise<string> {
     const r = await execa('docker', args, { cancelSignal: signal, timeout: 60_000 });
     return r.stdout;
   } catch (err) {
-    const e = err as { code?: string; stderr?: string; shortMessage?: string };
-    if (e.code === 'ENOENT') throw new PreflightError('docker is not on PATH: kind.* faults need the Docker CLI of the engine that runs the kind clusters');
-    throw new ActivityFailedError(`docker ${args.join(' ')} failed: ${(e.stderr || e.shortMessage || String(err)).trim()}`, { cause: err });
+    if (errorField(err, 'code') === 'ENOENT') throw new PreflightError('docker is not on PATH: kind.* faults need the Docker CLI of the engine that runs the kind clusters');
+    throw new ActivityFailedError(`docker ${args.join(' ')} failed: ${(errorField(err, 'stderr') || errorField(err, 'shortMessage') || String(err)).trim()}`, { cause: err });
   }
 }
 
@@ -57,7 +55,7 @@ export function kindContextProblem(context: string): string | undefined {
 function kindRules(sp: KindSpec, ctx: FaultRuleContext) {
   const out = regionIssues(sp.region, ctx);
   if (out.length || ctx.kind !== 'kubernetes') return out;
-  const context = (ctx.environment as KubernetesSpec).regions[sp.region].context;
+  const context = ctx.environment.regions[sp.region].context;
   const problem = kindContextProblem(context);
   if (problem) out.push({ path: ['region'], expected: `a region whose context is a kind cluster's (kind-<cluster>): ${problem}`, found: `${sp.region} (context ${JSON.stringify(context)})` });
   return out;
@@ -81,7 +79,7 @@ async function containerState(container: string, signal?: AbortSignal): Promise<
     const [running, paused] = out.trim().split(/\s+/);
     return { running: running === 'true', paused: paused === 'true' };
   } catch (err) {
-    if (/no such (object|container)/i.test((err as Error).message)) return undefined;
+    if (/no such (object|container)/i.test(errorMessage(err))) return undefined;
     throw err;
   }
 }
