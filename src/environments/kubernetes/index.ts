@@ -45,6 +45,26 @@ const kubernetesObject = s
     protectedNamespaces: s.optional(
       s.array(s.string({ pattern: /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, maxLength: 63, patternHint: 'a namespace name like "payments"' })).doc('More namespaces to protect, on top of kube-system, kube-public and kube-node-lease.'),
     ),
+    app: s.optional(
+      s
+        .object({
+          glb: s.url().doc('The global entry point in front of the regions: the endpoint `glb`, where built-in traffic goes.'),
+          regions: s
+            .record(s.url(), /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/)
+            .doc("Each region's app, reached directly (not through the GLB), to read back which writes it holds."),
+          sustainedSuccess: s.optional(
+            s.duration().doc('failoverMs ends at the first moment from which requests keep succeeding for this long.'),
+            { ms: 2000, text: '2s' },
+            '2s',
+          ),
+          settle: s.optional(
+            s.duration().doc('After traffic stops, how long to wait at most for replication to catch up before reading every region back.'),
+            { ms: 10_000, text: '10s' },
+            '10s',
+          ),
+        })
+        .doc("The sandbox's multi-region app deployed in the clusters (`npm run kind:up` does it): with it the run measures failover time and lost writes the way the sandbox does."),
+    ),
   })
   .doc('Regions are Kubernetes clusters reached through kube contexts. The kubeconfig comes from --kubeconfig, then KUBECONFIG, then ~/.kube/config.');
 
