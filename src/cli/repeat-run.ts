@@ -7,11 +7,12 @@ import { createLogger } from '../core/log.js';
 import { progressObserver } from './progress.js';
 import { summarizeRepeats, formatRepeatSummary } from './repeat.js';
 import type { Report } from '../report/types.js';
+import type { Override } from '../experiment/overrides.js';
 
 export async function runRepeated(
   file: string,
   count: number,
-  o: { out?: string; seed?: number; json?: boolean; options: Record<string, unknown> },
+  o: { out?: string; seed?: number; json?: boolean; overrides?: readonly Override[]; options: Record<string, unknown> },
 ): Promise<number> {
   const seed = o.seed ?? randomInt(0, 2 ** 31);
   const done: { report: Report; outDir?: string }[] = [];
@@ -19,6 +20,7 @@ export async function runRepeated(
     process.stderr.write(`run ${index + 1} of ${count} (seed ${seed})\n`);
     const outcome = await runExperiment({
       file,
+      overrides: o.overrides,
       outDir: o.out ? join(o.out, String(index + 1)) : undefined,
       options: { ...o.options, seed, repeat: { index, count } },
       observer: o.json ? undefined : progressObserver(),

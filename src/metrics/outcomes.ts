@@ -93,7 +93,6 @@ export class OutcomeTimeline {
   }
 }
 
-const NUMBERED = /^(.*\D)(\d{1,15})$/;
 
 export class AckedWrites {
   private readonly prefixes: string[] = [];
@@ -103,6 +102,8 @@ export class AckedWrites {
   private offsetOf = new Uint32Array(1024);
   private n = 0;
   private base: number | undefined;
+  private lastPrefix: string | undefined;
+  private lastPrefixId = 0;
   /** Ids that do not look like PREFIX-NUMBER, with their times. */
   private readonly others: { id: string; t: number }[] = [];
 
@@ -121,18 +122,41 @@ export class AckedWrites {
   }
 
   add(id: string, t: number): void {
-    const m = NUMBERED.exec(id);
     this.base ??= t - 3_600_000;
     const off = t - this.base;
-    if (!m || (m[2].length > 1 && m[2][0] === '0') || off < 0 || off > 0xffffffff || this.prefixes.length >= 0xffff) {
+    // PREFIX-NUMBER, parsed by hand: this runs for every acknowledged write
+    let j = id.length;
+    let num = 0;
+    let scale = 1;
+    while (j > 0) {
+      const c = id.charCodeAt(j - 1);
+      if (c < 48 || c > 57) break;
+      num += (c - 48) * scale;
+      scale *= 10;
+      j--;
+    }
+    const digits = id.length - j;
+    if (j === 0 || digits === 0 || digits > 15 || (digits > 1 && id.charCodeAt(j) === 48) || off < 0 || off > 0xffffffff) {
       this.others.push({ id, t });
       return;
     }
-    let p = this.prefixIndex.get(m[1]);
-    if (p === undefined) {
-      p = this.prefixes.length;
-      this.prefixes.push(m[1]);
-      this.prefixIndex.set(m[1], p);
+    let p: number | undefined;
+    const last = this.lastPrefix;
+    if (last !== undefined && last.length === j && id.startsWith(last)) p = this.lastPrefixId;
+    else {
+      const prefix = id.slice(0, j);
+      p = this.prefixIndex.get(prefix);
+      if (p === undefined) {
+        if (this.prefixes.length >= 0xffff) {
+          this.others.push({ id, t });
+          return;
+        }
+        p = this.prefixes.length;
+        this.prefixes.push(prefix);
+        this.prefixIndex.set(prefix, p);
+      }
+      this.lastPrefix = prefix;
+      this.lastPrefixId = p;
     }
     if (this.n === this.prefixOf.length) {
       const grow = <A extends Uint16Array | Float64Array | Uint32Array>(a: A, make: (n: number) => A): A => {
@@ -145,7 +169,7 @@ export class AckedWrites {
       this.offsetOf = grow(this.offsetOf, (k) => new Uint32Array(k));
     }
     this.prefixOf[this.n] = p;
-    this.numberOf[this.n] = Number(m[2]);
+    this.numberOf[this.n] = num;
     this.offsetOf[this.n] = Math.round(off);
     this.n++;
   }

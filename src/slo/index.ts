@@ -1,6 +1,7 @@
 // The SLO engine's entry points, called by the run loop (src/runner/run.ts).
 //
 //   before the run   createGuards(...)            validates guard references (InvalidInputError)
+//                    prepareSlis(slos, metrics)   registers the views SLIs need, before traffic starts
 //                    checkBudgetBeforeRun(...)    budget.gate: run  → a reason to refuse, or undefined
 //   while faults run guards.check(now, store)     every guards.intervalMs → a GuardTrip aborts (exit 3)
 //   after the run    evaluateSlos(...)            one SloResult per SLO and phase, with budget figures
@@ -10,6 +11,8 @@ import type { SloSpec, GuardSpec, MetricsSpec, BudgetSpec } from './schema.js';
 import { evaluate, type EvaluateInput } from './evaluate.js';
 import { buildGuards, type GuardOptions, type GuardSet, type GuardTrip } from './guards.js';
 import { round12 } from './math.js';
+import { compileSli, prepareSli } from './sli.js';
+import type { RunMetrics } from '../metrics/aggregate.js';
 import { DEFAULT_LEDGER, appendToLedger, budgetStatus, readLedger, type LedgerEntry } from './ledger.js';
 
 export type { GuardSet, GuardTrip, GuardOptions };
@@ -18,6 +21,15 @@ export { sloReferenceIssues } from './references.js';
 
 /** What the run loop hands the SLO engine (see EvaluateInput in evaluate.ts). */
 export type SloInput = EvaluateInput;
+
+/**
+ * Registers, on the run's aggregates, the per-request views that SLIs with latency, error or tag
+ * predicates need (label-only SLIs need none). Call before traffic starts: a view counts only the
+ * requests that arrive after it exists.
+ */
+export function prepareSlis(slos: readonly SloSpec[], metrics: RunMetrics): void {
+  for (const slo of slos) if (slo.source !== 'prometheus') prepareSli(compileSli(slo), metrics);
+}
 
 export async function evaluateSlos(slos: SloSpec[], input: SloInput): Promise<SloResult[]> {
   return evaluate(slos, input);

@@ -12,6 +12,9 @@ import * as report from './report.js';
 import * as gameday from './gameday.js';
 import * as history from './history.js';
 import * as schedule from './schedule.js';
+import * as inject from './inject.js';
+import * as status from './status.js';
+import * as stop from './stop.js';
 
 export const commands: { register(program: Command): void }[] = [
   run,
@@ -25,4 +28,7 @@ export const commands: { register(program: Command): void }[] = [
   gameday,
   history,
   schedule,
+  inject,
+  status,
+  stop,
 ];
