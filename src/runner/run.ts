@@ -34,7 +34,7 @@ import { redact, type Logger } from '../core/log.js';
 import { stripCredentials } from '../core/redact-url.js';
 import { watchOwned } from '../tools/owned.js';
 import { Journal, journalState, readJournal, type PendingUndo } from './journal.js';
-import { EnvironmentLock, canonicalLockKey } from './lock.js';
+import { EnvironmentLock, canonicalLockKey, lockProblems } from './lock.js';
 import { registryUndoers, undoPending, type UndoerLookup, type UndoResult } from './rollback.js';
 import { leftoversFor, reapOrphans, rollbackIndexedRun } from './recover.js';
 import { registerRun, type RunIndexHandle } from './run-index.js';
@@ -108,6 +108,8 @@ export interface RunOutcome {
   outDir?: string;
   /** Dry run: what would be touched. */
   plan?: string[];
+  /** Dry run: why the run would fail (the exit code says how), empty when it would start. */
+  problems?: string[];
 }
 
 export const DEFAULT_RUNS_DIR = '.faultline/runs';
@@ -168,7 +170,8 @@ async function startRun(opts: RunOptions, stopSignal: AbortSignal, stopReason: {
   };
   if (opts.dryRun) {
     await preflight();
-    return { exitCode: ExitCode.passed, plan: await dryRunPlan(exp, environment, unresolved, runId, envCtx) };
+    const plan = await dryRunPlan(exp, environment, unresolved, runId, envCtx, lockProblems(await canonicalLockKey(environment.lockKey())));
+    return { exitCode: plan.exitCode, plan: plan.lines, problems: plan.problems };
   }
   stopSignal.throwIfAborted();
 
