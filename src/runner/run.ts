@@ -49,7 +49,7 @@ import { sleep, startGuards, startTicks } from './timers.js';
 import { installSignalHandlers } from './signals.js';
 import { closeOpenPhase, openPhase, splitRecovery } from './phases.js';
 import { resolveRunTemplates, type ResolvedParts } from './templates.js';
-import { dryRunPlan } from './plan.js';
+import { planLines, resolvePlan, type ResolvedPlan } from './plan.js';
 
 export { buildSchedule } from './schedule.js';
 export { sleep } from './timers.js';
@@ -108,6 +108,8 @@ export interface RunOutcome {
   outDir?: string;
   /** Dry run: what would be touched. */
   plan?: string[];
+  /** Dry run: the same, structured (`faultline plan`). */
+  resolved?: ResolvedPlan;
 }
 
 export const DEFAULT_RUNS_DIR = '.faultline/runs';
@@ -168,7 +170,8 @@ async function startRun(opts: RunOptions, stopSignal: AbortSignal, stopReason: {
   };
   if (opts.dryRun) {
     await preflight();
-    return { exitCode: ExitCode.passed, plan: await dryRunPlan(exp, environment, unresolved, runId, envCtx) };
+    const resolved = await resolvePlan(exp, environment, unresolved, runId, envCtx);
+    return { exitCode: ExitCode.passed, plan: planLines(resolved), resolved };
   }
   stopSignal.throwIfAborted();
 
