@@ -39,7 +39,7 @@ export function formatPlan(p: ResolvedPlan, file: string): string {
   const byRegion = new Map<string, string[]>();
   for (const f of p.faults) {
     if (f.unresolved !== undefined) {
-      byRegion.set('(when the environment is up)', [...(byRegion.get('(when the environment is up)') ?? []), `${f.name}: ${f.unresolved}`]);
+      byRegion.set('(cannot resolve)', [...(byRegion.get('(cannot resolve)') ?? []), `${f.name}: ${f.unresolved}`]);
       continue;
     }
     if (f.targets.length === 0) byRegion.set('(none)', [...(byRegion.get('(none)') ?? []), `${f.name}: no target matches`]);
@@ -60,6 +60,8 @@ export function formatPlan(p: ResolvedPlan, file: string): string {
   out.push(p.guards.length ? 'abort guards (checked continuously)' : 'abort guards: none');
   for (const g of p.guards) out.push(`  ${g}`);
   if (p.expect.length) out.push('expectations', ...p.expect.map((e) => `  ${e}`));
+  if (p.notes.length) out.push('', ...p.notes);
+  if (p.problems.length) out.push('', `the run would fail (${p.problems.length} problem${p.problems.length > 1 ? 's' : ''}):`, ...p.problems.map((x) => `  ${x}`));
   out.push('', 'nothing was changed (plan)');
   return out.join('\n');
 }

@@ -11,7 +11,8 @@
 //
 // Rules between fields of one object (primary among regions, read + write = 100%, exactly one of
 // proxy/from+to/region...) live with that object's schema, as s.refine.
-import { isAbsolute, normalize } from 'node:path';
+import { isAbsolute, normalize, relative, resolve } from 'node:path';
+import { stateDir } from '../core/state-dir.js';
 import type { Issue } from '../schema/dsl.js';
 import type { Experiment } from './schema.js';
 import { faultTypes } from '../faults/registry.js';
@@ -56,7 +57,7 @@ export function experimentIssues(e: Experiment): Issue[] {
   if (ledger !== undefined && e.budget && escapesProject(ledger)) {
     out.push({
       path: ['budget', 'ledger'],
-      expected: 'a path inside the project, relative to the working directory (like .faultline/budget-ledger.json); a ledger elsewhere is given on the command line with --ledger',
+      expected: `a path inside the project, relative to the working directory (like .faultline/budget-ledger.json), or inside the faultline state directory (${stateDir()}); a ledger elsewhere is given on the command line with --ledger`,
       found: JSON.stringify(ledger),
     });
   }
@@ -64,9 +65,16 @@ export function experimentIssues(e: Experiment): Issue[] {
   return out;
 }
 
-/** An absolute path, or one whose `..` climbs out of the directory it is relative to. */
+/**
+ * An absolute path outside the faultline state directory, or a relative one whose `..` climbs
+ * out of the directory it is relative to.
+ */
 export function escapesProject(path: string): boolean {
-  if (isAbsolute(path) || /^[A-Za-z]:[\\/]/.test(path) || path.startsWith('~')) return true;
+  if (isAbsolute(path)) {
+    const rel = relative(resolve(stateDir()), resolve(path));
+    return rel === '' || rel.startsWith('..') || isAbsolute(rel);
+  }
+  if (/^[A-Za-z]:[\\/]/.test(path) || path.startsWith('~')) return true;
   const n = normalize(path);
   return n === '..' || n.startsWith('../') || n.startsWith('..\\');
 }

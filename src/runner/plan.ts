@@ -1,4 +1,7 @@
-// What a run would do, touching nothing: `run --dry-run` and `faultline plan` share it.
+// What a run would do, touching nothing: `run --dry-run` and `faultline plan` share it. A dry run
+// in CI fails exactly when the run would fail before touching anything: a fault whose targets
+// cannot be resolved (an unknown proxy, no pods match, a context that is not kind's), a held
+// lock. Those are problems, printed in the plan and turned into the exit code the run would have.
 //
 //   experiment ─► resolvePlan (environment preflight already passed; each fault's driver lists
 //                 its targets, read-only) ─► ResolvedPlan ─┬─► planLines   (run --dry-run)
@@ -11,7 +14,8 @@
 import type { Experiment } from '../experiment/schema.js';
 import type { Environment, EnvironmentContext } from '../environments/types.js';
 import type { BoundFault } from '../faults/registry.js';
-import { errorMessage } from '../core/errors.js';
+import { ExitCode, FaultlineError, errorMessage } from '../core/errors.js';
+import { redact } from '../core/log.js';
 import { buildSchedule, faultEvents } from './schedule.js';
 
 export interface PlannedTarget {
@@ -31,7 +35,7 @@ export interface PlannedFault {
   endMs: number;
   forText?: string;
   targets: PlannedTarget[];
-  /** Why the targets could not be listed now (e.g. an ephemeral sandbox that is not up yet). */
+  /** Why the targets cannot be resolved: a problem the run would hit. */
   unresolved?: string;
 }
 
@@ -55,7 +59,22 @@ export interface ResolvedPlan {
   slos: { name: string; description: string }[];
   guards: string[];
   expect: string[];
+  /** Extra lines about the environment (e.g. what a dry run cannot check). */
+  notes: string[];
+  /** What would make the run fail, one message each; empty when the plan can work. */
+  problems: string[];
+  /** The exit code the run would have had: 0 when there is no problem. */
+  exitCode: number;
 }
+
+/** The dry run in lines, with its problems and exit code. */
+export interface DryRunPlan {
+  lines: string[];
+  problems: string[];
+  exitCode: number;
+}
+
+export type PlanExtra = { problems?: { message: string; exitCode: number }[]; notes?: string[] };
 
 /** The regions an experiment's environment declares (in its own order). */
 export function environmentRegions(exp: Experiment): string[] {
@@ -105,9 +124,10 @@ export function planSchedule(exp: Experiment): Pick<ResolvedPlan, 'phases' | 'se
 }
 
 /** Lists each fault's targets through its driver (read-only) and puts the plan together. */
-export async function resolvePlan(exp: Experiment, env: Environment, faults: BoundFault[], runId: string, ctx: EnvironmentContext): Promise<ResolvedPlan> {
+export async function resolvePlan(exp: Experiment, env: Environment, faults: BoundFault[], runId: string, ctx: EnvironmentContext, extra: PlanExtra = {}): Promise<ResolvedPlan> {
   const regions = environmentRegions(exp);
   const sched = planSchedule(exp);
+  const problems: { message: string; exitCode: number }[] = [...(extra.problems ?? [])];
   const planned: PlannedFault[] = [];
   for (const [i, f] of exp.faults.entries()) {
     const p: PlannedFault = { id: `f${i}`, name: f.name ?? `${f.type}-${i}`, type: f.type, ...sched.windows[i], forText: f.for?.text, targets: [] };
@@ -115,7 +135,8 @@ export async function resolvePlan(exp: Experiment, env: Environment, faults: Bou
       const targets = await faults[i].targets({ runId, faultId: `f${i}`, env, signal: ctx.signal, log: ctx.log });
       p.targets = targets.map((t) => ({ id: t.id, action: t.describe(), regions: regionsOfTarget(t.id, regions) }));
     } catch (err) {
-      p.unresolved = errorMessage(err);
+      p.unresolved = redact(errorMessage(err));
+      problems.push({ message: `faults[${i}] ${p.name}: ${p.unresolved}`, exitCode: err instanceof FaultlineError ? err.exitCode : ExitCode.environment });
     }
     planned.push(p);
   }
@@ -134,25 +155,29 @@ export async function resolvePlan(exp: Experiment, env: Environment, faults: Bou
     }),
     guards: (exp.abortWhen ?? []).map((g) => compact(g)),
     expect: exp.expect ? Object.entries(exp.expect as Record<string, unknown>).map(([k, v]) => `${k} ${compact(v)}`) : [],
+    notes: extra.notes ?? [],
+    problems: problems.map((p) => p.message),
+    exitCode: problems[0]?.exitCode ?? ExitCode.passed,
   };
 }
 
-/** The dry run's lines: what would be touched, per fault. */
+/** The dry run's lines: what would be touched, per fault, and whether the run would fail. */
 export function planLines(plan: ResolvedPlan): string[] {
-  const lines = [`environment ${plan.environment.kind} (lock ${plan.environment.lockKey}):`, ...plan.environment.setup.map((l) => `  ${l}`)];
+  const lines = [`environment ${plan.environment.kind} (lock ${plan.environment.lockKey}):`, ...plan.environment.setup.map((l) => `  ${l}`), ...plan.notes];
   for (const f of plan.faults) {
     lines.push(`fault ${f.name} (${f.type}) at +${fmt(f.startMs - plan.phases.baselineMs)}${f.forText ? ` for ${f.forText}` : ''}:`);
-    if (f.unresolved !== undefined) lines.push(`  targets resolved when the environment is up (${f.unresolved})`);
+    if (f.unresolved !== undefined) lines.push(`  cannot resolve its targets: ${f.unresolved}`);
     else if (f.targets.length === 0) lines.push('  (no targets match)');
     for (const t of f.targets) lines.push(`  ${t.action}`);
   }
-  lines.push('nothing was changed (dry run)');
+  const n = plan.problems.length;
+  lines.push(n ? `the run would fail (${n} problem${n > 1 ? 's' : ''}); nothing was changed (dry run)` : 'nothing was changed (dry run)');
   return lines;
 }
 
-/** The dry run as before: kept for callers of the line form. */
-export async function dryRunPlan(exp: Experiment, env: Environment, faults: BoundFault[], runId: string, ctx: EnvironmentContext): Promise<string[]> {
-  return planLines(await resolvePlan(exp, env, faults, runId, ctx));
+export async function dryRunPlan(exp: Experiment, env: Environment, faults: BoundFault[], runId: string, ctx: EnvironmentContext, extra: PlanExtra = {}): Promise<DryRunPlan> {
+  const p = await resolvePlan(exp, env, faults, runId, ctx, extra);
+  return { lines: planLines(p), problems: p.problems, exitCode: p.exitCode };
 }
 
 export function fmt(ms: number): string {

@@ -25,27 +25,27 @@ import type { UndoContext } from '../core/undo.js';
 import { runProbes } from '../probes/run.js';
 import { trafficFor } from '../traffic/registry.js';
 import type { TrafficSource, TrafficSummary } from '../traffic/types.js';
-import { RecordStore } from '../metrics/store.js';
+import { RunMetrics } from '../metrics/aggregate.js';
 import { phaseStats } from '../metrics/phases.js';
-import { evaluateSlos, createGuards, checkBudgetBeforeRun, recordBudget } from '../slo/index.js';
+import { evaluateSlos, createGuards, checkBudgetBeforeRun, recordBudget, prepareSlis } from '../slo/index.js';
 import type { AbortInfo, FaultReport, PhaseWindow, Report } from '../report/types.js';
 import { ExitCode, FaultlineError, InterruptedError, InvalidInputError, PreflightError, errorMessage } from '../core/errors.js';
 import { redact, type Logger } from '../core/log.js';
 import { stripCredentials } from '../core/redact-url.js';
 import { watchOwned } from '../tools/owned.js';
 import { Journal, journalState, readJournal, type PendingUndo } from './journal.js';
-import { EnvironmentLock, canonicalLockKey } from './lock.js';
+import { EnvironmentLock, canonicalLockKey, lockProblems } from './lock.js';
 import { registryUndoers, undoPending, type UndoerLookup, type UndoResult } from './rollback.js';
 import { leftoversFor, reapOrphans, rollbackIndexedRun } from './recover.js';
 import { registerRun, type RunIndexHandle } from './run-index.js';
 import { provenance, type Provenance } from './provenance.js';
 import { combineObservers, safeObserver, type RunObserver } from './observer.js';
-import { TimelineWriter, followingMetrics, startSecondsFeed, timelineSlis, type SecondsSource } from './timeline.js';
+import { TimelineWriter, startSecondsFeed, timelineSlis, type SecondsSource } from './timeline.js';
 import { closeOutputs, createOutputs, parseOutputArg } from './outputs/index.js';
 import { writeReports, type WriteReportsOptions } from './reporters.js';
 import { buildSchedule, faultEvents } from './schedule.js';
 import { assembleReport, writeReport } from './report.js';
-import { sleep, startGuards, startTicks } from './timers.js';
+import { finalTick, markingPhases, sleep, startGuards, startTicks } from './timers.js';
 import { installSignalHandlers } from './signals.js';
 import { closeOpenPhase, openPhase, splitRecovery } from './phases.js';
 import { resolveRunTemplates, type ResolvedParts } from './templates.js';
@@ -110,6 +110,8 @@ export interface RunOutcome {
   plan?: string[];
   /** Dry run: the same, structured (`faultline plan`). */
   resolved?: ResolvedPlan;
+  /** Dry run: why the run would fail (the exit code says how), empty when it would start. */
+  problems?: string[];
 }
 
 export const DEFAULT_RUNS_DIR = '.faultline/runs';
@@ -170,8 +172,8 @@ async function startRun(opts: RunOptions, stopSignal: AbortSignal, stopReason: {
   };
   if (opts.dryRun) {
     await preflight();
-    const resolved = await resolvePlan(exp, environment, unresolved, runId, envCtx);
-    return { exitCode: ExitCode.passed, plan: planLines(resolved), resolved };
+    const resolved = await resolvePlan(exp, environment, unresolved, runId, envCtx, lockProblems(await canonicalLockKey(environment.lockKey())));
+    return { exitCode: resolved.exitCode, plan: planLines(resolved), problems: resolved.problems, resolved };
   }
   stopSignal.throwIfAborted();
 
@@ -266,10 +268,11 @@ async function executeRun(st: RunState): Promise<Report> {
   const { exp, runId, environment, journal, envCtx, log } = st;
   const signal = envCtx.signal;
   const startedAt = Date.now();
-  const store = new RecordStore();
-  // The timeline's seconds come from the metrics core, which follows the store and the phases.
-  const { metrics, observer } = followingMetrics(store, st.observer);
-  st.seconds.source = metrics;
+  // Requests are folded into streaming aggregates as they complete; no record is kept. The
+  // timeline's seconds come from them too.
+  const store = new RunMetrics();
+  const observer = markingPhases(st.observer, store);
+  st.seconds.source = store;
   let stopSeconds = () => {};
   const errors: string[] = [];
   const rollbackFailures: string[] = [];
@@ -333,8 +336,9 @@ async function executeRun(st: RunState): Promise<Report> {
 
       if (resolved.traffic) {
         traffic = await trafficFor(resolved.traffic, { endpoints, baseDir: st.loaded.baseDir, runId, env: process.env });
+        prepareSlis(exp.slos ?? [], store);
         await traffic.start(store.add, signal);
-        stopSeconds = startSecondsFeed(metrics, observer);
+        stopSeconds = startSecondsFeed(store, observer);
       }
       stopTicks = startTicks(store, observer, traffic !== undefined, () => ({
         phase: phases.length ? phases[phases.length - 1].name : 'setup',
@@ -378,7 +382,7 @@ async function executeRun(st: RunState): Promise<Report> {
       // Rollback on every path: normal end, abort, error, SIGINT/SIGTERM. Newest first.
       for (const af of [...active.values()].reverse()) await revertFault(af);
       closeOpenPhase(phases);
-      metrics.markPhase('', phases[phases.length - 1]?.end ?? Date.now());
+      store.markPhase('', phases[phases.length - 1]?.end ?? Date.now());
     }
 
     try {
@@ -386,7 +390,7 @@ async function executeRun(st: RunState): Promise<Report> {
         const rec = openPhase(phases, 'recovered', observer);
         await sleep(exp.phases?.recovered?.ms ?? 5000, envCtx.signal).catch(() => undefined);
         rec.end = Date.now();
-        metrics.markPhase('', rec.end);
+        store.markPhase('', rec.end);
       }
     } finally {
       stopGuards();
@@ -398,14 +402,12 @@ async function executeRun(st: RunState): Promise<Report> {
 
     // Split "after the last rollback" into recovery (until requests keep succeeding) and recovered.
     trafficStoppedAt = traffic ? Date.now() : undefined;
-    splitRecovery(phases, store.all(), lastRevert);
-    const recovery = phases.find((p) => p.name === 'recovery');
-    if (recovery) metrics.splitPhase('recovered', recovery.end, 'recovery');
-    const records = store.all();
+    splitRecovery(phases, store, lastRevert);
+    if (traffic) finalTick(store, observer, phases, startedAt);
     try {
       if (st.measure && isMeasuringEnvironment(environment) && faultStart !== undefined) {
         measurements = await environment.measure({
-          records,
+          metrics: store,
           faultStart,
           faultEnd: lastRevert,
           faults: faultReports.map((f) => ({ type: f.type, targets: f.targets, appliedAt: f.targetAppliedAt?.[0] ?? f.appliedAt, revertedAt: f.revertedAt })),
@@ -416,7 +418,7 @@ async function executeRun(st: RunState): Promise<Report> {
     } catch (err) {
       errors.push(`measurement: ${errorMessage(err)}`);
     }
-    if (records.length) measurements = { ...measurements, phases: phaseStats(records, phases) };
+    if (store.size) measurements = { ...measurements, phases: phaseStats(store, phases) };
 
     // A guard or a signal may also stop the recovered phase early: that run is aborted too.
     if (st.stopReason.info === undefined && !errorVerdict && resolved) {
@@ -430,7 +432,7 @@ async function executeRun(st: RunState): Promise<Report> {
     // Prometheus, say) go away at teardown.
     const evaluatedAt = Date.now();
     slos = await evaluateSlos(exp.slos ?? [], {
-      records,
+      aggregates: store,
       phases,
       runStart: startedAt,
       runEnd: trafficStoppedAt ?? evaluatedAt,
@@ -486,7 +488,7 @@ async function executeRun(st: RunState): Promise<Report> {
     slos,
     expectations,
     measurements,
-    records: store.all(),
+    totals: store.counts(),
     traffic: trafficSummary,
     abortedBy: st.stopReason.info,
     guards: guardNames.map((name) => ({ name, tripped: st.stopReason.info?.by === name, ...(st.stopReason.info?.by === name ? { reason: st.stopReason.info.reason } : {}) })),

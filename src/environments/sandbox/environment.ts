@@ -432,7 +432,7 @@ export class SandboxEnvironment implements ProxyEnvironment, MeasuringEnvironmen
         out.glbError = errorMessage(err);
       }
       const alreadyDown = regionFault && glb ? downBefore(glb.events, regionsTargeted(regionFault.targets), from) : [];
-      const f = failoverMs(input.records, from, sustain);
+      const f = failoverMs(input.metrics.outcomes, from, sustain);
       if (alreadyDown.length) {
         warnings.push(
           `${regionFault!.type} was applied to ${alreadyDown.join(', ')} while the GLB already had it down (since before the fault): the ${key === 'failoverMs' ? 'failover' : 'recovery'} is not this fault's, so ${key} is not reported`,
@@ -468,7 +468,8 @@ export class SandboxEnvironment implements ProxyEnvironment, MeasuringEnvironmen
     // With failback, the configured primary takes traffic again once it is back: timed from the
     // region fault's rollback to the first successful request it serves.
     if (this.config.failback && regionFault?.revertedAt !== undefined) {
-      const back = input.records.find((r) => r.ok && r.region === this.config.primary && r.t >= regionFault.revertedAt!);
+      // from the serving region per 100 ms in the run's aggregates (docs/metrics.md)
+      const back = input.metrics.firstServed(this.config.primary, regionFault.revertedAt);
       if (back) out.failbackMs = Math.max(0, back.t + back.latencyMs - regionFault.revertedAt);
     }
 
@@ -501,7 +502,7 @@ export class SandboxEnvironment implements ProxyEnvironment, MeasuringEnvironmen
         for (const reg of Object.values(dump.data)) for (const it of reg.items) held.add(it.writeId);
       }),
     );
-    const lw = lostWrites(input.records, held);
+    const lw = lostWrites(input.metrics.writes, held);
     out.acknowledgedWrites = lw.acknowledged;
     out.lostWrites = lw.lost.length;
     out.lostWriteIds = lw.lost.slice(0, 1000);
@@ -523,7 +524,7 @@ export class SandboxEnvironment implements ProxyEnvironment, MeasuringEnvironmen
         .map((f) => ({ start: f.appliedAt!, end: f.revertedAt ?? Date.now() }));
       // 0 when no link was cut: then no conflict and no lost update is the partition's doing.
       out.partitionConflicts = partitionConflicts(Object.values(stats).flatMap((x) => x.conflictLog ?? []), cuts);
-      out.partitionLostUpdates = lostDuring(input.records, new Set(lw.lost), cuts);
+      out.partitionLostUpdates = lostDuring(input.metrics.writes, new Set(lw.lost), cuts);
     }
     if (this.config.topology === 'active-active') {
       out.lostUpdates = lw.lost.length;

@@ -1,6 +1,9 @@
-// What the sandbox measures, as pure functions of request records and what the regions report.
-// The environment (environment.ts) gathers the inputs; these turn them into numbers.
+// What the sandbox measures, as pure functions of the run's compact request data (the outcome
+// timeline and the acknowledged writes, docs/metrics.md) and what the regions report. The
+// environment (environment.ts) gathers the inputs; these turn them into numbers. The forms that
+// take request records build those structures first.
 import { percentile, sustainedSuccessFrom } from '../../metrics/phases.js';
+import { AckedWrites, OutcomeTimeline } from '../../metrics/outcomes.js';
 import type { RequestRecord } from '../../core/records.js';
 
 /**
@@ -9,11 +12,11 @@ import type { RequestRecord } from '../../core/records.js';
  * over the whole window). 0 when nothing failed after the fault started; undefined when requests
  * never kept succeeding that long before the run ended.
  */
-export function failoverMs(records: readonly RequestRecord[], faultStart: number, sustainMs: number): number | undefined {
-  const at = sustainedSuccessFrom(records, faultStart, Infinity, sustainMs);
+export function failoverMs(source: OutcomeTimeline | readonly RequestRecord[], faultStart: number, sustainMs: number): number | undefined {
+  const outcomes = source instanceof OutcomeTimeline ? source : OutcomeTimeline.of(source);
+  const at = sustainedSuccessFrom(outcomes, faultStart, Infinity, sustainMs);
   if (at === undefined) return undefined;
-  const failedBefore = records.some((r) => r.t >= faultStart && r.t < at && !r.ok);
-  return failedBefore ? at - faultStart : 0;
+  return outcomes.failedBetween(faultStart, at) ? at - faultStart : 0;
 }
 
 export interface Percentiles {
@@ -31,9 +34,9 @@ export function percentiles(values: readonly number[]): Percentiles | undefined 
 }
 
 /** Acknowledged writes (ok records with a writeId: built-in writes, or script PUT/POSTs) that no region holds, oldest first. */
-export function lostWrites(records: readonly RequestRecord[], held: ReadonlySet<string>): { acknowledged: number; lost: string[] } {
-  const acked = records.filter((r) => r.ok && r.writeId).sort((a, b) => a.t - b.t);
-  const lost = acked.filter((r) => !held.has(r.writeId!)).map((r) => r.writeId!);
+export function lostWrites(source: AckedWrites | readonly RequestRecord[], held: ReadonlySet<string>): { acknowledged: number; lost: string[] } {
+  const acked = (source instanceof AckedWrites ? source : AckedWrites.of(source)).list();
+  const lost = acked.filter((w) => !held.has(w.id)).map((w) => w.id);
   return { acknowledged: acked.length, lost };
 }
 
@@ -61,9 +64,10 @@ export function partitionConflicts(log: readonly ConflictSample[], cuts: readonl
 }
 
 /** Lost acknowledged writes that were acknowledged while a link was cut (by the request's time). */
-export function lostDuring(records: readonly RequestRecord[], lost: ReadonlySet<string>, cuts: readonly Window[]): number {
+export function lostDuring(source: AckedWrites | readonly RequestRecord[], lost: ReadonlySet<string>, cuts: readonly Window[]): number {
   if (lost.size === 0 || cuts.length === 0) return 0;
-  return records.filter((r) => r.writeId !== undefined && lost.has(r.writeId) && inAny(r.t, cuts)).length;
+  const acked = source instanceof AckedWrites ? source.list() : source.filter((r) => r.writeId !== undefined).map((r) => ({ id: r.writeId!, t: r.t }));
+  return acked.filter((w) => lost.has(w.id) && inAny(w.t, cuts)).length;
 }
 
 /** What one live region reported for convergence: its own clock at the heal, and what it received when. */
