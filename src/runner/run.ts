@@ -49,7 +49,7 @@ import { finalTick, markingPhases, sleep, startGuards, startTicks } from './time
 import { installSignalHandlers } from './signals.js';
 import { closeOpenPhase, openPhase, splitRecovery } from './phases.js';
 import { resolveRunTemplates, type ResolvedParts } from './templates.js';
-import { dryRunPlan } from './plan.js';
+import { planLines, resolvePlan, type ResolvedPlan } from './plan.js';
 
 export { buildSchedule } from './schedule.js';
 export { sleep } from './timers.js';
@@ -108,6 +108,8 @@ export interface RunOutcome {
   outDir?: string;
   /** Dry run: what would be touched. */
   plan?: string[];
+  /** Dry run: the same, structured (`faultline plan`). */
+  resolved?: ResolvedPlan;
   /** Dry run: why the run would fail (the exit code says how), empty when it would start. */
   problems?: string[];
 }
@@ -170,8 +172,8 @@ async function startRun(opts: RunOptions, stopSignal: AbortSignal, stopReason: {
   };
   if (opts.dryRun) {
     await preflight();
-    const plan = await dryRunPlan(exp, environment, unresolved, runId, envCtx, lockProblems(await canonicalLockKey(environment.lockKey())));
-    return { exitCode: plan.exitCode, plan: plan.lines, problems: plan.problems };
+    const resolved = await resolvePlan(exp, environment, unresolved, runId, envCtx, lockProblems(await canonicalLockKey(environment.lockKey())));
+    return { exitCode: resolved.exitCode, plan: planLines(resolved), problems: resolved.problems, resolved };
   }
   stopSignal.throwIfAborted();
 
