@@ -34,7 +34,7 @@ import { redact, type Logger } from '../core/log.js';
 import { stripCredentials } from '../core/redact-url.js';
 import { watchOwned } from '../tools/owned.js';
 import { Journal, journalState, readJournal, type PendingUndo } from './journal.js';
-import { EnvironmentLock, canonicalLockKey } from './lock.js';
+import { EnvironmentLock, canonicalLockKey, lockProblems } from './lock.js';
 import { registryUndoers, undoPending, type UndoerLookup, type UndoResult } from './rollback.js';
 import { leftoversFor, reapOrphans, rollbackIndexedRun } from './recover.js';
 import { registerRun, type RunIndexHandle } from './run-index.js';
@@ -49,7 +49,7 @@ import { finalTick, markingPhases, sleep, startGuards, startTicks } from './time
 import { installSignalHandlers } from './signals.js';
 import { closeOpenPhase, openPhase, splitRecovery } from './phases.js';
 import { resolveRunTemplates, type ResolvedParts } from './templates.js';
-import { dryRunPlan } from './plan.js';
+import { planLines, resolvePlan, type ResolvedPlan } from './plan.js';
 
 export { buildSchedule } from './schedule.js';
 export { sleep } from './timers.js';
@@ -108,6 +108,10 @@ export interface RunOutcome {
   outDir?: string;
   /** Dry run: what would be touched. */
   plan?: string[];
+  /** Dry run: the same, structured (`faultline plan`). */
+  resolved?: ResolvedPlan;
+  /** Dry run: why the run would fail (the exit code says how), empty when it would start. */
+  problems?: string[];
 }
 
 export const DEFAULT_RUNS_DIR = '.faultline/runs';
@@ -168,7 +172,8 @@ async function startRun(opts: RunOptions, stopSignal: AbortSignal, stopReason: {
   };
   if (opts.dryRun) {
     await preflight();
-    return { exitCode: ExitCode.passed, plan: await dryRunPlan(exp, environment, unresolved, runId, envCtx) };
+    const resolved = await resolvePlan(exp, environment, unresolved, runId, envCtx, lockProblems(await canonicalLockKey(environment.lockKey())));
+    return { exitCode: resolved.exitCode, plan: planLines(resolved), problems: resolved.problems, resolved };
   }
   stopSignal.throwIfAborted();
 

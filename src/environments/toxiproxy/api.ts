@@ -70,6 +70,30 @@ export class ToxiproxyApi {
     return (await (await this.request('GET', '/version')).text()).trim();
   }
 
+  /**
+   * The server's Toxiproxy version, or a ToxiproxyApiError saying that the server at this URL is
+   * not a Toxiproxy API and what its /version answered (any HTTP server would otherwise surface
+   * as "Unexpected token 'o', "ok" is not valid JSON" on the first real call).
+   */
+  async identify(): Promise<string> {
+    let res: Response;
+    try {
+      res = await this.request('GET', '/version');
+    } catch (err) {
+      if (err instanceof ToxiproxyApiError && err.status > 0) throw notToxiproxy(this.baseUrl, `${err.status} ${err.serverMessage}`, err);
+      throw err;
+    }
+    const body = (await res.text().catch(() => '')).trim();
+    try {
+      const v = (JSON.parse(body) as { version?: unknown }).version;
+      if (typeof v === 'string') return v;
+    } catch {
+      // Toxiproxy before 2.6 answered plain text: a version, or "git" for a source build
+    }
+    if (/^(v?\d+\.\d+[\w.+-]*|git)$/.test(body)) return body;
+    throw notToxiproxy(this.baseUrl, `${res.status} ${body}`);
+  }
+
   async listProxies(): Promise<Record<string, ProxyInfo>> {
     return (await this.json<Record<string, ProxyInfo> | null>('GET', '/proxies')) ?? {};
   }
@@ -161,6 +185,17 @@ function causeOf(err: unknown): { code?: string; message?: string } | undefined 
   if (!(err instanceof Error) || !err.cause || typeof err.cause !== 'object') return undefined;
   const c = err.cause;
   return { code: 'code' in c && typeof c.code === 'string' ? c.code : undefined, message: 'message' in c && typeof c.message === 'string' ? c.message : undefined };
+}
+
+function notToxiproxy(baseUrl: string, answer: string, cause?: unknown): ToxiproxyApiError {
+  const oneLine = answer.replace(/\s+/g, ' ').trim();
+  const shown = oneLine.length > 80 ? `${oneLine.slice(0, 77)}...` : oneLine;
+  return new ToxiproxyApiError(
+    `the server at ${baseUrl} is not a Toxiproxy API: GET /version answered ${JSON.stringify(shown)} (Toxiproxy answers {"version": "2.x.y"}); check the URL and port`,
+    0,
+    shown,
+    { cause },
+  );
 }
 
 function describeFetchError(err: unknown): string {

@@ -7,6 +7,8 @@
 //
 // Containers cannot be labelled after creation, so these faults are found again only through the
 // journal (not by `faultline rollback --run-id`).
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { s, type Infer } from '../../schema/dsl.js';
 import { ActivityFailedError, InvalidInputError, PreflightError, errorField, errorMessage } from '../../core/errors.js';
 import type { FaultDriver, FaultRuleContext, FaultTarget, FaultType } from '../types.js';
@@ -28,10 +30,26 @@ const kindSpecOf = () =>
   });
 export type KindSpec = Infer<ReturnType<typeof kindSpecOf>>;
 
+/**
+ * The engine `npm run kind:up` used when DOCKER_HOST is not set: it writes
+ * `.faultline/kind/env` (`export DOCKER_HOST=...`) in the project it ran in, which is where
+ * faultline runs from. Without either, docker's own default applies.
+ */
+export function dockerHost(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): string | undefined {
+  if (env.DOCKER_HOST) return env.DOCKER_HOST;
+  try {
+    const text = readFileSync(join(cwd, '.faultline', 'kind', 'env'), 'utf8');
+    return /^export DOCKER_HOST=(\S+)$/m.exec(text)?.[1];
+  } catch {
+    return undefined;
+  }
+}
+
 async function docker(args: string[], signal?: AbortSignal): Promise<string> {
   const { execa } = await import('execa');
+  const host = dockerHost();
   try {
-    const r = await execa('docker', args, { cancelSignal: signal, timeout: 60_000 });
+    const r = await execa('docker', args, { cancelSignal: signal, timeout: 60_000, env: host ? { DOCKER_HOST: host } : {} });
     return r.stdout;
   } catch (err) {
     if (errorField(err, 'code') === 'ENOENT') throw new PreflightError('docker is not on PATH: kind.* faults need the Docker CLI of the engine that runs the kind clusters');

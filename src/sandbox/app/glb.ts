@@ -53,6 +53,9 @@ export interface GlbConfig {
   /** Promote the configured primary again when it comes back (else the promoted one stays). */
   failback?: boolean;
   requestTimeoutMs: number;
+  /** Where to listen; by default 127.0.0.1 and a free port (the kind setup pins both). */
+  host?: string;
+  port?: number;
 }
 
 interface GlbEvent {
@@ -215,6 +218,6 @@ const server = http.createServer((req, res) => {
 });
 server.keepAliveTimeout = 30_000;
 exitWithParent();
-const port = await listen(server);
+const port = await listen(server, cfg.port ?? 0, cfg.host);
 healthLoop();
 announce(port);

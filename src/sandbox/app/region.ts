@@ -42,6 +42,8 @@ export interface RegionConfig {
   peers: Record<string, string>;
   /** Port to listen on; a restarted region takes its old one so the proxies still lead to it. */
   port?: number;
+  /** Where to listen: 127.0.0.1 by default, 0.0.0.0 in a container. */
+  host?: string;
 }
 
 const cfg = readConfig<RegionConfig>();
@@ -261,6 +263,6 @@ const server = http.createServer((req, res) => {
 });
 server.keepAliveTimeout = 30_000;
 exitWithParent();
-const port = await listen(server, cfg.port ?? 0);
+const port = await listen(server, cfg.port ?? 0, cfg.host);
 setTimeout(tick, cfg.batchIntervalMs).unref();
 announce(port);
