@@ -33,11 +33,12 @@ const FILE_ARGS = new Set(['file', 'files', 'script']);
 export function completionData(program: Command): CompletionData {
   const commands: CommandInfo[] = [];
   const walk = (cmd: Command, path: string) => {
-    const visible = cmd.commands.filter((c) => !(c as unknown as { _hidden?: boolean })._hidden);
+    // commander's own idea of what is visible (hidden commands and options are left out).
+    const help = cmd.createHelp();
+    const visible = help.visibleCommands(cmd).filter((c) => c.name() !== 'help');
     const flags: string[] = [];
     const valueFlags: string[] = [];
-    for (const o of cmd.options) {
-      if (o.hidden) continue;
+    for (const o of help.visibleOptions(cmd)) {
       for (const f of [o.long, o.short]) {
         if (!f) continue;
         flags.push(f);
