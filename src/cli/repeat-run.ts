@@ -5,6 +5,8 @@ import { randomInt } from 'node:crypto';
 import { runExperiment, DEFAULT_RUNS_DIR } from '../runner/run.js';
 import { createLogger } from '../core/log.js';
 import { progressObserver } from './progress.js';
+import { combineObservers } from '../runner/observer.js';
+import { historyObserver } from '../gameday/history.js';
 import { summarizeRepeats, formatRepeatSummary } from './repeat.js';
 import type { Report } from '../report/types.js';
 import type { Override } from '../experiment/overrides.js';
@@ -18,13 +20,14 @@ export async function runRepeated(
   const done: { report: Report; outDir?: string }[] = [];
   for (let index = 0; index < count; index++) {
     process.stderr.write(`run ${index + 1} of ${count} (seed ${seed})\n`);
+    const log = createLogger();
     const outcome = await runExperiment({
       file,
       overrides: o.overrides,
       outDir: o.out ? join(o.out, String(index + 1)) : undefined,
       options: { ...o.options, seed, repeat: { index, count } },
-      observer: o.json ? undefined : progressObserver(),
-      log: createLogger(),
+      observer: combineObservers(o.json ? undefined : progressObserver(), historyObserver(log)),
+      log,
       handleSignals: true,
     });
     if (outcome.report) done.push({ report: outcome.report, outDir: outcome.outDir });

@@ -37,7 +37,8 @@ export async function collectStatus(o: StatusOptions, now = Date.now()): Promise
   const active = listActiveFaults(now);
   const faults = active.faults;
   const runs = listRuns();
-  const pending = faults.flatMap((f) => f.undo) as unknown as LiveChange[];
+  // Spread into plain objects: LiveChange reads records field by field.
+  const pending: LiveChange[] = faults.flatMap((f) => f.undo.map((u) => ({ ...u })));
   const live = readLiveState();
   // Places runs are known to use: their Toxiproxy servers and the kube contexts in their lock keys.
   const contexts = runs.flatMap((r) => (r.lockKey?.startsWith('kubernetes:') ? r.lockKey.slice('kubernetes:'.length).split(',') : []));

@@ -9,7 +9,7 @@
 //          ──► views (per-record predicates an SLI needs: latency bounds, error text, tags)
 //                                                                     good/total per 100 ms slot
 //          ──► running totals of requests and failures (the live error rate: by completion)
-//          ──► outcome timeline (10 ms), acknowledged write ids
+//          ──► outcome timeline (1 ms), acknowledged write ids
 //
 // Queries take a Window: a phase (exact: records are labelled with their phase on arrival) and/or
 // a time range [from, to) of scheduled time. Counts resolve time edges to 100 ms, latency to
@@ -270,7 +270,9 @@ export class RunMetrics {
     if (h === undefined) h = s.latency.getOrCreate(sec, () => new LatencyHistogram());
     h.record(r.latencyMs);
     if (!ok) this.nFailed++;
-    this.outcomes.add(t, ok);
+    // A request's outcome speaks for the moment it left (a late generator must not make a request
+    // scheduled before a failover count as a success before it).
+    this.outcomes.add(r.sentAt ?? t, ok);
     if (ok && r.writeId !== undefined) this.writes.add(r.writeId, t);
     const views = this.viewList;
     for (let i = 0; i < views.length; i++) views[i].add(r, phase, slot);

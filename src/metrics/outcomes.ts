@@ -1,17 +1,20 @@
 // The raw per-request data a measurement inherently needs, kept compact (docs/metrics.md):
 //
-//   OutcomeTimeline  one byte per 10 ms of scheduled time: "a request here succeeded" (bit 0)
+//   OutcomeTimeline  one byte per 1 ms of send time (the scheduled time when a source does not
+//                    record when it sent): "a request here succeeded" (bit 0)
 //                    and "a request here failed" (bit 1). Recovery and failover time are "the
 //                    first moment from which every request succeeds for N s", which needs the
 //                    order of successes and failures in time, not just per-second counts.
-//                    An hour is 360 KB.
+//                    An hour is 3.6 MB.
 //   AckedWrites      the id and scheduled time of every acknowledged write, for the read-back
 //                    that finds lost writes. Ids shaped PREFIX-NUMBER (what the built-in traffic
 //                    sends) cost 14 bytes: a prefix index, the number, the time offset. Any other
 //                    id is kept as its string.
 import type { RequestRecord } from '../core/records.js';
 
-export const OUTCOME_SLOT_MS = 10;
+// 1 ms, so failover and recovery times are not rounded to a coarser grid than the GLB's own
+// events they are compared with (a 10 ms slot could put recovery before detection).
+export const OUTCOME_SLOT_MS = 1;
 const OK = 1;
 const FAIL = 2;
 
@@ -21,7 +24,7 @@ export class OutcomeTimeline {
 
   static of(records: readonly RequestRecord[]): OutcomeTimeline {
     const t = new OutcomeTimeline();
-    for (const r of records) t.add(r.t, r.ok);
+    for (const r of records) t.add(r.sentAt ?? r.t, r.ok);
     return t;
   }
 
@@ -53,7 +56,7 @@ export class OutcomeTimeline {
   /**
    * The first time T in [from, to) from which every request succeeds for at least `sustainMs`:
    * some request is scheduled at T + sustainMs or later and none failed in between. With
-   * `windowEnd`, reaching it without a failure also counts. T is the start of the first 10 ms
+   * `windowEnd`, reaching it without a failure also counts. T is the start of the first 1 ms
    * slot with a success after the last failing slot; a slot with both counts as failing.
    */
   sustainedSuccessFrom(from: number, to: number, sustainMs: number, windowEnd?: number): number | undefined {

@@ -67,7 +67,7 @@ const timelineOf = (source: OutcomeTimeline | readonly RequestRecord[]) => (sour
  * `sustainMs`: some request is scheduled at T + sustainMs or later and none failed in between.
  * With `windowEnd`, reaching it without a failure also counts (nothing more was sent). Both the
  * runner's recovery point and the sandbox's failover time are this one definition, read from the
- * run's outcome timeline (10 ms resolution, docs/metrics.md).
+ * run's outcome timeline (1 ms resolution, by send time; docs/metrics.md).
  */
 export function sustainedSuccessFrom(
   source: OutcomeTimeline | readonly RequestRecord[],

@@ -7,19 +7,49 @@ import type { createGuards, GuardTrip } from '../slo/index.js';
 import type { PhaseWindow } from '../report/types.js';
 import type { RunObserver, TickStats } from './observer.js';
 
-/** Resolves after ms, or rejects with the signal's reason as soon as it aborts. */
-export function sleep(ms: number, signal: AbortSignal): Promise<void> {
+/**
+ * Node's longest timer: a setTimeout above 2^31−1 ms (about 24.8 days) fires after 1 ms instead,
+ * with only a warning. Longer waits are chunked against a deadline.
+ */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** The clock sleep() waits on; tests pass a fake one. */
+export interface Clock {
+  now(): number;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
+};
+
+/**
+ * Resolves after ms, or rejects with the signal's reason as soon as it aborts. Waits longer than
+ * Node's timer maximum are made of chunks of at most MAX_TIMER_MS, each re-measured against the
+ * deadline, so `for: 30d` holds for 30 days instead of reverting after 1 ms.
+ */
+export function sleep(ms: number, signal: AbortSignal, clock: Clock = systemClock): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
+    const deadline = clock.now() + ms;
+    let timer: unknown;
     const onAbort = () => {
-      clearTimeout(timer);
+      clock.clearTimeout(timer);
       reject(signal.reason);
     };
+    const wait = () => {
+      const left = deadline - clock.now();
+      if (left <= 0) {
+        signal.removeEventListener('abort', onAbort);
+        return resolve();
+      }
+      timer = clock.setTimeout(wait, Math.min(left, MAX_TIMER_MS));
+    };
     signal.addEventListener('abort', onAbort, { once: true });
+    timer = clock.setTimeout(wait, Math.min(Math.max(ms, 0), MAX_TIMER_MS));
   });
 }
 

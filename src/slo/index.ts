@@ -13,7 +13,7 @@ import { buildGuards, type GuardOptions, type GuardSet, type GuardTrip } from '.
 import { round12 } from './math.js';
 import { compileSli, prepareSli } from './sli.js';
 import type { RunMetrics } from '../metrics/aggregate.js';
-import { DEFAULT_LEDGER, appendToLedger, budgetStatus, readLedger, type LedgerEntry } from './ledger.js';
+import { DEFAULT_LEDGER, appendToLedger, budgetStatus, confineLedgerPath, readLedger, type LedgerEntry } from './ledger.js';
 
 export type { GuardSet, GuardTrip, GuardOptions };
 /** For the loader: cross-field checks (unique SLO names, guard references) as schema issues with paths. */
@@ -50,11 +50,21 @@ export interface BudgetContext {
   ledgerPath?: string;
   /** For tests: the clock. */
   now?: number;
+  /** The project an experiment's ledger path must stay in; default the working directory. */
+  projectRoot?: string;
 }
 
 /** The ledger in use: the CLI's path, else the experiment's budget.ledger; none without either. */
 export function ledgerPathFor(budget: BudgetSpec | undefined, ctx: BudgetContext): string | undefined {
   return ctx.ledgerPath ?? (budget ? (budget.ledger ?? DEFAULT_LEDGER) : undefined);
+}
+
+/** ledgerPathFor, with a path from the experiment confined to the project (symlinks resolved). */
+async function usableLedgerPath(budget: BudgetSpec | undefined, ctx: BudgetContext): Promise<string | undefined> {
+  const path = ledgerPathFor(budget, ctx);
+  if (path === undefined || ctx.ledgerPath !== undefined) return path;
+  await confineLedgerPath(path, ctx.projectRoot);
+  return path;
 }
 
 const pct = (x: number) => `${+(x * 100).toFixed(3)}%`;
@@ -74,10 +84,10 @@ function shortfalls(slos: SloSpec[], budget: BudgetSpec, status: ReturnType<type
 
 /** Before the run: a reason to refuse it when budget.remainingAtLeast is not met, else undefined. */
 export async function checkBudgetBeforeRun(slos: SloSpec[], budget: BudgetSpec | undefined, ctx: BudgetContext): Promise<string | undefined> {
+  const path = await usableLedgerPath(budget, ctx);
   if (!budget?.remainingAtLeast || (budget.gate ?? 'run') !== 'run') return undefined;
-  const path = ledgerPathFor(budget, ctx)!;
-  const status = budgetStatus(await readLedger(path), ctx.now ?? Date.now());
-  const problems = shortfalls(slos, budget, status, path, 'before this run');
+  const status = budgetStatus(await readLedger(path!), ctx.now ?? Date.now());
+  const problems = shortfalls(slos, budget, status, path!, 'before this run');
   return problems.length ? problems.join('; ') : undefined;
 }
 
@@ -100,7 +110,7 @@ export function consumedByRun(results: SloResult[], slo: string): { consumed: nu
  * Also adds `ledgerRemaining` (after this run) to each recorded SLO result's budget.
  */
 export async function recordBudget(slos: SloSpec[], budget: BudgetSpec | undefined, results: SloResult[], ctx: BudgetContext): Promise<string[]> {
-  const path = ledgerPathFor(budget, ctx);
+  const path = await usableLedgerPath(budget, ctx);
   if (!path) return [];
   const now = ctx.now ?? Date.now();
   const entries: LedgerEntry[] = [];

@@ -12,6 +12,12 @@ import { launchChromium } from '../helpers/browser.js';
 import { journalState, readJournal } from '../../src/runner/journal.js';
 import type { GameDayReport } from '../../src/gameday/types.js';
 
+/** Runs in the page (a function, not a string: the page's CSP forbids eval). */
+function atLeastPoints(n: number): boolean {
+  const doc = (globalThis as unknown as { document: { querySelector(s: string): { getAttribute(a: string): string | null } | null } }).document;
+  return Number(doc.querySelector('#chart')?.getAttribute('data-points')) >= n;
+}
+
 const GAMEDAY = `apiVersion: faultline/v1
 kind: GameDay
 metadata: { name: live-view, owners: [sre] }
@@ -72,10 +78,9 @@ describe('game day live view in a browser (e2e)', function () {
     await page.locator('#steps li[data-step-id="1.2"]').waitFor({ timeout: 30_000 });
     expect(await page.locator('#steps li').count()).to.equal(4);
     expect(await page.locator('#steps li[data-step-id="1.1"]').textContent()).to.contain('primary-down');
-    const chartPoints = "Number(document.querySelector('#chart').getAttribute('data-points'))";
-    await page.waitForFunction(`${chartPoints} >= 2`, undefined, { timeout: 30_000 });
+    await page.waitForFunction(atLeastPoints, 2, { timeout: 30_000 });
     const before = await points(page);
-    await page.waitForFunction(`${chartPoints} > ${before}`, undefined, { timeout: 15_000 });
+    await page.waitForFunction(atLeastPoints, before + 1, { timeout: 15_000 });
     expect(await points(page)).to.be.above(before);
     expect(await page.locator('#chart canvas').count()).to.be.at.least(1);
 

@@ -100,6 +100,7 @@ export function register(program: Command) {
         let exitCode = outcome.exitCode;
         if (outcome.plan) {
           process.stdout.write(redact(outcome.plan.join('\n')) + '\n');
+          for (const p of outcome.problems ?? []) process.stderr.write(`dry run: the run would fail: ${redact(p)}\n`);
         } else if (outcome.report) {
           const gate = gateExitCode(outcome.report, failOn);
           exitCode = gate.exitCode;

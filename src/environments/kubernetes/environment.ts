@@ -116,15 +116,21 @@ export class KubernetesEnvironment implements Environment, Partial<ProxyEnvironm
   }
 
   private async loadProxies(signal: AbortSignal): Promise<void> {
-    const url = this.spec.toxiproxy!.url.replace(/\/$/, '');
+    const { ToxiproxyApi } = await import('../toxiproxy/api.js');
+    // The client sends URL credentials as an Authorization header and keeps them out of messages.
+    const api = new ToxiproxyApi(this.spec.toxiproxy!.url, signal);
     try {
-      const res = await fetch(`${url}/proxies`, { signal: AbortSignal.any([signal, AbortSignal.timeout(5000)]) });
-      if (!res.ok) throw new Error(`HTTP ${res.status}`);
-      this.proxyNames = Object.keys((await res.json()) as Record<string, unknown>);
+      await api.identify();
     } catch (err) {
-      throw new PreflightError(`the in-cluster Toxiproxy at ${url} did not answer: ${(err as Error).message}`, { cause: err });
+      throw new PreflightError(`the in-cluster Toxiproxy at ${api.baseUrl}: ${(err as Error).message}`, { cause: err });
+    }
+    try {
+      this.proxyNames = Object.keys(await api.listProxies());
+    } catch (err) {
+      throw new PreflightError(`the in-cluster Toxiproxy at ${api.baseUrl} did not answer: ${(err as Error).message}`, { cause: err });
     }
   }
+
 }
 
 export function isKubernetesEnvironment(env: Environment): env is KubernetesEnvironment {
