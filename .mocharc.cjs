@@ -6,4 +6,6 @@ const { join } = require('node:path');
 
 process.env.FAULTLINE_STATE_DIR ??= mkdtempSync(join(tmpdir(), 'fl-test-state-'));
 
-module.exports = {};
+// Mocha reads only the first config file it finds, and .cjs comes before .json: the settings
+// live here, in one place.
+module.exports = { timeout: 60000, reporter: 'spec', exit: true };

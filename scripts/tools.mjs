@@ -119,20 +119,23 @@ function which(bin) {
   return r.status === 0 ? r.stdout.trim() : undefined;
 }
 
-export function goInstall({ packages, ldflags, rename = {}, env = {} }) {
+export function goInstall({ packages, ldflags, rename = {}, env = {}, tags, dest = binDir }) {
   if (!which('go')) throw new Error('Go is needed to build the pinned tools: install Go 1.26 (https://go.dev/dl/) and re-run `npm run tools`.');
-  const tmpBin = join(toolsDir, 'tmp-gobin');
+  const tmpBin = join(toolsDir, `tmp-gobin-${process.pid}`);
   rmSync(tmpBin, { recursive: true, force: true });
   mkdirSync(tmpBin, { recursive: true });
-  const argv = ['install'];
+  const argv = ['install', '-trimpath'];
   if (ldflags) argv.push('-ldflags', ldflags);
+  if (tags) argv.push('-tags', tags);
   argv.push(...packages);
   run('go', argv, { env: { ...process.env, GOBIN: tmpBin, CGO_ENABLED: '0', ...env } });
-  for (const [from, to] of Object.entries(rename)) renameSync(join(tmpBin, from), join(binDir, to));
+  mkdirSync(dest, { recursive: true });
+  for (const [from, to] of Object.entries(rename)) renameSync(join(tmpBin, from), join(dest, to));
   rmSync(tmpBin, { recursive: true, force: true });
 }
 
-function buildKubernetes() {
+/** Builds k8s.io/kubernetes commands from the shim; scripts/kind-images.mjs builds the node ones. */
+export function buildKubernetes(cmds = ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kubectl'], dest = binDir) {
   if (!which('go')) throw new Error('Go is needed to build the pinned tools: install Go 1.26 (https://go.dev/dl/) and re-run `npm run tools`.');
   const shim = join(root, 'tools', 'k8s-shim');
   const gomod = readFileSync(join(shim, 'go.mod'), 'utf8');
@@ -146,15 +149,15 @@ function buildKubernetes() {
     '-X k8s.io/component-base/version.gitTreeState=clean',
     `-X k8s.io/client-go/pkg/version.gitVersion=${K8S_PIN}`,
   ].join(' ');
-  const out = join(toolsDir, 'tmp-k8s');
+  const out = join(toolsDir, `tmp-k8s-${process.pid}`);
   rmSync(out, { recursive: true, force: true });
   mkdirSync(out, { recursive: true });
-  const cmds = ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kubectl'];
   run('go', ['build', '-trimpath', '-buildvcs=false', '-ldflags', ldflags, '-o', out + '/', ...cmds.map((c) => `k8s.io/kubernetes/cmd/${c}`)], {
     cwd: shim,
     env: { ...process.env, CGO_ENABLED: '0' },
   });
-  for (const c of cmds) renameSync(join(out, c), join(binDir, c));
+  mkdirSync(dest, { recursive: true });
+  for (const c of cmds) renameSync(join(out, c), join(dest, c));
   rmSync(out, { recursive: true, force: true });
 }
 

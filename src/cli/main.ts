@@ -25,6 +25,17 @@ Exit codes:
 
 for (const c of commands) c.register(program);
 
+// Every command first reverts ad hoc faults past their expiry whose process is gone (a killed
+// `inject --detach` supervisor, a reboot): see src/runner/active.ts. Completion scripts are
+// generated without touching anything.
+const NO_EXPIRY_CHECK = new Set(['completion']);
+program.hook('preAction', async (_program, action) => {
+  if (NO_EXPIRY_CHECK.has(action.name())) return;
+  const opts = action.opts() as { kubeconfig?: unknown };
+  const { enforceExpiredFaults } = await import('./expiry-hook.js');
+  await enforceExpiredFaults({ kubeconfig: typeof opts.kubeconfig === 'string' ? opts.kubeconfig : undefined });
+});
+
 try {
   await program.parseAsync(process.argv);
 } catch (err) {

@@ -4,3 +4,11 @@
 export function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
+
+/**
+ * Help of `--set path=value`, repeatable, for run, plan, validate and gameday: a field of the
+ * experiment overridden from the command line and validated like the file. Declare it with
+ * `.option('--set <path=value>', SET_HELP, collect, [])` and read the values with
+ * `parseOverrides(o.set)` from src/experiment/overrides.ts (exit 2 on a bad one, via failWith).
+ */
+export const SET_HELP = "override a field, validated like the file, e.g. --set 'faults[0].for=10s' --set traffic.rate=50/s (repeatable)";

@@ -51,3 +51,15 @@ export function errorMessage(err: unknown): string {
   if (err instanceof Error) return err.message;
   return String(err);
 }
+
+/** A string property of an error-like value (code, stderr...), read without trusting its shape. */
+export function errorField(err: unknown, field: string): string | undefined {
+  if (typeof err !== 'object' || err === null || !(field in err)) return undefined;
+  const v: unknown = Reflect.get(err, field);
+  return typeof v === 'string' ? v : undefined;
+}
+
+/** The errno code (ENOENT, ESRCH...) of a system error, or of the socket error fetch wraps in `cause`. */
+export function errnoCode(err: unknown): string | undefined {
+  return errorField(err, 'code') ?? (err instanceof Error ? errorField(err.cause, 'code') : undefined);
+}

@@ -118,6 +118,23 @@ export class LatencyHistogram {
     return a + (rank - lo) * (this.valueAtRank(lo + 2) - a);
   }
 
+  /**
+   * How many values are ≤ x. Exact when x is below the minimum or at least the maximum; otherwise
+   * the bucket that holds x counts as all at or below x when its representative value is, so the
+   * answer can be off by that one bucket's count (values within 2% of x).
+   */
+  countAtMost(x: number): number {
+    if (this.count === 0 || x < this.min) return 0;
+    if (x >= this.max) return this.count;
+    let n = this.low;
+    const c = this.counts;
+    if (!c || !(x > MIN_TRACKED_MS)) return n;
+    const k = keyOf(x);
+    const upto = Math.min(c.length - 1, k - this.offset - (valueOfKey(k) <= x ? 0 : 1));
+    for (let i = 0; i <= upto; i++) n += c[i];
+    return n;
+  }
+
   get mean(): number {
     return this.count ? this.sum / this.count : 0;
   }
@@ -131,16 +148,18 @@ export class LatencyHistogram {
   private grow(lo: number, hi: number): Uint32Array {
     const c = this.counts;
     if (c === undefined) {
-      // a little headroom each side: a second's latencies usually sit within a few buckets
-      const len = hi - lo + 1 + 16;
-      this.offset = lo - 8;
+      // headroom each side: 40 buckets span a factor of 2.2, so a second of one label set
+      // rarely needs to grow
+      const len = hi - lo + 1 + 80;
+      this.offset = lo - 40;
       return (this.counts = new Uint32Array(len));
     }
     const curLo = this.offset;
     const curHi = this.offset + c.length - 1;
     if (lo >= curLo && hi <= curHi) return c;
-    const newLo = lo < curLo ? Math.min(lo, curLo) - (c.length >> 1) - 4 : curLo;
-    const newHi = hi > curHi ? Math.max(hi, curHi) + (c.length >> 1) + 4 : curHi;
+    // grow by at least the current length on the side that needs it, so growth is rare
+    const newLo = lo < curLo ? Math.min(lo, curLo - c.length) : curLo;
+    const newHi = hi > curHi ? Math.max(hi, curHi + c.length) : curHi;
     const next = new Uint32Array(newHi - newLo + 1);
     next.set(c, curLo - newLo);
     this.offset = newLo;

@@ -7,6 +7,8 @@
 export interface RequestRecord {
   /** When the request was *scheduled* to be sent. Latency counts from here (no coordinated omission). */
   t: number;
+  /** When it actually left (built-in traffic); sentAt − t is the generator's own lateness. */
+  sentAt?: number;
   /** From scheduled send time to the end of the response (or the error). */
   latencyMs: number;
   /** HTTP status; 0 when no response arrived (connection refused, reset, timeout). */

@@ -3,8 +3,9 @@
 // index, lock names, undo records) is stripped of them here. To send them, callers turn them into
 // an Authorization header (fetch refuses URLs that carry credentials).
 
-// scheme://userinfo@ — userinfo has no '/', '?', '#' or '@' and no whitespace.
-const USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)([^\s/?#@]*)@/gi;
+// scheme://userinfo@ — userinfo has no '/', '?', '#' or '@', no whitespace and no '"' (so a URL
+// at the end of a JSON string is not joined to a later "user@host" field).
+const USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)([^\s/?#@"]*)@/gi;
 
 /** Removes user:password@ from every URL in the text. */
 export function stripCredentials(text: string): string {

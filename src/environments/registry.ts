@@ -11,7 +11,8 @@ export const environmentTypes = {
   kubernetes: kubernetesEnvironment,
 } as const satisfies Record<EnvironmentKind, EnvironmentType<any>>;
 
-type EnvironmentSpecs = { [K in EnvironmentKind]: Infer<(typeof environmentTypes)[K]['spec']> };
+/** Each environment kind's checked spec. */
+export type EnvironmentSpecs = { [K in EnvironmentKind]: Infer<(typeof environmentTypes)[K]['spec']> };
 /** The environment block as the schema checks it: which kind, and that kind's spec. */
 export type EnvironmentEntry = { [K in EnvironmentKind]: { type: K; spec: EnvironmentSpecs[K] } }[EnvironmentKind];
 

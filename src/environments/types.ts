@@ -3,7 +3,7 @@ import type { UndoOutcome } from '../core/undo.js';
 import type { ProxyCreatedUndo } from './toxiproxy/undo.js';
 import type { Logger } from '../core/log.js';
 import type { TrafficSource } from '../traffic/types.js';
-import type { RequestRecord } from '../core/records.js';
+import type { RunMetrics } from '../metrics/aggregate.js';
 
 export type EnvironmentKind = 'toxiproxy' | 'sandbox' | 'kubernetes';
 
@@ -71,11 +71,16 @@ export interface MeasuringEnvironment extends Environment {
 }
 
 export interface MeasureInput {
-  records: readonly RequestRecord[];
+  /**
+   * The run's request data: streaming aggregates plus the two compact per-request structures a
+   * measurement needs (`outcomes` for failover time, `writes` for lost writes; docs/metrics.md).
+   */
+  metrics: RunMetrics;
   /** First fault start and last fault end, ms since epoch. */
   faultStart?: number;
   faultEnd?: number;
-  faults: { type: string; appliedAt?: number; revertedAt?: number }[];
+  /** appliedAt is when the first target took effect (a fault on several targets starts hurting then). */
+  faults: { type: string; targets: string[]; appliedAt?: number; revertedAt?: number }[];
   signal: AbortSignal;
   /** The experiment's expect block, so measurement knows e.g. the sustained-success window. */
   expect: Record<string, unknown>;

@@ -20,8 +20,12 @@ export const expectSpec = s
       s
         .object({
           within: s.optional(s.duration().doc('Regions must converge (measurements.convergedAfterMs) within this after the partition heals.')),
-          lostUpdates: s.optional(s.integer({ min: 0 }).doc('At most this many updates may be lost (measurements.lostUpdates).')),
-          conflictsAtLeast: s.optional(s.integer({ min: 0 }).doc('At least this many conflicts must be detected (measurements.conflicts).')),
+          lostUpdates: s.optional(
+            s.integer({ min: 0 }).doc('At most this many updates acknowledged while a link was cut may be lost (measurements.partitionLostUpdates; lostUpdates has them all).'),
+          ),
+          conflictsAtLeast: s.optional(
+            s.integer({ min: 0 }).doc('At least this many conflicts must come from the partition: both sides written while a link was cut (measurements.partitionConflicts; conflicts has them all).'),
+          ),
         })
         .doc('Convergence after a partition (active-active).'),
     ),
@@ -64,11 +68,11 @@ export function evaluateExpectations(expect: ExpectSpec | undefined, m: M): Expe
   }
   if (c?.lostUpdates !== undefined) {
     const max = c.lostUpdates;
-    check('convergence.lostUpdates', `≤ ${max}`, num(m, 'lostUpdates'), (v) => v <= max, String);
+    check('convergence.lostUpdates', `≤ ${max}`, num(m, 'partitionLostUpdates'), (v) => v <= max, String);
   }
   if (c?.conflictsAtLeast !== undefined) {
     const min = c.conflictsAtLeast;
-    check('convergence.conflictsAtLeast', `≥ ${min}`, num(m, 'conflicts'), (v) => v >= min, String);
+    check('convergence.conflictsAtLeast', `≥ ${min}`, num(m, 'partitionConflicts'), (v) => v >= min, String);
   }
   return out;
 }

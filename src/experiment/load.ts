@@ -10,6 +10,7 @@ import { experimentSpec, type Experiment } from './schema.js';
 import { mapStrings, resolveEnvTemplates, TemplateError } from './template.js';
 import { experimentIssues } from './rules.js';
 import { resolveScriptPath } from '../traffic/k6/traffic.js';
+import { applyOverrides, overrideFor, type Override } from './overrides.js';
 
 /** Files larger than this are refused before they are read. Experiments are small. */
 export const MAX_FILE_BYTES = 1024 * 1024;
@@ -22,6 +23,8 @@ export interface LocatedIssue extends Issue {
   file: string;
   line: number;
   column: number;
+  /** Set when a --set override caused the issue: it is reported at the override, not the file. */
+  override?: Override;
 }
 
 export class ExperimentInvalidError extends InvalidInputError {
@@ -47,14 +50,14 @@ export function formatPath(path: Path): string {
 }
 
 export function formatIssue(i: LocatedIssue): string {
-  const where = `${i.file}:${i.line}:${i.column}`;
+  const where = i.override ? `--set #${i.override.n}` : `${i.file}:${i.line}:${i.column}`;
   const hint = i.hint ? ` (${i.hint})` : '';
   return `${where} ${formatPath(i.path)}: expected ${i.expected}, got ${i.found}${hint}`;
 }
 
-export function loadExperimentFile(file: string, env: Record<string, string | undefined> = process.env): LoadedExperiment {
+export function loadExperimentFile(file: string, env: Record<string, string | undefined> = process.env, overrides: readonly Override[] = []): LoadedExperiment {
   const text = readSmallFile(file);
-  return { file, baseDir: dirname(resolve(file)), experiment: parseExperiment(text, file, env) };
+  return { file, baseDir: dirname(resolve(file)), experiment: parseExperiment(text, file, env, overrides) };
 }
 
 /** The file's text, refused (as an invalid input) when it cannot be read or is too large. */
@@ -73,15 +76,22 @@ export function readSmallFile(file: string): string {
   return readFileSync(file, 'utf8');
 }
 
-export function parseExperiment(text: string, file: string, env: Record<string, string | undefined> = process.env): Experiment {
-  return parseDocumentAs(experimentSpec, (e) => [...experimentIssues(e), ...experimentFileIssues(e, dirname(resolve(file)))], text, file, env);
+export function parseExperiment(text: string, file: string, env: Record<string, string | undefined> = process.env, overrides: readonly Override[] = []): Experiment {
+  return parseDocumentAs(experimentSpec, (e) => [...experimentIssues(e), ...experimentFileIssues(e, dirname(resolve(file)))], text, file, env, overrides);
 }
 
 /**
  * YAML text → env templates → schema check → cross-field rules, every issue located. Shared by
  * every document kind (experiments, game days) so they all fail the same way.
  */
-export function parseDocumentAs<T>(spec: Node<T>, semantic: (value: T) => Issue[], text: string, file: string, env: Record<string, string | undefined> = process.env): T {
+export function parseDocumentAs<T>(
+  spec: Node<T>,
+  semantic: (value: T) => Issue[],
+  text: string,
+  file: string,
+  env: Record<string, string | undefined> = process.env,
+  overrides: readonly Override[] = [],
+): T {
   const tooDeep = nestingTooDeep(text);
   if (tooDeep) throw new ExperimentInvalidError([{ file, ...tooDeep, path: [], expected: `nesting at most ${MAX_DEPTH} levels deep`, found: 'deeper nesting' }]);
 
@@ -115,6 +125,15 @@ export function parseDocumentAs<T>(spec: Node<T>, semantic: (value: T) => Issue[
     ]);
   }
 
+  // --set overrides go in before templating and validation, so they are checked like the file.
+  const applied = overrides.length ? applyOverrides(raw, overrides) : undefined;
+  if (applied?.issues.length) throw new ExperimentInvalidError(applied.issues.map((i) => ({ file, line: 0, column: 0, ...i })));
+  if (applied) raw = applied.doc;
+  const placed = (i: Issue): LocatedIssue => {
+    const o = applied && overrideFor(i.path, overrides, applied.effective);
+    return o ? { file, line: 0, column: 0, ...i, override: o } : { file, ...locate(doc, i, at), ...i };
+  };
+
   const issues: Issue[] = [];
   const templateErrors: Path[] = [];
   const templated = mapStrings(raw, (str, path) => {
@@ -133,7 +152,7 @@ export function parseDocumentAs<T>(spec: Node<T>, semantic: (value: T) => Issue[
   // A field whose template failed is reported once, for the template, not again for its type.
   issues.push(...schemaIssues.filter((i) => !templateErrors.some((t) => startsWith(i.path, t))));
   if (checked !== INVALID && issues.length === 0) issues.push(...semantic(checked));
-  if (issues.length) throw new ExperimentInvalidError(issues.map((i) => ({ file, ...locate(doc, i, at), ...i })));
+  if (issues.length) throw new ExperimentInvalidError(issues.map(placed));
   return checked as T;
 }
 

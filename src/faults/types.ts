@@ -2,6 +2,7 @@ import type { Issue, Node } from '../schema/dsl.js';
 import type { DeclaredNames, Environment, EnvironmentKind } from '../environments/types.js';
 import type { Logger } from '../core/log.js';
 import type { UndoRecord } from './undoers.js';
+import type { EnvironmentEntry, EnvironmentSpecs } from '../environments/registry.js';
 
 /**
  * One concrete thing a fault acts on (a proxy, a region's processes, a Deployment...), with the
@@ -52,9 +53,22 @@ export interface FaultType<S> {
   readonly drivers: Partial<Record<EnvironmentKind, () => Promise<FaultDriver<S>>>>;
 }
 
-/** What a fault's rules see of the experiment: the environment's kind, checked spec and names. */
-export interface FaultRuleContext {
-  kind: EnvironmentKind;
-  environment: unknown;
-  declared: DeclaredNames;
+type RuleContexts = { [K in EnvironmentKind]: { kind: K; environment: EnvironmentSpecs[K]; declared: DeclaredNames } };
+
+/**
+ * What a fault's rules see of the experiment: the environment's kind, its checked spec (typed by
+ * the kind: test `ctx.kind === 'kubernetes'` and `ctx.environment.regions` is there) and names.
+ */
+export type FaultRuleContext = RuleContexts[EnvironmentKind];
+
+/** The rule context of an experiment's environment block (one case per kind, checked exhaustive). */
+export function ruleContext(env: EnvironmentEntry, declared: DeclaredNames): FaultRuleContext {
+  switch (env.type) {
+    case 'toxiproxy':
+      return { kind: env.type, environment: env.spec, declared };
+    case 'sandbox':
+      return { kind: env.type, environment: env.spec, declared };
+    case 'kubernetes':
+      return { kind: env.type, environment: env.spec, declared };
+  }
 }

@@ -12,7 +12,7 @@ export function documentJsonSchema(): Record<string, unknown> {
     $id,
     title: 'faultline experiment or game day (faultline/v1)',
     definitions: { experiment, gameDay: gameDaySpec.jsonSchema() },
-    if: { properties: { kind: { const: 'GameDay' } }, required: ['kind'] },
+    if: { type: 'object', properties: { kind: { const: 'GameDay' } }, required: ['kind'] },
     then: { $ref: '#/definitions/gameDay' },
     else: { $ref: '#/definitions/experiment' },
   };

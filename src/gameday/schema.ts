@@ -116,6 +116,18 @@ export const gameDaySpec = s
       ),
     ),
     notify: s.optional(s.array(webhookSpec).doc('Where to send notifications (start, step failure, finish, abort).')),
+    schedule: s.optional(
+      s
+        .object({
+          cron: s.string({ minLength: 1 }).doc('When `faultline schedule` runs it: a cron expression (5 fields, or 6 with seconds first), e.g. "0 3 * * 1-5".'),
+          timezone: s.optional(s.string({ minLength: 1 }).doc('IANA time zone the expression is read in, e.g. Europe/Berlin. Default: the machine\'s.')),
+          catchUp: s.optional(
+            s.enum(['skip', 'run-once'] as const).doc('Slots missed while the scheduler was down: skip them (logged), or run once for all of them at start.'),
+            'skip',
+          ),
+        })
+        .doc('For `faultline schedule`: when to run this game day (the command line can set or override it).'),
+    ),
     steps: s.array(stepSpec, { min: 1 }).doc('The steps, in order.'),
   })
   .doc('A faultline game day.');

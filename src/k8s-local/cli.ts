@@ -48,8 +48,7 @@ async function up(): Promise<void> {
   copyFileSync(cp.kubeconfigPath, kubeconfig);
   const state: State = { pids: cp.pids, dir, kubeconfig, contexts: cp.contexts };
   writeFileSync(statePath, JSON.stringify(state, null, 2));
-  // The experiments in experiments/kubernetes/ act on the shop chart, as scripts/kind-setup.sh
-  // installs it on kind.
+  // experiments/kubernetes/region-outage.yaml and pod-kill.yaml act on the shop chart.
   await Promise.all(
     Object.entries(cp.contexts).map(async ([region, context]) => {
       await execFileAsync(

@@ -8,8 +8,8 @@
 //                                                                   └ latency sketch per second
 //          ──► views (per-record predicates an SLI needs: latency bounds, error text, tags)
 //                                                                     good/total per 100 ms slot
-//          ──► completions per 100 ms of completion time (the live error rate)
-//          ──► outcome timeline (10 ms), acknowledged write ids
+//          ──► running totals of requests and failures (the live error rate: by completion)
+//          ──► outcome timeline (1 ms), acknowledged write ids
 //
 // Queries take a Window: a phase (exact: records are labelled with their phase on arrival) and/or
 // a time range [from, to) of scheduled time. Counts resolve time edges to 100 ms, latency to
@@ -28,7 +28,7 @@ const SECOND = 1000;
 const MAX_REGIONS = 64;
 const MAX_OPS = 256;
 /** Region label for requests no region answered (refused, reset, timed out). */
-export const NO_REGION = 'none';
+export const NO_REGION = 'unknown';
 
 export type StatusClass = '1xx' | '2xx' | '3xx' | '4xx' | '5xx' | 'none';
 
@@ -79,6 +79,7 @@ class Series {
     readonly key: number,
     readonly phaseId: number,
     readonly labels: SeriesLabels,
+    readonly index: number,
   ) {
     this.probe = { t: 0, latencyMs: Number.NaN, status: labels.status, ok: labels.ok, op: labels.op, region: labels.region === NO_REGION ? undefined : labels.region };
   }
@@ -95,10 +96,19 @@ export class View {
     readonly missed: number,
   ) {}
 
+  private lastPhase = -1;
+  private lastTotal: SlotCounts | undefined;
+  private lastGood: SlotCounts | undefined;
+
   add(r: RequestRecord, phaseId: number, slot: number): void {
     if (!this.counts(r)) return;
-    (this.total[phaseId] ??= new SlotCounts()).add(slot);
-    if (this.isGood(r)) (this.good[phaseId] ??= new SlotCounts()).add(slot);
+    if (phaseId !== this.lastPhase) {
+      this.lastPhase = phaseId;
+      this.lastTotal = this.total[phaseId] ??= new SlotCounts();
+      this.lastGood = this.good[phaseId] ??= new SlotCounts();
+    }
+    this.lastTotal!.add(slot);
+    if (this.isGood(r)) this.lastGood!.add(slot);
   }
 
   count(phaseIds: ReadonlySet<number> | undefined, fromSlot: number, toSlot: number): { good: number; total: number } {
@@ -113,6 +123,7 @@ export class View {
   }
 
   split(fromPhase: number, toPhase: number, beforeSlot: number): void {
+    this.lastPhase = -1;
     for (const arr of [this.total, this.good]) {
       const src = arr[fromPhase];
       if (!src) continue;
@@ -128,6 +139,14 @@ export class RunMetrics {
   readonly outcomes = new OutcomeTimeline();
   readonly writes = new AckedWrites();
   private readonly series = new Map<number, Series>();
+  /** The hot path's lookup: [phase][region × MAX_OPS + op][status/ok id] → series. */
+  private readonly byLabel: Series[][][] = [];
+  /** status × 2 + ok → a small id (0 = not seen yet). */
+  private readonly statusOkIds = new Uint16Array(2048);
+  private statusOkCount = 0;
+  /** Verdicts of label-only predicate pairs per series (0 not counted, 1 bad, 2 good), by series index. */
+  private readonly verdicts = new WeakMap<object, WeakMap<object, number[]>>();
+  private readonly seriesList: Series[] = [];
   private readonly phaseNames: string[] = [''];
   private readonly phaseIds = new Map<string, number>([['', 0]]);
   /** Phase marks in time order: records scheduled at or after `at` belong to `phase`. */
@@ -136,16 +155,20 @@ export class RunMetrics {
   private readonly opIds = new Map<string, number>();
   private readonly regionNames: string[] = [];
   private readonly opNames: string[] = [];
-  private readonly doneTotal = new SlotCounts();
-  private readonly doneFailed = new SlotCounts();
   private readonly views = new Map<string, View>();
   private viewList: View[] = [];
   private n = 0;
+  private nFailed = 0;
   private listeners: ((r: RequestRecord) => void)[] = [];
 
   /** Records folded in so far. */
   get size(): number {
     return this.n;
+  }
+
+  /** Records folded in so far that failed (not ok). */
+  get failed(): number {
+    return this.nFailed;
   }
 
   /** From `at` on (scheduled time), records belong to phase `name`, until the next mark. */
@@ -216,6 +239,11 @@ export class RunMetrics {
     return v;
   }
 
+  /** The view registered under `key`, if any. */
+  findView(key: string): View | undefined {
+    return this.views.get(key);
+  }
+
   /** The sink traffic writes to. */
   add = (r: RequestRecord): void => {
     this.n++;
@@ -225,19 +253,26 @@ export class RunMetrics {
     const op = this.label(this.opIds, this.opNames, r.op, MAX_OPS);
     const status = r.status >= 0 && r.status < 1000 ? r.status | 0 : 0;
     const ok = r.ok;
-    const key = (((phase * 64 + region) * 256 + op) * 1024 + status) * 2 + (ok ? 1 : 0);
-    let s = this.series.get(key);
-    if (s === undefined) s = this.seriesFor(phase, { phase: this.phaseNames[phase], region: this.regionNames[region], op: this.opNames[op], status, ok });
+    const so = status * 2 + (ok ? 1 : 0);
+    let soId = this.statusOkIds[so];
+    if (soId === 0) soId = this.statusOkIds[so] = ++this.statusOkCount;
+    const byPhase = (this.byLabel[phase] ??= []);
+    const byRegionOp = (byPhase[region * MAX_OPS + op] ??= []);
+    let s = byRegionOp[soId];
+    if (s === undefined) {
+      s = this.seriesFor(phase, { phase: this.phaseNames[phase], region: this.regionNames[region], op: this.opNames[op], status, ok });
+      byRegionOp[soId] = s;
+    }
     const slot = Math.floor(t / SLOT_MS);
     s.counts.add(slot);
     const sec = Math.floor(t / SECOND);
     let h = s.latency.get(sec);
     if (h === undefined) h = s.latency.getOrCreate(sec, () => new LatencyHistogram());
     h.record(r.latencyMs);
-    const done = Math.floor((t + r.latencyMs) / SLOT_MS);
-    this.doneTotal.add(done);
-    if (!ok) this.doneFailed.add(done);
-    this.outcomes.add(t, ok);
+    if (!ok) this.nFailed++;
+    // A request's outcome speaks for the moment it left (a late generator must not make a request
+    // scheduled before a failover count as a success before it).
+    this.outcomes.add(r.sentAt ?? t, ok);
     if (ok && r.writeId !== undefined) this.writes.add(r.writeId, t);
     const views = this.viewList;
     for (let i = 0; i < views.length; i++) views[i].add(r, phase, slot);
@@ -263,20 +298,58 @@ export class RunMetrics {
   }
 
   /**
+   * The first request a region served successfully from `from` on: its 100 ms slot's start (to
+   * slot precision) and the lowest latency the region answered with in that second (exact).
+   */
+  firstServed(region: string, from: number): { t: number; latencyMs: number } | undefined {
+    const start = Math.ceil(from / SLOT_MS);
+    let best = Infinity;
+    for (const s of this.series.values()) {
+      if (!s.labels.ok || s.labels.region !== region) continue;
+      const span = s.counts.span;
+      if (!span) continue;
+      for (let i = Math.max(start, span[0]); i < Math.min(span[1], best); i++) {
+        if (s.counts.get(i)) {
+          best = i;
+          break;
+        }
+      }
+    }
+    if (!Number.isFinite(best)) return undefined;
+    const sec = Math.floor((best * SLOT_MS) / SECOND);
+    const h = this.histogram({ from: sec * SECOND, to: (sec + 1) * SECOND }, (l) => l.ok && l.region === region);
+    return { t: best * SLOT_MS, latencyMs: h.count ? h.min : 0 };
+  }
+
+  /** Requests per serving region in the window. */
+  regionCounts(win: Window = {}): Record<string, number> {
+    const out: Record<string, number> = {};
+    this.eachSeries(win, (s, a, b) => {
+      const n = s.counts.sum(a, b);
+      if (n) out[s.labels.region] = (out[s.labels.region] ?? 0) + n;
+    });
+    return out;
+  }
+
+  /**
    * Good/total events for predicates that read only labels (status, ok, op, region): each is
    * evaluated once per series, so this is exact at any time and needs no registration.
    */
   ratio(win: Window, counts: (r: RequestRecord) => boolean, good: (r: RequestRecord) => boolean): { good: number; total: number } {
     let g = 0;
     let total = 0;
-    const verdict = new Map<Series, number>();
+    let byGood = this.verdicts.get(counts);
+    if (!byGood) this.verdicts.set(counts, (byGood = new WeakMap()));
+    let verdict = byGood.get(good);
+    if (!verdict) byGood.set(good, (verdict = []));
+    const v = verdict;
     this.eachSeries(win, (s, a, b) => {
-      let v = verdict.get(s);
-      if (v === undefined) verdict.set(s, (v = !counts(s.probe) ? 0 : good(s.probe) ? 2 : 1));
-      if (v === 0) return;
+      let x = v[s.index];
+      if (x === undefined) x = v[s.index] = !counts(s.probe) ? 0 : good(s.probe) ? 2 : 1;
+      if (x === 0) return;
       const n = s.counts.sum(a, b);
       total += n;
-      if (v === 2) g += n;
+      if (x === 2) g += n;
     });
     return { good: g, total };
   }
@@ -305,13 +378,6 @@ export class RunMetrics {
       }
     }
     return out;
-  }
-
-  /** Requests and failures that *completed* in [from, to) (100 ms precision): the live view. */
-  completed(from: number, to: number): { requests: number; errors: number } {
-    const a = Math.ceil(from / SLOT_MS);
-    const b = Math.ceil(to / SLOT_MS);
-    return { requests: this.doneTotal.sum(a, b), errors: this.doneFailed.sum(a, b) };
   }
 
   /**
@@ -366,7 +432,7 @@ export class RunMetrics {
 
   /** Approximate bytes held (typed arrays and sketches), for the benchmarks. */
   memoryBytes(): number {
-    let bytes = this.outcomes.bytes + this.writes.bytes + this.doneTotal.bytes + this.doneFailed.bytes;
+    let bytes = this.outcomes.bytes + this.writes.bytes;
     for (const s of this.series.values()) {
       bytes += s.counts.bytes;
       const span = s.latency.span;
@@ -393,6 +459,9 @@ export class RunMetrics {
   }
 
   private label(ids: Map<string, number>, names: string[], value: string, max: number): number {
+    // most label sets are a handful of strings: a pointer compare beats hashing
+    const n = names.length < 8 ? names.length : 8;
+    for (let i = 0; i < n; i++) if (names[i] === value) return i;
     let id = ids.get(value);
     if (id !== undefined) return id;
     if (names.length >= max - 1) return this.label(ids, names, 'other', Infinity);
@@ -408,8 +477,9 @@ export class RunMetrics {
     const key = (((phaseId * 64 + region) * 256 + op) * 1024 + labels.status) * 2 + (labels.ok ? 1 : 0);
     let s = this.series.get(key);
     if (!s) {
-      s = new Series(key, phaseId, { ...labels, phase: this.phaseNames[phaseId] });
+      s = new Series(key, phaseId, { ...labels, phase: this.phaseNames[phaseId] }, this.seriesList.length);
       this.series.set(key, s);
+      this.seriesList.push(s);
     }
     return s;
   }

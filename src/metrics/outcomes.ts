@@ -1,17 +1,20 @@
 // The raw per-request data a measurement inherently needs, kept compact (docs/metrics.md):
 //
-//   OutcomeTimeline  one byte per 10 ms of scheduled time: "a request here succeeded" (bit 0)
+//   OutcomeTimeline  one byte per 1 ms of send time (the scheduled time when a source does not
+//                    record when it sent): "a request here succeeded" (bit 0)
 //                    and "a request here failed" (bit 1). Recovery and failover time are "the
 //                    first moment from which every request succeeds for N s", which needs the
 //                    order of successes and failures in time, not just per-second counts.
-//                    An hour is 360 KB.
+//                    An hour is 3.6 MB.
 //   AckedWrites      the id and scheduled time of every acknowledged write, for the read-back
 //                    that finds lost writes. Ids shaped PREFIX-NUMBER (what the built-in traffic
 //                    sends) cost 14 bytes: a prefix index, the number, the time offset. Any other
 //                    id is kept as its string.
 import type { RequestRecord } from '../core/records.js';
 
-export const OUTCOME_SLOT_MS = 10;
+// 1 ms, so failover and recovery times are not rounded to a coarser grid than the GLB's own
+// events they are compared with (a 10 ms slot could put recovery before detection).
+export const OUTCOME_SLOT_MS = 1;
 const OK = 1;
 const FAIL = 2;
 
@@ -21,7 +24,7 @@ export class OutcomeTimeline {
 
   static of(records: readonly RequestRecord[]): OutcomeTimeline {
     const t = new OutcomeTimeline();
-    for (const r of records) t.add(r.t, r.ok);
+    for (const r of records) t.add(r.sentAt ?? r.t, r.ok);
     return t;
   }
 
@@ -53,7 +56,7 @@ export class OutcomeTimeline {
   /**
    * The first time T in [from, to) from which every request succeeds for at least `sustainMs`:
    * some request is scheduled at T + sustainMs or later and none failed in between. With
-   * `windowEnd`, reaching it without a failure also counts. T is the start of the first 10 ms
+   * `windowEnd`, reaching it without a failure also counts. T is the start of the first 1 ms
    * slot with a success after the last failing slot; a slot with both counts as failing.
    */
   sustainedSuccessFrom(from: number, to: number, sustainMs: number, windowEnd?: number): number | undefined {
@@ -93,7 +96,6 @@ export class OutcomeTimeline {
   }
 }
 
-const NUMBERED = /^(.*\D)(\d{1,15})$/;
 
 export class AckedWrites {
   private readonly prefixes: string[] = [];
@@ -103,6 +105,8 @@ export class AckedWrites {
   private offsetOf = new Uint32Array(1024);
   private n = 0;
   private base: number | undefined;
+  private lastPrefix: string | undefined;
+  private lastPrefixId = 0;
   /** Ids that do not look like PREFIX-NUMBER, with their times. */
   private readonly others: { id: string; t: number }[] = [];
 
@@ -121,18 +125,41 @@ export class AckedWrites {
   }
 
   add(id: string, t: number): void {
-    const m = NUMBERED.exec(id);
     this.base ??= t - 3_600_000;
     const off = t - this.base;
-    if (!m || (m[2].length > 1 && m[2][0] === '0') || off < 0 || off > 0xffffffff || this.prefixes.length >= 0xffff) {
+    // PREFIX-NUMBER, parsed by hand: this runs for every acknowledged write
+    let j = id.length;
+    let num = 0;
+    let scale = 1;
+    while (j > 0) {
+      const c = id.charCodeAt(j - 1);
+      if (c < 48 || c > 57) break;
+      num += (c - 48) * scale;
+      scale *= 10;
+      j--;
+    }
+    const digits = id.length - j;
+    if (j === 0 || digits === 0 || digits > 15 || (digits > 1 && id.charCodeAt(j) === 48) || off < 0 || off > 0xffffffff) {
       this.others.push({ id, t });
       return;
     }
-    let p = this.prefixIndex.get(m[1]);
-    if (p === undefined) {
-      p = this.prefixes.length;
-      this.prefixes.push(m[1]);
-      this.prefixIndex.set(m[1], p);
+    let p: number | undefined;
+    const last = this.lastPrefix;
+    if (last !== undefined && last.length === j && id.startsWith(last)) p = this.lastPrefixId;
+    else {
+      const prefix = id.slice(0, j);
+      p = this.prefixIndex.get(prefix);
+      if (p === undefined) {
+        if (this.prefixes.length >= 0xffff) {
+          this.others.push({ id, t });
+          return;
+        }
+        p = this.prefixes.length;
+        this.prefixes.push(prefix);
+        this.prefixIndex.set(prefix, p);
+      }
+      this.lastPrefix = prefix;
+      this.lastPrefixId = p;
     }
     if (this.n === this.prefixOf.length) {
       const grow = <A extends Uint16Array | Float64Array | Uint32Array>(a: A, make: (n: number) => A): A => {
@@ -145,7 +172,7 @@ export class AckedWrites {
       this.offsetOf = grow(this.offsetOf, (k) => new Uint32Array(k));
     }
     this.prefixOf[this.n] = p;
-    this.numberOf[this.n] = Number(m[2]);
+    this.numberOf[this.n] = num;
     this.offsetOf[this.n] = Math.round(off);
     this.n++;
   }

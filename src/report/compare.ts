@@ -94,7 +94,7 @@ function showDelta(r: CompareRow): string {
   const sign = r.delta > 0 ? '+' : '−';
   const abs = Math.abs(r.delta);
   const amount = r.unit === 'ms' ? ms(abs) : r.unit === 'ratio' ? `${+(abs * 100).toFixed(4)} pts` : String(+abs.toFixed(6));
-  return `${arrow} ${sign}${amount}${r.deltaPercent !== null ? ` (${r.deltaPercent > 0 ? '+' : ''}${r.deltaPercent}%)` : ''}`;
+  return `${arrow} ${sign}${amount}${r.deltaPercent !== null ? ` (${r.deltaPercent > 0 ? '+' : r.deltaPercent < 0 ? '−' : ''}${Math.abs(r.deltaPercent)}%)` : ''}`;
 }
 
 /** The comparison as an aligned text table. */

@@ -18,6 +18,8 @@ export interface FaultReport {
   targets: string[];
   scheduledAt: number;
   appliedAt?: number;
+  /** When each target (same order as targets) was applied, ms since epoch: the first one takes effect first. */
+  targetAppliedAt?: number[];
   revertedAt?: number;
   status: 'applied-and-reverted' | 'not-applied' | 'revert-failed' | 'skipped';
   error?: string;
@@ -74,7 +76,15 @@ export interface Report {
   expectations: { name: string; passed: boolean; expected: string; actual: string }[];
   /** Filled by environments and later issues: failoverMs, lostWrites, replicationLagMs... */
   measurements: Record<string, unknown>;
-  traffic?: { sent: number; dropped: number; ok: number; failed: number; extra?: Record<string, unknown> };
+  traffic?: {
+    sent: number;
+    dropped: number;
+    ok: number;
+    failed: number;
+    extra?: Record<string, unknown>;
+    /** The generator's own lateness (actual send minus scheduled time), ms; built-in traffic. */
+    lateness?: { p50Ms: number; p99Ms: number; maxMs: number; count: number };
+  };
   abortedBy?: AbortInfo;
   /** The abort guards (`abortWhen`) that watched the run, and whether one tripped. */
   guards?: GuardResult[];

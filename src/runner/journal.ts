@@ -2,7 +2,9 @@
 // everything needed to undo an action, is written and fsynced *before* the action, so after a
 // SIGKILL `faultline rollback` can finish the job from this file alone.
 //
-//   run      {type:"run", runId, experiment, file, lockKey, pid, startedAt, producer}
+//   run      {type:"run", runId, experiment, file, lockKey, pid, startedAt, producer, by, faults, expiring?}
+//            by: user@host; faults: [{id, name, type, forMs?}] (intent ids are "<fault id>#n");
+//            expiring: an ad hoc fault whose expiry later commands enforce (src/runner/active.ts)
 //   intent   {type:"intent", id, what, undo:{kind,...}}      ← fsync, then act
 //   applied  {type:"applied", id}
 //   undone   {type:"undone", id, outcome:"undone"|"already-gone"}
@@ -16,12 +18,34 @@ import { redact } from '../core/log.js';
 import type { Provenance } from './provenance.js';
 
 export type JournalEntry =
-  | { type: 'run'; runId: string; experiment: string; file: string; lockKey: string; pid: number; startedAt: string; producer?: Provenance }
+  | {
+      type: 'run';
+      runId: string;
+      experiment: string;
+      file: string;
+      lockKey: string;
+      pid: number;
+      startedAt: string;
+      /** user@host that started the run (older journals lack it). */
+      by?: string;
+      faults?: JournalFault[];
+      expiring?: boolean;
+      producer?: Provenance;
+    }
   | { type: 'intent'; id: string; what: string; undo: UndoRecord }
   | { type: 'applied'; id: string }
   | { type: 'undone'; id: string; outcome: UndoOutcome }
   | { type: 'undo-failed'; id: string; error: string }
   | { type: 'end'; verdict: string; exitCode?: number; error?: string };
+
+/** A fault of the run's schedule, as status and expiry read it. */
+export interface JournalFault {
+  id: string;
+  name: string;
+  type: string;
+  /** How long it stays applied; absent when it lasts until the end of the fault phase. */
+  forMs?: number;
+}
 
 type Stamped = JournalEntry & { at: string };
 

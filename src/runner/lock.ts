@@ -127,6 +127,14 @@ export class EnvironmentLock {
   }
 }
 
+/** For --dry-run: a held lock is a problem the run would hit (exit 5); reads, never takes it. */
+export function lockProblems(lockKey: string): { problems: { message: string; exitCode: number }[] } {
+  const current = readHolder(lockPath(lockKey));
+  if (!current || !processAlive(current.pid)) return { problems: [] };
+  const err = new LockHeldError(`environment ${lockKey} is in use by run ${current.runId} (pid ${current.pid}, started ${current.startedAt}); the run would be refused`);
+  return { problems: [{ message: err.message, exitCode: err.exitCode }] };
+}
+
 function readHolder(path: string): LockHolder | undefined {
   try {
     return JSON.parse(readFileSync(path, 'utf8')) as LockHolder;

@@ -18,9 +18,21 @@ export interface TickStats {
   phase: string;
   elapsedMs: number;
   activeFaults: string[];
-  /** Requests scheduled in the last second; undefined when the experiment has no traffic. */
+  /** Requests completed per second since the previous tick; undefined when the experiment has no traffic. */
   rps?: number;
+  /** Share of the requests completed since the previous tick that failed. */
   errorRate?: number;
+  /**
+   * Requests completed since traffic started and how many failed, by completion time: a display
+   * shows the rate over its own interval as the difference of two ticks, so a failure is counted
+   * in the first interval after it happened, never skipped.
+   */
+  completed?: { requests: number; errors: number };
+  /** The current phase's requests so far and their failures, by scheduled time as the report counts them. */
+  phaseSoFar?: { requests: number; errors: number };
+  /** Set on one last tick after traffic stopped: every phase's requests and failures, the report's figures. */
+  final?: boolean;
+  phases?: Record<string, { requests: number; errors: number }>;
   /** Latency of the last second's requests (nearest rank), and how many each region served. */
   p50Ms?: number;
   p99Ms?: number;

@@ -1,9 +1,9 @@
 // The run's phase windows: opened and closed as the loop goes, and "recovered" split in two once
-// the records show when requests kept succeeding again.
+// the outcome timeline shows when requests kept succeeding again.
 //
 //   baseline │ fault │ recovery (last revert → sustained success) │ recovered
 import type { PhaseWindow } from '../report/types.js';
-import type { RequestRecord } from '../core/records.js';
+import type { RunMetrics } from '../metrics/aggregate.js';
 import { recoveredAt } from '../metrics/phases.js';
 import type { RunObserver } from './observer.js';
 
@@ -22,11 +22,15 @@ export function closeOpenPhase(phases: PhaseWindow[], now = Date.now()): void {
   if (last && Number.isNaN(last.end)) last.end = now;
 }
 
-/** Replaces "recovered" with recovery [last revert, sustained success) + recovered [.., end). */
-export function splitRecovery(phases: PhaseWindow[], records: readonly RequestRecord[], lastRevert: number | undefined): void {
+/**
+ * Replaces "recovered" with recovery [last revert, sustained success) + recovered [.., end), in
+ * the phase list and in the run's aggregates (whose requests carry their phase).
+ */
+export function splitRecovery(phases: PhaseWindow[], metrics: RunMetrics, lastRevert: number | undefined): void {
   const i = phases.findIndex((p) => p.name === 'recovered');
   if (i < 0 || lastRevert === undefined) return;
   const rec = phases[i];
-  const at = recoveredAt(records, lastRevert, rec.end, SUSTAINED_SUCCESS_MS) ?? rec.end;
+  const at = recoveredAt(metrics.outcomes, lastRevert, rec.end, SUSTAINED_SUCCESS_MS) ?? rec.end;
   phases.splice(i, 1, { name: 'recovery', start: rec.start, end: at }, { name: 'recovered', start: at, end: rec.end });
+  metrics.splitPhase('recovered', at, 'recovery');
 }

@@ -1,7 +1,6 @@
 // report.json: assembled from what the run gathered (pure), then written atomically.
 import { renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { RequestRecord } from '../core/records.js';
 import type { TrafficSummary } from '../traffic/types.js';
 import type { AbortInfo, Report } from '../report/types.js';
 import { exitCodeOf, verdictOf } from './verdict.js';
@@ -20,7 +19,8 @@ export interface RunFacts {
   slos: Report['slos'];
   expectations: Report['expectations'];
   measurements: Report['measurements'];
-  records: readonly RequestRecord[];
+  /** Requests the run made and how many failed (from the run's aggregates). */
+  totals: { requests: number; errors: number };
   traffic?: TrafficSummary;
   abortedBy?: AbortInfo;
   guards?: Report['guards'];
@@ -33,7 +33,7 @@ export interface RunFacts {
 
 export function assembleReport(f: RunFacts): Report {
   const verdict = verdictOf({ abortedBy: f.abortedBy, errored: f.errored, failed: f.failed });
-  const ok = f.records.filter((r) => r.ok).length;
+  const ok = f.totals.requests - f.totals.errors;
   return {
     schemaVersion: 1,
     runId: f.runId,
@@ -50,7 +50,7 @@ export function assembleReport(f: RunFacts): Report {
     slos: f.slos,
     expectations: f.expectations,
     measurements: f.measurements,
-    traffic: f.traffic ? { sent: f.traffic.sent, dropped: f.traffic.dropped, ok, failed: f.records.length - ok, extra: f.traffic.extra } : undefined,
+    traffic: f.traffic ? { sent: f.traffic.sent, dropped: f.traffic.dropped, ok, failed: f.totals.errors, extra: f.traffic.extra, lateness: f.traffic.lateness } : undefined,
     abortedBy: f.abortedBy,
     ...(f.guards?.length ? { guards: f.guards } : {}),
     rollback: { complete: f.rollbackFailures.length === 0, failures: f.rollbackFailures },

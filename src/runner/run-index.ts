@@ -70,11 +70,8 @@ export interface RunIndexHandle {
   finish(): void;
 }
 
-export function stateDir(): string {
-  if (process.env.FAULTLINE_STATE_DIR) return process.env.FAULTLINE_STATE_DIR;
-  const base = process.env.XDG_STATE_HOME || join(homedir(), '.local', 'state');
-  return join(base, 'faultline');
-}
+export { stateDir } from '../core/state-dir.js';
+import { stateDir } from '../core/state-dir.js';
 
 export function runIndexDir(): string {
   return join(stateDir(), 'runs');

@@ -25,35 +25,37 @@ import type { UndoContext } from '../core/undo.js';
 import { runProbes } from '../probes/run.js';
 import { trafficFor } from '../traffic/registry.js';
 import type { TrafficSource, TrafficSummary } from '../traffic/types.js';
-import { RecordStore } from '../metrics/store.js';
+import { RunMetrics } from '../metrics/aggregate.js';
 import { phaseStats } from '../metrics/phases.js';
-import { evaluateSlos, createGuards, checkBudgetBeforeRun, recordBudget } from '../slo/index.js';
+import { evaluateSlos, createGuards, checkBudgetBeforeRun, recordBudget, prepareSlis } from '../slo/index.js';
 import type { AbortInfo, FaultReport, PhaseWindow, Report } from '../report/types.js';
 import { ExitCode, FaultlineError, InterruptedError, InvalidInputError, PreflightError, errorMessage } from '../core/errors.js';
 import { redact, type Logger } from '../core/log.js';
 import { stripCredentials } from '../core/redact-url.js';
 import { watchOwned } from '../tools/owned.js';
 import { Journal, journalState, readJournal, type PendingUndo } from './journal.js';
-import { EnvironmentLock, canonicalLockKey } from './lock.js';
+import { EnvironmentLock, canonicalLockKey, lockProblems } from './lock.js';
 import { registryUndoers, undoPending, type UndoerLookup, type UndoResult } from './rollback.js';
 import { leftoversFor, reapOrphans, rollbackIndexedRun } from './recover.js';
 import { registerRun, type RunIndexHandle } from './run-index.js';
 import { provenance, type Provenance } from './provenance.js';
 import { combineObservers, safeObserver, type RunObserver } from './observer.js';
-import { TimelineWriter, followingMetrics, startSecondsFeed, timelineSlis, type SecondsSource } from './timeline.js';
+import { TimelineWriter, startSecondsFeed, timelineSlis, type SecondsSource } from './timeline.js';
 import { closeOutputs, createOutputs, parseOutputArg } from './outputs/index.js';
 import { writeReports, type WriteReportsOptions } from './reporters.js';
 import { buildSchedule, faultEvents } from './schedule.js';
 import { assembleReport, writeReport } from './report.js';
-import { sleep, startGuards, startTicks } from './timers.js';
+import { finalTick, markingPhases, sleep, startGuards, startTicks } from './timers.js';
 import { installSignalHandlers } from './signals.js';
 import { closeOpenPhase, openPhase, splitRecovery } from './phases.js';
 import { resolveRunTemplates, type ResolvedParts } from './templates.js';
-import { dryRunPlan } from './plan.js';
+import { planLines, resolvePlan, type ResolvedPlan } from './plan.js';
 
 export { buildSchedule } from './schedule.js';
 export { sleep } from './timers.js';
 export { writeReport } from './report.js';
+import type { Override } from '../experiment/overrides.js';
+import { whoAmI } from './who.js';
 
 export interface RunOptions {
   file: string;
@@ -72,6 +74,17 @@ export interface RunOptions {
   handleSignals?: boolean;
   /** Aborts the run as SIGINT would. */
   signal?: AbortSignal;
+  /** Use this run id instead of making one (`faultline inject --detach` names the run up front). */
+  runId?: string;
+  /** `--set path=value` overrides, validated with the file (src/experiment/overrides.ts). */
+  overrides?: readonly Override[];
+  /**
+   * Ad hoc faults (`faultline inject`): their expiry is journalled, and every later faultline
+   * command reverts them once it has passed if this process is gone (src/runner/active.ts).
+   */
+  expiring?: boolean;
+  /** false: skip the environment's measurements (an ad hoc fault has no traffic to judge). */
+  measure?: boolean;
   /** Where environments, fault drivers and undoers come from: the registries, unless a test swaps them. */
   parts?: Partial<RunParts>;
   /** Live outputs, `--out prometheus-rw=URL` (src/runner/outputs). */
@@ -95,6 +108,10 @@ export interface RunOutcome {
   outDir?: string;
   /** Dry run: what would be touched. */
   plan?: string[];
+  /** Dry run: the same, structured (`faultline plan`). */
+  resolved?: ResolvedPlan;
+  /** Dry run: why the run would fail (the exit code says how), empty when it would start. */
+  problems?: string[];
 }
 
 export const DEFAULT_RUNS_DIR = '.faultline/runs';
@@ -134,9 +151,9 @@ async function startRun(opts: RunOptions, stopSignal: AbortSignal, stopReason: {
   const timeline = new TimelineWriter();
   const outputs = opts.dryRun ? [] : await createOutputs(opts.outputs ?? [], { log });
   const observer = combineObservers(safeObserver(opts.observer, log), safeObserver(timeline.observer(), log), ...outputs.map((o) => safeObserver(o.observer, log)));
-  const loaded = opts.loaded ?? loadExperimentFile(opts.file, opts.env ?? process.env);
+  const loaded = opts.loaded ?? loadExperimentFile(opts.file, opts.env ?? process.env, opts.overrides);
   const exp = loaded.experiment;
-  const runId = makeRunId(exp.metadata.name);
+  const runId = opts.runId ?? makeRunId(exp.metadata.name);
   const options = opts.options ?? {};
   const parts: RunParts = { ...registryParts, ...opts.parts };
 
@@ -155,7 +172,8 @@ async function startRun(opts: RunOptions, stopSignal: AbortSignal, stopReason: {
   };
   if (opts.dryRun) {
     await preflight();
-    return { exitCode: ExitCode.passed, plan: await dryRunPlan(exp, environment, unresolved, runId, envCtx) };
+    const resolved = await resolvePlan(exp, environment, unresolved, runId, envCtx, lockProblems(await canonicalLockKey(environment.lockKey())));
+    return { exitCode: resolved.exitCode, plan: planLines(resolved), problems: resolved.problems, resolved };
   }
   stopSignal.throwIfAborted();
 
@@ -166,7 +184,7 @@ async function startRun(opts: RunOptions, stopSignal: AbortSignal, stopReason: {
   const outDir = resolve(opts.outDir ?? join(opts.runsDir ?? DEFAULT_RUNS_DIR, runId));
   const journalPath = join(outDir, 'journal.jsonl');
   // In the run index before anything is touched, wherever --out points: rollback and the next run find it.
-  const indexed = registerRun({ runId, kind: 'run', experiment: exp.metadata.name, file: resolve(loaded.file), outDir, journal: journalPath, lockKey, toxiproxy: toxiproxyUrls(environment) });
+  const indexed = registerRun({ runId, kind: opts.expiring ? 'inject' : 'run', ...(opts.expiring ? { meta: { expiring: true } } : {}), experiment: exp.metadata.name, file: resolve(loaded.file), outDir, journal: journalPath, lockKey, toxiproxy: toxiproxyUrls(environment) });
   const unwatch = watchOwned((owned) => indexed.update({ owned }));
   const producer = provenance(loaded);
   let journal: Journal | undefined;
@@ -178,10 +196,25 @@ async function startRun(opts: RunOptions, stopSignal: AbortSignal, stopReason: {
     stopSignal.throwIfAborted();
     mkdirSync(outDir, { recursive: true });
     journal = Journal.create(journalPath);
-    journal.write({ type: 'run', runId, experiment: exp.metadata.name, file: relative(process.cwd(), resolve(loaded.file)), lockKey, pid: process.pid, startedAt: new Date().toISOString(), producer }, true);
+    journal.write(
+      {
+        type: 'run',
+        runId,
+        experiment: exp.metadata.name,
+        file: relative(process.cwd(), resolve(loaded.file)),
+        lockKey,
+        pid: process.pid,
+        startedAt: new Date().toISOString(),
+        producer,
+        by: whoAmI(),
+        faults: exp.faults.map((f, i) => ({ id: `f${i}`, name: f.name ?? `${f.type}-${i}`, type: f.type, ...(f.for ? { forMs: f.for.ms } : {}) })),
+        ...(opts.expiring ? { expiring: true } : {}),
+      },
+      true,
+    );
     observer.start?.({ runId, experiment: exp.metadata.name, outDir, at: Date.now() });
     const seconds: { source?: SecondsSource } = {};
-    const report = await executeRun({ loaded, exp, runId, environment, parts, journal, envCtx, observer, log, abort, stopReason, outDir, options, budgetCtx, seconds, lockKey, producer, indexed });
+    const report = await executeRun({ loaded, exp, runId, environment, parts, journal, envCtx, observer, log, abort, stopReason, outDir, options, budgetCtx, seconds, lockKey, producer, indexed, measure: opts.measure !== false });
     journal.write({ type: 'end', verdict: report.verdict, exitCode: report.exitCode }, true);
     report.errors.push(...(await closeOutputs(outputs)));
     writeReport(outDir, report);
@@ -222,6 +255,7 @@ interface RunState {
   outDir: string;
   options: Record<string, unknown>;
   budgetCtx: { experimentName: string; runId: string; ledgerPath?: string };
+  measure: boolean;
   /** Filled by the run: where the timeline's per-second lines come from. */
   seconds: { source?: SecondsSource };
   /** Canonical (credential-free, resolved) lock key. */
@@ -234,10 +268,11 @@ async function executeRun(st: RunState): Promise<Report> {
   const { exp, runId, environment, journal, envCtx, log } = st;
   const signal = envCtx.signal;
   const startedAt = Date.now();
-  const store = new RecordStore();
-  // The timeline's seconds come from the metrics core, which follows the store and the phases.
-  const { metrics, observer } = followingMetrics(store, st.observer);
-  st.seconds.source = metrics;
+  // Requests are folded into streaming aggregates as they complete; no record is kept. The
+  // timeline's seconds come from them too.
+  const store = new RunMetrics();
+  const observer = markingPhases(st.observer, store);
+  st.seconds.source = store;
   let stopSeconds = () => {};
   const errors: string[] = [];
   const rollbackFailures: string[] = [];
@@ -301,8 +336,9 @@ async function executeRun(st: RunState): Promise<Report> {
 
       if (resolved.traffic) {
         traffic = await trafficFor(resolved.traffic, { endpoints, baseDir: st.loaded.baseDir, runId, env: process.env });
+        prepareSlis(exp.slos ?? [], store);
         await traffic.start(store.add, signal);
-        stopSeconds = startSecondsFeed(metrics, observer);
+        stopSeconds = startSecondsFeed(store, observer);
       }
       stopTicks = startTicks(store, observer, traffic !== undefined, () => ({
         phase: phases.length ? phases[phases.length - 1].name : 'setup',
@@ -346,7 +382,7 @@ async function executeRun(st: RunState): Promise<Report> {
       // Rollback on every path: normal end, abort, error, SIGINT/SIGTERM. Newest first.
       for (const af of [...active.values()].reverse()) await revertFault(af);
       closeOpenPhase(phases);
-      metrics.markPhase('', phases[phases.length - 1]?.end ?? Date.now());
+      store.markPhase('', phases[phases.length - 1]?.end ?? Date.now());
     }
 
     try {
@@ -354,7 +390,7 @@ async function executeRun(st: RunState): Promise<Report> {
         const rec = openPhase(phases, 'recovered', observer);
         await sleep(exp.phases?.recovered?.ms ?? 5000, envCtx.signal).catch(() => undefined);
         rec.end = Date.now();
-        metrics.markPhase('', rec.end);
+        store.markPhase('', rec.end);
       }
     } finally {
       stopGuards();
@@ -366,17 +402,15 @@ async function executeRun(st: RunState): Promise<Report> {
 
     // Split "after the last rollback" into recovery (until requests keep succeeding) and recovered.
     trafficStoppedAt = traffic ? Date.now() : undefined;
-    splitRecovery(phases, store.all(), lastRevert);
-    const recovery = phases.find((p) => p.name === 'recovery');
-    if (recovery) metrics.splitPhase('recovered', recovery.end, 'recovery');
-    const records = store.all();
+    splitRecovery(phases, store, lastRevert);
+    if (traffic) finalTick(store, observer, phases, startedAt);
     try {
-      if (isMeasuringEnvironment(environment) && faultStart !== undefined) {
+      if (st.measure && isMeasuringEnvironment(environment) && faultStart !== undefined) {
         measurements = await environment.measure({
-          records,
+          metrics: store,
           faultStart,
           faultEnd: lastRevert,
-          faults: faultReports.map((f) => ({ type: f.type, appliedAt: f.appliedAt, revertedAt: f.revertedAt })),
+          faults: faultReports.map((f) => ({ type: f.type, targets: f.targets, appliedAt: f.targetAppliedAt?.[0] ?? f.appliedAt, revertedAt: f.revertedAt })),
           signal: AbortSignal.timeout(CLEANUP_DEADLINE_MS),
           expect: { ...exp.expect },
         });
@@ -384,7 +418,7 @@ async function executeRun(st: RunState): Promise<Report> {
     } catch (err) {
       errors.push(`measurement: ${errorMessage(err)}`);
     }
-    if (records.length) measurements = { ...measurements, phases: phaseStats(records, phases) };
+    if (store.size) measurements = { ...measurements, phases: phaseStats(store, phases) };
 
     // A guard or a signal may also stop the recovered phase early: that run is aborted too.
     if (st.stopReason.info === undefined && !errorVerdict && resolved) {
@@ -398,7 +432,7 @@ async function executeRun(st: RunState): Promise<Report> {
     // Prometheus, say) go away at teardown.
     const evaluatedAt = Date.now();
     slos = await evaluateSlos(exp.slos ?? [], {
-      records,
+      aggregates: store,
       phases,
       runStart: startedAt,
       runEnd: trafficStoppedAt ?? evaluatedAt,
@@ -454,7 +488,7 @@ async function executeRun(st: RunState): Promise<Report> {
     slos,
     expectations,
     measurements,
-    records: store.all(),
+    totals: store.counts(),
     traffic: trafficSummary,
     abortedBy: st.stopReason.info,
     guards: guardNames.map((name) => ({ name, tripped: st.stopReason.info?.by === name, ...(st.stopReason.info?.by === name ? { reason: st.stopReason.info.reason } : {}) })),
@@ -506,6 +540,7 @@ async function runSchedule(
       }
       try {
         await target.apply();
+        (report.targetAppliedAt ??= []).push(Date.now());
       } catch (err) {
         report.error = `could not apply to ${target.id}: ${errorMessage(err)}`;
         throw new FaultlineError(`fault ${report.name}: ${report.error}`, { cause: err });

@@ -9,8 +9,7 @@ import type { RunObserver } from './observer.js';
 import { formatTimelineLine, type TimelineLine, type TimelineSecond } from '../report/timeline.js';
 import { journalLines } from './reporters.js';
 import type { PhaseWindow, SloResult } from '../report/types.js';
-import { RunMetrics, type TimelineSecond as MetricsSecond } from '../metrics/aggregate.js';
-import type { RecordStore } from '../metrics/store.js';
+import type { TimelineSecond as MetricsSecond } from '../metrics/aggregate.js';
 
 export class TimelineWriter {
   private fd: number | undefined;
@@ -110,24 +109,5 @@ export function startSecondsFeed(source: SecondsSource, observer: RunObserver, s
   return () => {
     clearInterval(timer);
     send(Math.ceil(Date.now() / 1000) * 1000);
-  };
-}
-
-/**
- * The metrics core, following a RecordStore: every record the store gets is folded in, and phases
- * are marked as the observer hears of them. A bridge until the runner's own store is the core.
- */
-export function followingMetrics(store: RecordStore, observer: RunObserver): { metrics: RunMetrics; observer: RunObserver } {
-  const metrics = new RunMetrics();
-  store.onRecord(metrics.add);
-  return {
-    metrics,
-    observer: {
-      ...observer,
-      phase(name, at) {
-        metrics.markPhase(name, at);
-        observer.phase?.(name, at);
-      },
-    },
   };
 }

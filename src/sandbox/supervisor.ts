@@ -33,6 +33,8 @@ export interface SandboxConfig {
   regions: string[];
   primary: string;
   healthCheckIntervalMs: number;
+  /** How long one health check waits for an answer; default max(400, min(interval, 1000)) ms. */
+  healthCheckTimeoutMs?: number;
   failureThreshold: number;
   failover: 'healthcheck' | 'dns';
   dnsTtlMs: number;
@@ -207,6 +209,7 @@ export class RunningSandbox {
         regions: config.regions.map((name) => ({ name, url: `http://${proxies.find((p) => p.from === 'glb' && p.to === name)!.listen}` })),
         primary: config.primary,
         intervalMs: config.healthCheckIntervalMs,
+        checkTimeoutMs: config.healthCheckTimeoutMs,
         failureThreshold: config.failureThreshold,
         failover: config.failover,
         dnsTtlMs: config.dnsTtlMs,
@@ -297,6 +300,7 @@ export class RunningSandbox {
     );
     await httpJson(`${this.st.glbUrl}/internal/reset`, 'POST', {
       intervalMs: this.config.healthCheckIntervalMs,
+      checkTimeoutMs: this.config.healthCheckTimeoutMs,
       failureThreshold: this.config.failureThreshold,
       failover: this.config.failover,
       dnsTtlMs: this.config.dnsTtlMs,

@@ -649,15 +649,23 @@ export const s = {
   boolean: () => new BooleanNode(),
   /** Durations are at most 366d anywhere (values.ts); `bounds` narrows a field further. */
   duration: (bounds: Bounds = {}) => new ParsedNode<Duration>('a duration', '250ms', `^${DURATION}`, parseDuration, (d) => d.ms, bounds),
-  rate: (bounds: Bounds = {}) => new ParsedNode<Rate>('a rate', '200/s', '^[0-9]+(\\.[0-9]+)?/(s|m|h)$', parseRate, (r) => r.perSecond, bounds),
+  // At most 7 digits before the point: no rate needs more, and hundreds of digits parse to Infinity.
+  rate: (bounds: Bounds = {}) => new ParsedNode<Rate>('a rate', '200/s', '^[0-9]{1,7}(\\.[0-9]+)?/(s|m|h)$', parseRate, (r) => r.perSecond, bounds),
   percent: (bounds: Bounds = {}) => new ParsedNode<Percent>('a percentage', '99.9%', '^[0-9]+(\\.[0-9]+)?%$', parsePercent, (p) => p.ratio, bounds),
   byteSize: (bounds: Bounds = {}) => new ParsedNode<number>('a size', '64KB', '^[0-9]+(\\.[0-9]+)?(B|KB|MB|GB)$', parseByteSize, (b) => b, bounds),
   /**
-   * An http(s) URL that parses, without credentials (they would end up in journals and logs).
+   * An http(s) URL that parses, without credentials (they would end up in journals and logs)
+   * unless `credentials`: the client sends them as an Authorization header (Toxiproxy).
    * Endpoint templates (${glb}/health) are allowed and checked with a stand-in host.
    */
-  url: () =>
-    new CheckedStringNode('an http(s) URL', 'http://127.0.0.1:8474', checkUrl, { pattern: '^(https?://[^\\s/?#@]+([/?#]\\S*)?|\\$\\{[^}]+\\}\\S*)$' }, ANY_TEMPLATE_SCHEMA),
+  url: (opts: { credentials?: boolean } = {}) =>
+    new CheckedStringNode(
+      opts.credentials ? 'an http(s) URL, optionally with user:password@' : 'an http(s) URL',
+      'http://127.0.0.1:8474',
+      (t) => checkUrl(t, opts.credentials),
+      { pattern: opts.credentials ? '^(https?://[^\\s/?#]+([/?#]\\S*)?|\\$\\{[^}]+\\}\\S*)$' : '^(https?://[^\\s/?#@]+([/?#]\\S*)?|\\$\\{[^}]+\\}\\S*)$' },
+      ANY_TEMPLATE_SCHEMA,
+    ),
   /** host:port; `listen` allows port 0 (any free port), an upstream needs a real one. */
   address: (opts: { allowPortZero?: boolean } = {}) =>
     new CheckedStringNode(

@@ -2,7 +2,8 @@
 // for a string with a lookalike character in it, and the JSON Schema of a template. Pure.
 //
 //   url     := ( "http" | "https" ) "://" authority [ path-query-fragment ]     parsed by WHATWG URL
-//              authority carries no user:password (it would be copied into journals and logs)
+//              authority carries no user:password, except where the client sends them as an
+//              Authorization header and keeps them out of journals and logs (Toxiproxy URLs)
 //   address := host ":" port          host := name | IPv4 | "[" IPv6 "]" | ""  (all interfaces)
 //              port := 0..65535 (0 = any free port, where a listen address allows it)
 //
@@ -26,9 +27,10 @@ export const ANY_TEMPLATE_SCHEMA = {
 
 const TEMPLATE = /\$\{[^}]*\}/g;
 
-export function checkUrl(text: string): string | undefined {
+export function checkUrl(text: string, allowCredentials = false): string | undefined {
   const odd = oddCharacters(text);
   if (odd) return odd;
+  if (!/^(\$\{[^}]*\}|[a-z][a-z0-9+.-]*:\/\/)/i.test(text)) return 'it has no scheme: start it with http:// or https://';
   let candidate = text;
   if (text.includes('${')) {
     candidate = text.replace(TEMPLATE, (_m, offset: number) => (offset === 0 ? 'http://endpoint.invalid:1' : 'endpoint.invalid:1'));
@@ -37,10 +39,10 @@ export function checkUrl(text: string): string | undefined {
   try {
     url = new URL(candidate);
   } catch {
-    return /^[a-z][a-z0-9+.-]*:\/\//i.test(candidate) ? 'it does not parse as a URL (check the host and the port: 1 to 65535)' : 'it has no scheme: start it with http:// or https://';
+    return 'it does not parse as a URL (check the host, and the port: 1 to 65535)';
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return `the scheme is ${url.protocol.slice(0, -1)}; only http and https are supported`;
-  if (url.username || url.password) {
+  if ((url.username || url.password) && !allowCredentials) {
     return 'it carries credentials (user:password@), which faultline refuses rather than copy into journals, reports and logs; put an authenticating proxy or a port-forward in front, without credentials in the URL';
   }
   if (!url.hostname) return 'it has no host';

@@ -1,19 +1,23 @@
 // Evaluates each SLO in each of its phases and does the budget accounting (see docs/slo-math.md).
 //
-//   slos × phases ──► Measurement (builtin: records │ prometheus: PromQL at phase end + delay)
+//   slos × phases ──► Measurement (builtin: the run's aggregates │ prometheus: PromQL at phase end + delay)
 //                 ──► verdict (objective / threshold / comparison, and maxBudgetBurn)
 //                 ──► budget (bad, allowed bad, consumed share of the window's budget, remaining)
 import type { RequestRecord } from '../core/records.js';
 import type { PhaseWindow, SloResult } from '../report/types.js';
+import { RunMetrics, type Window } from '../metrics/aggregate.js';
 import { PrometheusClient } from '../metrics/prometheus.js';
 import { errorMessage } from '../core/errors.js';
 import type { MetricsSpec, SloSpec } from './schema.js';
-import { compileSli, countEvents, describeObjective, describeSli, measureBuiltin, meetsObjective, recordsIn, type Measurement } from './sli.js';
+import { compileSli, describeObjective, describeSli, measureBuiltin, meetsObjective, prepareSli, sliEvents, type Measurement } from './sli.js';
 import { measurePrometheus } from './prometheus-sli.js';
 import { computeBudget, round12 } from './math.js';
 
 export interface EvaluateInput {
-  records: readonly RequestRecord[];
+  /** The run's aggregates, with its phases marked (what the run loop passes). */
+  aggregates?: RunMetrics;
+  /** Or request records, folded into aggregates here (tests, tools that hold records). */
+  records?: readonly RequestRecord[];
   phases: PhaseWindow[];
   runStart: number;
   runEnd: number;
@@ -56,10 +60,26 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
+/** Records folded into aggregates, with the phases marked and every SLI's view registered first. */
+export function metricsOf(records: readonly RequestRecord[], phases: readonly PhaseWindow[], slos: readonly SloSpec[] = []): RunMetrics {
+  const m = new RunMetrics();
+  for (const [i, p] of phases.entries()) {
+    m.markPhase(p.name, p.start);
+    const next = phases[i + 1];
+    if (Number.isFinite(p.end) && (!next || next.start !== p.end)) m.markPhase('', p.end);
+  }
+  for (const slo of slos) if (slo.source !== 'prometheus') prepareSli(compileSli(slo), m);
+  for (const r of records) m.add(r);
+  return m;
+}
+
 export async function evaluate(slos: SloSpec[], input: EvaluateInput): Promise<SloResult[]> {
   const results: SloResult[] = [];
   const runEnd = Math.max(input.runEnd, input.runStart + 1);
   const runMs = runEnd - input.runStart;
+  const aggregates = input.aggregates ?? metricsOf(input.records ?? [], input.phases, slos);
+  // The run loop's aggregates hold only this run's requests; records handed in may hold more.
+  const runWindow: Window = input.aggregates ? {} : { from: input.runStart, to: runEnd };
   let client: PrometheusClient | undefined;
   let clientError: string | undefined;
   const delayMs = input.metrics?.prometheus?.delay?.ms ?? 2000;
@@ -77,8 +97,8 @@ export async function evaluate(slos: SloSpec[], input: EvaluateInput): Promise<S
     const compiled = compileSli(slo);
     const source = sourceOf(slo, input.trafficKind);
     const cache = new Map<string, Promise<Measurement>>();
-    const measure = (from: number, to: number, wholeRun: boolean): Promise<Measurement> => {
-      const key = `${from}-${to}`;
+    const measure = (from: number, to: number, wholeRun: boolean, phase?: string): Promise<Measurement> => {
+      const key = `${phase ?? (wholeRun ? "run" : "")} ${from}-${to}`;
       let m = cache.get(key);
       if (!m) {
         if (slo.source === 'prometheus') {
@@ -86,7 +106,8 @@ export async function evaluate(slos: SloSpec[], input: EvaluateInput): Promise<S
             ? measurePrometheus(slo, from, to, { client, signal: input.signal }).catch((err) => ({ value: null, detail: errorMessage(err) }))
             : Promise.resolve({ value: null, detail: clientError });
         } else {
-          m = Promise.resolve(measureBuiltin(compiled, input.records, from, to, { measurements: input.measurements, wholeRun }));
+          const win: Window = wholeRun ? runWindow : { phase };
+          m = Promise.resolve(measureBuiltin(compiled, aggregates, win, { measurements: input.measurements, wholeRun, slices: { from, to } }));
         }
         cache.set(key, m);
       }
@@ -100,7 +121,7 @@ export async function evaluate(slos: SloSpec[], input: EvaluateInput): Promise<S
         const m = await measure(input.runStart, runEnd, true);
         return (m.events?.total ?? 0) / runMs;
       }
-      return countEvents(compiled, recordsIn(input.records, input.runStart, runEnd)).total / runMs;
+      return sliEvents(compiled, aggregates, runWindow).total / runMs;
     };
 
     for (const phase of slo.phases ?? ['run']) {
@@ -110,7 +131,7 @@ export async function evaluate(slos: SloSpec[], input: EvaluateInput): Promise<S
         results.push({ ...base, value: null, passed: true, detail: `the ${phase} phase did not occur in this run` });
         continue;
       }
-      const m = await measure(win.start, win.end, phase === 'run');
+      const m = await measure(win.start, win.end, phase === 'run', phase === 'run' ? undefined : phase);
       const result: SloResult = { ...base, value: m.value, passed: meetsObjective(slo, compiled.kind, m.value) };
       if (m.events) result.events = m.events;
       if (m.detail) result.detail = m.detail;

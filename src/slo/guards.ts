@@ -6,17 +6,17 @@
 //   sli       the SLO's SLI over the trailing `over` window is above/below a bound at every
 //             evaluation for `for` (e.g. p99 > 2s for 10s).
 //
-// Builtin SLOs read the run's RecordStore; prometheus SLOs query Prometheus at `now`.
+// Builtin SLOs read the run's streaming aggregates (event counts to 100 ms at the window's
+// edges, latency to the second); prometheus SLOs query Prometheus at `now`.
 // A guard that cannot be evaluated (Prometheus down) does not trip: the run keeps its verdict
 // machinery, and the problem is kept in `warnings` for the report.
-import type { RecordStore } from '../metrics/store.js';
+import type { RunMetrics } from '../metrics/aggregate.js';
 import type { PrometheusClient } from '../metrics/prometheus.js';
 import { InvalidInputError, errorMessage } from '../core/errors.js';
 import { sloReferenceIssues, pathText } from './references.js';
 import { formatMs } from '../schema/values.js';
 import { isPercent, latencyOf, type GuardSpec, type MetricsSpec, type SloSpec, type Threshold } from './schema.js';
-import { compileSli, measureBuiltin, type CompiledSli, type Measurement } from './sli.js';
-import { EventBuckets } from './buckets.js';
+import { compileSli, measureBuiltin, sliEvents, type CompiledSli, type Measurement } from './sli.js';
 import { expandQuery, measurePrometheus } from './prometheus-sli.js';
 import { budgetOf, burnRate, errorRate, round12 } from './math.js';
 import { prometheusClientFor } from './evaluate.js';
@@ -32,7 +32,7 @@ export interface GuardSet {
   intervalMs: number;
   /** Each guard's name, as a trip reports it (for the report's list of guards). */
   names?: string[];
-  check(now: number, store: RecordStore, signal: AbortSignal): Promise<GuardTrip | undefined>;
+  check(now: number, store: RunMetrics, signal: AbortSignal): Promise<GuardTrip | undefined>;
   /** Problems met while evaluating (e.g. Prometheus unreachable); never fatal. */
   warnings?: string[];
 }
@@ -46,7 +46,7 @@ interface Evaluator {
   name: string;
   every: number;
   lastAt: number;
-  eval(now: number, store: RecordStore, signal: AbortSignal): Promise<GuardTrip | undefined>;
+  eval(now: number, store: RunMetrics, signal: AbortSignal): Promise<GuardTrip | undefined>;
 }
 
 const pct = (x: number) => `${+(x * 100).toFixed(3)}%`;
@@ -112,8 +112,7 @@ function burnRateGuard(
   const windows = [spec.over, ...(spec.short ? [spec.short] : [])];
   const name = g.name ?? `abortWhen[${i}] burnRate(${slo.name}) over ${windows.map((w) => w.text).join(' and ')} > ${fmt(factor)}`;
 
-  const buckets = new EventBuckets(compiled);
-  const eventsIn = async (now: number, w: number, store: RecordStore, signal: AbortSignal) => {
+  const eventsIn = async (now: number, w: number, store: RunMetrics, signal: AbortSignal) => {
     if (slo.source === 'prometheus' && slo.sli.type === 'ratio') {
       const c = promClient();
       const [good, total] = await Promise.all([
@@ -124,8 +123,7 @@ function burnRateGuard(
       const gd = good !== null && !Number.isNaN(good) ? good : 0;
       return { good: Math.min(gd, t), total: t };
     }
-    buckets.follow(store);
-    return buckets.count(now - w, now);
+    return sliEvents(compiled, store, { from: now - w, to: now });
   };
 
   return {
@@ -189,7 +187,7 @@ function sliGuard(
       if (slo.source === 'prometheus') {
         m = await measurePrometheus(slo, now - overMs, now, { client: promClient(), signal });
       } else {
-        m = measureBuiltin(compiled, store.between(now - overMs, now), now - overMs, now, { wholeRun: false });
+        m = measureBuiltin(compiled, store, { from: now - overMs, to: now }, { wholeRun: false });
         if ((m.events?.total ?? 0) < minEvents) m = { value: null };
       }
       const v = m.value;

@@ -1,6 +1,7 @@
 // The SLO engine's entry points, called by the run loop (src/runner/run.ts).
 //
 //   before the run   createGuards(...)            validates guard references (InvalidInputError)
+//                    prepareSlis(slos, metrics)   registers the views SLIs need, before traffic starts
 //                    checkBudgetBeforeRun(...)    budget.gate: run  → a reason to refuse, or undefined
 //   while faults run guards.check(now, store)     every guards.intervalMs → a GuardTrip aborts (exit 3)
 //   after the run    evaluateSlos(...)            one SloResult per SLO and phase, with budget figures
@@ -10,7 +11,9 @@ import type { SloSpec, GuardSpec, MetricsSpec, BudgetSpec } from './schema.js';
 import { evaluate, type EvaluateInput } from './evaluate.js';
 import { buildGuards, type GuardOptions, type GuardSet, type GuardTrip } from './guards.js';
 import { round12 } from './math.js';
-import { DEFAULT_LEDGER, appendToLedger, budgetStatus, readLedger, type LedgerEntry } from './ledger.js';
+import { compileSli, prepareSli } from './sli.js';
+import type { RunMetrics } from '../metrics/aggregate.js';
+import { DEFAULT_LEDGER, appendToLedger, budgetStatus, confineLedgerPath, readLedger, type LedgerEntry } from './ledger.js';
 
 export type { GuardSet, GuardTrip, GuardOptions };
 /** For the loader: cross-field checks (unique SLO names, guard references) as schema issues with paths. */
@@ -18,6 +21,15 @@ export { sloReferenceIssues } from './references.js';
 
 /** What the run loop hands the SLO engine (see EvaluateInput in evaluate.ts). */
 export type SloInput = EvaluateInput;
+
+/**
+ * Registers, on the run's aggregates, the per-request views that SLIs with latency, error or tag
+ * predicates need (label-only SLIs need none). Call before traffic starts: a view counts only the
+ * requests that arrive after it exists.
+ */
+export function prepareSlis(slos: readonly SloSpec[], metrics: RunMetrics): void {
+  for (const slo of slos) if (slo.source !== 'prometheus') prepareSli(compileSli(slo), metrics);
+}
 
 export async function evaluateSlos(slos: SloSpec[], input: SloInput): Promise<SloResult[]> {
   return evaluate(slos, input);
@@ -38,11 +50,21 @@ export interface BudgetContext {
   ledgerPath?: string;
   /** For tests: the clock. */
   now?: number;
+  /** The project an experiment's ledger path must stay in; default the working directory. */
+  projectRoot?: string;
 }
 
 /** The ledger in use: the CLI's path, else the experiment's budget.ledger; none without either. */
 export function ledgerPathFor(budget: BudgetSpec | undefined, ctx: BudgetContext): string | undefined {
   return ctx.ledgerPath ?? (budget ? (budget.ledger ?? DEFAULT_LEDGER) : undefined);
+}
+
+/** ledgerPathFor, with a path from the experiment confined to the project (symlinks resolved). */
+async function usableLedgerPath(budget: BudgetSpec | undefined, ctx: BudgetContext): Promise<string | undefined> {
+  const path = ledgerPathFor(budget, ctx);
+  if (path === undefined || ctx.ledgerPath !== undefined) return path;
+  await confineLedgerPath(path, ctx.projectRoot);
+  return path;
 }
 
 const pct = (x: number) => `${+(x * 100).toFixed(3)}%`;
@@ -62,10 +84,10 @@ function shortfalls(slos: SloSpec[], budget: BudgetSpec, status: ReturnType<type
 
 /** Before the run: a reason to refuse it when budget.remainingAtLeast is not met, else undefined. */
 export async function checkBudgetBeforeRun(slos: SloSpec[], budget: BudgetSpec | undefined, ctx: BudgetContext): Promise<string | undefined> {
+  const path = await usableLedgerPath(budget, ctx);
   if (!budget?.remainingAtLeast || (budget.gate ?? 'run') !== 'run') return undefined;
-  const path = ledgerPathFor(budget, ctx)!;
-  const status = budgetStatus(await readLedger(path), ctx.now ?? Date.now());
-  const problems = shortfalls(slos, budget, status, path, 'before this run');
+  const status = budgetStatus(await readLedger(path!), ctx.now ?? Date.now());
+  const problems = shortfalls(slos, budget, status, path!, 'before this run');
   return problems.length ? problems.join('; ') : undefined;
 }
 
@@ -88,7 +110,7 @@ export function consumedByRun(results: SloResult[], slo: string): { consumed: nu
  * Also adds `ledgerRemaining` (after this run) to each recorded SLO result's budget.
  */
 export async function recordBudget(slos: SloSpec[], budget: BudgetSpec | undefined, results: SloResult[], ctx: BudgetContext): Promise<string[]> {
-  const path = ledgerPathFor(budget, ctx);
+  const path = await usableLedgerPath(budget, ctx);
   if (!path) return [];
   const now = ctx.now ?? Date.now();
   const entries: LedgerEntry[] = [];

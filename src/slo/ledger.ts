@@ -12,9 +12,11 @@
 // counting (`faultline budget merge`); a writer takes a lock file, re-reads, merges its entries in
 // and replaces the file by rename, so a reader never sees half a file and concurrent writers on one
 // machine never lose each other's entries. Entries older than their window are dropped on write.
-import { open, readFile, rename, rm, stat, mkdir } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { open, readFile, rename, rm, stat, mkdir, realpath } from 'node:fs/promises';
+import { basename, dirname, relative, resolve, isAbsolute } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { PreflightError } from '../core/errors.js';
+import { stateDir } from '../core/state-dir.js';
 
 export interface LedgerEntry {
   id: string;
@@ -39,12 +41,12 @@ export interface Ledger {
 
 export const DEFAULT_LEDGER = '.faultline/budget-ledger.json';
 
-export class LedgerError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'LedgerError';
-  }
-}
+/**
+ * A ledger that cannot be read, parsed or written: a typed preflight error (exit 5), never a
+ * crash. Its message names the file and the entry, and never quotes the file's contents: the
+ * path comes from an experiment, which must not be able to copy any readable file into CI logs.
+ */
+export class LedgerError extends PreflightError {}
 
 export function emptyLedger(): Ledger {
   return { faultlineBudgetLedger: 1, entries: [] };
@@ -56,20 +58,55 @@ export function parseLedger(text: string, path: string): Ledger {
   try {
     data = JSON.parse(text);
   } catch (err) {
-    throw new LedgerError(`${path}: expected a JSON budget ledger, found unparsable text (${(err as Error).message})`, { cause: err });
+    // JSON.parse quotes the text it choked on; keep only where.
+    const at = /position (\d+)/.exec((err as Error).message)?.[1];
+    throw new LedgerError(`${path}: expected a JSON budget ledger, found a file that is not JSON${at !== undefined ? ` (invalid at byte ${at})` : ''}`);
   }
   const d = data as Partial<Ledger>;
   if (typeof d !== 'object' || d === null || d.faultlineBudgetLedger !== 1 || !Array.isArray(d.entries)) {
-    throw new LedgerError(`${path}: expected {"faultlineBudgetLedger": 1, "entries": [...]}, found something else`);
+    throw new LedgerError(`${path}: expected {"faultlineBudgetLedger": 1, "entries": [...]}, found ${Array.isArray(d) ? 'a JSON list' : typeof d === 'object' && d !== null ? 'a JSON object without faultlineBudgetLedger: 1 and entries' : `a JSON ${d === null ? 'null' : typeof d}`}`);
   }
   d.entries.forEach((e, i) => {
-    const bad = (field: string, want: string) => new LedgerError(`${path}: entries[${i}].${field}: expected ${want}, found ${JSON.stringify((e as unknown as Record<string, unknown>)?.[field])}`);
-    if (typeof e !== 'object' || e === null) throw new LedgerError(`${path}: entries[${i}]: expected an object`);
+    const kind = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'a list' : typeof v === 'object' ? 'an object' : `a ${typeof v}`);
+    const bad = (field: string, want: string) => new LedgerError(`${path}: entries[${i}].${field}: expected ${want}, found ${kind(typeof e === 'object' && e !== null ? Object.getOwnPropertyDescriptor(e, field)?.value : undefined)}`);
+    if (typeof e !== 'object' || e === null) throw new LedgerError(`${path}: entries[${i}]: expected an object, found ${kind(e)}`);
     for (const f of ['id', 'slo', 'at'] as const) if (typeof e[f] !== 'string') throw bad(f, 'a string');
-    if (Number.isNaN(Date.parse(e.at))) throw bad('at', 'an ISO time');
+    if (Number.isNaN(Date.parse(e.at))) throw new LedgerError(`${path}: entries[${i}].at: expected an ISO time, found a string that is not one`);
     for (const f of ['windowMs', 'consumed'] as const) if (typeof e[f] !== 'number' || !Number.isFinite(e[f])) throw bad(f, 'a number');
   });
   return d as Ledger;
+}
+
+/**
+ * A ledger path from an experiment must stay inside `root` (the project) or the faultline state
+ * directory, symlinks included: the run writes there. Paths given on the command line are the
+ * operator's and are not checked.
+ */
+export async function confineLedgerPath(path: string, root = process.cwd()): Promise<string> {
+  const abs = resolve(root, path);
+  const real = await realPathOf(abs);
+  for (const allowed of [root, stateDir()]) {
+    const realAllowed = await realPathOf(resolve(allowed));
+    const rel = relative(realAllowed, real);
+    if (rel !== '' && !rel.startsWith('..') && !isAbsolute(rel)) return abs;
+  }
+  throw new LedgerError(`budget.ledger ${JSON.stringify(path)} leads outside the project (${await realPathOf(root)}) and the faultline state directory (${stateDir()}); keep the ledger there, or pass its path with --ledger`);
+}
+
+/** The real path of `p`: its deepest existing ancestor with symlinks resolved, plus the rest. */
+async function realPathOf(p: string): Promise<string> {
+  let existing = p;
+  const rest: string[] = [];
+  for (;;) {
+    try {
+      return resolve(await realpath(existing), ...rest.reverse());
+    } catch {
+      const parent = dirname(existing);
+      if (parent === existing) return p;
+      rest.push(basename(existing));
+      existing = parent;
+    }
+  }
 }
 
 export async function readLedger(path: string): Promise<Ledger> {
@@ -78,7 +115,8 @@ export async function readLedger(path: string): Promise<Ledger> {
     text = await readFile(path, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return emptyLedger();
-    throw new LedgerError(`${path}: cannot read the budget ledger: ${(err as Error).message}`, { cause: err });
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new LedgerError(`${path}: cannot read the budget ledger (${code ?? 'error'}${code === 'EISDIR' ? ': it is a directory' : ''})`, { cause: err });
   }
   return parseLedger(text, path);
 }

@@ -109,6 +109,19 @@ function describe(t: Tok): string {
   return t.k === 'end' ? 'the end of the text' : JSON.stringify(t.text);
 }
 
+const KEYWORDS = new Set(['and', 'or', 'not', 'all', 'none', 'true', 'false']);
+
+/**
+ * The fields a predicate reads (status, latency, region, op, error, ok, tag.NAME). The run's
+ * aggregates answer predicates on status, ok, op and region without keeping requests.
+ */
+export function predicateFields(src: string): Set<string> {
+  parsePredicate(src);
+  const out = new Set<string>();
+  for (const t of tokenize(src)) if (t.k === 'word' && !KEYWORDS.has(t.v)) out.add(t.v.startsWith('tag.') ? 'tag' : t.v);
+  return out;
+}
+
 /** Parses a predicate; throws PredicateError with the column and what was expected. */
 export function parsePredicate(src: string): Predicate {
   const toks = tokenize(src);
@@ -194,7 +207,11 @@ export function parsePredicate(src: string): Predicate {
     const v = (valTok as { v: string }).v;
     const get: (r: RequestRecord) => string | undefined = isTag
       ? (r) => r.tags?.[field.slice(4)]
-      : (r) => (r as unknown as Record<string, string | undefined>)[field];
+      : field === 'region'
+        ? (r) => r.region
+        : field === 'op'
+          ? (r) => r.op
+          : (r) => r.error;
     return op === '==' ? (r) => get(r) === v : (r) => get(r) !== v;
   }
 

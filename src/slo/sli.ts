@@ -1,10 +1,12 @@
-// SLIs computed from the run's own request records (source builtin): exact, no sampling.
-// Pure: records in, a measurement out. The Prometheus counterpart is src/slo/prometheus-sli.ts.
+// SLIs computed from the run's own requests (source builtin), read from the run's streaming
+// aggregates (src/metrics/aggregate.ts, docs/metrics.md): event counts are exact; latency
+// percentiles are within the sketch's 1% relative error. Pure: aggregates in, a measurement out.
+// The Prometheus counterpart is src/slo/prometheus-sli.ts.
 import type { RequestRecord } from '../core/records.js';
+import type { RunMetrics, Window } from '../metrics/aggregate.js';
 import { formatMs } from '../schema/values.js';
 import { latencyOf, type SloSpec } from './schema.js';
-import { parsePredicate, type Predicate } from './predicate.js';
-import { percentileSorted } from './math.js';
+import { parsePredicate, predicateFields, type Predicate } from './predicate.js';
 
 /** What an SLI measured over one interval. */
 export interface Measurement {
@@ -67,26 +69,40 @@ export interface CompiledSli {
   counts: Predicate;
   /** Whether a counted record is good. */
   good: Predicate;
+  /**
+   * True when both predicates read only labels the aggregates keep (status, ok, op, region):
+   * then any window is counted exactly from the series. Otherwise the SLI needs a view,
+   * registered under `viewKey` before traffic starts (prepareSlis).
+   */
+  labelOnly: boolean;
+  viewKey: string;
 }
+
+const LABEL_FIELDS = new Set(['status', 'ok', 'op', 'region']);
 
 export function compileSli(slo: SloSpec): CompiledSli {
   const sli = slo.sli;
   let counts: Predicate = () => true;
   let good: Predicate = (r) => r.ok;
+  let labelOnly = true;
   if (sli.type === 'ratio' && slo.source !== 'prometheus') {
     counts = parsePredicate(sli.spec.total ?? 'all');
     good = parsePredicate(sli.spec.good ?? 'all');
+    labelOnly = [sli.spec.total ?? 'all', sli.spec.good ?? 'all'].every((src) => [...predicateFields(src)].every((f) => LABEL_FIELDS.has(f)));
   } else if (sli.type === 'latency') {
     const l = latencyOf(sli.spec);
     if (l.under) {
       const bound = l.under.ms;
       good = (r) => r.ok && r.latencyMs < bound;
+      labelOnly = false;
     } else if (slo.threshold) {
       const bound = slo.threshold.ms;
       good = (r) => r.latencyMs <= bound;
+      labelOnly = false;
     }
   }
-  return { slo, kind: sliKind(slo), counts, good };
+  const viewKey = `sli ${JSON.stringify(sli)} ${slo.threshold?.ms ?? ''}`;
+  return { slo, kind: sliKind(slo), counts, good, labelOnly, viewKey };
 }
 
 /** Records scheduled in [from, to). */
@@ -94,7 +110,31 @@ export function recordsIn(records: readonly RequestRecord[], from: number, to: n
   return records.filter((r) => r.t >= from && r.t < to);
 }
 
-/** Good/total events among records, by the SLI's predicates. */
+/**
+ * Registers the view an SLI needs: ratio SLIs whose predicates read latency, error text or tags.
+ * (A latency percentile SLI needs none: it counts every request, from the series.) Idempotent.
+ */
+export function prepareSli(c: CompiledSli, metrics: RunMetrics): void {
+  if (!c.labelOnly && c.kind !== 'latency') metrics.view(c.viewKey, c.counts, c.good);
+}
+
+/** Good/total events of an SLI in a window of the run's aggregates. */
+export function sliEvents(c: CompiledSli, metrics: RunMetrics, win: Window): { good: number; total: number } {
+  if (c.labelOnly) return metrics.ratio(win, c.counts, c.good);
+  if (c.kind === 'latency' && c.slo.threshold) {
+    // A latency percentile SLI counts every request; its good ones (≤ threshold) come from the
+    // window's sketch, to one bucket (values within 2% of the threshold may land either side).
+    const total = metrics.counts(win).requests;
+    return { good: Math.min(total, metrics.histogram(win).countAtMost(c.slo.threshold.ms)), total };
+  }
+  const view = metrics.findView(c.viewKey);
+  if (view && view.missed === 0) return metrics.viewCount(view, win);
+  throw new Error(
+    `SLO ${c.slo.name}: its SLI reads latency, error text or tags, which needs a view registered before traffic started (prepareSlis)${view ? `; ${view.missed} requests came before it` : ''}`,
+  );
+}
+
+/** Good/total events among records, by the SLI's predicates (for callers and tests that hold records). */
 export function countEvents(c: CompiledSli, records: readonly RequestRecord[]): { good: number; total: number } {
   let good = 0;
   let total = 0;
@@ -109,24 +149,18 @@ export function countEvents(c: CompiledSli, records: readonly RequestRecord[]): 
 /**
  * OpenSLO timeslices: cut [from, to) into slices of `length`; a slice is good when its own
  * good/total reaches `target`. Slices with no events are not counted: no traffic is no evidence.
+ * Within a phase window, slices also keep to the phase's requests.
  */
-export function countSlices(c: CompiledSli, records: readonly RequestRecord[], from: number, to: number, length: number, target: number) {
-  const n = Math.max(1, Math.ceil((to - from) / length));
-  const good = new Array<number>(n).fill(0);
-  const total = new Array<number>(n).fill(0);
-  for (const r of records) {
-    if (r.t < from || r.t >= to || !c.counts(r)) continue;
-    const i = Math.min(n - 1, Math.floor((r.t - from) / length));
-    total[i]++;
-    if (c.good(r)) good[i]++;
-  }
+export function countSlices(c: CompiledSli, metrics: RunMetrics, win: Window & { from: number; to: number }, length: number, target: number) {
+  const n = Math.max(1, Math.ceil((win.to - win.from) / length));
   let goodSlices = 0;
   let slices = 0;
   for (let i = 0; i < n; i++) {
-    if (total[i] === 0) continue;
+    const ev = sliEvents(c, metrics, { phase: win.phase, from: win.from + i * length, to: Math.min(win.to, win.from + (i + 1) * length) });
+    if (ev.total === 0) continue;
     slices++;
     // compare with a small tolerance so 0.999 written as a percent is not missed by rounding
-    if (good[i] / total[i] >= target - 1e-12) goodSlices++;
+    if (ev.good / ev.total >= target - 1e-12) goodSlices++;
   }
   return { good: goodSlices, total: slices };
 }
@@ -138,8 +172,11 @@ export interface BuiltinContext {
   wholeRun: boolean;
 }
 
-/** Measures an SLO's SLI over records scheduled in [from, to). */
-export function measureBuiltin(c: CompiledSli, records: readonly RequestRecord[], from: number, to: number, ctx: BuiltinContext): Measurement {
+/**
+ * Measures an SLO's SLI over a window of the run's aggregates. `slices` is the time span that
+ * timeslices cut (a phase's start and end; the window itself when it is a time range).
+ */
+export function measureBuiltin(c: CompiledSli, metrics: RunMetrics, win: Window, ctx: BuiltinContext & { slices?: { from: number; to: number } }): Measurement {
   const { slo } = c;
   const sli = slo.sli;
   if (sli.type === 'freshness') {
@@ -150,20 +187,20 @@ export function measureBuiltin(c: CompiledSli, records: readonly RequestRecord[]
     if (typeof v !== 'number') return { value: null, detail: `measurements.replicationLagMs.${stat} was not measured by this environment` };
     return { value: v };
   }
-  const inWindow = recordsIn(records, from, to);
   if (slo.budgetingMethod === 'timeslices') {
     const length = slo.timeslice?.length?.ms ?? 10_000;
     const target = slo.timeslice?.target?.ratio ?? slo.objective?.ratio ?? 1;
-    const ev = countSlices(c, inWindow, from, to, length, target);
+    const span = ctx.slices ?? { from: win.from ?? 0, to: win.to ?? 0 };
+    const ev = countSlices(c, metrics, { phase: win.phase, ...span }, length, target);
     if (ev.total === 0) return { value: null, events: ev, detail: 'no requests in this phase' };
     return { value: ev.good / ev.total, events: ev };
   }
-  const ev = countEvents(c, inWindow);
+  const ev = sliEvents(c, metrics, win);
   if (ev.total === 0) return { value: null, events: ev, detail: 'no requests in this phase' };
   if (c.kind === 'latency' && sli.type === 'latency') {
     const p = latencyOf(sli.spec).percentile ?? 99;
-    const sorted = inWindow.filter(c.counts).map((r) => r.latencyMs).sort((a, b) => a - b);
-    const v = percentileSorted(sorted, p);
+    // a latency SLI counts every request (its `counts` is all), so the window's merged sketch is it
+    const v = metrics.histogram(win).percentile(p);
     return { value: v, events: ev, detail: v === null ? undefined : `p${p} ${formatMs(v)} over ${ev.total} requests` };
   }
   return { value: ev.good / ev.total, events: ev };

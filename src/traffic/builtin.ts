@@ -2,14 +2,22 @@
 // PUT /kv/:key {writeId, value}). Requests are scheduled at a constant arrival rate whatever the
 // system does (request i is due at start + i/rate); latency counts from the scheduled time, so a
 // stalled system shows up as latency instead of as fewer requests (no coordinated omission).
-// A request that finds every in-flight slot taken is not sent and counts as dropped.
+// A request that finds every in-flight slot taken is not sent: it counts as dropped, and as a
+// failed request (status 0, with the reason), so SLOs and failover see it.
+//
+// Scheduling is precise: one timer armed for the next due request (not a coarse tick), so each
+// request leaves within about a millisecond of its time. The actual send time is recorded next
+// to the scheduled one, and the generator's own lateness (p50/p99/max) goes into the report: a
+// measurement is only as good as the clock that makes the traffic. At very high rates the pump
+// sends at most MAX_PER_TURN requests before yielding to the event loop, so signals and timers
+// (SIGINT, the rollback) always get their turn.
 //
 // Keys: `keys` names k0..k(n-1), picked uniformly. A small key set (e.g. 5) makes concurrent
 // writes to the same key from different regions likely, so active-active conflicts show up.
 import http from 'node:http';
 import { s, type Infer } from '../schema/dsl.js';
 import { percent, type Percent } from '../schema/values.js';
-import type { TrafficContext, TrafficSource, TrafficSummary, TrafficType } from './types.js';
+import { LatenessHistogram, type TrafficContext, type TrafficSource, type TrafficSummary, type TrafficType } from './types.js';
 import type { RecordSink, RequestRecord } from '../core/records.js';
 
 /** The built-in generator's ceiling: far above what one process can send, low enough to schedule. */
@@ -51,6 +59,9 @@ export function writeRatio(mix: { read?: Percent; write?: Percent } | undefined)
   return mix.write.ratio;
 }
 
+/** Requests sent in one turn of the event loop at most, before yielding (see the header). */
+const MAX_PER_TURN = 256;
+
 /** How many requests are due by `elapsedMs` at `perSecond` (request 0 is due at once). */
 export function dueCount(elapsedMs: number, perSecond: number): number {
   return elapsedMs < 0 ? 0 : Math.floor((elapsedMs * perSecond) / 1000) + 1;
@@ -68,6 +79,7 @@ class BuiltinTraffic implements TrafficSource {
   private readonly prefix: string;
   private counter = 0;
   private stopped = false;
+  private readonly lateness = new LatenessHistogram();
 
   constructor(
     private readonly spec: BuiltinSpec,
@@ -83,27 +95,51 @@ class BuiltinTraffic implements TrafficSource {
 
   async start(sink: RecordSink, signal: AbortSignal): Promise<void> {
     const perSecond = this.spec.rate.perSecond;
-    const start = Date.now();
-    let scheduled = 0;
-    const tick = () => {
+    const gapMs = 1000 / perSecond;
+    const maxInFlight = this.spec.maxInFlight ?? 512;
+    // Wall time for the records, a monotonic clock for the schedule.
+    const wall0 = Date.now();
+    const mono0 = performance.now();
+    let next = 0;
+    const pump = () => {
+      this.timer = undefined;
       if (this.stopped || signal.aborted) return;
-      const due = dueCount(Date.now() - start, perSecond);
-      for (; scheduled < due; scheduled++) {
-        const t = start + (scheduled * 1000) / perSecond;
-        if (this.inFlight >= (this.spec.maxInFlight ?? 512)) {
-          this.dropped++;
+      const elapsed = performance.now() - mono0;
+      for (let turn = 0; next * gapMs <= elapsed; next++, turn++) {
+        if (turn === MAX_PER_TURN) {
+          this.timer = setTimeout(pump, 0);
+          return;
+        }
+        const t = wall0 + next * gapMs;
+        if (this.inFlight >= maxInFlight) {
+          this.drop(t, sink, maxInFlight);
           continue;
         }
-        this.send(t, sink);
+        this.send(t, sink, wall0 + (performance.now() - mono0));
       }
+      // Arm for the next due request. A timer fires at the earliest after its delay, rounded
+      // down to whole ms here so it is rarely late by more than the loop's own latency.
+      const wait = next * gapMs - (performance.now() - mono0);
+      this.timer = setTimeout(pump, Math.max(0, Math.floor(wait)));
     };
-    tick();
-    this.timer = setInterval(tick, Math.max(1, Math.min(10, 1000 / perSecond)));
-    signal.addEventListener('abort', () => clearInterval(this.timer), { once: true });
+    pump();
+    signal.addEventListener('abort', () => clearTimeout(this.timer), { once: true });
   }
 
-  private send(t: number, sink: RecordSink): void {
+  private drop(t: number, sink: RecordSink, maxInFlight: number): void {
+    this.dropped++;
+    const write = Math.random() < this.writeShare;
+    const rec: RequestRecord = { t, latencyMs: 0, status: 0, ok: false, op: write ? 'write' : 'read', error: `not sent: ${maxInFlight} requests already in flight (maxInFlight)` };
+    try {
+      sink(rec);
+    } catch {
+      // a sink that throws must not stop the traffic
+    }
+  }
+
+  private send(t: number, sink: RecordSink, sentAt: number): void {
     this.sent++;
+    this.lateness.add(sentAt - t);
     this.inFlight++;
     const key = `k${Math.floor(Math.random() * (this.spec.keys ?? 100))}`;
     const write = Math.random() < this.writeShare;
@@ -117,7 +153,7 @@ class BuiltinTraffic implements TrafficSource {
       clearTimeout(timer);
       this.inFlight--;
       const ok = write ? status >= 200 && status < 400 : (status >= 200 && status < 400) || status === 404;
-      const rec: RequestRecord = { t, latencyMs: Date.now() - t, status, ok, op: write ? 'write' : 'read', key };
+      const rec: RequestRecord = { t, sentAt, latencyMs: Date.now() - t, status, ok, op: write ? 'write' : 'read', key };
       if (region) rec.region = region;
       if (writeId) rec.writeId = writeId;
       if (error) rec.error = error;
@@ -152,7 +188,7 @@ class BuiltinTraffic implements TrafficSource {
 
   async stop(): Promise<TrafficSummary> {
     this.stopped = true;
-    clearInterval(this.timer);
+    clearTimeout(this.timer);
     if (this.inFlight > 0) {
       await new Promise<void>((resolve) => {
         this.idle = resolve;
@@ -160,7 +196,7 @@ class BuiltinTraffic implements TrafficSource {
       });
     }
     this.agent.destroy();
-    return { sent: this.sent, dropped: this.dropped };
+    return { sent: this.sent, dropped: this.dropped, lateness: this.lateness.summary() };
   }
 }
 

@@ -15,6 +15,50 @@ export interface TrafficSummary {
   dropped: number;
   /** Extra figures a source wants in the report (a k6 script's custom metrics, for example). */
   extra?: Record<string, unknown>;
+  /** How late the generator itself sent requests after their scheduled time. */
+  lateness?: Lateness;
+}
+
+/** The generator's own lateness (actual send time minus scheduled time), in ms. */
+export interface Lateness {
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  count: number;
+}
+
+/**
+ * Lateness in a fixed histogram of 0.1 ms buckets up to 1 s (40 KB, whatever the run length),
+ * so percentiles are exact to 0.1 ms; anything later counts in the last bucket and in max.
+ */
+export class LatenessHistogram {
+  private readonly buckets = new Uint32Array(10_001);
+  private count = 0;
+  private max = 0;
+
+  add(ms: number): void {
+    const v = ms < 0 ? 0 : ms;
+    this.buckets[Math.min(10_000, Math.floor(v * 10))]++;
+    this.count++;
+    if (v > this.max) this.max = v;
+  }
+
+  /** Nearest-rank percentile, the upper edge of its bucket (never understates). */
+  percentile(p: number): number {
+    if (this.count === 0) return 0;
+    const rank = Math.max(1, Math.ceil((p / 100) * this.count));
+    let seen = 0;
+    for (let i = 0; i < this.buckets.length; i++) {
+      seen += this.buckets[i];
+      if (seen >= rank) return Math.min((i + 1) / 10, this.max);
+    }
+    return this.max;
+  }
+
+  summary(): Lateness {
+    const r = (x: number) => Math.round(x * 100) / 100;
+    return { p50Ms: r(this.percentile(50)), p99Ms: r(this.percentile(99)), maxMs: r(this.max), count: this.count };
+  }
 }
 
 export interface TrafficContext {

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { projectRoot } from '../../src/tools/locate.js';
 import { runCli } from '../helpers/cli.js';
+import { parseTimeline } from '../../src/report/timeline.js';
 import type { Report } from '../../src/report/types.js';
 
 describe('checkout-during-outage: a k6-API script as experiment traffic (e2e)', function () {
@@ -38,5 +39,9 @@ describe('checkout-during-outage: a k6-API script as experiment traffic (e2e)', 
     expect(extra.thresholds.find((t) => t.metric === 'http_req_duration{name:checkout}')!.ok).to.equal(true);
     expect(extra.iterations).to.be.greaterThan(50);
     expect(extra.scriptErrors).to.equal(0);
+    // the script's requests feed the same per-second timeline as built-in traffic
+    const seconds = parseTimeline(readFileSync(join(out, 'timeline.jsonl'), 'utf8')).lines.filter((l) => l.type === 'second');
+    expect(new Set(seconds.map((l) => (l as { region: string }).region))).to.include.members(['*', 'us-east', 'eu-west']);
+    expect(seconds.some((l) => l.type === 'second' && l.phase === 'fault' && l.errors > 0)).to.equal(true);
   });
 });

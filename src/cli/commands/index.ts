@@ -11,6 +11,12 @@ import * as load from './load.js';
 import * as report from './report.js';
 import * as gameday from './gameday.js';
 import * as history from './history.js';
+import * as schedule from './schedule.js';
+import * as inject from './inject.js';
+import * as status from './status.js';
+import * as stop from './stop.js';
+import * as plan from './plan.js';
+import * as init from './init.js';
 
 export const commands: { register(program: Command): void }[] = [
   run,
@@ -23,4 +29,10 @@ export const commands: { register(program: Command): void }[] = [
   report,
   gameday,
   history,
+  schedule,
+  inject,
+  status,
+  stop,
+  plan,
+  init,
 ];

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { collect } from '../options.js';
+import { SET_HELP, collect } from '../options.js';
 
 interface RunCliOptions {
   out: string[];
@@ -14,6 +14,9 @@ interface RunCliOptions {
   summary?: string;
   html?: string;
   reports: boolean;
+  set: string[];
+  seed?: number;
+  repeat?: number;
 }
 
 /** `--out` takes a directory (the run dir) or, k6-style, an output such as prometheus-rw=URL. */
@@ -41,6 +44,9 @@ export function register(program: Command) {
     .option('--no-reports', 'write only report.json, timeline.jsonl and the journal (no junit.xml, summary.md, report.html)')
     .option('--json', 'print report.json to stdout instead of the summary')
     .option('-q, --quiet', 'no live progress')
+    .option('--set <path=value>', SET_HELP, collect, [])
+    .option('--seed <n>', 'seed for random choices (the outage phase in the health-check cycle, pods to kill); recorded in the report', (v) => Number.parseInt(v, 10))
+    .option('--repeat <n>', 'run N times (outage phases spread over the check cycle) and report the distribution of each figure', (v) => Number.parseInt(v, 10))
     .action(async (file: string, o: RunCliOptions) => {
       const [{ runExperiment }, { createLogger, redact }, { progressObserver }, { formatConsoleReport }, { failWith }, { parseFailOn, gateExitCode }, { outputTypes }, { InvalidInputError }, { combineObservers }, { historyObserver }, { onInterrupt }] = await Promise.all([
         import('../../runner/run.js'),
@@ -69,11 +75,19 @@ export function register(program: Command) {
         }
         const out = splitOut(o.out, Object.keys(outputTypes));
         if (out.problem) throw new InvalidInputError(out.problem);
+        const { parseOverrides } = await import('../../experiment/overrides.js');
+        const overrides = parseOverrides(o.set);
+        if (o.repeat !== undefined && o.repeat > 1 && !o.dryRun) {
+          const { runRepeated } = await import('../repeat-run.js');
+          process.exitCode = await runRepeated(file, o.repeat, { out: out.dir, seed: o.seed, json: o.json, overrides, options: { kubeconfig: o.kubeconfig, allowContexts, ledger: o.ledger } });
+          return;
+        }
         const outcome = await runExperiment({
           file,
+          overrides,
           outDir: out.dir,
           dryRun: o.dryRun,
-          options: { kubeconfig: o.kubeconfig, allowContexts, ledger: o.ledger, dryRun: o.dryRun },
+          options: { kubeconfig: o.kubeconfig, allowContexts, ledger: o.ledger, dryRun: o.dryRun, seed: o.seed },
           // Every run is recorded in .faultline/history.db, after its own dir is written.
           observer: combineObservers(o.quiet || o.json ? undefined : progressObserver(), o.dryRun ? undefined : historyObserver(log)),
           log,
@@ -86,6 +100,7 @@ export function register(program: Command) {
         let exitCode = outcome.exitCode;
         if (outcome.plan) {
           process.stdout.write(redact(outcome.plan.join('\n')) + '\n');
+          for (const p of outcome.problems ?? []) process.stderr.write(`dry run: the run would fail: ${redact(p)}\n`);
         } else if (outcome.report) {
           const gate = gateExitCode(outcome.report, failOn);
           exitCode = gate.exitCode;

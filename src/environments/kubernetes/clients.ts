@@ -4,6 +4,8 @@
 // the same options (--kubeconfig, KUBECONFIG, default).
 import * as k8s from '@kubernetes/client-node';
 import { existsSync, readFileSync } from 'node:fs';
+import * as http from 'node:http';
+import * as https from 'node:https';
 import { parse as parseYaml } from 'yaml';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -67,14 +69,18 @@ export function clientsFor(options: Record<string, unknown>, context: string): K
     );
   }
   kc.setCurrentContext(context);
-  keepAlive(kc);
+  const config = k8s.createConfiguration({
+    baseServer: new k8s.ServerConfiguration(kc.getCurrentCluster()?.server ?? '', {}),
+    authMethods: { default: kc },
+    promiseMiddleware: [keepAliveMiddleware(kc)],
+  });
   const clients: KubeClients = {
     context,
     kc,
-    core: kc.makeApiClient(k8s.CoreV1Api),
-    apps: kc.makeApiClient(k8s.AppsV1Api),
-    net: kc.makeApiClient(k8s.NetworkingV1Api),
-    version: kc.makeApiClient(k8s.VersionApi),
+    core: new k8s.CoreV1Api(config),
+    apps: new k8s.AppsV1Api(config),
+    net: new k8s.NetworkingV1Api(config),
+    version: new k8s.VersionApi(config),
   };
   cache.set(key, clients);
   return clients;
@@ -82,21 +88,40 @@ export function clientsFor(options: Record<string, unknown>, context: string): K
 
 /**
  * client-node 1.4 makes a new https.Agent, so a new TCP+TLS handshake, for every request. A fault
- * over hundreds of objects pays that hundreds of times, so reuse one keep-alive agent per set of
- * TLS options (credentials in headers, such as tokens, are still applied per request).
+ * over hundreds of objects pays that hundreds of times. This request middleware (the client's
+ * documented `promiseMiddleware` hook, which runs after the KubeConfig has authenticated the
+ * request) swaps in one keep-alive agent per context, built with the same TLS options through the
+ * public `applyToHTTPSOptions`. Credentials in headers, such as tokens, are still applied per
+ * request. A cluster behind a proxy keeps the client's own agent.
  */
-function keepAlive(kc: k8s.KubeConfig): void {
-  const target = kc as unknown as { createAgent: (cluster: unknown, opts: Record<string, unknown>) => unknown };
-  const original = target.createAgent.bind(kc);
-  const agents = new Map<string, unknown>();
-  target.createAgent = (cluster, opts) => {
-    const key = JSON.stringify([(cluster as { server?: string })?.server, opts.ca, opts.cert, opts.key, opts.pfx, opts.rejectUnauthorized].map((v) => (v === undefined ? null : String(v))));
-    let agent = agents.get(key);
-    if (!agent) {
-      agent = original(cluster, { ...opts, keepAlive: true, maxSockets: 32 });
-      agents.set(key, agent);
-    }
-    return agent;
+function keepAliveMiddleware(kc: k8s.KubeConfig): k8s.Middleware {
+  let agent: Promise<http.Agent | undefined> | undefined;
+  const make = async (): Promise<http.Agent | undefined> => {
+    const cluster = kc.getCurrentCluster();
+    if (!cluster || cluster.proxyUrl) return undefined;
+    const tls: https.RequestOptions = {};
+    await kc.applyToHTTPSOptions(tls);
+    const shared = { keepAlive: true, maxSockets: 32 };
+    if (cluster.server.startsWith('http:')) return new http.Agent(shared);
+    return new https.Agent({
+      ...shared,
+      ca: tls.ca,
+      cert: tls.cert,
+      key: tls.key,
+      pfx: tls.pfx,
+      passphrase: tls.passphrase,
+      servername: cluster.tlsServerName,
+      ...(cluster.skipTLSVerify ? { rejectUnauthorized: false } : tls.rejectUnauthorized !== undefined ? { rejectUnauthorized: tls.rejectUnauthorized } : {}),
+    });
+  };
+  return {
+    async pre(ctx) {
+      agent ??= make();
+      const a = await agent;
+      if (a) ctx.setAgent(a);
+      return ctx;
+    },
+    post: async (res) => res,
   };
 }
 

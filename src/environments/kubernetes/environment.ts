@@ -2,9 +2,10 @@
 // and creates nothing), checks the allow-list and that every API answers, and hands fault drivers
 // the clients for a region's context.
 import { PreflightError, InvalidInputError } from '../../core/errors.js';
-import type { Environment, EnvironmentContext, ProxyEnvironment, ProxySelector } from '../types.js';
+import type { Environment, EnvironmentContext, MeasureInput, ProxyEnvironment, ProxySelector } from '../types.js';
 import type { KubernetesSpec, RegionSpec } from './index.js';
 import { apiMessage, checkAllowed, clientsFor, type KubeClients } from './clients.js';
+import { measureApp, type AppSpec } from './app.js';
 
 export interface KubernetesRegion extends RegionSpec {
   name: string;
@@ -16,6 +17,7 @@ export class KubernetesEnvironment implements Environment, Partial<ProxyEnvironm
   /** CLI options seen at preflight; drivers reach clusters through them (kubeconfig path). */
   private options: Record<string, unknown> = {};
   private proxyNames: string[] = [];
+  private setupAt = Date.now();
 
   constructor(readonly spec: KubernetesSpec) {}
 
@@ -65,12 +67,20 @@ export class KubernetesEnvironment implements Environment, Partial<ProxyEnvironm
 
   async setup(ctx: EnvironmentContext): Promise<void> {
     this.options = ctx.options;
+    this.setupAt = Date.now();
+  }
+
+  /** With environment.kubernetes.app: failover time and lost writes, as the sandbox measures them. */
+  async measure(input: MeasureInput): Promise<Record<string, unknown>> {
+    if (!this.spec.app) return {};
+    return measureApp(this.spec.app as AppSpec, this.setupAt, input);
   }
 
   endpoints(): Record<string, string> {
     const out: Record<string, string> = {};
     for (const name of this.regionNames()) out[`regions.${name}`] = this.spec.regions[name].context;
     if (this.spec.toxiproxy) out.toxiproxy = this.spec.toxiproxy.url;
+    if (this.spec.app) out.glb = this.spec.app.glb;
     return out;
   }
 
@@ -106,15 +116,21 @@ export class KubernetesEnvironment implements Environment, Partial<ProxyEnvironm
   }
 
   private async loadProxies(signal: AbortSignal): Promise<void> {
-    const url = this.spec.toxiproxy!.url.replace(/\/$/, '');
+    const { ToxiproxyApi } = await import('../toxiproxy/api.js');
+    // The client sends URL credentials as an Authorization header and keeps them out of messages.
+    const api = new ToxiproxyApi(this.spec.toxiproxy!.url, signal);
     try {
-      const res = await fetch(`${url}/proxies`, { signal: AbortSignal.any([signal, AbortSignal.timeout(5000)]) });
-      if (!res.ok) throw new Error(`HTTP ${res.status}`);
-      this.proxyNames = Object.keys((await res.json()) as Record<string, unknown>);
+      await api.identify();
     } catch (err) {
-      throw new PreflightError(`the in-cluster Toxiproxy at ${url} did not answer: ${(err as Error).message}`, { cause: err });
+      throw new PreflightError(`the in-cluster Toxiproxy at ${api.baseUrl}: ${(err as Error).message}`, { cause: err });
+    }
+    try {
+      this.proxyNames = Object.keys(await api.listProxies());
+    } catch (err) {
+      throw new PreflightError(`the in-cluster Toxiproxy at ${api.baseUrl} did not answer: ${(err as Error).message}`, { cause: err });
     }
   }
+
 }
 
 export function isKubernetesEnvironment(env: Environment): env is KubernetesEnvironment {

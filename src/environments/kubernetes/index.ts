@@ -30,12 +30,12 @@ export const regionSpec = s
   })
   .doc('One region: a cluster reached through a kube context.');
 
-export const kubernetesSpec = s
+const kubernetesObject = s
   .object({
     regions: s.record(regionSpec, /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/).doc('Regions by name (e.g. us-east), each a kube context.'),
     toxiproxy: s.optional(
       s
-        .object({ url: s.url().doc('Toxiproxy API deployed in the clusters, reached e.g. through a port-forward or NodePort.') })
+        .object({ url: s.url({ credentials: true }).doc('Toxiproxy API deployed in the clusters, reached e.g. through a port-forward or NodePort.') })
         .doc('A Toxiproxy running in the clusters, for toxiproxy.* faults.'),
     ),
     allowWideBlastRadius: s.optional(
@@ -45,30 +45,70 @@ export const kubernetesSpec = s
     protectedNamespaces: s.optional(
       s.array(s.string({ pattern: /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, maxLength: 63, patternHint: 'a namespace name like "payments"' })).doc('More namespaces to protect, on top of kube-system, kube-public and kube-node-lease.'),
     ),
+    app: s.optional(
+      s
+        .object({
+          glb: s.url().doc('The global entry point in front of the regions: the endpoint `glb`, where built-in traffic goes.'),
+          regions: s
+            .record(s.url(), /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/)
+            .doc("Each region's app, reached directly (not through the GLB), to read back which writes it holds."),
+          sustainedSuccess: s.optional(
+            s.duration().doc('failoverMs ends at the first moment from which requests keep succeeding for this long.'),
+            { ms: 2000, text: '2s' },
+            '2s',
+          ),
+          settle: s.optional(
+            s.duration().doc('After traffic stops, how long to wait at most for replication to catch up before reading every region back.'),
+            { ms: 10_000, text: '10s' },
+            '10s',
+          ),
+        })
+        .doc("The sandbox's multi-region app deployed in the clusters (`npm run kind:up` does it): with it the run measures failover time and lost writes the way the sandbox does."),
+    ),
   })
   .doc('Regions are Kubernetes clusters reached through kube contexts. The kubeconfig comes from --kubeconfig, then KUBECONFIG, then ~/.kube/config.');
 
+
+/**
+ * A region may not act in a protected namespace unless the environment opts in (the same rule in
+ * JSON Schema, for the default list, so editors flag it too).
+ */
+export const kubernetesSpec = s.refine(
+  kubernetesObject,
+  (env, path, issues) => {
+    if (env.allowWideBlastRadius) return;
+    const protectedNs = new Set<string>([...PROTECTED_NAMESPACES, ...(env.protectedNamespaces ?? [])]);
+    for (const [name, r] of Object.entries(env.regions)) {
+      (r.namespaces ?? ['default']).forEach((ns, i) => {
+        if (protectedNs.has(ns)) {
+          issues.push({ path: [...path, 'regions', name, 'namespaces', i], expected: 'a namespace that is not protected, or allowWideBlastRadius: true on environment.kubernetes', found: JSON.stringify(ns) });
+        }
+      });
+    }
+  },
+  {
+    if: { not: { type: 'object', required: ['allowWideBlastRadius'], properties: { allowWideBlastRadius: { const: true } } } },
+    then: {
+      type: 'object',
+      properties: {
+        regions: { type: 'object', additionalProperties: { type: 'object', properties: { namespaces: { type: 'array', not: { contains: { enum: [...PROTECTED_NAMESPACES] } } } } } },
+      },
+    },
+  },
+);
 export type KubernetesSpec = Infer<typeof kubernetesSpec>;
 
 /**
- * The blast-radius rule for a fault acting on a region's pods or workloads: refused in a protected
- * namespace, or with a selector that does not narrow (none, empty, exclusions only), unless the
- * environment says allowWideBlastRadius: true. `selector` is the fault's own when it has one.
+ * The blast-radius rule for a fault acting on a region's pods or workloads: refused with a
+ * selector that does not narrow (none, empty, exclusions only), unless the environment says
+ * allowWideBlastRadius: true. `selector` is the fault's own when it has one. (Protected namespaces
+ * are refused on the environment itself, above.)
  */
 export function blastRadiusIssues(env: KubernetesSpec, region: string, selector: string | undefined, path: Path): Issue[] {
   if (env.allowWideBlastRadius) return [];
   const r = env.regions[region];
   if (!r) return [];
   const out: Issue[] = [];
-  const protectedNs = new Set<string>([...PROTECTED_NAMESPACES, ...(env.protectedNamespaces ?? [])]);
-  const hit = (r.namespaces ?? ['default']).filter((n) => protectedNs.has(n));
-  if (hit.length) {
-    out.push({
-      path,
-      expected: 'a fault outside protected namespaces, or environment.kubernetes.allowWideBlastRadius: true',
-      found: `region ${region} acts in ${hit.join(', ')}`,
-    });
-  }
   let wide = selector === undefined || selector.trim() === '';
   if (!wide) {
     try {
@@ -81,7 +121,12 @@ export function blastRadiusIssues(env: KubernetesSpec, region: string, selector:
     out.push({
       path,
       expected: 'a label selector that narrows the targets (like "app=shop"), or environment.kubernetes.allowWideBlastRadius: true',
-      found: selector === undefined || selector.trim() === '' ? `no selector: every pod and workload in ${(r.namespaces ?? ['default']).join(', ')} of region ${region}` : `${JSON.stringify(selector)}, which only excludes and so matches nearly everything`,
+      found:
+        selector === undefined
+          ? `no selector: every pod and workload in ${(r.namespaces ?? ['default']).join(', ')} of region ${region}`
+          : selector.trim() === ''
+            ? `an empty selector, which matches every pod and workload in ${(r.namespaces ?? ['default']).join(', ')} of region ${region}`
+            : `${JSON.stringify(selector)}, which only excludes and so matches nearly everything`,
     });
   }
   return out;

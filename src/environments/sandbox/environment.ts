@@ -17,7 +17,7 @@ import type {
 import { locateTool } from '../../tools/locate.js';
 import { RunningSandbox, defaultSandboxConfig, proxyName, type SandboxConfig, type SandboxState } from '../../sandbox/supervisor.js';
 import { endpointsOf, readLiveState, sandboxDir } from '../../sandbox/state.js';
-import { caughtUp, convergedAfterMs, failoverMs, lostWrites, percentiles, type RegionSnapshot, type Snapshot } from './measure.js';
+import { caughtUp, convergedAfterMs, failoverMs, lostDuring, lostWrites, partitionConflicts, percentiles, type ConflictSample, type Window } from './measure.js';
 import type { Register } from '../../sandbox/app/store.js';
 
 // Region names become proxy names and URL paths: keep them lowercase and simple.
@@ -41,10 +41,15 @@ const sandboxObject = s
     healthCheck: s.optional(
       s
         .object({
-          interval: s.optional(s.duration({ min: '50ms', max: '1m' }).doc('How often the GLB checks each region (GET /health through its proxy). A check times out after the interval (at least 400ms, at most 1s).'), { ms: 500, text: '500ms' }, '500ms'),
+          interval: s.optional(s.duration({ min: '50ms', max: '1m' }).doc('How often the GLB checks each region (GET /health through its proxy).'), { ms: 500, text: '500ms' }, '500ms'),
+          timeout: s.optional(
+            s
+              .duration({ min: '10ms', max: '1m' })
+              .doc('How long one check waits for an answer before it counts as failed. Default: the interval, but at least 400ms and at most 1s. A hung (frozen) region costs a full timeout per check.'),
+          ),
           failureThreshold: s.optional(s.integer({ min: 1, max: 100 }).doc('Failed checks in a row before the GLB marks a region down.'), 3),
         })
-        .doc('GLB health checks. Detection takes about interval × failureThreshold.'),
+        .doc('GLB health checks. A crashed region is detected (failureThreshold − 1) × interval to failureThreshold × interval after it dies, depending on where in the check cycle it died; a hung one a timeout later (docs/sandbox.md).'),
     ),
     failover: s.optional(
       s
@@ -86,6 +91,17 @@ const sandboxObject = s
       s.duration({ max: '10m' }).doc('After traffic stops, how long to wait at most for replication to catch up before reading every region back.'),
       { ms: 10_000, text: '10s' },
       '10s',
+    ),
+    outagePhase: s.optional(
+      s
+        .object({
+          random: s.optional(
+            s.boolean().doc('Place each region.outage at a seeded random phase of the GLB\'s health-check cycle, so the failover time is not an artefact of when setup happened to finish. false: apply as soon as scheduled.'),
+            true,
+          ),
+          seed: s.optional(s.integer({ min: 0, max: 4_294_967_295 }).doc('The seed. Default: --seed, else a random one; either way it is in the report (measurements.outagePhase), so a run can be repeated.')),
+        })
+        .doc('Where in the health-check cycle a region outage lands. The report gives the phase and the expected detection range next to the measured value.'),
     ),
     prometheus: s.optional(
       s.boolean().doc('Start a Prometheus (Debian package, installed by `npm run tools`) scraping the GLB and every region; its URL is the endpoint `prometheus`.'),
@@ -132,6 +148,7 @@ export function configFromSpec(spec: SandboxSpec): SandboxConfig {
     regions,
     primary,
     healthCheckIntervalMs: spec.healthCheck?.interval?.ms ?? defaultSandboxConfig.healthCheckIntervalMs,
+    ...(spec.healthCheck?.timeout ? { healthCheckTimeoutMs: spec.healthCheck.timeout.ms } : {}),
     failureThreshold: spec.healthCheck?.failureThreshold ?? defaultSandboxConfig.failureThreshold,
     failover: spec.failover ?? 'healthcheck',
     dnsTtlMs: spec.dnsTtl?.ms ?? defaultSandboxConfig.dnsTtlMs,
@@ -169,10 +186,63 @@ interface RegionStats {
   seen: Record<string, number>;
   conflicts: number;
   lag: [number, number, string, number][];
+  conflictLog: ConflictSample[];
+  seenLog: [number, string, number][];
+  clockAt?: number;
 }
+
+/** Faults that cut a link (traffic cannot cross it), for attributing conflicts to a partition. */
+const CUT_FAULTS = new Set(['toxiproxy.down', 'toxiproxy.timeout', 'toxiproxy.reset_peer']);
 
 interface GlbState {
   events: { t: number; type: string; region: string }[];
+  /** When the newest round of health checks started (absent on an older GLB). */
+  lastRoundAt?: number;
+}
+
+/** A small seeded PRNG (mulberry32): the same seed gives the same outage phase on every machine. */
+export function seededFraction(seed: number): number {
+  let a = (seed + 0x6d2b79f5) >>> 0;
+  a = Math.imul(a ^ (a >>> 15), a | 1);
+  a ^= a + Math.imul(a ^ (a >>> 7), a | 61);
+  return ((a ^ (a >>> 14)) >>> 0) / 4294967296;
+}
+
+/**
+ * The phase (0..1 of a check interval) for a run: seeded, and with --repeat spread evenly so N
+ * runs sample the whole cycle (run i of N lands in the i-th Nth of it).
+ */
+export function outageFraction(seed: number, repeat?: { index: number; count: number }): number {
+  const r = seededFraction(seed);
+  return repeat && repeat.count > 1 ? (repeat.index + r) / repeat.count : r;
+}
+
+/** Where a region outage landed in the GLB's check cycle, for the report. */
+export interface OutagePhase {
+  seed: number;
+  intervalMs: number;
+  /** The phase aimed at and the one reached (ms after a round of checks started). */
+  targetMs: number;
+  phaseMs: number;
+  waitedMs: number;
+}
+
+/** Region names a fault's target ids name: region:<r>, or proxies <a>-to-<b> / glb-to-<r> that touch it. */
+function regionsTargeted(targets: readonly string[]): string[] {
+  const out = new Set<string>();
+  for (const id of targets) {
+    if (id.startsWith('region:')) out.add(id.slice(7));
+    else if (id.startsWith('proxy:glb-to-')) out.add(id.slice(13));
+  }
+  return [...out];
+}
+
+/** Regions the GLB had marked down (and not up again) before time t. */
+function downBefore(events: GlbState['events'], regions: readonly string[], t: number): string[] {
+  return regions.filter((r) => {
+    const last = events.filter((e) => e.region === r && e.t < t && (e.type === 'down' || e.type === 'up')).pop();
+    return last?.type === 'down';
+  });
 }
 
 export class SandboxEnvironment implements ProxyEnvironment, MeasuringEnvironment {
@@ -183,8 +253,9 @@ export class SandboxEnvironment implements ProxyEnvironment, MeasuringEnvironmen
   private own?: RunningSandbox;
   private st?: SandboxState;
   private setupAt = 0;
-  private snapshots: Snapshot[] = [];
-  private monitor?: NodeJS.Timeout;
+  private outageSeed = 0;
+  private outageFrac = 0;
+  private readonly aligned = new Map<string, OutagePhase | undefined>();
   private prometheus?: { url: string; stop(): Promise<void> };
 
   constructor(readonly spec: SandboxSpec) {
@@ -272,7 +343,9 @@ export class SandboxEnvironment implements ProxyEnvironment, MeasuringEnvironmen
   async setup(ctx: EnvironmentContext): Promise<void> {
     if (this.attached) {
       ctx.log.info(`sandbox: attaching to the one that is up (${this.attached.glbUrl})`);
-      await postJson(`${this.attached.controlUrl}/reset`, this.config, ctx.signal);
+      // A run starts from a clean sandbox; an ad hoc fault (`faultline inject`) lands on the
+      // sandbox as it is, without wiping its data or undoing what else is going on.
+      if (ctx.options.sandboxReset !== false) await postJson(`${this.attached.controlUrl}/reset`, this.config, ctx.signal);
       this.st = await getJson<SandboxState>(`${this.attached.controlUrl}/state`, ctx.signal);
     } else {
       ctx.log.info(`sandbox: starting ${this.config.topology} with ${this.config.regions.join(', ')}`);
@@ -285,7 +358,31 @@ export class SandboxEnvironment implements ProxyEnvironment, MeasuringEnvironmen
       this.prometheus = await startPrometheus({ targets, scrapeIntervalMs: 1000, signal: ctx.signal });
     }
     this.setupAt = Date.now();
-    this.startMonitor();
+    const seed = this.spec.outagePhase?.seed ?? (typeof ctx.options.seed === 'number' ? ctx.options.seed : undefined);
+    this.outageSeed = seed ?? Math.floor(Math.random() * 4_294_967_296);
+    const repeat = ctx.options.repeat as { index: number; count: number } | undefined;
+    this.outageFrac = outageFraction(this.outageSeed, repeat);
+  }
+
+  /**
+   * Waits until the GLB's health-check cycle is at this run's phase, once per fault, so a crash
+   * lands at a chosen (seeded) point of the cycle rather than wherever setup left it.
+   */
+  async alignOutage(faultId: string, signal: AbortSignal): Promise<void> {
+    if (this.spec.outagePhase?.random === false || this.aligned.has(faultId)) return;
+    this.aligned.set(faultId, undefined);
+    const glb = await getJson<GlbState>(`${this.state().glbUrl}/internal/state`, signal);
+    if (glb.lastRoundAt === undefined) return;
+    const intervalMs = this.config.healthCheckIntervalMs;
+    const targetMs = this.outageFrac * intervalMs;
+    const since = (((Date.now() - glb.lastRoundAt) % intervalMs) + intervalMs) % intervalMs;
+    const waitedMs = (targetMs - since + intervalMs) % intervalMs;
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(resolve, waitedMs);
+      signal.addEventListener('abort', () => (clearTimeout(timer), reject(signal.reason)), { once: true });
+    });
+    const phaseMs = (((Date.now() - glb.lastRoundAt) % intervalMs) + intervalMs) % intervalMs;
+    this.aligned.set(faultId, { seed: this.outageSeed, intervalMs, targetMs: Math.round(targetMs), phaseMs: Math.round(phaseMs), waitedMs: Math.round(waitedMs) });
   }
 
   endpoints(): Record<string, string> {
@@ -305,41 +402,10 @@ export class SandboxEnvironment implements ProxyEnvironment, MeasuringEnvironmen
   }
 
   async teardown(): Promise<void> {
-    if (this.monitor) clearInterval(this.monitor);
-    this.monitor = undefined;
     if (this.prometheus) await this.prometheus.stop().catch(() => {});
     this.prometheus = undefined;
     if (this.own) await this.own.stop();
     this.own = undefined;
-  }
-
-  /** Polls every region's write clock and what it has seen from the others, for convergence. */
-  private startMonitor(): void {
-    const poll = async () => {
-      const st = this.st;
-      if (!st) return;
-      const t = Date.now();
-      const regions: Record<string, RegionSnapshot | undefined> = {};
-      await Promise.all(
-        Object.entries(st.regions).map(async ([name, r]) => {
-          try {
-            const x = await getJson<RegionStats>(`${r.url}/internal/stats`, undefined, 500);
-            regions[name] = { clock: x.clock, seen: x.seen };
-          } catch {
-            regions[name] = undefined;
-          }
-        }),
-      );
-      this.snapshots.push({ t, regions });
-      if (this.snapshots.length > 20_000) this.snapshots.splice(0, 5000);
-    };
-    let busy = false;
-    this.monitor = setInterval(() => {
-      if (busy) return;
-      busy = true;
-      void poll().finally(() => (busy = false));
-    }, 100);
-    this.monitor.unref();
   }
 
   async measure(input: MeasureInput): Promise<Record<string, unknown>> {
@@ -349,30 +415,61 @@ export class SandboxEnvironment implements ProxyEnvironment, MeasuringEnvironmen
     const sustain = this.spec.sustainedSuccess?.ms ?? 2000;
 
     // Failover is timed from the first region fault when there is one (a latency fault that
-    // starts earlier is the backdrop, not the outage), else from the first fault.
+    // starts earlier is the backdrop, not the outage), else from the first fault; from the moment
+    // its first target took effect.
     const regionFault = input.faults.filter((f) => f.type.startsWith('region.') && f.appliedAt !== undefined).sort((a, b) => a.appliedAt! - b.appliedAt!)[0];
     const from = regionFault?.appliedAt ?? input.faultStart;
+    const warnings: string[] = [];
+    const errors: string[] = [];
     if (from !== undefined) {
-      const f = failoverMs(input.records, from, sustain);
-      if (f !== undefined) out.failoverMs = f;
-      out.failoverSustainMs = sustain;
+      // With one region there is nothing to fail over to: the same figure is the time to recover.
+      const single = this.config.regions.length === 1;
+      const key = single ? 'recoveryMs' : 'failoverMs';
+      let glb: GlbState | undefined;
       try {
-        const glb = await getJson<GlbState>(`${st.glbUrl}/internal/state`, input.signal);
-        const down = glb.events.find((e) => e.type === 'down' && e.t >= from);
-        const shifted = glb.events.find((e) => e.type === 'shifted' && e.t >= from);
-        if (down) out.detectMs = down.t - from;
-        if (down && f !== undefined) out.shiftMs = Math.max(0, f - (down.t - from));
-        if (shifted) out.trafficShiftedAtMs = shifted.t - from;
-        out.glbEvents = glb.events.filter((e) => e.t >= this.setupAt).map((e) => ({ ...e, atMs: e.t - from }));
+        glb = await getJson<GlbState>(`${st.glbUrl}/internal/state`, input.signal);
       } catch (err) {
         out.glbError = errorMessage(err);
       }
+      const alreadyDown = regionFault && glb ? downBefore(glb.events, regionsTargeted(regionFault.targets), from) : [];
+      const f = failoverMs(input.metrics.outcomes, from, sustain);
+      if (alreadyDown.length) {
+        warnings.push(
+          `${regionFault!.type} was applied to ${alreadyDown.join(', ')} while the GLB already had it down (since before the fault): the ${key === 'failoverMs' ? 'failover' : 'recovery'} is not this fault's, so ${key} is not reported`,
+        );
+      } else if (f !== undefined) out[key] = f;
+      out.failoverSustainMs = sustain;
+      if (glb) {
+        const down = glb.events.find((e) => e.type === 'down' && e.t >= from);
+        const shifted = glb.events.find((e) => e.type === 'shifted' && e.t >= from);
+        if (down) out.detectMs = down.t - from;
+        if (down && f !== undefined && !single && !alreadyDown.length) {
+          const shift = f - (down.t - from);
+          out.shiftMs = shift;
+          // Traffic cannot recover before the GLB decided to move it: a negative shift means
+          // the clocks that made these two figures disagree, and it is reported, not hidden.
+          if (shift < 0) errors.push(`shiftMs is negative (${shift} ms): failover measured ${f} ms, but the GLB detected the outage at ${down.t - from} ms`);
+        }
+        if (shifted) out.trafficShiftedAtMs = shifted.t - from;
+        const phase = [...this.aligned.values()].find((p) => p !== undefined);
+        if (phase) out.outagePhase = phase;
+        if (regionFault?.type === 'region.outage') {
+          // A crashed or isolated region fails its checks at once: detection lands in ((k−1)·I, k·I].
+          const I = this.config.healthCheckIntervalMs;
+          const k = this.config.failureThreshold;
+          out.detectExpectedMs = { min: (k - 1) * I, max: k * I };
+        }
+        out.glbEvents = glb.events.filter((e) => e.t >= this.setupAt).map((e) => ({ ...e, atMs: e.t - from }));
+      }
     }
+    if (warnings.length) out.warnings = warnings;
+    if (errors.length) out.measurementErrors = errors;
 
     // With failback, the configured primary takes traffic again once it is back: timed from the
     // region fault's rollback to the first successful request it serves.
     if (this.config.failback && regionFault?.revertedAt !== undefined) {
-      const back = input.records.find((r) => r.ok && r.region === this.config.primary && r.t >= regionFault.revertedAt!);
+      // from the serving region per 100 ms in the run's aggregates (docs/metrics.md)
+      const back = input.metrics.firstServed(this.config.primary, regionFault.revertedAt);
       if (back) out.failbackMs = Math.max(0, back.t + back.latencyMs - regionFault.revertedAt);
     }
 
@@ -405,7 +502,7 @@ export class SandboxEnvironment implements ProxyEnvironment, MeasuringEnvironmen
         for (const reg of Object.values(dump.data)) for (const it of reg.items) held.add(it.writeId);
       }),
     );
-    const lw = lostWrites(input.records, held);
+    const lw = lostWrites(input.metrics.writes, held);
     out.acknowledgedWrites = lw.acknowledged;
     out.lostWrites = lw.lost.length;
     out.lostWriteIds = lw.lost.slice(0, 1000);
@@ -418,11 +515,29 @@ export class SandboxEnvironment implements ProxyEnvironment, MeasuringEnvironmen
       const catchUp = percentiles(samples.filter((l) => l[3]).map((l) => l[1]));
       if (catchUp) out.replicationCatchUpMs = catchUp;
     }
-    if (this.config.topology === 'active-active') {
+    if (this.config.regions.length > 1) {
+      // Conflicts in every topology: an active-passive zombie primary resumed after a freeze
+      // conflicts with the promoted one just as two active-active regions do.
       out.conflicts = Object.values(stats).reduce((n, x) => n + x.conflicts, 0);
+      const cuts: Window[] = input.faults
+        .filter((f) => CUT_FAULTS.has(f.type) && f.appliedAt !== undefined)
+        .map((f) => ({ start: f.appliedAt!, end: f.revertedAt ?? Date.now() }));
+      // 0 when no link was cut: then no conflict and no lost update is the partition's doing.
+      out.partitionConflicts = partitionConflicts(Object.values(stats).flatMap((x) => x.conflictLog ?? []), cuts);
+      out.partitionLostUpdates = lostDuring(input.metrics.writes, new Set(lw.lost), cuts);
+    }
+    if (this.config.topology === 'active-active') {
       out.lostUpdates = lw.lost.length;
       if (input.faultEnd !== undefined) {
-        const c = convergedAfterMs(this.snapshots, input.faultEnd);
+        const healAt = input.faultEnd;
+        const logs: Record<string, { clockAtHeal: number; seenLog: [number, string, number][] }> = {};
+        await Promise.all(
+          Object.keys(stats).map(async (name) => {
+            const x = await getJson<RegionStats>(`${st.regions[name].url}/internal/stats?since=${this.setupAt}&clockAt=${healAt}`, input.signal);
+            logs[name] = { clockAtHeal: x.clockAt ?? 0, seenLog: x.seenLog };
+          }),
+        );
+        const c = convergedAfterMs(logs, healAt);
         if (c !== undefined) out.convergedAfterMs = c;
       }
     }

@@ -1,6 +1,9 @@
-// What the sandbox measures, as pure functions of request records and what the regions report.
-// The environment (environment.ts) gathers the inputs; these turn them into numbers.
+// What the sandbox measures, as pure functions of the run's compact request data (the outcome
+// timeline and the acknowledged writes, docs/metrics.md) and what the regions report. The
+// environment (environment.ts) gathers the inputs; these turn them into numbers. The forms that
+// take request records build those structures first.
 import { percentile, sustainedSuccessFrom } from '../../metrics/phases.js';
+import { AckedWrites, OutcomeTimeline } from '../../metrics/outcomes.js';
 import type { RequestRecord } from '../../core/records.js';
 
 /**
@@ -9,11 +12,11 @@ import type { RequestRecord } from '../../core/records.js';
  * over the whole window). 0 when nothing failed after the fault started; undefined when requests
  * never kept succeeding that long before the run ended.
  */
-export function failoverMs(records: readonly RequestRecord[], faultStart: number, sustainMs: number): number | undefined {
-  const at = sustainedSuccessFrom(records, faultStart, Infinity, sustainMs);
+export function failoverMs(source: OutcomeTimeline | readonly RequestRecord[], faultStart: number, sustainMs: number): number | undefined {
+  const outcomes = source instanceof OutcomeTimeline ? source : OutcomeTimeline.of(source);
+  const at = sustainedSuccessFrom(outcomes, faultStart, Infinity, sustainMs);
   if (at === undefined) return undefined;
-  const failedBefore = records.some((r) => r.t >= faultStart && r.t < at && !r.ok);
-  return failedBefore ? at - faultStart : 0;
+  return outcomes.failedBetween(faultStart, at) ? at - faultStart : 0;
 }
 
 export interface Percentiles {
@@ -31,44 +34,74 @@ export function percentiles(values: readonly number[]): Percentiles | undefined 
 }
 
 /** Acknowledged writes (ok records with a writeId: built-in writes, or script PUT/POSTs) that no region holds, oldest first. */
-export function lostWrites(records: readonly RequestRecord[], held: ReadonlySet<string>): { acknowledged: number; lost: string[] } {
-  const acked = records.filter((r) => r.ok && r.writeId).sort((a, b) => a.t - b.t);
-  const lost = acked.filter((r) => !held.has(r.writeId!)).map((r) => r.writeId!);
+export function lostWrites(source: AckedWrites | readonly RequestRecord[], held: ReadonlySet<string>): { acknowledged: number; lost: string[] } {
+  const acked = (source instanceof AckedWrites ? source : AckedWrites.of(source)).list();
+  const lost = acked.filter((w) => !held.has(w.id)).map((w) => w.id);
   return { acknowledged: acked.length, lost };
 }
 
-/** What the monitor saw of one region at one moment: its write clock and what it has from others. */
-export interface RegionSnapshot {
-  clock: number;
-  seen: Record<string, number>;
+/** A time window, ms since the epoch, both ends included. */
+export interface Window {
+  start: number;
+  end: number;
 }
 
-export interface Snapshot {
-  t: number;
-  regions: Record<string, RegionSnapshot | undefined>;
+const inAny = (t: number, windows: readonly Window[]) => windows.some((w) => t >= w.start && t <= w.end);
+
+/** One conflict as a region logged it: the newest write only its side had, and the other side's. */
+export interface ConflictSample {
+  localNewestAt: number;
+  remoteNewestAt: number;
 }
 
 /**
- * When regions converged after a partition healed at `healAt`: the first snapshot in which every
- * reachable region holds every other region's writes up to that region's clock at the heal (the
- * first snapshot at or after it). Returns ms after healAt, or undefined if they never did.
+ * Conflicts a partition caused: those whose divergent writes (the newest write only one side had,
+ * on each side) were both made while a link was cut. Concurrent writes to a hot key over a working
+ * link conflict too, but they are not the partition's doing.
  */
-export function convergedAfterMs(snapshots: readonly Snapshot[], healAt: number): number | undefined {
-  const sorted = [...snapshots].sort((a, b) => a.t - b.t);
-  const first = sorted.find((s) => s.t >= healAt);
-  if (!first) return undefined;
-  const target: Record<string, number> = {};
-  for (const [name, r] of Object.entries(first.regions)) if (r) target[name] = r.clock;
-  for (const s of sorted) {
-    if (s.t < first.t) continue;
-    const live = Object.entries(s.regions).filter(([, r]) => r !== undefined) as [string, RegionSnapshot][];
-    if (live.length === 0) continue;
-    const ok = live.every(([name, r]) =>
-      Object.entries(target).every(([origin, clock]) => origin === name || !s.regions[origin] || (r.seen[origin] ?? 0) >= clock),
-    );
-    if (ok) return Math.max(0, s.t - healAt);
+export function partitionConflicts(log: readonly ConflictSample[], cuts: readonly Window[]): number {
+  return log.filter((c) => cuts.some((w) => c.localNewestAt >= w.start && c.localNewestAt <= w.end && c.remoteNewestAt >= w.start && c.remoteNewestAt <= w.end)).length;
+}
+
+/** Lost acknowledged writes that were acknowledged while a link was cut (by the request's time). */
+export function lostDuring(source: AckedWrites | readonly RequestRecord[], lost: ReadonlySet<string>, cuts: readonly Window[]): number {
+  if (lost.size === 0 || cuts.length === 0) return 0;
+  const acked = source instanceof AckedWrites ? source.list() : source.filter((r) => r.writeId !== undefined).map((r) => ({ id: r.writeId!, t: r.t }));
+  return acked.filter((w) => lost.has(w.id) && inAny(w.t, cuts)).length;
+}
+
+/** What one live region reported for convergence: its own clock at the heal, and what it received when. */
+export interface ConvergenceInput {
+  /** This region's write clock at the heal (0 when it had written nothing). */
+  clockAtHeal: number;
+  /** [received at, origin, origin clock now held] per replication batch, oldest first. */
+  seenLog: readonly (readonly [number, string, number])[];
+}
+
+/**
+ * When regions converged after a partition healed at `healAt`: for every pair of live regions
+ * (R, O), the first moment R held everything O had written up to the heal, i.e. R's seen clock
+ * for O reached O's clock at the heal. The answer is the latest of those moments, in ms after the
+ * heal (0 when nothing was missing), or undefined when some pair never got there. Its resolution
+ * is the arrival time of replication batches, to the millisecond, not a polling interval.
+ */
+export function convergedAfterMs(regions: Readonly<Record<string, ConvergenceInput>>, healAt: number): number | undefined {
+  let latest = 0;
+  for (const [name, r] of Object.entries(regions)) {
+    for (const [origin, o] of Object.entries(regions)) {
+      if (origin === name || o.clockAtHeal === 0) continue;
+      const reached = r.seenLog.find(([, from, clock]) => from === origin && clock >= o.clockAtHeal);
+      if (!reached) return undefined;
+      latest = Math.max(latest, reached[0] - healAt);
+    }
   }
-  return undefined;
+  return latest;
+}
+
+/** What the environment reads of a region to decide whether replication has caught up. */
+export interface RegionSnapshot {
+  clock: number;
+  seen: Record<string, number>;
 }
 
 /** True when every live region holds every other live region's writes up to its current clock. */

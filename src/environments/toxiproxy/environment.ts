@@ -9,7 +9,7 @@ import type { EnvironmentContext, EnvironmentType, ProxyEnvironment, ProxySelect
 
 const object = s
   .object({
-    url: s.url().doc('Toxiproxy API URL.'),
+    url: s.url({ credentials: true }).doc('Toxiproxy API URL. Credentials (http://user:password@host) are sent as a Basic Authorization header, for a Toxiproxy behind an authenticating proxy, and never written to journals, reports or logs.'),
     proxies: s.array(
       s
         .object({
@@ -73,7 +73,12 @@ class ToxiproxyEnvironment implements ProxyEnvironment {
     const api = new ToxiproxyApi(this.toxiproxyUrl(), ctx.signal);
     let existing;
     try {
-      await api.version();
+      await api.identify();
+    } catch (err) {
+      const notIt = err instanceof Error && /is not a Toxiproxy API/.test(err.message);
+      throw new PreflightError(notIt ? errorMessage(err) : `Toxiproxy API does not answer: ${errorMessage(err)}`, { cause: err });
+    }
+    try {
       existing = await api.listProxies();
     } catch (err) {
       throw new PreflightError(`Toxiproxy API does not answer: ${errorMessage(err)}`, { cause: err });

@@ -7,11 +7,12 @@
 //
 // Containers cannot be labelled after creation, so these faults are found again only through the
 // journal (not by `faultline rollback --run-id`).
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { s, type Infer } from '../../schema/dsl.js';
-import { ActivityFailedError, InvalidInputError, PreflightError } from '../../core/errors.js';
+import { ActivityFailedError, InvalidInputError, PreflightError, errorField, errorMessage } from '../../core/errors.js';
 import type { FaultDriver, FaultRuleContext, FaultTarget, FaultType } from '../types.js';
 import { regionIssues } from '../rules.js';
-import type { KubernetesSpec } from '../../environments/kubernetes/index.js';
 import type { UndoOutcome, Undoer } from '../../core/undo.js';
 
 export type DockerAction = 'stop' | 'pause';
@@ -29,15 +30,30 @@ const kindSpecOf = () =>
   });
 export type KindSpec = Infer<ReturnType<typeof kindSpecOf>>;
 
+/**
+ * The engine `npm run kind:up` used when DOCKER_HOST is not set: it writes
+ * `.faultline/kind/env` (`export DOCKER_HOST=...`) in the project it ran in, which is where
+ * faultline runs from. Without either, docker's own default applies.
+ */
+export function dockerHost(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): string | undefined {
+  if (env.DOCKER_HOST) return env.DOCKER_HOST;
+  try {
+    const text = readFileSync(join(cwd, '.faultline', 'kind', 'env'), 'utf8');
+    return /^export DOCKER_HOST=(\S+)$/m.exec(text)?.[1];
+  } catch {
+    return undefined;
+  }
+}
+
 async function docker(args: string[], signal?: AbortSignal): Promise<string> {
   const { execa } = await import('execa');
+  const host = dockerHost();
   try {
-    const r = await execa('docker', args, { cancelSignal: signal, timeout: 60_000 });
+    const r = await execa('docker', args, { cancelSignal: signal, timeout: 60_000, env: host ? { DOCKER_HOST: host } : {} });
     return r.stdout;
   } catch (err) {
-    const e = err as { code?: string; stderr?: string; shortMessage?: string };
-    if (e.code === 'ENOENT') throw new PreflightError('docker is not on PATH: kind.* faults need the Docker CLI of the engine that runs the kind clusters');
-    throw new ActivityFailedError(`docker ${args.join(' ')} failed: ${(e.stderr || e.shortMessage || String(err)).trim()}`, { cause: err });
+    if (errorField(err, 'code') === 'ENOENT') throw new PreflightError('docker is not on PATH: kind.* faults need the Docker CLI of the engine that runs the kind clusters');
+    throw new ActivityFailedError(`docker ${args.join(' ')} failed: ${(errorField(err, 'stderr') || errorField(err, 'shortMessage') || String(err)).trim()}`, { cause: err });
   }
 }
 
@@ -57,7 +73,7 @@ export function kindContextProblem(context: string): string | undefined {
 function kindRules(sp: KindSpec, ctx: FaultRuleContext) {
   const out = regionIssues(sp.region, ctx);
   if (out.length || ctx.kind !== 'kubernetes') return out;
-  const context = (ctx.environment as KubernetesSpec).regions[sp.region].context;
+  const context = ctx.environment.regions[sp.region].context;
   const problem = kindContextProblem(context);
   if (problem) out.push({ path: ['region'], expected: `a region whose context is a kind cluster's (kind-<cluster>): ${problem}`, found: `${sp.region} (context ${JSON.stringify(context)})` });
   return out;
@@ -81,7 +97,7 @@ async function containerState(container: string, signal?: AbortSignal): Promise<
     const [running, paused] = out.trim().split(/\s+/);
     return { running: running === 'true', paused: paused === 'true' };
   } catch (err) {
-    if (/no such (object|container)/i.test((err as Error).message)) return undefined;
+    if (/no such (object|container)/i.test(errorMessage(err))) return undefined;
     throw err;
   }
 }

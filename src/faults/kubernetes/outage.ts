@@ -29,10 +29,11 @@ function modeOf(spec: OutageSpec): KubernetesOutageMode {
   // region.outage's default mode is crash (the sandbox's); in a cluster, the region's workloads
   // going away until rollback is scale-to-zero.
   const mode = !spec.mode || spec.mode === 'crash' ? 'scale-to-zero' : spec.mode;
-  if (!(KUBERNETES_OUTAGE_MODES as readonly string[]).includes(mode)) {
+  const known = KUBERNETES_OUTAGE_MODES.find((m) => m === mode);
+  if (!known) {
     throw new InvalidInputError(`region.outage mode "${mode}" is not available in the kubernetes environment; use one of ${KUBERNETES_OUTAGE_MODES.join(', ')}`);
   }
-  return mode as KubernetesOutageMode;
+  return known;
 }
 
 

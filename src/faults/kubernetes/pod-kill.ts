@@ -5,7 +5,7 @@ import { s, type Infer } from '../../schema/dsl.js';
 import { InvalidInputError } from '../../core/errors.js';
 import type { FaultDriver, FaultType } from '../types.js';
 import { regionIssues } from '../rules.js';
-import { blastRadiusIssues, labelSelector, type KubernetesSpec } from '../../environments/kubernetes/index.js';
+import { blastRadiusIssues, labelSelector } from '../../environments/kubernetes/index.js';
 
 const object = s
   .object({
@@ -89,7 +89,7 @@ export const podKill: FaultType<PodKillSpec> = {
   rules(sp, ctx) {
     const out = regionIssues(sp.region, ctx);
     if (ctx.kind === 'kubernetes' && !out.length) {
-      const env = ctx.environment as KubernetesSpec;
+      const env = ctx.environment;
       out.push(...blastRadiusIssues(env, sp.region, sp.selector ?? env.regions[sp.region]?.selector, [sp.selector !== undefined ? 'selector' : 'region']));
     }
     return out;

@@ -202,7 +202,7 @@ export const replicasUndoer: Undoer<ReplicasUndo> = {
       try {
         return { outcome: await restoreWithRetry(c, r, item, force) };
       } catch (err) {
-        return { error: err as Error };
+        return { error: err instanceof Error ? err : new Error(String(err)) };
       }
     });
     const errors = results.filter((x) => x.error).map((x) => x.error!);

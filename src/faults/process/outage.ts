@@ -4,7 +4,7 @@
 // Crash rollback asks the sandbox's control API to start the region again. A restarted region
 // holds nothing (its store lived in the killed process); its peers see its new instance id and
 // send it their whole state, so it catches up with whatever survived elsewhere.
-import { InvalidInputError } from '../../core/errors.js';
+import { InvalidInputError, errnoCode } from '../../core/errors.js';
 import { ToxiproxyApi } from '../../environments/toxiproxy/api.js';
 import type { FaultDriver, FaultTarget } from '../types.js';
 import type { RegionOutageSpec } from '../region/outage.js';
@@ -14,7 +14,7 @@ import type { RegionRestartUndo } from './undo.js';
 
 const SUPPORTED = ['crash', 'isolate'] as const;
 type SandboxMode = (typeof SUPPORTED)[number];
-const isSupported = (mode: string): mode is SandboxMode => (SUPPORTED as readonly string[]).includes(mode);
+const isSupported = (mode: string): mode is SandboxMode => SUPPORTED.some((m) => m === mode);
 
 export const sandboxOutageDriver: FaultDriver<RegionOutageSpec> = {
   async targets(spec, ctx) {
@@ -34,11 +34,13 @@ export const sandboxOutageDriver: FaultDriver<RegionOutageSpec> = {
           return [{ kind: 'sandbox.region-restart', control: env.state().controlUrl, region, pids } satisfies RegionRestartUndo];
         },
         async apply() {
+          // Land at this run's seeded phase of the health-check cycle (once per fault).
+          await env.alignOutage(ctx.faultId, ctx.signal);
           for (const pid of await env.regionPids(region, ctx.signal)) {
             try {
               process.kill(pid, 'SIGKILL');
             } catch (err) {
-              if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
+              if (errnoCode(err) !== 'ESRCH') throw err;
             }
           }
         },
@@ -56,6 +58,8 @@ export const sandboxOutageDriver: FaultDriver<RegionOutageSpec> = {
           return [{ kind: 'toxiproxy.proxy-enabled', api, proxy, enabled: found?.enabled ?? true } satisfies ProxyEnabledUndo];
         },
         async apply() {
+          // Land at this run's seeded phase of the health-check cycle (once per fault).
+          await env.alignOutage(ctx.faultId, ctx.signal);
           await new ToxiproxyApi(api, ctx.signal).setEnabled(proxy, false);
         },
         describe: () => `disable proxy ${proxy} (isolating ${region})`,

@@ -1,5 +1,6 @@
 // Undoing process faults from their journal records alone (faultline rollback after a SIGKILL).
 import type { Undoer } from '../../core/undo.js';
+import { errnoCode, errorField } from '../../core/errors.js';
 
 export interface ContinueUndo {
   kind: 'process.continue';
@@ -36,7 +37,7 @@ export const continueUndoer: Undoer<ContinueUndo> = {
         process.kill(pid, 'SIGCONT');
         any = true;
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
+        if (errnoCode(err) !== 'ESRCH') throw err;
       }
     }
     if (any) return 'undone';
@@ -61,13 +62,12 @@ export const regionRestartUndoer: Undoer<RegionRestartUndo> = {
     try {
       res = await fetch(url, { method: 'POST', signal: AbortSignal.any([ctx.signal, AbortSignal.timeout(20_000)]) });
     } catch (err) {
-      const code = (err as { cause?: { code?: string } }).cause?.code;
-      if (code === 'ECONNREFUSED') return 'already-gone';
+      if (errnoCode(err) === 'ECONNREFUSED') return 'already-gone';
       throw err;
     }
-    const body = (await res.json().catch(() => ({}))) as { outcome?: string; error?: string };
-    if (!res.ok) throw new Error(`restarting region ${r.region}: ${res.status} ${body.error ?? ''}`);
-    return body.outcome === 'restarted' ? 'undone' : 'already-gone';
+    const body: unknown = await res.json().catch(() => ({}));
+    if (!res.ok) throw new Error(`restarting region ${r.region}: ${res.status} ${errorField(body, 'error') ?? ''}`);
+    return errorField(body, 'outcome') === 'restarted' ? 'undone' : 'already-gone';
   },
   manualFix: (r) => `curl -X POST ${r.control}/regions/${r.region}/restart   # or: faultline sandbox down && faultline sandbox up`,
 };

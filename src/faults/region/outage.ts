@@ -10,7 +10,7 @@
 import { s, type Infer, type Issue } from '../../schema/dsl.js';
 import type { FaultRuleContext, FaultType } from '../types.js';
 import { regionIssues } from '../rules.js';
-import { blastRadiusIssues, type KubernetesSpec } from '../../environments/kubernetes/index.js';
+import { blastRadiusIssues } from '../../environments/kubernetes/index.js';
 
 /** The modes each environment's driver implements; the drivers refuse the others too. */
 export const OUTAGE_MODES: Partial<Record<FaultRuleContext['kind'], readonly string[]>> = {
@@ -23,7 +23,7 @@ function rules(sp: RegionOutageSpec, ctx: FaultRuleContext): Issue[] {
   const mode = sp.mode ?? 'crash';
   const modes = OUTAGE_MODES[ctx.kind];
   if (modes && !modes.includes(mode)) out.push({ path: ['mode'], expected: `a mode the ${ctx.kind} environment supports (${modes.join(', ')})`, found: JSON.stringify(mode) });
-  if (ctx.kind === 'kubernetes' && !out.length) out.push(...blastRadiusIssues(ctx.environment as KubernetesSpec, sp.region, (ctx.environment as KubernetesSpec).regions[sp.region]?.selector, ['region']));
+  if (ctx.kind === 'kubernetes' && !out.length) out.push(...blastRadiusIssues(ctx.environment, sp.region, ctx.environment.regions[sp.region]?.selector, ['region']));
   return out;
 }
 

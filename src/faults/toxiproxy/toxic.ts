@@ -7,7 +7,7 @@ import type { FaultDriver, FaultRuleContext, FaultType } from '../types.js';
 import type { Issue, Path } from '../../schema/dsl.js';
 import { proxySelectorIssues } from '../rules.js';
 import type { ToxicUndo } from './undo.js';
-import { ToxiproxyApi } from '../../environments/toxiproxy/api.js';
+import { ToxiproxyApi, type ToxicType } from '../../environments/toxiproxy/api.js';
 import { stripCredentials } from '../../core/redact-url.js';
 
 export const selectorFields = {
@@ -22,7 +22,7 @@ export const selectorFields = {
  * JSON Schema, so editors flag it too).
  */
 export function selectorShapeIssues(sel: Selector, path: Path): Issue[] {
-  const chosen = [sel.proxy !== undefined && 'proxy', (sel.from !== undefined || sel.to !== undefined) && 'from/to', sel.region !== undefined && 'region'].filter(Boolean) as string[];
+  const chosen = [sel.proxy !== undefined ? ['proxy'] : [], sel.from !== undefined || sel.to !== undefined ? ['from/to'] : [], sel.region !== undefined ? ['region'] : []].flat();
   if (chosen.length > 1) return [{ path: [...path, chosen[1] === 'from/to' ? 'from' : chosen[1]], expected: 'exactly one of proxy, from+to or region', found: `${chosen.join(' and ')} together`, atKey: true }];
   if (chosen.length === 0) return [{ path, expected: 'one of proxy, from+to or region, naming the proxies to act on', found: 'none of them' }];
   if ((sel.from === undefined) !== (sel.to === undefined)) return [{ path: [...path, sel.from === undefined ? 'to' : 'from'], expected: 'from and to together, naming both ends of the link', found: `only ${sel.from === undefined ? 'to' : 'from'}`, atKey: true }];
@@ -40,8 +40,8 @@ export function withSelectorRule<T extends Selector>(node: Node<T>): Node<T> {
 }
 
 /** The names a selector uses exist in the environment. */
-export function selectorRules(sp: unknown, ctx: FaultRuleContext): Issue[] {
-  return proxySelectorIssues(sp as Selector, ctx);
+export function selectorRules(sp: Selector, ctx: FaultRuleContext): Issue[] {
+  return proxySelectorIssues(sp, ctx);
 }
 
 const streamFields = {
@@ -53,9 +53,8 @@ const streamFields = {
 };
 
 type Selector = { proxy?: string; from?: string; to?: string; region?: string };
-/** The fields every toxic spec has; generic specs are read through this. */
+/** The fields every toxic spec has; a generic toxic spec is read through this. */
 type BaseSpec = Selector & { stream?: 'downstream' | 'upstream' | 'both'; toxicity?: number };
-const base = (sp: unknown) => sp as BaseSpec;
 
 /** One proxy a selector names, and the Toxiproxy API that serves it. */
 export interface ProxyRef {
@@ -95,16 +94,17 @@ export function toxicName(runId: string, faultId: string, stream: string): strin
   return `faultline.${runId}.${faultId}.${stream}`;
 }
 
-type ToxicSpec<A extends Record<string, Node<unknown> | import('../../schema/dsl.js').Optional<unknown>>> = ObjectOf<
-  typeof selectorFields & typeof streamFields & A
->;
+/** Every toxic's own fields come after these. */
+const commonFields = { ...selectorFields, ...streamFields };
+
+type ToxicSpec<A extends Record<string, Node<unknown> | import('../../schema/dsl.js').Optional<unknown>>> = ObjectOf<typeof commonFields & A>;
 
 /**
  * Builds the FaultType for one Toxiproxy toxic. `attributes` converts the user's typed values
  * (durations, sizes) into the units Toxiproxy wants (ms, KB/s, µs, bytes).
  */
 export function toxicFault<A extends Record<string, Node<any> | import('../../schema/dsl.js').Optional<any>>>(opts: {
-  toxic: string;
+  toxic: ToxicType;
   doc: string;
   fields: A;
   attributes: (spec: ToxicSpec<A>) => Record<string, number>;
@@ -112,15 +112,16 @@ export function toxicFault<A extends Record<string, Node<any> | import('../../sc
   rules?: (spec: ToxicSpec<A>) => Issue[];
 }): FaultType<ToxicSpec<A>> {
   const own = opts.rules;
-  const object = s.object({ ...selectorFields, ...streamFields, ...opts.fields }) as unknown as Node<ToxicSpec<A>>;
+  const object: Node<ToxicSpec<A>> = s.object(withFields(commonFields, opts.fields));
   const checked = own ? s.refine(object, (v, path, issues) => issues.push(...own(v).map((i) => ({ ...i, path: [...path, ...i.path] })))) : object;
   const spec = withSelectorRule(checked).doc(opts.doc);
   const rules = (sp: ToxicSpec<A>, ctx: FaultRuleContext) => selectorRules(sp, ctx);
   const driver: FaultDriver<ToxicSpec<A>> = {
     async targets(sp, ctx) {
-      const { stream, toxicity = 1 } = base(sp);
+      const common: BaseSpec = sp;
+      const { stream, toxicity = 1 } = common;
       const names = streams(stream).map((st) => ({ stream: st, name: toxicName(ctx.runId, ctx.faultId, st) }));
-      return proxyTargets(base(sp), ctx.env).map(({ id, api, proxy }) => ({
+      return proxyTargets(common, ctx.env).map(({ id, api, proxy }) => ({
         id,
         async prepare() {
           // journals hold no secrets: undoers get credentials back from UndoContext.options
@@ -130,7 +131,7 @@ export function toxicFault<A extends Record<string, Node<any> | import('../../sc
           const client = new ToxiproxyApi(api, ctx.signal);
           const attributes = opts.attributes(sp);
           for (const { stream: st, name } of names) {
-            await client.addToxic(proxy, { name, type: opts.toxic as never, stream: st, toxicity, attributes });
+            await client.addToxic(proxy, { name, type: opts.toxic, stream: st, toxicity, attributes });
           }
         },
         describe: () => `add ${opts.toxic} toxic ${JSON.stringify(opts.attributes(sp))} on ${names.map((n) => n.stream).join('+')} of proxy ${proxy} at ${api}`,
@@ -139,6 +140,11 @@ export function toxicFault<A extends Record<string, Node<any> | import('../../sc
   };
   const load = async () => driver;
   return { spec, rules, drivers: { toxiproxy: load, sandbox: load, kubernetes: load } };
+}
+
+/** The two field sets as one shape, typed as their intersection (a spread with a generic would not be). */
+function withFields<C extends object, A extends object>(common: C, own: A): C & A {
+  return { ...common, ...own };
 }
 
 function streams(stream: 'downstream' | 'upstream' | 'both' | undefined): ('downstream' | 'upstream')[] {

@@ -132,10 +132,11 @@ export function opOf(method: string | undefined): 'read' | 'write' {
   return method === 'GET' || method === 'HEAD' ? 'read' : 'write';
 }
 
-export function listen(server: http.Server, port = 0): Promise<number> {
+/** Loopback unless told otherwise: in a container (charts/region-app) the app listens on 0.0.0.0. */
+export function listen(server: http.Server, port = 0, host = '127.0.0.1'): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => {
+    server.listen(port, host, () => {
       const addr = server.address();
       resolve(typeof addr === 'object' && addr ? addr.port : 0);
     });

@@ -5,8 +5,16 @@
 //                 └──► toxiproxy glb-to-eu-west ──► eu-west
 //
 // Health checks run every intervalMs against each region (through its proxy, so an isolated region
-// looks dead); each times out after the interval, but at least 400 ms (a busy CI machine must not
-// fail over by itself) and at most 1 s. failureThreshold failures in a row mark a region down; one success marks it up.
+// looks dead); each times out after checkTimeoutMs (default: the interval, but at least 400 ms, so
+// a busy CI machine must not fail over by itself, and at most 1 s). failureThreshold failures in a
+// row mark a region down; one success marks it up. Checks of one region never overlap: a round
+// that finds the previous check still waiting skips that region.
+//
+// Detection time, for interval I, threshold k, timeout T, and a fault at phase φ ∈ [0, I) after
+// a round of checks (docs/sandbox.md has the derivation and measurements):
+//   crashed region (connections refused at once)   detect = k·I − φ           ∈ ((k−1)·I, k·I]
+//   hung region (every check waits T, T ≤ I)       detect = (k−1)·I + T + (I − φ) ∈ ((k−1)·I + T, k·I + T]
+// /internal/state reports when the last round started, so a fault can be placed at a chosen phase.
 // Routing:
 //   single-region, active-passive  everything to the primary; when it goes down the first healthy
 //                                  region in configured order is promoted; with failback, the
@@ -38,12 +46,16 @@ export interface GlbConfig {
   regions: { name: string; url: string }[];
   primary: string;
   intervalMs: number;
+  checkTimeoutMs?: number;
   failureThreshold: number;
   failover: 'healthcheck' | 'dns';
   dnsTtlMs: number;
   /** Promote the configured primary again when it comes back (else the promoted one stays). */
   failback?: boolean;
   requestTimeoutMs: number;
+  /** Where to listen; by default 127.0.0.1 and a free port (the kind setup pins both). */
+  host?: string;
+  port?: number;
 }
 
 interface GlbEvent {
@@ -82,7 +94,10 @@ function decide(): void {
   const next = { primary, up };
   const shift = () => {
     pendingShift = undefined;
-    const changed = routed.primary !== next.primary || routed.up.join() !== next.up.join();
+    // Traffic moves only when what clients use changes: the primary for single-region and
+    // active-passive (a region going down or up elsewhere moves nothing), the set for the others.
+    const primaryOnly = cfg.topology === 'active-passive' || cfg.topology === 'single-region';
+    const changed = primaryOnly ? routed.primary !== next.primary : routed.up.join() !== next.up.join();
     routed = next;
     if (changed) events.push({ t: Date.now(), type: 'shifted', region: cfg.topology === 'active-passive' || cfg.topology === 'single-region' ? next.primary : next.up.join(',') });
   };
@@ -97,7 +112,7 @@ async function check(name: string): Promise<void> {
   h.checking = true;
   let ok = false;
   try {
-    const r = await request(`${urlOf(name)}/health`, { timeoutMs: Math.max(400, Math.min(cfg.intervalMs, 1000)), agent });
+    const r = await request(`${urlOf(name)}/health`, { timeoutMs: cfg.checkTimeoutMs ?? Math.max(400, Math.min(cfg.intervalMs, 1000)), agent });
     ok = r.status === 200;
   } catch {
     ok = false;
@@ -121,7 +136,10 @@ async function check(name: string): Promise<void> {
 }
 
 let healthTimer: NodeJS.Timeout;
+/** When the newest round of health checks started (ms since epoch). */
+let lastRoundAt = 0;
 function healthLoop(): void {
+  lastRoundAt = Date.now();
   for (const r of cfg.regions) void check(r.name);
   healthTimer = setTimeout(healthLoop, cfg.intervalMs);
 }
@@ -175,7 +193,7 @@ const server = http.createServer((req, res) => {
   }
   if (path === '/metrics') return void done(serveMetrics(res, metrics));
   if (path === '/internal/state') {
-    return sendJson(res, 200, { primary, routed, health: Object.fromEntries(health), events, config: cfg });
+    return sendJson(res, 200, { primary, routed, health: Object.fromEntries(health), events, config: cfg, lastRoundAt, now: Date.now() });
   }
   if (path === '/internal/reset' && req.method === 'POST') {
     return void done(
@@ -200,6 +218,6 @@ const server = http.createServer((req, res) => {
 });
 server.keepAliveTimeout = 30_000;
 exitWithParent();
-const port = await listen(server);
+const port = await listen(server, cfg.port ?? 0, cfg.host);
 healthLoop();
 announce(port);

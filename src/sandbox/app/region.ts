@@ -15,7 +15,7 @@
 // whole state again as soon as they see its new instance id.
 import http from 'node:http';
 import { randomUUID } from 'node:crypto';
-import { Store, type ConflictResolution, type Register } from './store.js';
+import { Store, trimOldest, type ConflictResolution, type Register } from './store.js';
 import {
   REGION_HEADER,
   announce,
@@ -42,6 +42,8 @@ export interface RegionConfig {
   peers: Record<string, string>;
   /** Port to listen on; a restarted region takes its old one so the proxies still lead to it. */
   port?: number;
+  /** Where to listen: 127.0.0.1 by default, 0.0.0.0 in a container. */
+  host?: string;
 }
 
 const cfg = readConfig<RegionConfig>();
@@ -56,12 +58,17 @@ const seen: Record<string, number> = {};
 /** Per peer: the instance id it last answered with; a change means it restarted empty. */
 const peerInstance: Record<string, string> = {};
 /**
- * Replication lag samples (applied time, lag ms, origin, catch-up 0|1), a ring of the newest.
+ * Replication lag samples (applied time, lag ms, origin, catch-up 0|1), the newest kept.
+ * One sample per write id that is new to this replica: its apply time here minus its
+ * acknowledgement time at the origin. So every topology and conflict resolution means the same
+ * thing by lag (a register adopted whole after an LWW merge carries old items, which are not new).
  * Catch-up samples come from the first batch after the link or the receiver was down: they
  * measure how long it was down, not how far behind a working link is, so they are kept apart.
  */
-const LAG_KEEP = 20_000;
+const LAG_KEEP = 100_000;
 const lagSamples: [number, number, string, number][] = [];
+/** [received at, origin, origin clock] per batch: what we had from each origin when (for convergence). */
+const seenLog: [number, string, number][] = [];
 const shipping = new Set<string>();
 
 const writable = () => cfg.topology === 'active-active' || primary === cfg.region;
@@ -93,6 +100,9 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse): Prom
       conflicts: store.conflicts,
       keys: store.data.size,
       lag: url.searchParams.has('since') ? lagSamples.filter((s) => s[0] >= since) : [],
+      conflictLog: url.searchParams.has('since') ? store.conflictLog.filter((c) => c.t >= since) : [],
+      seenLog: url.searchParams.has('since') ? seenLog.filter((s) => s[0] >= since) : [],
+      ...(url.searchParams.has('clockAt') ? { clockAt: store.clockAt(Number(url.searchParams.get('clockAt'))) } : {}),
     });
   }
   if (path === '/internal/role' && req.method === 'POST') {
@@ -115,6 +125,7 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse): Prom
     store.clear();
     for (const k of Object.keys(seen)) delete seen[k];
     lagSamples.length = 0;
+    seenLog.length = 0;
     primary = cfg.primary;
     return sendJson(res, 200, { ok: true });
   }
@@ -186,22 +197,27 @@ interface Batch {
 async function replicate(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
   const batch = JSON.parse(await readBody(req)) as Batch;
   const now = Date.now();
+  // Items from the sender with a clock above what we had seen from it are new to us.
+  const seenBefore = seen[batch.from] ?? 0;
   let newest = 0;
   for (const [key, reg] of batch.entries) {
-    const r = store.apply(key, reg);
+    const r = store.apply(key, reg, now);
     if (!r.changed || batch.resync) continue;
-    // Lag: how long the newest item from the sender waited before it got here.
-    const fromSender = reg.items.filter((i) => i.region === batch.from);
-    const last = fromSender[fromSender.length - 1];
-    if (last) {
-      const lag = Math.max(0, now - last.at);
-      lagSamples.push([now, lag, batch.from, batch.catchUp ? 1 : 0]);
-      if (last.at > newest) newest = last.at;
+    const fresh = reg.items.filter((i) => i.region === batch.from && (i.c ?? 0) > seenBefore);
+    if (fresh.length === 0) continue;
+    // An item LWW dropped on merge was never applied here: it is lost, not late.
+    const kept = r.register === reg ? undefined : new Set(r.register.items.map((i) => i.writeId));
+    for (const it of fresh) {
+      if (kept && !kept.has(it.writeId)) continue;
+      lagSamples.push([now, Math.max(0, now - it.at), batch.from, batch.catchUp ? 1 : 0]);
+      if (it.at > newest) newest = it.at;
     }
   }
-  if (lagSamples.length > LAG_KEEP) lagSamples.splice(0, lagSamples.length - LAG_KEEP);
+  trimOldest(lagSamples, LAG_KEEP);
   if (newest && !batch.catchUp) metrics.lag.set({ region: cfg.region, from: batch.from }, Math.max(0, now - newest) / 1000);
-  seen[batch.from] = Math.max(seen[batch.from] ?? 0, batch.clock);
+  seen[batch.from] = Math.max(seenBefore, batch.clock);
+  seenLog.push([now, batch.from, seen[batch.from]]);
+  trimOldest(seenLog, LAG_KEEP);
   sendJson(res, 200, { region: cfg.region, instance });
 }
 
@@ -247,6 +263,6 @@ const server = http.createServer((req, res) => {
 });
 server.keepAliveTimeout = 30_000;
 exitWithParent();
-const port = await listen(server, cfg.port ?? 0);
+const port = await listen(server, cfg.port ?? 0, cfg.host);
 setTimeout(tick, cfg.batchIntervalMs).unref();
 announce(port);

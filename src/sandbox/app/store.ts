@@ -16,12 +16,22 @@
 
 export type ConflictResolution = 'lww' | 'crdt';
 
+/** How many conflict and write log entries a store keeps (the newest). */
+const LOG_KEEP = 100_000;
+
+/** Keeps about the newest `keep` entries; trims in batches so a push stays O(1) amortized. */
+export function trimOldest<T>(log: T[], keep: number): void {
+  if (log.length > keep + (keep >> 2)) log.splice(0, log.length - keep);
+}
+
 export interface Item {
   writeId: string;
   value: unknown;
-  /** When the origin region accepted it (ms since epoch). */
+  /** When the origin region accepted (acknowledged) it, ms since epoch. */
   at: number;
   region: string;
+  /** The origin's write clock for this item: a receiver knows it is new when c > what it has seen from the origin. */
+  c?: number;
 }
 
 export interface Register {
@@ -69,6 +79,26 @@ export interface MergeResult {
   changed: boolean;
 }
 
+/**
+ * One conflict as the receiver saw it: when, and the newest write that only one side had
+ * (the divergent writes). A partition caused the conflict when both of those were written while
+ * the link was cut; concurrent writes to a hot key over a working link cause conflicts too.
+ */
+export interface ConflictEvent {
+  t: number;
+  key: string;
+  localNewestAt: number;
+  remoteNewestAt: number;
+}
+
+/** The newest `at` among items of `a` that `b` does not have (0 when none). */
+export function newestDivergent(a: Register, b: Register): number {
+  const inB = new Set(b.items.map((i) => i.writeId));
+  let newest = 0;
+  for (const it of a.items) if (!inB.has(it.writeId) && it.at > newest) newest = it.at;
+  return newest;
+}
+
 /** Merges a remote register into the local one (undefined when we have none). */
 export function merge(local: Register | undefined, remote: Register, mode: ConflictResolution): MergeResult {
   if (!local) return { register: remote, conflict: false, changed: true };
@@ -89,8 +119,12 @@ export class Store {
   readonly data = new Map<string, Register>();
   private readonly dirty = new Map<string, Set<string>>();
   conflicts = 0;
+  /** The newest conflicts (bounded), for attributing them to a partition window. */
+  readonly conflictLog: ConflictEvent[] = [];
   /** Clock of the newest local write; monotonic across restarts because it follows wall time. */
   clock = 0;
+  /** [at, clock] of the newest local writes (bounded), so clockAt(t) can say what we had at t. */
+  private readonly writeLog: [number, number][] = [];
 
   constructor(
     readonly region: string,
@@ -106,7 +140,9 @@ export class Store {
   write(key: string, writeId: string, value: unknown, now: number): Register {
     this.clock = Math.max(this.clock + 1, now * 1000);
     const prev = this.data.get(key);
-    const item: Item = { writeId, value, at: now, region: this.region };
+    const item: Item = { writeId, value, at: now, region: this.region, c: this.clock };
+    this.writeLog.push([now, this.clock]);
+    trimOldest(this.writeLog, LOG_KEEP);
     const reg: Register = {
       items: [...(prev?.items ?? []), item],
       vv: { ...(prev?.vv ?? {}), [this.region]: (prev?.vv[this.region] ?? 0) + 1 },
@@ -119,11 +155,28 @@ export class Store {
   }
 
   /** Applies a replicated register; returns whether it changed ours and was a conflict. */
-  apply(key: string, remote: Register): MergeResult {
-    const r = merge(this.data.get(key), remote, this.mode);
+  apply(key: string, remote: Register, now = Date.now()): MergeResult {
+    const local = this.data.get(key);
+    const r = merge(local, remote, this.mode);
     if (r.changed) this.data.set(key, r.register);
-    if (r.conflict) this.conflicts++;
+    if (r.conflict && local) {
+      this.conflicts++;
+      this.conflictLog.push({ t: now, key, localNewestAt: newestDivergent(local, remote), remoteNewestAt: newestDivergent(remote, local) });
+      trimOldest(this.conflictLog, LOG_KEEP);
+    }
     return r;
+  }
+
+  /** Our write clock as it was at time t (ms): the clock of the newest write at or before t. */
+  clockAt(t: number): number {
+    let lo = 0;
+    let hi = this.writeLog.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.writeLog[mid][0] <= t) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo === 0 ? 0 : this.writeLog[lo - 1][1];
   }
 
   /** Takes the keys due to a peer; give them back with restore() if shipping fails. */
@@ -151,6 +204,8 @@ export class Store {
 
   clear(): void {
     this.data.clear();
+    this.conflictLog.length = 0;
+    this.writeLog.length = 0;
     for (const p of this.dirty.keys()) this.dirty.set(p, new Set());
     this.conflicts = 0;
   }

@@ -8,7 +8,11 @@ export function createDataModule(vu: VU) {
   let arrays = byHost.get(vu.host);
   if (!arrays) byHost.set(vu.host, (arrays = new Map()));
   const shared = arrays;
+  // k6's SharedArray is used with `new` but behaves as a read-only array: the constructor returns
+  // the frozen array itself, which the declared members describe.
   class SharedArray {
+    readonly [index: number]: unknown;
+    declare readonly length: number;
     constructor(name: string, build: () => unknown[]) {
       if (typeof name !== 'string' || !name) throw new TypeError('new SharedArray(name, fn): name must be a non-empty string');
       if (typeof build !== 'function') throw new TypeError('new SharedArray(name, fn): fn must be a function returning an array');
@@ -19,8 +23,7 @@ export function createDataModule(vu: VU) {
         arr = Object.freeze(built.map((x) => deepFreeze(x)));
         shared.set(name, arr);
       }
-      // an array-like the script indexes and iterates, as k6's SharedArray
-      return arr as unknown as SharedArray;
+      return arr;
     }
   }
   const mod = { SharedArray, default: undefined as unknown };

@@ -12,10 +12,11 @@ export function createK6Module(vu: VU) {
     if (!sets || typeof sets !== 'object') throw new TypeError('check(value, sets): sets must be an object of name → function or boolean');
     let all = true;
     for (const [name, fn] of Object.entries(sets)) {
-      const ok = Boolean(typeof fn === 'function' ? (fn as (v: T) => unknown)(value) : fn);
-      if (ok && typeof (ok as unknown as Promise<unknown>)?.then === 'function') {
+      const raw: unknown = typeof fn === 'function' ? fn(value) : fn;
+      if (raw instanceof Promise || (typeof raw === 'object' && raw !== null && 'then' in raw && typeof raw.then === 'function')) {
         throw new TypeError(`check ${JSON.stringify(name)}: the function returned a promise; a check must decide synchronously`);
       }
+      const ok = Boolean(raw);
       let t: Record<string, string> | undefined;
       if (tags) {
         t = { ...vu.tags, check: name };

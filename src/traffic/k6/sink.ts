@@ -4,10 +4,11 @@
 //                                                                      ├─► sub-metrics whose selector matches
 //                                                                      └─► --out json writer (if any)
 //
-// Only aggregates are kept, plus the raw values of trends (percentiles need them). There is no
+// Only aggregates are kept; trends keep a latency sketch for their percentiles. There is no
 // per-tag-set time series: sub-metrics exist only for selectors a threshold names (as in k6), so
 // a sample costs one aggregate update plus one tag check per such selector.
 import { createWriteStream, type WriteStream } from 'node:fs';
+import { LatencyHistogram } from '../../core/histogram.js';
 
 export type MetricType = 'counter' | 'gauge' | 'rate' | 'trend';
 export type ValueType = 'default' | 'time' | 'data';
@@ -21,11 +22,15 @@ export class Aggregate {
   last = 0;
   /** Rate: samples that were true (non-zero). */
   trues = 0;
-  /** Trend: every value, sorted lazily for percentiles. */
-  values: number[] = [];
-  private sorted = true;
+  /**
+   * Trend: a latency sketch, not the values, so an hour-long test stays in bounded memory.
+   * Percentiles are within 1% of the exact ones; min, max and avg are exact (docs/metrics.md).
+   */
+  readonly sketch: LatencyHistogram | undefined;
 
-  constructor(readonly type: MetricType) {}
+  constructor(readonly type: MetricType) {
+    if (type === 'trend') this.sketch = new LatencyHistogram();
+  }
 
   add(v: number): void {
     this.count++;
@@ -35,26 +40,14 @@ export class Aggregate {
     this.last = v;
     if (this.type === 'rate') {
       if (v !== 0) this.trues++;
-    } else if (this.type === 'trend') {
-      this.values.push(v);
-      this.sorted = false;
+    } else if (this.sketch) {
+      this.sketch.record(v);
     }
   }
 
-  /** p in [0,100]; linear interpolation between closest ranks, as k6 does. */
+  /** p in [0,100]; linear interpolation between closest ranks, as k6 does (within 1%). */
   percentile(p: number): number {
-    const vs = this.values;
-    if (vs.length === 0) return 0;
-    if (!this.sorted) {
-      vs.sort((a, b) => a - b);
-      this.sorted = true;
-    }
-    if (p <= 0) return vs[0];
-    if (p >= 100) return vs[vs.length - 1];
-    const rank = (p / 100) * (vs.length - 1);
-    const lo = Math.floor(rank);
-    const frac = rank - lo;
-    return lo + 1 < vs.length ? vs[lo] + frac * (vs[lo + 1] - vs[lo]) : vs[lo];
+    return this.sketch ? this.sketch.interpolatedPercentile(p) : 0;
   }
 
   get avg(): number {

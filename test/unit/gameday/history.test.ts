@@ -68,7 +68,8 @@ describe('history store', () => {
     expect(lines.join('\n')).to.match(/error: history .*corrupt\.db.*the report itself is safe in \.faultline\/runs\/kept/);
   });
 
-  it('says a locked database is held by another process, within the busy timeout', () => {
+  it('says a locked database is held by another process, within the busy timeout', function () {
+    this.timeout(30_000); // waits out the 2 s busy timeout on purpose
     const path = join(dir, 'locked.db');
     HistoryStore.open(path).close();
     const Database = require('better-sqlite3') as typeof BetterSqlite;

@@ -84,6 +84,16 @@ describe('journal state', () => {
     expect(text).not.to.include('sekret');
   });
 
+  it('does not take a URL followed by a user@host field for credentials (the run entry keeps its pid)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fl-journal-'));
+    const path = join(dir, 'journal.jsonl');
+    const j = Journal.create(path);
+    j.write({ type: 'run', runId: 'r', experiment: 'e', file: 'f', lockKey: 'toxiproxy:http://127.0.0.1:8474', pid: 4242, startedAt: 'now', by: 'alice@laptop' });
+    j.close();
+    const entry = JSON.parse(readFileSync(path, 'utf8').trim());
+    expect(entry).to.include({ lockKey: 'toxiproxy:http://127.0.0.1:8474', pid: 4242, by: 'alice@laptop' });
+  });
+
   it('continues numbering when appending to an existing journal', () => {
     const dir = mkdtempSync(join(tmpdir(), 'fl-journal-'));
     const path = join(dir, 'journal.jsonl');

@@ -56,16 +56,16 @@ describe('report assembly', () => {
     slos: [],
     expectations: [],
     measurements: {},
-    records: [],
+    totals: { requests: 0, errors: 0 },
     errored: false,
     failed: false,
     rollbackFailures: [],
     errors: [],
   };
-  it('counts ok and failed requests from the records, next to what the traffic source sent', () => {
-    const rec = (ok: boolean) => ({ t: 0, ok, latencyMs: 1, status: ok ? 200 : 503 }) as never;
-    const r = assembleReport({ ...base, records: [rec(true), rec(true), rec(false)], traffic: { sent: 3, dropped: 0 } });
-    expect(r.traffic).to.deep.equal({ sent: 3, dropped: 0, ok: 2, failed: 1, extra: undefined });
+  it('counts ok and failed requests from the run totals, next to what the traffic source sent', () => {
+    const lateness = { p50Ms: 0.3, p99Ms: 1.1, maxMs: 2, count: 3 };
+    const r = assembleReport({ ...base, totals: { requests: 3, errors: 1 }, traffic: { sent: 3, dropped: 0, lateness } });
+    expect(r.traffic).to.deep.equal({ sent: 3, dropped: 0, ok: 2, failed: 1, extra: undefined, lateness });
     expect(r.durationMs).to.equal(1500);
     expect(r.startedAt).to.equal('2026-01-01T00:00:00.000Z');
   });

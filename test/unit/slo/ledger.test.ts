@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PreflightError } from '../../../src/core/errors.js';
 import { appendToLedger, budgetStatus, emptyLedger, mergeLedgers, readLedger, type LedgerEntry } from '../../../src/slo/ledger.js';
 import { checkBudgetBeforeRun, recordBudget } from '../../../src/slo/index.js';
 import { sloSpec, budgetSpec, type SloSpec, type BudgetSpec } from '../../../src/slo/schema.js';
@@ -71,6 +72,32 @@ describe('budget ledger', () => {
     expect(err?.message).to.contain('expected a JSON budget ledger');
   });
 
+  describe('a file that is not a ledger: a typed error (exit 5) naming the file, never its contents', () => {
+    const cases: [string, string | undefined, RegExp][] = [
+      ['a text file', 'root:hunter2:0:0:root:/root:/bin/bash\n', /expected a JSON budget ledger, found a file that is not JSON/],
+      ['a JSON list', '["hunter2"]', /found a JSON list/],
+      ['a JSON string', '"hunter2"', /found a JSON string/],
+      ['an object that is not a ledger', '{"password":"hunter2"}', /found a JSON object without faultlineBudgetLedger: 1 and entries/],
+      ['an entry with a field of the wrong type', '{"faultlineBudgetLedger":1,"entries":[{"id":"hunter2","slo":["hunter2"],"at":"x"}]}', /entries\[0\]\.slo: expected a string, found a list/],
+      ['an entry whose time is not a time', '{"faultlineBudgetLedger":1,"entries":[{"id":"a","slo":"b","at":"hunter2"}]}', /entries\[0\]\.at: expected an ISO time, found a string that is not one/],
+      ['a directory', undefined, /cannot read the budget ledger \(EISDIR: it is a directory\)/],
+    ];
+    for (const [what, content, message] of cases) {
+      it(what, async () => {
+        const p = join(dir, `not-a-ledger-${what.replace(/\W+/g, '-')}`);
+        if (content === undefined) await (await import('node:fs/promises')).mkdir(p);
+        else await writeFile(p, content);
+        let err: Error | undefined;
+        await readLedger(p).catch((e: Error) => (err = e));
+        expect(err).to.be.instanceOf(PreflightError);
+        expect((err as PreflightError).exitCode).to.equal(5);
+        expect(err!.message.startsWith(`${p}: `)).to.equal(true);
+        expect(err!.message).to.match(message);
+        expect(err!.message).not.to.include('hunter2');
+      });
+    }
+  });
+
   describe('gating', () => {
     const slos = [parse<SloSpec>(sloSpec, { name: 'a', sli: { ratio: { good: 'status < 500' } }, objective: '99.9%' })];
     const result = (consumed: number): SloResult => ({
@@ -87,7 +114,7 @@ describe('budget ledger', () => {
     it('records each run and refuses the next run once less than remainingAtLeast is left', async () => {
       const ledger = join(dir, 'l.json');
       const budget = parse<BudgetSpec>(budgetSpec, { ledger, remainingAtLeast: '25%' });
-      const ctx = (runId: string) => ({ experimentName: 'e', runId, now: NOW });
+      const ctx = (runId: string) => ({ experimentName: 'e', runId, now: NOW, projectRoot: dir });
       expect(await checkBudgetBeforeRun(slos, budget, ctx('r1'))).to.equal(undefined);
       const results = [result(0.5)];
       expect(await recordBudget(slos, budget, results, ctx('r1'))).to.deep.equal([]);
@@ -106,11 +133,28 @@ describe('budget ledger', () => {
 
     it('with gate: pass, runs anyway and fails the run that leaves too little', async () => {
       const budget = parse<BudgetSpec>(budgetSpec, { ledger: join(dir, 'l.json'), remainingAtLeast: '25%', gate: 'pass' });
-      const ctx = { experimentName: 'e', runId: 'r1', now: NOW };
+      const ctx = { experimentName: 'e', runId: 'r1', now: NOW, projectRoot: dir };
       expect(await checkBudgetBeforeRun(slos, budget, ctx)).to.equal(undefined);
       const failures = await recordBudget(slos, budget, [result(0.8)], ctx);
       expect(failures).to.have.length(1);
       expect(failures[0]).to.contain('after this run');
+    });
+
+    it('refuses a ledger path from the experiment that leads out of the project through a symlink', async () => {
+      const { symlink, mkdir } = await import('node:fs/promises');
+      const project = join(dir, 'project');
+      const outside = join(dir, 'outside');
+      await mkdir(project, { recursive: true });
+      await mkdir(outside, { recursive: true });
+      await symlink(outside, join(project, 'link'));
+      const budget = parse<BudgetSpec>(budgetSpec, { ledger: 'link/ledger.json', remainingAtLeast: '25%' });
+      let err: Error | undefined;
+      await checkBudgetBeforeRun(slos, budget, { experimentName: 'e', runId: 'r', now: NOW, projectRoot: project }).catch((e) => (err = e));
+      expect(err?.name).to.equal('LedgerError');
+      expect(err?.message).to.match(/budget\.ledger "link\/ledger\.json" leads outside the project/);
+      // the same path given on the command line is the operator's choice
+      const viaCli = await checkBudgetBeforeRun(slos, budget, { experimentName: 'e', runId: 'r', now: NOW, projectRoot: project, ledgerPath: join(outside, 'ledger.json') });
+      expect(viaCli).to.equal(undefined);
     });
 
     it('writes no ledger when neither the experiment nor the CLI names one', async () => {

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { caughtUp, convergedAfterMs, failoverMs, lostWrites, percentiles, type Snapshot } from '../../../../src/environments/sandbox/measure.js';
+import { caughtUp, convergedAfterMs, failoverMs, lostDuring, lostWrites, partitionConflicts, percentiles } from '../../../../src/environments/sandbox/measure.js';
 import type { RequestRecord } from '../../../../src/core/records.js';
 
 /** Records every 100 ms from t=0; `bad` lists the times that failed. */
@@ -51,25 +51,52 @@ describe('sandbox measurements', () => {
   });
 
   describe('convergence', () => {
-    const snap = (t: number, east: [number, number], west: [number, number]): Snapshot => ({
-      t,
-      regions: { east: { clock: east[0], seen: { west: east[1] } }, west: { clock: west[0], seen: { east: west[1] } } },
+    it('is the latest moment a region received everything another had written up to the heal', () => {
+      const regions = {
+        east: { clockAtHeal: 100, seenLog: [[900, 'west', 20], [1040, 'west', 150], [1250, 'west', 260]] as [number, string, number][] },
+        west: { clockAtHeal: 200, seenLog: [[950, 'east', 50], [1130, 'east', 90], [1160, 'east', 120]] as [number, string, number][] },
+      };
+      // east has west's 200 at 1250; west has east's 100 at 1160.
+      expect(convergedAfterMs(regions, 1000)).to.equal(250);
     });
 
-    it('is the first moment every region has what the others had written at the heal', () => {
-      const snaps = [snap(900, [50, 10], [60, 20]), snap(1000, [100, 10], [200, 20]), snap(1100, [110, 150], [210, 90]), snap(1300, [120, 200], [220, 100])];
-      expect(convergedAfterMs(snaps, 1000)).to.equal(300);
+    it('is 0 when each region already had everything at the heal, and measures to the millisecond', () => {
+      expect(convergedAfterMs({ east: { clockAtHeal: 5, seenLog: [[990, 'west', 7]] }, west: { clockAtHeal: 7, seenLog: [[995, 'east', 5]] } }, 1000)).to.equal(0);
+      expect(convergedAfterMs({ east: { clockAtHeal: 5, seenLog: [[1003, 'west', 7]] }, west: { clockAtHeal: 7, seenLog: [[1001, 'east', 5]] } }, 1000)).to.equal(3);
     });
 
-    it('is undefined when they never caught up, or nothing was seen after the heal', () => {
-      expect(convergedAfterMs([snap(1000, [100, 0], [200, 0])], 1000)).to.equal(undefined);
-      expect(convergedAfterMs([snap(500, [1, 1], [1, 1])], 1000)).to.equal(undefined);
+    it('is undefined when some region never caught up', () => {
+      expect(convergedAfterMs({ east: { clockAtHeal: 100, seenLog: [] }, west: { clockAtHeal: 200, seenLog: [[1100, 'east', 100]] } }, 1000)).to.equal(undefined);
     });
 
     it('caughtUp compares every region with every other region\'s current clock', () => {
       expect(caughtUp({ east: { clock: 5, seen: { west: 7 } }, west: { clock: 7, seen: { east: 5 } } })).to.equal(true);
       expect(caughtUp({ east: { clock: 5, seen: { west: 6 } }, west: { clock: 7, seen: { east: 5 } } })).to.equal(false);
       expect(caughtUp({ east: { clock: 0, seen: {} }, west: { clock: 0, seen: {} } })).to.equal(true);
+    });
+  });
+
+  describe('attribution to a partition', () => {
+    const cuts = [{ start: 1000, end: 2000 }];
+    it('counts a conflict as the partition\'s when both sides\' divergent writes were made while the link was cut', () => {
+      const log = [
+        { localNewestAt: 1500, remoteNewestAt: 1900 },
+        { localNewestAt: 500, remoteNewestAt: 520 },
+        { localNewestAt: 1500, remoteNewestAt: 2500 },
+        { localNewestAt: 2100, remoteNewestAt: 2150 },
+      ];
+      expect(partitionConflicts(log, cuts)).to.equal(1);
+      expect(partitionConflicts(log, [])).to.equal(0);
+    });
+
+    it('counts lost updates acknowledged while the link was cut', () => {
+      const recs: RequestRecord[] = [
+        { t: 900, latencyMs: 1, status: 200, ok: true, op: 'write', writeId: 'a' },
+        { t: 1200, latencyMs: 1, status: 200, ok: true, op: 'write', writeId: 'b' },
+        { t: 1300, latencyMs: 1, status: 200, ok: true, op: 'write', writeId: 'c' },
+      ];
+      expect(lostDuring(recs, new Set(['a', 'b']), cuts)).to.equal(1);
+      expect(lostDuring(recs, new Set(['a', 'b']), [])).to.equal(0);
     });
   });
 });

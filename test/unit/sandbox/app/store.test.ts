@@ -119,4 +119,29 @@ describe('sandbox store', () => {
       expect(s.clock).to.be.greaterThan(c1);
     });
   });
+
+  describe('logs for honest measurements', () => {
+    it('stamps each local write with the origin clock, and answers the clock at a past time', () => {
+      const st = new Store('east', 'lww', ['west']);
+      st.write('k', 'a', 1, 1000);
+      st.write('k', 'b', 2, 1000);
+      st.write('k', 'c', 3, 2000);
+      const items = st.data.get('k')!.items;
+      expect(items.map((i) => i.c)).to.deep.equal([1_000_000, 1_000_001, 2_000_000]);
+      expect(st.clockAt(999)).to.equal(0);
+      expect(st.clockAt(1000)).to.equal(1_000_001);
+      expect(st.clockAt(1999)).to.equal(1_000_001);
+      expect(st.clockAt(5000)).to.equal(2_000_000);
+    });
+
+    it('logs each conflict with the newest write only its own side had, on each side', () => {
+      const st = new Store('east', 'lww', ['west']);
+      st.apply('k', reg(['e1', 'e2'], { east: 2 }, 100, 'east'));
+      const west = reg(['e1', 'w1'], { east: 1, west: 1 }, 300, 'west');
+      st.apply('k', west, 5000);
+      expect(st.conflicts).to.equal(1);
+      // e2 (at 99) only east had; w1 (at 299) only west had.
+      expect(st.conflictLog).to.deep.equal([{ t: 5000, key: 'k', localNewestAt: 99, remoteNewestAt: 299 }]);
+    });
+  });
 });

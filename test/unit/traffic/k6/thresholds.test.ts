@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { Sink } from '../../../../src/traffic/k6/sink.js';
 import { bindThresholds, evaluate, parseExpression, parseKey, parseThresholdValue } from '../../../../src/traffic/k6/thresholds.js';
+import { RELATIVE_ERROR } from '../../../../src/core/histogram.js';
 
 describe('k6 thresholds parser', () => {
   const good: [string, string, string, number][] = [
@@ -84,7 +85,8 @@ describe('k6 thresholds parser', () => {
   it('computes percentiles by linear interpolation between ranks', () => {
     const sink = new Sink();
     for (let i = 1; i <= 100; i++) sink.add(sink.httpReqDuration, i, {});
-    expect(sink.httpReqDuration.agg.percentile(50)).to.be.closeTo(50.5, 1e-9);
-    expect(sink.httpReqDuration.agg.percentile(95)).to.be.closeTo(95.05, 1e-9);
+    // trends keep a latency sketch: within its documented 1% of the exact value (docs/metrics.md)
+    expect(sink.httpReqDuration.agg.percentile(50)).to.be.closeTo(50.5, 50.5 * RELATIVE_ERROR);
+    expect(sink.httpReqDuration.agg.percentile(95)).to.be.closeTo(95.05, 95.05 * RELATIVE_ERROR);
   });
 });

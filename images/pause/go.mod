@@ -1,0 +1,3 @@
+module faultline.dev/images/pause
+
+go 1.22

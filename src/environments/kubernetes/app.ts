@@ -1,0 +1,91 @@
+// Measurement for environment.kubernetes.app: the sandbox's app deployed in the clusters (charts/
+// region-app behind a GLB). The same pure functions as the sandbox (../sandbox/measure.ts) turn the
+// run's request records and what the regions report into failover time and lost writes; only
+// where the numbers come from differs (URLs given in the experiment, not a supervisor's state).
+import { errorMessage } from '../../core/errors.js';
+import type { MeasureInput } from '../types.js';
+import { caughtUp, failoverMs, lostWrites, percentiles } from '../sandbox/measure.js';
+
+export interface AppSpec {
+  glb: string;
+  regions: Record<string, string>;
+  sustainedSuccess: { ms: number };
+  settle: { ms: number };
+}
+
+interface RegionStats {
+  clock: number;
+  seen: Record<string, number>;
+  lag: [number, number, string, number][];
+}
+
+interface Register {
+  items: { writeId: string }[];
+}
+
+async function getJson<T>(url: string, signal: AbortSignal, timeoutMs = 3000): Promise<T> {
+  const res = await fetch(url, { signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) });
+  if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);
+  return (await res.json()) as T;
+}
+
+const strip = (u: string) => u.replace(/\/$/, '');
+
+export async function measureApp(app: AppSpec, setupAt: number, input: MeasureInput): Promise<Record<string, unknown>> {
+  const out: Record<string, unknown> = {};
+  const glb = strip(app.glb);
+  // Timed from the first region fault (a latency fault before it is the backdrop, not the outage).
+  const regionFault = input.faults
+    .filter((f) => (f.type.startsWith('region.') || f.type.startsWith('kind.')) && f.appliedAt !== undefined)
+    .sort((a, b) => a.appliedAt! - b.appliedAt!)[0];
+  const from = regionFault?.appliedAt ?? input.faultStart;
+  if (from !== undefined) {
+    const f = failoverMs(input.metrics.outcomes, from, app.sustainedSuccess.ms);
+    if (f !== undefined) out.failoverMs = f;
+    out.failoverSustainMs = app.sustainedSuccess.ms;
+    try {
+      const st = await getJson<{ events: { t: number; type: string; region: string }[] }>(`${glb}/internal/state`, input.signal);
+      const down = st.events.find((e) => e.type === 'down' && e.t >= from);
+      if (down) out.detectMs = down.t - from;
+      if (down && f !== undefined) out.shiftMs = Math.max(0, f - (down.t - from));
+      out.glbEvents = st.events.filter((e) => e.t >= setupAt).map((e) => ({ ...e, atMs: e.t - from }));
+    } catch (err) {
+      out.glbError = errorMessage(err);
+    }
+  }
+  const statsOf = async () => {
+    const r: Record<string, RegionStats> = {};
+    await Promise.all(
+      Object.entries(app.regions).map(async ([name, url]) => {
+        try {
+          r[name] = await getJson<RegionStats>(`${strip(url)}/internal/stats?since=${setupAt}`, input.signal);
+        } catch {
+          // region down or cut off: it holds nothing we can read
+        }
+      }),
+    );
+    return r;
+  };
+  const deadline = Date.now() + app.settle.ms;
+  let stats = await statsOf();
+  while (!caughtUp(stats) && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 200));
+    stats = await statsOf();
+  }
+  out.settled = caughtUp(stats);
+  out.regionsReadBack = Object.keys(stats).sort();
+  const held = new Set<string>();
+  await Promise.all(
+    Object.keys(stats).map(async (name) => {
+      const dump = await getJson<{ data: Record<string, Register> }>(`${strip(app.regions[name])}/internal/dump`, input.signal, 10_000);
+      for (const reg of Object.values(dump.data)) for (const it of reg.items) held.add(it.writeId);
+    }),
+  );
+  const lw = lostWrites(input.metrics.writes, held);
+  out.acknowledgedWrites = lw.acknowledged;
+  out.lostWrites = lw.lost.length;
+  out.lostWriteIds = lw.lost.slice(0, 1000);
+  const lag = percentiles(Object.values(stats).flatMap((x) => x.lag.filter((l) => !l[3]).map((l) => l[1])));
+  if (lag) out.replicationLagMs = lag;
+  return out;
+}

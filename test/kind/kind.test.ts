@@ -1,0 +1,208 @@
+// The kind suite (`npm run test:kind`, never part of `npm test`): real kind clusters on this
+// machine's Docker, with images built here, the sandbox app in three regions behind a GLB, and
+// faultline's CLI run against them. It brings everything up itself (`node scripts/kind.mjs up`)
+// and down at the end, and checks after every experiment that nothing is left: replica counts,
+// NetworkPolicies, paused or stopped node containers, toxics. The last test checks that kind:down
+// leaves no container, network or dockerd it started.
+
+import { expect } from 'chai';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { projectRoot } from '../../src/k8s-local/paths.js';
+
+const root = projectRoot();
+const KUBECONFIG = join(root, '.faultline', 'kind', 'kubeconfig');
+const REGIONS = ['us-east', 'eu-west', 'ap-south'];
+const APP = { 'us-east': 'http://127.0.0.1:18081', 'eu-west': 'http://127.0.0.1:18082', 'ap-south': 'http://127.0.0.1:18083' } as const;
+const GLB = 'http://127.0.0.1:18080';
+
+interface Report {
+  verdict: string;
+  measurements: Record<string, unknown>;
+  slos: { name: string; passed: boolean }[];
+  expectations: { name: string; passed: boolean; actual: string }[];
+  rollback: { complete: boolean; failures: string[] };
+  faults: { name: string; status: string }[];
+}
+
+function dockerEnv(): NodeJS.ProcessEnv {
+  const envFile = join(root, '.faultline', 'kind', 'env');
+  const host = existsSync(envFile) ? /^export DOCKER_HOST=(\S+)$/m.exec(readFileSync(envFile, 'utf8'))?.[1] : undefined;
+  return { ...process.env, ...(host ? { DOCKER_HOST: host } : {}) };
+}
+
+function sh(cmd: string, args: string[], env = dockerEnv()): string {
+  const r = spawnSync(cmd, args, { cwd: root, env, encoding: 'utf8', maxBuffer: 64 << 20 });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited with ${r.status}: ${r.stderr}`);
+  return r.stdout;
+}
+
+const kubectl = (region: string, ...args: string[]) => sh(join(root, '.tools', 'bin', 'kubectl'), ['--kubeconfig', KUBECONFIG, '--context', `kind-${region}`, ...args]);
+
+/** Runs the CLI on an experiment; resolves with its report.json (the run's exit code alongside). */
+function faultline(experiment: string, env: Record<string, string> = {}, during?: (elapsedMs: number) => void): Promise<{ code: number | null; report: Report; stderr: string }> {
+  const out = mkdtempSync(join(tmpdir(), 'faultline-kind-'));
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(root, 'bin', 'faultline.js'), 'run', experiment, '--kubeconfig', KUBECONFIG, '--out', out, '--quiet'], {
+      cwd: root,
+      env: { ...dockerEnv(), ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr!.on('data', (d) => (stderr += d));
+    child.stdout!.resume();
+    const t0 = Date.now();
+    const tick = during ? setInterval(() => during(Date.now() - t0), 250) : undefined;
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (tick) clearInterval(tick);
+      try {
+        const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as Report;
+        rmSync(out, { recursive: true, force: true });
+        resolve({ code, report, stderr });
+      } catch (err) {
+        reject(new Error(`no report.json (exit ${code}): ${stderr}`, { cause: err }));
+      }
+    });
+  });
+}
+
+/** One GET with a short deadline: 'ok', an HTTP status, or 'down' (refused, reset, timed out). */
+async function probe(url: string, timeoutMs = 1500): Promise<string> {
+  try {
+    const r = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+    await r.arrayBuffer();
+    return r.ok ? 'ok' : String(r.status);
+  } catch {
+    return 'down';
+  }
+}
+
+async function eventually(what: string, fn: () => Promise<boolean>, ms = 90_000): Promise<void> {
+  const until = Date.now() + ms;
+  while (!(await fn())) {
+    if (Date.now() > until) throw new Error(`timed out after ${ms / 1000}s waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+/** What must hold before and after every experiment: the state rollback has to restore. */
+async function assertPristine(): Promise<void> {
+  for (const r of REGIONS) {
+    const deploy = JSON.parse(kubectl(r, 'get', 'deployment', 'region-app', '-n', 'faultline', '-o', 'json')) as { spec: { replicas: number } };
+    expect(deploy.spec.replicas, `${r} region-app replicas`).to.equal(1);
+    const policies = JSON.parse(kubectl(r, 'get', 'networkpolicies', '-A', '-o', 'json')) as { items: unknown[] };
+    expect(policies.items, `${r} NetworkPolicies`).to.deep.equal([]);
+    const nodes = kubectl(r, 'get', 'nodes', '-o', 'jsonpath={.items[*].spec.unschedulable}');
+    expect(nodes.trim(), `${r} node cordoned`).to.equal('');
+  }
+  const states = sh('docker', ['ps', '-a', '--filter', 'label=io.x-k8s.kind.role', '--format', '{{.Names}} {{.State}}']).trim().split('\n').sort();
+  expect(states).to.deep.equal(REGIONS.map((r) => `${r}-control-plane running`).sort());
+  for (let i = 0; i < REGIONS.length; i++) {
+    const toxics = (await (await fetch(`http://127.0.0.1:${18474 + i}/proxies`)).json()) as Record<string, { toxics: unknown[]; enabled: boolean }>;
+    for (const [name, p] of Object.entries(toxics)) {
+      expect(p.toxics, `toxics on ${name}`).to.deep.equal([]);
+      expect(p.enabled, `${name} enabled`).to.equal(true);
+    }
+  }
+  await eventually('every region and the GLB to answer', async () => (await Promise.all([GLB, ...Object.values(APP)].map((u) => probe(`${u}/health`)))).every((s) => s === 'ok'));
+}
+
+describe('kind: real clusters on this machine (npm run test:kind)', function () {
+  this.timeout(60 * 60_000);
+
+  before(() => {
+    // Builds what is missing (cold: tens of minutes), then creates the clusters if they are not up.
+    const r = spawnSync(process.execPath, [join(root, 'scripts', 'kind.mjs'), 'up'], { cwd: root, stdio: 'inherit' });
+    expect(r.status, 'kind:up').to.equal(0);
+  });
+
+  it('kind:up leaves three regions serving, the GLB in front of them, and the state rollback must restore', async () => {
+    await assertPristine();
+    const health = (await (await fetch(`${GLB}/health`)).json()) as Record<string, unknown>;
+    expect(JSON.stringify(health)).to.include('us-east');
+    for (const r of REGIONS) {
+      const h = (await (await fetch(`${APP[r as keyof typeof APP]}/health`)).json()) as { region: string };
+      expect(h.region).to.equal(r);
+    }
+  });
+
+  it('region.outage scale-to-zero: traffic through the GLB fails over from us-east, with failover time, lost writes and SLO verdicts', async () => {
+    const { code, report, stderr } = await faultline('experiments/kubernetes/kind-region-outage.yaml');
+    expect(report.rollback.complete, stderr).to.equal(true);
+    expect(report.measurements.failoverMs, JSON.stringify(report.measurements)).to.be.a('number');
+    expect(report.measurements.lostWrites).to.be.a('number');
+    expect(report.measurements.acknowledgedWrites).to.be.greaterThan(0);
+    const events = report.measurements.glbEvents as { type: string; region: string }[];
+    expect(events.some((e) => e.type === 'down' && e.region === 'us-east'), JSON.stringify(events)).to.equal(true);
+    expect(events.some((e) => e.type === 'promoted' && e.region !== 'us-east'), JSON.stringify(events)).to.equal(true);
+    expect(report.slos.map((s) => s.name)).to.include('availability');
+    expect(code, `${report.verdict}: ${JSON.stringify(report.expectations)} ${stderr}`).to.equal(0);
+    await assertPristine();
+  });
+
+  it('region.outage isolate: kube-router enforces the NetworkPolicy, us-east stops answering, rollback restores it', async () => {
+    let cutSeen = false;
+    let policySeen = false;
+    const { report, stderr } = await faultline('experiments/kubernetes/kind-region-outage.yaml', { OUTAGE_MODE: 'isolate', OUTAGE_FOR: '15s' }, () => {
+      void (async () => {
+        if (!policySeen && JSON.parse(kubectl('us-east', 'get', 'networkpolicies', '-n', 'faultline', '-o', 'json')).items.length > 0) policySeen = true;
+        // Through us-east's NodePort, i.e. from outside the pod, as the GLB and peers reach it.
+        if (policySeen && (await probe(`${APP['us-east']}/health`, 1000)) === 'down') cutSeen = true;
+      })().catch(() => undefined);
+    });
+    expect(report.rollback.complete, stderr).to.equal(true);
+    expect(policySeen, 'a NetworkPolicy appeared in us-east').to.equal(true);
+    expect(cutSeen, 'us-east stopped answering while isolated').to.equal(true);
+    const events = report.measurements.glbEvents as { type: string; region: string }[];
+    expect(events.some((e) => e.type === 'down' && e.region === 'us-east'), JSON.stringify(events)).to.equal(true);
+    await assertPristine();
+  });
+
+  it('kind.cluster-pause freezes the real node container; requests to us-east fail meanwhile; rollback unpauses it', async () => {
+    let pausedSeen = false;
+    let failedWhilePaused = false;
+    const { report, stderr } = await faultline('experiments/kubernetes/kind-cluster-pause.yaml', {}, () => {
+      void (async () => {
+        const state = sh('docker', ['inspect', '-f', '{{.State.Paused}}', 'us-east-control-plane']).trim();
+        if (state === 'true') {
+          pausedSeen = true;
+          if ((await probe(`${APP['us-east']}/health`, 1000)) !== 'ok') failedWhilePaused = true;
+        }
+      })().catch(() => undefined);
+    });
+    expect(report.rollback.complete, stderr).to.equal(true);
+    expect(pausedSeen, 'docker reported us-east-control-plane paused').to.equal(true);
+    expect(failedWhilePaused, 'a request to us-east failed during the pause').to.equal(true);
+    expect(report.measurements.failoverMs, JSON.stringify(report.measurements)).to.be.a('number');
+    await assertPristine();
+  });
+
+  it('toxiproxy.latency on the in-cluster replication link: eu-west lags, clients do not notice, the toxic is gone after', async () => {
+    const { report, stderr } = await faultline('experiments/kubernetes/kind-replication-latency.yaml');
+    expect(report.rollback.complete, stderr).to.equal(true);
+    const lag = report.measurements.replicationLagMs as { max: number } | undefined;
+    expect(lag?.max, JSON.stringify(report.measurements)).to.be.greaterThan(250);
+    expect(report.slos.find((s) => s.name === 'availability')?.passed).to.equal(true);
+    await assertPristine();
+  });
+
+  it('kind:down leaves no cluster container, no kind network, and no dockerd it started', () => {
+    const state = JSON.parse(readFileSync(join(root, '.faultline', 'kind', 'state.json'), 'utf8')) as { docker: { host: string; started: boolean } };
+    const env = { ...process.env, DOCKER_HOST: state.docker.host };
+    const r = spawnSync(process.execPath, [join(root, 'scripts', 'kind.mjs'), 'down'], { cwd: root, stdio: 'inherit' });
+    expect(r.status).to.equal(0);
+    if (state.docker.started) {
+      expect(spawnSync('docker', ['info'], { env, stdio: 'ignore' }).status, 'the dockerd kind:up started still answers').to.not.equal(0);
+      // Its data root shows what it left: no container and no network besides Docker's defaults.
+      expect(readdirSync('/var/lib/faultline-docker/containers')).to.deep.equal([]);
+    } else {
+      expect(sh('docker', ['ps', '-a', '--filter', 'label=io.x-k8s.kind.cluster', '-q'], env).trim()).to.equal('');
+      expect(sh('docker', ['ps', '-a', '--filter', 'name=faultline-glb', '-q'], env).trim()).to.equal('');
+      expect(spawnSync('docker', ['network', 'inspect', 'kind'], { env, stdio: 'ignore' }).status).to.not.equal(0);
+    }
+    expect(existsSync(join(root, '.faultline', 'kind', 'state.json'))).to.equal(false);
+  });
+});
