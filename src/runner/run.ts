@@ -210,12 +210,12 @@ async function startRun(opts: RunOptions, stopSignal: AbortSignal, stopReason: {
         faults: exp.faults.map((f, i) => ({ id: `f${i}`, name: f.name ?? `${f.type}-${i}`, type: f.type, ...(f.for ? { forMs: f.for.ms } : {}) })),
         ...(opts.expiring ? { expiring: true } : {}),
       },
-      true,
+      // not synced: the first intent's fdatasync takes it to disk before anything is applied
     );
     observer.start?.({ runId, experiment: exp.metadata.name, outDir, at: Date.now() });
     const seconds: { source?: SecondsSource } = {};
     const report = await executeRun({ loaded, exp, runId, environment, parts, journal, envCtx, observer, log, abort, stopReason, outDir, options, budgetCtx, seconds, lockKey, producer, indexed, measure: opts.measure !== false });
-    journal.write({ type: 'end', verdict: report.verdict, exitCode: report.exitCode }, true);
+    journal.write({ type: 'end', verdict: report.verdict, exitCode: report.exitCode });
     report.errors.push(...(await closeOutputs(outputs)));
     writeReport(outDir, report);
     timeline.finish(join(outDir, 'journal.jsonl'), seconds.source);
@@ -567,7 +567,7 @@ function makeSetupJournal(journal: Journal): SetupJournal {
       return id;
     },
     async undone(handle, outcome = 'undone') {
-      journal.write({ type: 'undone', id: handle, outcome }, true);
+      journal.write({ type: 'undone', id: handle, outcome });
     },
   };
 }
