@@ -1,5 +1,6 @@
 // The published JSON Schema and reference page, both generated from src/experiment/schema.ts.
 import { experimentSpec } from './schema.js';
+import { CROSS_FIELD_RULES } from './rules.js';
 import type { DocRow } from '../schema/dsl.js';
 
 export const SCHEMA_ID = 'https://faultline.dev/schema/experiment-v1.json';
@@ -20,6 +21,20 @@ export function experimentReferenceMarkdown(): string {
     'percentages like `99.9%`; sizes like `64KB`. Strings may use `${...}` templates: `${NAME}` or `${NAME:-default}`',
     'for environment variables (resolved when the file is loaded) and `${glb}`, `${regions.us-east}`, `${proxies.NAME}`',
     'for endpoints of the running environment. Unknown keys are errors.',
+    '',
+    'Bounds: every duration is at most `366d`, every rate at most `1000000/s` (the built-in generator: `100000/s`), every size at most',
+    '`1024GB`, every string at most 10000 characters; fields narrow these (shown in the type column, and in the JSON Schema',
+    'descriptions, minimum/maximum and patterns). Waits longer than Node\'s timer maximum (2^31−1 ms, about 24.8 days) are chunked.',
+    'In the JSON Schema every typed field (duration, rate, enum, URL...) also accepts a `${VAR:-default}` template string.',
+    '',
+    '## Rules between fields',
+    '',
+    'Checked by `faultline validate` (each reported at the field that is wrong, with file:line:column) and before any run;',
+    'those marked JSON Schema are in the published schema too, so editors flag them.',
+    '',
+    ...CROSS_FIELD_RULES.map((r) => `- ${r.rule}${r.jsonSchema ? ' (JSON Schema)' : ''}`),
+    '',
+    '## Fields',
     '',
     'Editors: start a file with `# yaml-language-server: $schema=../../docs/experiment.schema.json` (or the output of `faultline schema`).',
     '',

@@ -21,6 +21,29 @@ import { declaredNames } from '../environments/registry.js';
 import type { EnvironmentKind } from '../environments/types.js';
 import { sloReferenceIssues } from '../slo/index.js';
 
+/**
+ * Every rule between fields that validate checks, in words, for the reference page
+ * (docs/experiment-reference.md). The ones JSON Schema can say are in the published schema too.
+ */
+export const CROSS_FIELD_RULES: { rule: string; jsonSchema: boolean }[] = [
+  { rule: 'A fault\'s `region`, `proxy`, `from` and `to` name regions, proxies and links the environment declares (the toxiproxy environment has no regions; the sandbox\'s links are glb→region and region→region).', jsonSchema: false },
+  { rule: 'A Toxiproxy fault names its proxies one way: `proxy`, `from` + `to` together, or `region`.', jsonSchema: true },
+  { rule: '`region.outage.mode` is one the environment supports (sandbox: crash, isolate).', jsonSchema: false },
+  { rule: '`environment.sandbox.primary` is one of the regions; regions are distinct; single-region has one region, other topologies at least two.', jsonSchema: false },
+  { rule: 'A declared Toxiproxy proxy has both `listen` and `upstream` (an existing one neither); proxy names are unique.', jsonSchema: true },
+  { rule: '`traffic.builtin.mix`: read + write = 100%.', jsonSchema: false },
+  { rule: 'With `phases.fault`, every fault\'s `at` is before its end and `at` + `for` within it.', jsonSchema: false },
+  { rule: '`toxiproxy.slicer.sizeVariation` is smaller than `averageSize`.', jsonSchema: false },
+  { rule: '`traffic.script.path` is a .ts/.js file that exists.', jsonSchema: false },
+  { rule: '`pod.kill` takes `count` or `percent`, not both.', jsonSchema: true },
+  { rule: 'Blast radius: without `environment.kubernetes.allowWideBlastRadius: true`, no region acts in a protected namespace (kube-system, kube-public, kube-node-lease, plus `protectedNamespaces`), and every pod.kill / region.outage has a selector that narrows (not missing, empty, or exclusions only). (JSON Schema: the default protected namespaces.)', jsonSchema: false },
+  { rule: 'A kind.* fault\'s region has a context `kind-<cluster>` whose cluster name kind accepts (`^[a-z0-9.-]+$`, at most 50 characters).', jsonSchema: false },
+  { rule: '`budget.ledger` stays inside the project (relative, no `..` out of it) or the faultline state directory; another place is given with `--ledger`.', jsonSchema: false },
+  { rule: 'A ratio SLI has an objective, above 0%; a burn-rate guard has exactly one of `above` / `consumed`, an SLI guard one of `above` / `below`.', jsonSchema: true },
+  { rule: 'SLO names are unique; guards name SLOs that fit them (a burn rate needs a ratio SLO with an objective below 100%); a Prometheus SLO needs `metrics.prometheus`.', jsonSchema: false },
+  { rule: 'Fault names are unique, and some fault has a `for` (or `phases.fault` is given).', jsonSchema: false },
+];
+
 export function experimentIssues(e: Experiment): Issue[] {
   const out: Issue[] = [];
   const envKind = e.environment.type as EnvironmentKind;

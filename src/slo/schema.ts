@@ -178,7 +178,11 @@ function refineSlo(v: SloObject, path: Path, issues: Issue[]): void {
   if (v.maxBudgetBurn) need(v.objective !== undefined && v.objective.ratio < 1, 'maxBudgetBurn', 'an objective below 100% to have a budget to burn', 'no budget');
 }
 
-export const sloSpec = refined(sloObject, refineSlo).doc('A service level objective checked against the run.');
+export const sloSpec = refined(sloObject, refineSlo, {
+  // A ratio SLI needs an objective (the rest of refineSlo needs more than JSON Schema can say).
+  if: { type: 'object', required: ['sli'], properties: { sli: { type: 'object', required: ['ratio'] } } },
+  then: { required: ['objective'] },
+}).doc('A service level objective checked against the run.');
 export type SloSpec = Infer<typeof sloSpec>;
 
 const guardCommon = {
@@ -223,12 +227,12 @@ const guardKeyed = s.keyed('guard', guardCommon, () => ({
     const n = (v.above !== undefined ? 1 : 0) + (v.consumed !== undefined ? 1 : 0);
     if (n !== 1) issues.push({ path, expected: 'exactly one of above (a factor) or consumed (a budget share)', found: n ? 'both' : 'neither' });
     if (v.short && v.short.ms >= v.over.ms) issues.push({ path: [...path, 'short'], expected: `a window shorter than over (${v.over.text})`, found: JSON.stringify(v.short.text) });
-  }),
+  }, { oneOf: [{ required: ['above'] }, { required: ['consumed'] }] }),
   sli: refined(sliGuard, (v, path, issues) => {
     const g = v as GuardObject & { above?: unknown; below?: unknown };
     const n = (g.above !== undefined ? 1 : 0) + (g.below !== undefined ? 1 : 0);
     if (n !== 1) issues.push({ path, expected: 'exactly one of above or below', found: n ? 'both' : 'neither' });
-  }),
+  }, { oneOf: [{ required: ['above'] }, { required: ['below'] }] }),
 }));
 
 export const guardSpec = guardKeyed.doc('A condition that stops the run early, rolls back and exits 3.');
@@ -256,7 +260,7 @@ export type MetricsSpec = Infer<typeof metricsSpec>;
 export const budgetSpec = s
   .object({
     ledger: s.optional(
-      s.string({ minLength: 1 }).doc('Path of the budget ledger (JSON), relative to the working directory. `faultline run --ledger PATH` overrides it.'),
+      s.string({ minLength: 1, maxLength: 1024 }).doc('Path of the budget ledger (JSON), relative to the working directory. It must stay inside the project or the faultline state directory (symlinks included); `faultline run --ledger PATH` overrides it with any path.'),
       '.faultline/budget-ledger.json',
       '.faultline/budget-ledger.json',
     ),

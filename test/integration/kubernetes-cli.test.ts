@@ -3,7 +3,7 @@
 // with SIGKILL mid-fault that `faultline rollback` undoes, with the journal and without it.
 import { expect } from 'chai';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ControlPlanes } from '../../src/k8s-local/control-plane.js';
@@ -64,6 +64,22 @@ describe('faultline CLI with the kubernetes environment (real control plane)', f
     expect(res.stdout).to.include('us-east (kind-us-east): scale Deployment shop/shop-web from 3 to 0 replicas; rollback restores 3');
     expect(res.stdout).not.to.include('eu-west (kind-eu-west): scale');
     expect(res.stdout).to.include('nothing was changed (dry run)');
+    expect(await snapshot()).to.deep.equal(before);
+  });
+
+  it('--dry-run exits 2 when a fault would find no targets (as the run would fail), naming why, and changes nothing', async () => {
+    const before = await snapshot();
+    const file = join(tmp, 'no-pods.yaml');
+    writeFileSync(
+      file,
+      readFileSync(join(projectRoot(), 'experiments/kubernetes/pod-kill.yaml'), 'utf8').replace('pod.kill: { region: eu-west, percent: 34%, seed: 20261126 }', 'pod.kill: { region: eu-west, percent: 34%, seed: 20261126, selector: app=no-such-app }'),
+    );
+    const { done } = cli(['run', file, '--kubeconfig', cp.kubeconfigPath, ...allow, '--dry-run']);
+    const res = await done;
+    expect(res.code, res.stdout + res.stderr).to.equal(2);
+    expect(res.stdout).to.match(/cannot resolve its targets: pod\.kill on eu-west: no pods match app=no-such-app/);
+    expect(res.stdout).to.match(/the run would fail \(1 problem\); nothing was changed \(dry run\)/);
+    expect(res.stderr).to.match(/dry run: the run would fail: faults\[0\] first-wave: pod\.kill on eu-west: no pods match/);
     expect(await snapshot()).to.deep.equal(before);
   });
 

@@ -15,6 +15,8 @@ import * as schedule from './schedule.js';
 import * as inject from './inject.js';
 import * as status from './status.js';
 import * as stop from './stop.js';
+import * as plan from './plan.js';
+import * as init from './init.js';
 
 export const commands: { register(program: Command): void }[] = [
   run,
@@ -31,4 +33,6 @@ export const commands: { register(program: Command): void }[] = [
   inject,
   status,
   stop,
+  plan,
+  init,
 ];

@@ -46,6 +46,10 @@ describe('builtin traffic against a local server (integration)', function () {
       expect(summary.dropped).to.equal(0);
       expect(summary.sent).to.be.within(90, 130);
       expect(records).to.have.length(summary.sent);
+      // Each record carries when it actually left; the generator's own lateness is summarised.
+      expect(records.every((r) => r.sentAt !== undefined && r.sentAt >= r.t)).to.equal(true);
+      expect(summary.lateness!.count).to.equal(summary.sent);
+      expect(summary.lateness!.p50Ms).to.be.at.most(summary.lateness!.p99Ms);
       const ts = records.map((r) => r.t).sort((a, b) => a - b);
       const gaps = ts.slice(1).map((t, i) => t - ts[i]);
       expect(Math.max(...gaps)).to.be.at.most(10.5);
@@ -77,6 +81,11 @@ describe('builtin traffic against a local server (integration)', function () {
       expect(summary.sent + summary.dropped).to.be.within(90, 130);
       const stalledOnes = records.filter((r) => r.latencyMs >= 300);
       expect(stalledOnes.length).to.be.within(8, 12);
+      // A request that could not be sent is a failed request the SLOs and failover see, with its reason.
+      const notSent = records.filter((r) => /^not sent: 10 requests already in flight/.test(r.error ?? ''));
+      expect(notSent).to.have.length(summary.dropped);
+      expect(notSent.every((r) => !r.ok && r.status === 0)).to.equal(true);
+      expect(records).to.have.length(summary.sent + summary.dropped);
     } finally {
       srv.close();
     }
