@@ -76,7 +76,7 @@ export class ToxiproxyApi {
    * as "Unexpected token 'o', "ok" is not valid JSON" on the first real call).
    */
   async identify(): Promise<string> {
-    let res: Response;
+    let res: HttpResponse;
     try {
       res = await this.request('GET', '/version');
     } catch (err) {
