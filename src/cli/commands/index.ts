@@ -17,6 +17,8 @@ import * as status from './status.js';
 import * as stop from './stop.js';
 import * as plan from './plan.js';
 import * as init from './init.js';
+import * as list from './list.js';
+import * as completion from './completion.js';
 
 export const commands: { register(program: Command): void }[] = [
   run,
@@ -35,4 +37,6 @@ export const commands: { register(program: Command): void }[] = [
   stop,
   plan,
   init,
+  list,
+  completion,
 ];
