@@ -2,6 +2,7 @@
 // with the terminal as an operator desk, live progress, and the optional live view.
 import { runGameDay, type GameDayObserver } from '../gameday/run.js';
 import { loadGameDayFile } from '../gameday/load.js';
+import { parseOverrides } from '../experiment/overrides.js';
 import { flatSteps, fmtMs, fmtPct } from '../gameday/report.js';
 import { OperatorDesk, terminalConfirmations } from '../gameday/operator.js';
 import type { GameDayReport } from '../gameday/types.js';
@@ -29,7 +30,7 @@ export async function gameDayCommand(file: string, o: GameDayCliOptions): Promis
     const port = o.port === undefined ? 0 : Number(o.port);
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidInputError(`--port: expected a port number 0-65535, got ${JSON.stringify(o.port)}`);
     if (o.listen && !o.ui) throw new InvalidInputError('--listen only makes sense with --ui');
-    const loaded = loadGameDayFile(file);
+    const loaded = loadGameDayFile(file, process.env, parseOverrides(o.set ?? []));
     const hasOperatorSteps = flatPlan(loaded.steps).some((s) => s.kind === 'operator');
     const interactive = !o.nonInteractive && o.operatorSteps === 'prompt' && hasOperatorSteps;
     if (interactive && !o.ui && !process.stdin.isTTY) {

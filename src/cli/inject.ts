@@ -22,23 +22,17 @@ import { formatMs, parseDuration } from '../schema/values.js';
 import { suggest, type Node } from '../schema/dsl.js';
 import { faultTypes } from '../faults/registry.js';
 import { ExperimentInvalidError, formatPath, parseExperiment, type LocatedIssue } from '../experiment/load.js';
-import { fieldNames, parseValue, type Override } from '../experiment/overrides.js';
+import { parseValue, type Override } from '../experiment/overrides.js';
 import { readLiveState, sandboxDir } from '../sandbox/state.js';
 import { DEFAULT_RUNS_DIR, makeRunId, runExperiment } from '../runner/run.js';
 import { readJournal } from '../runner/journal.js';
 import type { RunObserver } from '../runner/observer.js';
 import { projectRoot } from '../tools/locate.js';
 import { failWith } from './fail.js';
-import { InjectUsageError, parseInjectArgs, visibleInjectFlags, type InjectArgs } from './inject-args.js';
+import { InjectUsageError, faultParams, parseInjectArgs, visibleInjectFlags, type InjectArgs } from './inject-args.js';
 
 export const DEFAULT_MAX_DURATION = '1h';
 const FAULT_NAME = 'inject';
-
-/** The parameters a fault type takes, by their YAML names. */
-export function faultParams(type: string): string[] {
-  const spec = (faultTypes as Record<string, { spec: Node<unknown> }>)[type]?.spec;
-  return spec ? fieldNames(spec) : [];
-}
 
 interface Plan {
   type: string;

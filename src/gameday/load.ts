@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import type { Issue, Path } from '../schema/dsl.js';
 import { ExperimentInvalidError, experimentFileIssues, loadExperimentFile, parseDocumentAs, readSmallFile, type LocatedIssue, type LoadedExperiment } from '../experiment/load.js';
+import type { Override } from '../experiment/overrides.js';
 import { experimentIssues } from '../experiment/rules.js';
 import type { Experiment } from '../experiment/schema.js';
 import { configFromSpec, type SandboxSpec } from '../environments/sandbox/environment.js';
@@ -43,7 +44,7 @@ export function isGameDayFile(file: string): boolean {
   }
 }
 
-export function loadGameDayFile(file: string, env: Record<string, string | undefined> = process.env): LoadedGameDay {
+export function loadGameDayFile(file: string, env: Record<string, string | undefined> = process.env, overrides: readonly Override[] = []): LoadedGameDay {
   const text = readSmallFile(file);
   const baseDir = dirname(resolve(file));
   const fileIssues: LocatedIssue[] = [];
@@ -56,7 +57,7 @@ export function loadGameDayFile(file: string, env: Record<string, string | undef
   };
   let gameDay: GameDay;
   try {
-    gameDay = parseDocumentAs(gameDaySpec, semantic, text, file, env);
+    gameDay = parseDocumentAs(gameDaySpec, semantic, text, file, env, overrides);
   } catch (err) {
     if (err instanceof ExperimentInvalidError && fileIssues.length) throw new ExperimentInvalidError([...err.issues, ...fileIssues]);
     throw err;

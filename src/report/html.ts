@@ -37,7 +37,8 @@ export function htmlChartData(input: Omit<HtmlInput, 'assets'>) {
   const series = timelineSeries(input.timeline);
   const faults = r.faults
     .filter((f) => f.appliedAt !== undefined)
-    .map((f) => ({ name: f.name, start: f.appliedAt!, end: f.revertedAt ?? Date.parse(r.endedAt) }));
+    // From when applying began (a crash or a drain takes effect while apply() still runs) to the revert.
+    .map((f) => ({ name: f.name, start: f.scheduledAt > 0 ? Math.min(f.scheduledAt, f.appliedAt!) : f.appliedAt!, end: f.revertedAt ?? Date.parse(r.endedAt) }));
   const phases = r.phases.map((p) => ({ name: p.name, start: p.start, end: p.end }));
   const sli: Record<string, { t: number[]; v: (number | null)[] }> = {};
   for (const l of input.timeline) {

@@ -49,7 +49,7 @@ import { finalTick, markingPhases, sleep, startGuards, startTicks } from './time
 import { installSignalHandlers } from './signals.js';
 import { closeOpenPhase, openPhase, splitRecovery } from './phases.js';
 import { resolveRunTemplates, type ResolvedParts } from './templates.js';
-import { dryRunPlan } from './plan.js';
+import { planLines, resolvePlan, type ResolvedPlan } from './plan.js';
 
 export { buildSchedule } from './schedule.js';
 export { sleep } from './timers.js';
@@ -108,6 +108,8 @@ export interface RunOutcome {
   outDir?: string;
   /** Dry run: what would be touched. */
   plan?: string[];
+  /** Dry run: the same, structured (`faultline plan`). */
+  resolved?: ResolvedPlan;
   /** Dry run: why the run would fail (the exit code says how), empty when it would start. */
   problems?: string[];
 }
@@ -170,8 +172,8 @@ async function startRun(opts: RunOptions, stopSignal: AbortSignal, stopReason: {
   };
   if (opts.dryRun) {
     await preflight();
-    const plan = await dryRunPlan(exp, environment, unresolved, runId, envCtx, lockProblems(await canonicalLockKey(environment.lockKey())));
-    return { exitCode: plan.exitCode, plan: plan.lines, problems: plan.problems };
+    const resolved = await resolvePlan(exp, environment, unresolved, runId, envCtx, lockProblems(await canonicalLockKey(environment.lockKey())));
+    return { exitCode: resolved.exitCode, plan: planLines(resolved), problems: resolved.problems, resolved };
   }
   stopSignal.throwIfAborted();
 
@@ -208,12 +210,12 @@ async function startRun(opts: RunOptions, stopSignal: AbortSignal, stopReason: {
         faults: exp.faults.map((f, i) => ({ id: `f${i}`, name: f.name ?? `${f.type}-${i}`, type: f.type, ...(f.for ? { forMs: f.for.ms } : {}) })),
         ...(opts.expiring ? { expiring: true } : {}),
       },
-      true,
+      // not synced: the first intent's fdatasync takes it to disk before anything is applied
     );
     observer.start?.({ runId, experiment: exp.metadata.name, outDir, at: Date.now() });
     const seconds: { source?: SecondsSource } = {};
     const report = await executeRun({ loaded, exp, runId, environment, parts, journal, envCtx, observer, log, abort, stopReason, outDir, options, budgetCtx, seconds, lockKey, producer, indexed, measure: opts.measure !== false });
-    journal.write({ type: 'end', verdict: report.verdict, exitCode: report.exitCode }, true);
+    journal.write({ type: 'end', verdict: report.verdict, exitCode: report.exitCode });
     report.errors.push(...(await closeOutputs(outputs)));
     writeReport(outDir, report);
     timeline.finish(join(outDir, 'journal.jsonl'), seconds.source);
@@ -565,7 +567,7 @@ function makeSetupJournal(journal: Journal): SetupJournal {
       return id;
     },
     async undone(handle, outcome = 'undone') {
-      journal.write({ type: 'undone', id: handle, outcome }, true);
+      journal.write({ type: 'undone', id: handle, outcome });
     },
   };
 }

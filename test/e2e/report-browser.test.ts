@@ -56,13 +56,20 @@ async function inspect(htmlPath: string, screenshot: string) {
         for (let i = 0; i < px.length; i += 4) {
           if (px[i + 3] > 200 && Math.abs(px[i] - want[0]) < 24 && Math.abs(px[i + 1] - want[1]) < 24 && Math.abs(px[i + 2] - want[2]) < 24) drawn++;
         }
-        // the fault window's shading: a pixel inside it, near the top where no line passes
+        // the fault window's shading: in the pixel column through its middle, translucent red
+        // (over a series' own fill too) wherever no line or grid passes; the column just before has none
+        const tinted = (x: number) => {
+          const col = u.ctx.getImageData(x, top, 1, height).data;
+          let n = 0;
+          for (let i = 0; i < col.length; i += 4) if (col[i + 3] > 10 && col[i + 3] < 120 && col[i] > col[i + 1] + 40 && col[i] > col[i + 2] + 20) n++;
+          return n;
+        };
         const f = fr.data.faults[0];
         let faultTint = false;
         if (f) {
-          const x = Math.round(u.valToPos((f.start + f.end) / 2000, 'x', true));
-          const p = u.ctx.getImageData(x, top + 2, 1, 1).data;
-          faultTint = p[3] > 0 && p[0] > p[1] && p[0] > p[2];
+          const mid = Math.round(u.valToPos((f.start + f.end) / 2000, 'x', true));
+          const before = Math.round(u.valToPos(f.start / 1000, 'x', true)) - 3;
+          faultTint = tinted(mid) > height / 4 && (before <= left || tinted(mid) > tinted(before) + height / 8);
         }
         return { id: c.id, points: c.points, drawn, faultTint, labels: u.series.slice(1).map((s) => s.label) };
       });

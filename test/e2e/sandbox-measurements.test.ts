@@ -105,15 +105,20 @@ describe('sandbox measurements mean what they say (e2e)', function () {
     expect(d.max, `detectMs ${d.values.join(', ')}`).to.be.at.least(max - (max - min) / 5 - slack);
   });
 
-  it('no negative shift in 20 runs: traffic never recovers before the GLB decided to move it', async () => {
+  // A request sent a moment before the GLB decides, and delivered just after, is routed to the
+  // new region: on a quiet machine that delivery time is well under a millisecond, under heavy CPU
+  // contention it reached tens of ms here (docs/sandbox.md, shiftMs). So the bound is the
+  // delivery time, not the 0–12 ms of generator lateness the 10 ms tick used to add.
+  it('no negative shift beyond client-to-GLB delivery time in 20 runs, and every negative one is reported', async () => {
     const { code, out, output } = await run(shipped('region-outage-active-passive.yaml'), { AP_BASELINE: '1s', AP_FOR: '2500ms', AP_RECOVERED: '2500ms' }, ['--repeat', '20']);
     expect(code, output).to.equal(0);
     const summary = JSON.parse(readFileSync(join(out, 'repeat.json'), 'utf8')) as { measurements: Record<string, { values: number[]; count: number }> };
     expect(summary.measurements.shiftMs.count).to.equal(20);
-    expect(Math.min(...summary.measurements.shiftMs.values), summary.measurements.shiftMs.values.join(', ')).to.be.at.least(0);
+    expect(Math.min(...summary.measurements.shiftMs.values), summary.measurements.shiftMs.values.join(', ')).to.be.at.least(-5);
     for (let i = 1; i <= 20; i++) {
       const r = JSON.parse(readFileSync(join(out, String(i), 'report.json'), 'utf8')) as Report;
-      expect((r.measurements as M).measurementErrors, `run ${i}`).to.equal(undefined);
+      const m = r.measurements as M;
+      expect(m.measurementErrors !== undefined, `run ${i}: shift ${m.shiftMs} must be reported when negative`).to.equal(m.shiftMs! < 0);
     }
   });
 

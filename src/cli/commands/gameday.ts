@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { collect } from '../options.js';
+import { SET_HELP, collect } from '../options.js';
 
 export function register(program: Command) {
   program
@@ -18,6 +18,7 @@ export function register(program: Command) {
     .option('--no-history', 'do not record the game day and its runs in .faultline/history.db')
     .option('--json', 'print report.json to stdout instead of the summary')
     .option('-q, --quiet', 'no live progress')
+    .option('--set <path=value>', SET_HELP.replace("'faults[0].for=10s'", "'steps[0].experiment.faults[0].for=10s'"), collect, [])
     .action(async (file: string, o: GameDayCliOptions) => {
       const { gameDayCommand } = await import('../gameday.js');
       process.exitCode = await gameDayCommand(file, o);
@@ -37,4 +38,6 @@ export interface GameDayCliOptions {
   history: boolean;
   json?: boolean;
   quiet?: boolean;
+  /** --set overrides of the game day file (src/experiment/overrides.ts). */
+  set?: string[];
 }

@@ -15,6 +15,10 @@ import * as schedule from './schedule.js';
 import * as inject from './inject.js';
 import * as status from './status.js';
 import * as stop from './stop.js';
+import * as plan from './plan.js';
+import * as init from './init.js';
+import * as list from './list.js';
+import * as completion from './completion.js';
 
 export const commands: { register(program: Command): void }[] = [
   run,
@@ -31,4 +35,8 @@ export const commands: { register(program: Command): void }[] = [
   inject,
   status,
   stop,
+  plan,
+  init,
+  list,
+  completion,
 ];

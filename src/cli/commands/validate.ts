@@ -32,7 +32,7 @@ export function register(program: Command) {
       let worst = 0;
       for (const file of files) {
         try {
-          if (isGameDayFile(file)) loadGameDayFile(file);
+          if (isGameDayFile(file)) loadGameDayFile(file, process.env, overrides);
           else loadExperimentFile(file, process.env, overrides);
           process.stdout.write(`ok ${file}\n`);
         } catch (err) {
