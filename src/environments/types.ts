@@ -36,7 +36,7 @@ export interface Environment {
    * Two runs with the same key may not overlap (see src/runner/lock.ts). `options` are the CLI
    * options (the kubeconfig, for instance, says which clusters a context name means).
    */
-  lockKey(options?: Record<string, unknown>): string;
+  lockKey(options?: CliOptions): string;
   /** Read-only checks: APIs answer, contexts allowed, tools present. Throws PreflightError. */
   preflight(ctx: EnvironmentContext): Promise<void>;
   /** After the lock is taken: start or attach, create declared objects (journalled first). */

@@ -30,7 +30,7 @@ export class KubernetesEnvironment implements Environment, Partial<ProxyEnvironm
    * local control plane (`npm run k8s:up`) both call their contexts kind-<region>, and a run on one
    * must not lock out a run on the other. Without a readable kubeconfig, the names alone.
    */
-  lockKey(options: Record<string, unknown> = this.options): string {
+  lockKey(options: CliOptions = this.options): string {
     const contexts = [...new Set(Object.values(this.spec.regions).map((r) => r.context))].sort();
     const servers = serversByContext(kubeconfigSource(options).path);
     return `kubernetes:${contexts.map((c) => (servers.has(c) ? `${c}@${servers.get(c)}` : c)).join(',')}`;
