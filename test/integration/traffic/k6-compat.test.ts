@@ -363,6 +363,27 @@ export function web() { http.get(\`\${__ENV.BASE}/fair\`); sleep(0.1); }`,
   });
 
   describe('metrics and lifecycle details as k6 has them', () => {
+    it('k6/timers: setTimeout and clearTimeout from the module', async () => {
+      const r = await load(
+        script(
+          'timers.js',
+          `import http from 'k6/http';
+import { setTimeout as later, clearTimeout } from 'k6/timers';
+const fired = [];
+export default function () {
+  const t = later(() => fired.push('cancelled'), 10);
+  clearTimeout(t);
+  later(() => fired.push('fired'), 10);
+  let n = 0;
+  while (fired.length === 0 && n++ < 50) http.get(\`\${__ENV.BASE}/tick\`);
+  http.post(\`\${__ENV.BASE}/timers\`, fired.join(','));
+}`,
+        ),
+      );
+      expect(r.exitCode, r.stderr).to.equal(0);
+      expect(seen.find((s) => s.path === '/timers')!.body).to.equal('fired');
+    });
+
     it('Metric.add() returns true; add(undefined) warns and goes on; a Rate threshold with no samples passes', async () => {
       const out = join(dir, 'life-out');
       const r = await load(
