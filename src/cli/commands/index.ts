@@ -17,6 +17,7 @@ import * as status from './status.js';
 import * as stop from './stop.js';
 import * as plan from './plan.js';
 import * as init from './init.js';
+import * as rbac from './rbac.js';
 
 export const commands: { register(program: Command): void }[] = [
   run,
@@ -35,4 +36,5 @@ export const commands: { register(program: Command): void }[] = [
   stop,
   plan,
   init,
+  rbac,
 ];
