@@ -9,6 +9,15 @@
 //
 // Parameter values are read as YAML scalars, the way the file would read them: 0.5 is a number,
 // true a boolean, 500ms a string, [a, b] a list.
+import type { Node } from '../schema/dsl.js';
+import { faultTypes } from '../faults/registry.js';
+import { fieldNames } from '../experiment/overrides.js';
+
+/** The parameters a fault type takes, by their YAML names (from its schema, so new types too). */
+export function faultParams(type: string): string[] {
+  const spec = (faultTypes as Record<string, { spec: Node<unknown> }>)[type]?.spec;
+  return spec ? fieldNames(spec) : [];
+}
 
 export interface FlagSpec {
   name: string;

@@ -22,23 +22,18 @@ import { formatMs, parseDuration } from '../schema/values.js';
 import { suggest, type Node } from '../schema/dsl.js';
 import { faultTypes } from '../faults/registry.js';
 import { ExperimentInvalidError, formatPath, parseExperiment, type LocatedIssue } from '../experiment/load.js';
-import { fieldNames, parseValue, type Override } from '../experiment/overrides.js';
+import { parseValue, type Override } from '../experiment/overrides.js';
 import { readLiveState, sandboxDir } from '../sandbox/state.js';
 import { DEFAULT_RUNS_DIR, makeRunId, runExperiment } from '../runner/run.js';
 import { readJournal } from '../runner/journal.js';
 import type { RunObserver } from '../runner/observer.js';
 import { projectRoot } from '../tools/locate.js';
 import { failWith } from './fail.js';
-import { InjectUsageError, parseInjectArgs, visibleInjectFlags, type InjectArgs } from './inject-args.js';
+import { InjectUsageError, faultParams, parseInjectArgs, visibleInjectFlags, type InjectArgs } from './inject-args.js';
+import type { CliOptions } from '../core/options.js';
 
 export const DEFAULT_MAX_DURATION = '1h';
 const FAULT_NAME = 'inject';
-
-/** The parameters a fault type takes, by their YAML names. */
-export function faultParams(type: string): string[] {
-  const spec = (faultTypes as Record<string, { spec: Node<unknown> }>)[type]?.spec;
-  return spec ? fieldNames(spec) : [];
-}
 
 interface Plan {
   type: string;
@@ -48,7 +43,7 @@ interface Plan {
   file: string;
   yaml: string;
   forMs: number;
-  options: Record<string, unknown>;
+  options: CliOptions;
   targetsHint: string;
 }
 
@@ -113,7 +108,7 @@ export function prepare(args: InjectArgs, now = new Date()): Plan {
   for (const p of args.params) add(p.as, ['faults', 0, type, p.name], p.value === true ? true : parseValue(p.value));
   if (flag('name')) add('--name', ['faults', 0, 'name'], flag('name'));
 
-  const options: Record<string, unknown> = { sandboxReset: false };
+  const options: CliOptions = { sandboxReset: false };
   const environment = environmentFor(args, add, options);
   const skeleton = {
     apiVersion: 'faultline/v1',
@@ -171,7 +166,7 @@ function applyForFile(skeleton: Record<string, unknown>, overrides: Override[]):
 
 type Add = (label: string, path: (string | number)[], value: unknown) => void;
 
-function environmentFor(args: InjectArgs, add: Add, options: Record<string, unknown>): Record<string, unknown> {
+function environmentFor(args: InjectArgs, add: Add, options: CliOptions): Record<string, unknown> {
   const flag = (name: string) => args.flags[name] as string | undefined;
   const list = (name: string) => (args.flags[name] as string[] | undefined) ?? [];
   const contexts = list('context');

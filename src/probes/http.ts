@@ -2,6 +2,7 @@ import { s, type Infer } from '../schema/dsl.js';
 import type { ProbeType } from './types.js';
 import { maskCredentials, splitCredentials } from '../core/redact-url.js';
 import { redact } from '../core/log.js';
+import { httpRequest } from '../core/http.js';
 
 const spec = s
   .object({
@@ -21,14 +22,15 @@ type Spec = Infer<typeof spec>;
 export const httpProbe: ProbeType<Spec> = {
   spec,
   async run(sp, ctx) {
-    // fetch refuses URLs with credentials: they travel as a header, and never appear in details
+    // credentials travel as a header and never appear in details; plain node:http with keep-alive,
+    // not fetch (undici's first use is a start-up cost on every run: docs/performance.md)
     const { url, authorization } = splitCredentials(ctx.resolve(sp.url));
     const shown = maskCredentials(ctx.resolve(sp.url));
     const started = performance.now();
     const method = sp.method ?? 'GET';
     const timeout = AbortSignal.timeout(sp.timeout?.ms ?? 5000);
     try {
-      const res = await fetch(url, { method, headers: authorization ? { authorization } : undefined, signal: AbortSignal.any([ctx.signal, timeout]) });
+      const res = await httpRequest(url, { method, headers: authorization ? { authorization } : undefined, signal: AbortSignal.any([ctx.signal, timeout]) });
       const body = await res.text();
       const ms = Math.round(performance.now() - started);
       const wantStatus = sp.expect?.status ?? 200;

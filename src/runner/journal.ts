@@ -1,16 +1,21 @@
 // The journal: append-only JSON lines in the run's output directory. An `intent` entry, holding
-// everything needed to undo an action, is written and fsynced *before* the action, so after a
-// SIGKILL `faultline rollback` can finish the job from this file alone.
+// everything needed to undo an action, is written and fdatasynced *before* the action, so after a
+// SIGKILL (or a power cut) `faultline rollback` can finish the job from this file alone.
+//
+// Only intents are synced: that is the safety promise, and one fdatasync also flushes every line
+// written before it. The file stays open for the whole run, and other lines are plain appends:
+// after a process crash the kernel still has them; after a machine crash a lost `undone` or `end`
+// line only means rollback tries an undo again, and every undo is idempotent.
 //
 //   run      {type:"run", runId, experiment, file, lockKey, pid, startedAt, producer, by, faults, expiring?}
 //            by: user@host; faults: [{id, name, type, forMs?}] (intent ids are "<fault id>#n");
 //            expiring: an ad hoc fault whose expiry later commands enforce (src/runner/active.ts)
-//   intent   {type:"intent", id, what, undo:{kind,...}}      ← fsync, then act
+//   intent   {type:"intent", id, what, undo:{kind,...}}      ← fdatasync, then act
 //   applied  {type:"applied", id}
 //   undone   {type:"undone", id, outcome:"undone"|"already-gone"}
 //   failed   {type:"undo-failed", id, error}
 //   end      {type:"end", verdict, exitCode}
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, fdatasyncSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { UndoOutcome } from '../core/undo.js';
 import type { UndoRecord } from '../faults/undoers.js';
@@ -74,12 +79,12 @@ export class Journal {
     return `${prefix}#${++this.seq}`;
   }
 
-  /** Appends one entry; with sync, it is on disk before this returns. */
+  /** Appends one entry; with sync (intents), it and every line before it are on disk before this returns. */
   write(entry: JournalEntry, sync = false): void {
     if (this.fd === undefined) throw new Error(`journal ${this.path} is closed`);
     const line = redact(JSON.stringify({ ...entry, at: new Date().toISOString() })) + '\n';
     writeSync(this.fd, line);
-    if (sync) fsyncSync(this.fd);
+    if (sync) fdatasyncSync(this.fd);
   }
 
   intent(id: string, what: string, undo: UndoRecord): void {
@@ -88,7 +93,6 @@ export class Journal {
 
   close(): void {
     if (this.fd !== undefined) {
-      fsyncSync(this.fd);
       closeSync(this.fd);
       this.fd = undefined;
     }

@@ -30,7 +30,8 @@ export function splitRecovery(phases: PhaseWindow[], metrics: RunMetrics, lastRe
   const i = phases.findIndex((p) => p.name === 'recovered');
   if (i < 0 || lastRevert === undefined) return;
   const rec = phases[i];
-  const at = recoveredAt(metrics.outcomes, lastRevert, rec.end, SUSTAINED_SUCCESS_MS) ?? rec.end;
+  // the phase opened a moment after the last revert: recovery never ends before it starts
+  const at = Math.max(rec.start, recoveredAt(metrics.outcomes, lastRevert, rec.end, SUSTAINED_SUCCESS_MS) ?? rec.end);
   phases.splice(i, 1, { name: 'recovery', start: rec.start, end: at }, { name: 'recovered', start: at, end: rec.end });
   metrics.splitPhase('recovered', at, 'recovery');
 }

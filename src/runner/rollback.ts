@@ -51,11 +51,11 @@ export async function undoPending(journal: Journal, pending: PendingUndo[], ctx:
   for (const p of pending) {
     try {
       const outcome = await undoOne(p.undo, ctx, lookup);
-      journal.write({ type: 'undone', id: p.id, outcome }, true);
+      journal.write({ type: 'undone', id: p.id, outcome });
       results.push({ id: p.id, what: p.what, outcome });
     } catch (err) {
       const error = errorMessage(err);
-      journal.write({ type: 'undo-failed', id: p.id, error }, true);
+      journal.write({ type: 'undo-failed', id: p.id, error });
       results.push({ id: p.id, what: p.what, outcome: 'failed', error, manualFix: await manualFixFor(p.undo, lookup) });
     }
   }

@@ -28,8 +28,9 @@ import { trafficFor } from '../traffic/registry.js';
 import type { TrafficSource, TrafficSummary } from '../traffic/types.js';
 import { RunMetrics } from '../metrics/aggregate.js';
 import { phaseStats } from '../metrics/phases.js';
-import { evaluateSlos, createGuards, checkBudgetBeforeRun, recordBudget, prepareSlis } from '../slo/index.js';
-import type { AbortInfo, FaultReport, PhaseWindow, Report } from '../report/types.js';
+import { evaluateSlos, createGuards, prepareSlis } from '../slo/index.js';
+import { checkBudgetBeforeRun, recordBudget } from './budget.js';
+import type { AbortInfo, FaultReport, Measurements, PhaseWindow, Report } from '../report/types.js';
 import { ExitCode, FaultlineError, InterruptedError, InvalidInputError, PreflightError, errorMessage } from '../core/errors.js';
 import { redact, type Logger } from '../core/log.js';
 import { stripCredentials } from '../core/redact-url.js';
@@ -57,6 +58,7 @@ export { sleep } from './timers.js';
 export { writeReport } from './report.js';
 import type { Override } from '../experiment/overrides.js';
 import { whoAmI } from './who.js';
+import type { CliOptions } from '../core/options.js';
 
 export interface RunOptions {
   file: string;
@@ -67,7 +69,7 @@ export interface RunOptions {
   runsDir?: string;
   dryRun?: boolean;
   /** Environment options from the CLI: kubeconfig, allowContexts, ... */
-  options?: Record<string, unknown>;
+  options?: CliOptions;
   observer?: RunObserver;
   log: Logger;
   env?: Record<string, string | undefined>;
@@ -213,12 +215,12 @@ async function startRun(opts: RunOptions, stopSignal: AbortSignal, stopReason: {
         faults: exp.faults.map((f, i) => ({ id: `f${i}`, name: f.name ?? `${f.type}-${i}`, type: f.type, ...(f.for ? { forMs: f.for.ms } : {}) })),
         ...(opts.expiring ? { expiring: true } : {}),
       },
-      true,
+      // not synced: the first intent's fdatasync takes it to disk before anything is applied
     );
     observer.start?.({ runId, experiment: exp.metadata.name, outDir, at: Date.now() });
     const seconds: { source?: SecondsSource } = {};
     const report = await executeRun({ loaded, exp, runId, environment, parts, journal, envCtx, observer, log, abort, stopReason, outDir, options, budgetCtx, seconds, lockKey, producer, indexed, measure: opts.measure !== false });
-    journal.write({ type: 'end', verdict: report.verdict, exitCode: report.exitCode }, true);
+    journal.write({ type: 'end', verdict: report.verdict, exitCode: report.exitCode });
     report.errors.push(...(await closeOutputs(outputs)));
     writeReport(outDir, report);
     timeline.finish(join(outDir, 'journal.jsonl'), seconds.source);
@@ -256,7 +258,7 @@ interface RunState {
   abort: (info: AbortInfo) => void;
   stopReason: { info?: AbortInfo };
   outDir: string;
-  options: Record<string, unknown>;
+  options: CliOptions;
   budgetCtx: { experimentName: string; runId: string; ledgerPath?: string };
   measure: boolean;
   /** Filled by the run: where the timeline's per-second lines come from. */
@@ -296,7 +298,7 @@ async function executeRun(st: RunState): Promise<Report> {
   let resolved: ResolvedParts | undefined;
   let failedVerdict = false;
   let errorVerdict = false;
-  let measurements: Record<string, unknown> = {};
+  let measurements: Measurements = {};
   let faultStart: number | undefined;
   let lastRevert: number | undefined;
   let stopGuards = () => {};
@@ -570,7 +572,7 @@ function makeSetupJournal(journal: Journal): SetupJournal {
       return id;
     },
     async undone(handle, outcome = 'undone') {
-      journal.write({ type: 'undone', id: handle, outcome }, true);
+      journal.write({ type: 'undone', id: handle, outcome });
     },
   };
 }
@@ -590,7 +592,7 @@ async function withPreflightErrors(fn: () => Promise<void>): Promise<void> {
  * its journal went. A leftover this run may not touch (a kube context off the allow-list) is
  * refused by the allow-list before any request, and the run does not start: it waits.
  */
-async function finishLeftovers(lockKey: string, log: Logger, options: Record<string, unknown>, lookup: UndoerLookup) {
+async function finishLeftovers(lockKey: string, log: Logger, options: CliOptions, lookup: UndoerLookup) {
   for (const r of await reapOrphans(log)) log.warn(`an earlier run left this behind: ${r}`);
   for (const run of leftoversFor(lockKey)) {
     log.warn(`an earlier run left faults applied (run ${run.runId}, ${run.journal ?? 'no journal'}); rolling them back first`);

@@ -17,6 +17,8 @@ import * as status from './status.js';
 import * as stop from './stop.js';
 import * as plan from './plan.js';
 import * as init from './init.js';
+import * as list from './list.js';
+import * as completion from './completion.js';
 import * as rbac from './rbac.js';
 
 export const commands: { register(program: Command): void }[] = [
@@ -36,5 +38,7 @@ export const commands: { register(program: Command): void }[] = [
   stop,
   plan,
   init,
+  list,
+  completion,
   rbac,
 ];

@@ -14,7 +14,8 @@ export function register(program: Command) {
     .option('-o, --out <dir>', 'write summary.json and metrics.jsonl (k6 --out json lines) here')
     .option('--summary-export <file>', 'write summary.json here (without metrics.jsonl)')
     .option('-q, --quiet', 'print no summary')
-    .action(async (script: string, o: { env: string[]; out?: string; summaryExport?: string; quiet?: boolean }) => {
+    .option('--allow-open-anywhere', "let the script's open() read files outside its own directory")
+    .action(async (script: string, o: { env: string[]; out?: string; summaryExport?: string; quiet?: boolean; allowOpenAnywhere?: boolean }) => {
       const [{ TestRun }, { createLogger }, { K6Error, K6Exit }, { writeFile }] = await Promise.all([
         import('../../traffic/k6/engine.js'),
         import('../../core/log.js'),
@@ -37,7 +38,7 @@ export function register(program: Command) {
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
       try {
-        const run = await TestRun.load(script, { env, log, outDir: o.out, signal: controller.signal });
+        const run = await TestRun.load(script, { env, log, outDir: o.out, signal: controller.signal, allowOpenAnywhere: o.allowOpenAnywhere });
         if (!o.quiet) process.stdout.write(run.header(o.out));
         // k6-like progress on stderr: rewritten in place on a terminal, a line every 10 s otherwise
         const tty = process.stderr.isTTY === true;
@@ -58,6 +59,7 @@ export function register(program: Command) {
         });
         if (o.summaryExport) await writeFile(o.summaryExport, `${JSON.stringify(result.summary, null, 2)}\n`);
         if (!o.quiet) process.stdout.write(result.summaryText);
+        if (result.summaryStderr) process.stderr.write(result.summaryStderr);
         if (result.exitCode === K6Exit.thresholdsFailed) log.error('thresholds on metrics have been crossed');
         process.exitCode = result.exitCode;
       } catch (err) {

@@ -18,6 +18,8 @@ export interface AccessReview {
   label: string;
 }
 import { measureApp, type AppSpec } from './app.js';
+import type { Measurements } from '../../report/types.js';
+import type { CliOptions } from '../../core/options.js';
 
 export interface KubernetesRegion extends RegionSpec {
   name: string;
@@ -27,7 +29,7 @@ export interface KubernetesRegion extends RegionSpec {
 export class KubernetesEnvironment implements Environment, Partial<ProxyEnvironment> {
   readonly kind = 'kubernetes' as const;
   /** CLI options seen at preflight; drivers reach clusters through them (kubeconfig path). */
-  private options: Record<string, unknown> = {};
+  private options: CliOptions = {};
   private proxyNames: string[] = [];
   private setupAt = Date.now();
 
@@ -56,7 +58,7 @@ export class KubernetesEnvironment implements Environment, Partial<ProxyEnvironm
   }
 
   /** The options undoers and finders need to reach the same clusters later (no secrets). */
-  runOptions(): Record<string, unknown> {
+  runOptions(): CliOptions {
     return this.options;
   }
 
@@ -115,7 +117,7 @@ export class KubernetesEnvironment implements Environment, Partial<ProxyEnvironm
   }
 
   /** With environment.kubernetes.app: failover time and lost writes, as the sandbox measures them. */
-  async measure(input: MeasureInput): Promise<Record<string, unknown>> {
+  async measure(input: MeasureInput): Promise<Measurements> {
     if (!this.spec.app) return {};
     return measureApp(this.spec.app as AppSpec, this.setupAt, input);
   }

@@ -1,11 +1,13 @@
-// Toxiproxy's HTTP API, spoken directly with fetch. It is small (/version, /proxies,
+// Toxiproxy's HTTP API, spoken directly over node:http with keep-alive (src/core/http.ts; not
+// fetch, whose first use costs undici's start-up on every CLI run). It is small (/version, /proxies,
 // /proxies/{name}, /proxies/{name}/toxics[/{toxic}]), and owning the requests lets every one of them
 // have a deadline and keep the server's own {"error": "..."} message, which the npm client drops.
 //
-//   ToxiproxyApi ─► request(method, path, body) ─► fetch (deadline, User-Agent) ─► JSON or
+//   ToxiproxyApi ─► request(method, path, body) ─► httpRequest (deadline, User-Agent) ─► JSON or
 //                   ToxiproxyApiError {status, serverMessage, refused}
 
 import { splitCredentials } from '../../core/redact-url.js';
+import { httpRequest, type HttpResponse } from '../../core/http.js';
 
 export class ToxiproxyApiError extends Error {
   constructor(
@@ -52,7 +54,7 @@ const REQUEST_TIMEOUT_MS = 10_000;
 export class ToxiproxyApi {
   /** The API URL without credentials: what messages show. */
   readonly baseUrl: string;
-  /** Credentials from the URL (http://user:pw@host), sent as a header: fetch refuses them in URLs. */
+  /** Credentials from the URL (http://user:pw@host), sent as a header, never in a URL. */
   private readonly authorization?: string;
 
   constructor(
@@ -74,7 +76,7 @@ export class ToxiproxyApi {
    * as "Unexpected token 'o', "ok" is not valid JSON" on the first real call).
    */
   async identify(): Promise<string> {
-    let res: Response;
+    let res: HttpResponse;
     try {
       res = await this.request('GET', '/version');
     } catch (err) {
@@ -140,18 +142,18 @@ export class ToxiproxyApi {
     return (await res.json()) as T;
   }
 
-  private async request(method: string, path: string, body?: unknown): Promise<Response> {
+  private async request(method: string, path: string, body?: unknown): Promise<HttpResponse> {
     const url = `${this.baseUrl}${path}`;
     const timeout = AbortSignal.timeout(REQUEST_TIMEOUT_MS);
     const signal = this.signal ? AbortSignal.any([this.signal, timeout]) : timeout;
     const what = `${method} ${url}`;
-    // Toxiproxy refuses User-Agents starting with "Mozilla/"; undici's default is fine, be explicit.
+    // Toxiproxy refuses User-Agents starting with "Mozilla/": be explicit.
     const headers: Record<string, string> = { 'User-Agent': 'faultline' };
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     if (this.authorization) headers.Authorization = this.authorization;
-    let res: Response;
+    let res: HttpResponse;
     try {
-      res = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal });
+      res = await httpRequest(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal });
     } catch (err) {
       const reason = timeout.aborted ? `no answer within ${REQUEST_TIMEOUT_MS / 1000}s` : describeFetchError(err);
       throw new ToxiproxyApiError(`Toxiproxy at ${this.baseUrl} is unreachable (${what}): ${reason}`, 0, '', { cause: err }, causeOf(err)?.code === 'ECONNREFUSED');
@@ -178,7 +180,7 @@ function errorField(text: string): string | undefined {
   return undefined;
 }
 
-/** undici puts the socket error (ECONNREFUSED...) in `cause`. */
+/** The socket error (ECONNREFUSED...) is in `cause` (httpRequest, like fetch). */
 function causeOf(err: unknown): { code?: string; message?: string } | undefined {
   if (!(err instanceof Error) || !err.cause || typeof err.cause !== 'object') return undefined;
   const c = err.cause;

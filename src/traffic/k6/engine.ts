@@ -8,12 +8,13 @@
 // interrupts every VU at once: their pending requests and sleeps end and their iterations are
 // not counted.
 import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { types } from 'node:util';
 import type { Logger } from '../../core/log.js';
 import type { RecordSink } from '../../core/records.js';
-import { Interrupted, K6ConfigError, K6Error, K6Exit, K6ScriptError } from './errors.js';
+import { Interrupted, K6ConfigError, K6Error, K6Exit, K6ScriptError, type K6Unsupported } from './errors.js';
 import { compileScript, type CompiledScript } from './loader.js';
-import { normalizeOptions, type NormalizedOptions } from './options.js';
+import { IGNORED_OPTIONS, normalizeOptions, type NormalizedOptions } from './options.js';
 import { Sink, type Tags } from './sink.js';
 import { bindThresholds, evaluate, ThresholdSyntaxError, type BoundThreshold } from './thresholds.js';
 import { ScenarioContext, type ScenarioHost, type ScheduleStats } from './executors/context.js';
@@ -32,6 +33,8 @@ export interface TestOptions {
   /** Aborting it stops the test like exec.test.abort(), but exits as a normal end. */
   signal?: AbortSignal;
   thresholdIntervalMs?: number;
+  /** Lets open() read outside the script's directory. */
+  allowOpenAnywhere?: boolean;
 }
 
 export interface ThresholdOutcome {
@@ -47,7 +50,10 @@ export interface TestResult {
   /** Why the test stopped early, if it did. */
   aborted?: string;
   thresholds: ThresholdOutcome[];
+  /** What to print on stdout: k6's summary, or what handleSummary() returned as "stdout". */
   summaryText: string;
+  /** What handleSummary() returned as "stderr". */
+  summaryStderr?: string;
   summary: Record<string, unknown>;
   durationMs: number;
   schedules: Record<string, ScheduleStats>;
@@ -66,11 +72,12 @@ export class TestRun implements VUHost, ScenarioHost {
   insecureSkipTLSVerify = false;
   discardResponseBodies = false;
   maxRedirects = 10;
+  noCookiesReset = false;
   testTags: Tags = {};
   startedAt = 0;
   aborted = false;
   abortReason: string | undefined;
-  private abortedBy: 'threshold' | 'script' | 'caller' | undefined;
+  private abortedBy: 'threshold' | 'script' | 'caller' | 'unsupported' | undefined;
   readonly abortPromise: Promise<void>;
   private resolveAbort!: () => void;
   /** Resolves once setup() is done and the scenarios start (or the run ends without them). */
@@ -84,6 +91,9 @@ export class TestRun implements VUHost, ScenarioHost {
   private completed = 0;
   private interruptedCount = 0;
   private scriptErrors = 0;
+  /** Iterations that ended without an exception; none while some threw fails the run (107). */
+  private cleanIterations = 0;
+  private failedIterations = 0;
   private setupData = 'null';
   /** Set when setup() threw: the scenarios never ran. */
   setupError: K6Error | undefined;
@@ -101,7 +111,7 @@ export class TestRun implements VUHost, ScenarioHost {
 
   /** Compiles the script, runs the init code once, validates options and thresholds. */
   static async load(path: string, test: TestOptions): Promise<TestRun> {
-    const script = await compileScript(path);
+    const script = await compileScript(path, { allowOpenAnywhere: test.allowOpenAnywhere });
     const run = new TestRun(script, test);
     await run.prepare();
     return run;
@@ -124,6 +134,8 @@ export class TestRun implements VUHost, ScenarioHost {
     this.discardResponseBodies = this.opts.discardResponseBodies;
     this.maxRedirects = this.opts.maxRedirects;
     this.testTags = this.opts.tags;
+    this.noCookiesReset = this.opts.noCookiesReset;
+    for (const k of IGNORED_OPTIONS) if (k in this.opts.raw) this.log.info(`options.${k} is accepted and ignored (as \`k6 run\` does)`);
     try {
       this.thresholds = bindThresholds(this.sink, this.opts.thresholds);
     } catch (err) {
@@ -163,7 +175,13 @@ export class TestRun implements VUHost, ScenarioHost {
     return { vusActive: this.inFlight, vusInitialized: this.vus.length, iterationsCompleted: this.completed, iterationsInterrupted: this.interruptedCount };
   }
 
-  abortTest(reason: string, by: 'threshold' | 'script' | 'caller' = 'script'): void {
+  unsupported(err: K6Unsupported): void {
+    if (this.aborted) return;
+    this.log.error(`script error: ${this.describeError(err)}`);
+    this.abortTest(err.message, 'unsupported');
+  }
+
+  abortTest(reason: string, by: 'threshold' | 'script' | 'caller' | 'unsupported' = 'script'): void {
     if (this.aborted) return;
     this.aborted = true;
     this.abortReason = reason;
@@ -211,15 +229,22 @@ export class TestRun implements VUHost, ScenarioHost {
     vu.iterInTest = s.iterations++;
     vu.iterInScenario++;
     vu.instance.setIter(vu.iterInInstance++);
+    // k6 gives every iteration an empty cookie jar unless options.noCookiesReset
+    if (!this.noCookiesReset && vu.cookieJar.store.size) vu.cookieJar.store.clearAll();
     this.inFlight++;
     vu.busy = true;
     const started = performance.now();
     let interrupted = false;
+    let failed = false;
     try {
       await (fn as (data: unknown) => unknown)(this.dataFor(vu));
     } catch (err) {
       if (err instanceof Interrupted || vu.interrupted) interrupted = true;
-      else this.scriptError(err, s.name);
+      else {
+        failed = true;
+        this.failedIterations++;
+        this.scriptError(err, s.name);
+      }
     } finally {
       this.inFlight--;
       vu.busy = false;
@@ -230,6 +255,7 @@ export class TestRun implements VUHost, ScenarioHost {
       return;
     }
     this.completed++;
+    if (!failed) this.cleanIterations++;
     const tags = vu.tags;
     this.sink.add(this.sink.iterations, 1, tags);
     this.sink.add(this.sink.iterationDuration, performance.now() - started, tags);
@@ -243,7 +269,8 @@ export class TestRun implements VUHost, ScenarioHost {
   }
 
   private describeError(err: unknown): string {
-    if (err instanceof Error) return this.script.mapStack(err.stack ?? err.message);
+    // errors thrown by script code come from its own vm context: not `instanceof Error` here
+    if (types.isNativeError(err) || (err instanceof Object && typeof (err as Error).stack === 'string')) return this.script.mapStack((err as Error).stack ?? (err as Error).message);
     return String(err);
   }
 
@@ -253,7 +280,7 @@ export class TestRun implements VUHost, ScenarioHost {
     else if (this.scriptErrors === MAX_LOGGED_ERRORS + 1) this.log.error('more script errors follow; not logging them (the summary counts them)');
   }
 
-  private async special(name: 'setup' | 'teardown', timeoutMs: number, arg?: unknown): Promise<unknown> {
+  private async special(name: 'setup' | 'teardown' | 'handleSummary', timeoutMs: number, arg?: unknown): Promise<unknown> {
     const vu = new VU(this, 0);
     vu.assign({ name, executor: '', startTime: Date.now(), iterations: 0, exec: name, tags: {}, env: {} });
     await vu.init(this.test.env);
@@ -269,6 +296,40 @@ export class TestRun implements VUHost, ScenarioHost {
       clearTimeout(timer);
       vu.interrupt();
     }
+  }
+
+  /**
+   * k6's handleSummary(data): its result maps "stdout", "stderr" or a file path (relative to the
+   * working directory, as in k6) to text or bytes. When it throws, k6's own summary is printed.
+   */
+  private async handleSummary(summary: Record<string, unknown>): Promise<{ stdout: string; stderr?: string } | undefined> {
+    const data = JSON.parse(JSON.stringify({ ...summary, faultline: undefined })) as unknown;
+    let result: unknown;
+    try {
+      result = await this.special('handleSummary', 120_000, data);
+    } catch (err) {
+      this.log.error(`handleSummary() failed, printing the default summary instead: ${this.describeError(err)}`);
+      return undefined;
+    }
+    if (result === null || typeof result !== 'object') {
+      this.log.error(`handleSummary() must return an object of output → content, got ${result === null ? 'null' : typeof result}; printing the default summary`);
+      return undefined;
+    }
+    const out = { stdout: '', stderr: undefined as string | undefined };
+    for (const [target, content] of Object.entries(result as Record<string, unknown>)) {
+      const text = typeof content === 'string' ? content : types.isAnyArrayBuffer(content) ? Buffer.from(content) : String(content);
+      if (target === 'stdout') out.stdout = String(text);
+      else if (target === 'stderr') out.stderr = String(text);
+      else {
+        try {
+          await mkdir(dirname(resolve(target)), { recursive: true });
+          await writeFile(resolve(target), text);
+        } catch (err) {
+          this.log.error(`handleSummary(): cannot write ${target}: ${(err as Error).message}`);
+        }
+      }
+    }
+    return out;
   }
 
   async run(): Promise<TestResult> {
@@ -324,7 +385,9 @@ export class TestRun implements VUHost, ScenarioHost {
       } finally {
         clearInterval(sampler);
         if (evaluator) clearInterval(evaluator);
-        sink.add(sink.vus, activeVUs(), this.testTags);
+        // no closing sample of 0 VUs (k6 has none); a test shorter than the sampling interval
+        // gets one sample of the VUs it initialized
+        if (sink.vus.agg.count === 0) sink.add(sink.vus, this.vus.length, this.testTags);
       }
 
       if (exported.includes('teardown')) {
@@ -349,8 +412,14 @@ export class TestRun implements VUHost, ScenarioHost {
     const durationMs = performance.now() - t0;
     const final = evaluate(this.thresholds, durationMs);
     if (exitCode === K6Exit.ok) {
-      if (this.abortedBy === 'threshold' || this.abortedBy === 'script') exitCode = K6Exit.scriptAborted;
+      if (this.abortedBy === 'unsupported') exitCode = K6Exit.scriptException;
+      else if (this.abortedBy === 'threshold' || this.abortedBy === 'script') exitCode = K6Exit.scriptAborted;
       else if (final.failed.length) exitCode = K6Exit.thresholdsFailed;
+      else if (this.failedIterations > 0 && this.cleanIterations === 0) {
+        // k6 would exit 0 here; a CI job must not pass while the script never once ran cleanly
+        this.log.error(`every iteration threw (${this.failedIterations} of ${this.failedIterations}): the script never ran cleanly, so the run fails (exit 107)`);
+        exitCode = K6Exit.scriptException;
+      }
     }
     const summary = summaryJson(sink, this.thresholds, this.opts, durationMs);
     // not in k6's data: how well the arrival-rate schedules were kept (bench/load-engine reads it)
@@ -363,11 +432,21 @@ export class TestRun implements VUHost, ScenarioHost {
     });
     if (this.test.outDir) await writeFile(join(this.test.outDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
     await sink.close();
+    let printed = summaryText;
+    let summaryStderr: string | undefined;
+    if (exported.includes('handleSummary')) {
+      const handled = await this.handleSummary(summary);
+      if (handled) {
+        printed = handled.stdout;
+        summaryStderr = handled.stderr;
+      }
+    }
     return {
       exitCode,
       aborted: this.abortReason,
       thresholds: this.thresholds.map((t) => ({ metric: t.key, threshold: t.spec.source, ok: t.passed, value: t.lastValue, abortOnFail: t.spec.abortOnFail })),
-      summaryText,
+      summaryText: printed,
+      summaryStderr,
       summary,
       durationMs,
       schedules,

@@ -40,3 +40,15 @@ export class Interrupted extends Error {
     super('iteration interrupted');
   }
 }
+
+/**
+ * The script used a k6 API member or param faultline does not implement, in a way the loader
+ * could not see (a params object built at run time, say). The run fails with 107 even when the
+ * script catches the error: such a run would measure something other than what k6 measures.
+ */
+export class K6Unsupported extends Error {
+  constructor(what: string) {
+    super(`${what} is not supported by faultline's engine (see docs/load-engine.md); the run fails rather than measure something k6 would not`);
+    this.name = 'UnsupportedError';
+  }
+}

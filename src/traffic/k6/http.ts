@@ -5,14 +5,18 @@
 // http_req_failed, data_sent, data_received (and the finer timings), tagged with scenario,
 // group, name, method, url, status, expected_response and region (x-faultline-region); plus one
 // RequestRecord to the run's sink when the script runs as experiment traffic.
-import { Interrupted } from './errors.js';
+import { types } from 'node:util';
+import { Interrupted, K6Unsupported } from './errors.js';
+import { CookieJar, parseSetCookie, type ResponseCookie } from './cookies.js';
 import { parseHeaders, parseTarget, type Result, type Timings } from './client.js';
 import { parseK6Duration } from './duration.js';
 import type { Tags } from './sink.js';
 import type { VU } from './vu.js';
 
 const DEFAULT_TIMEOUT_MS = 60_000;
-const PARAM_KEYS = new Set(['headers', 'tags', 'timeout', 'responseType', 'responseCallback', 'redirects']);
+export const PARAM_KEYS = new Set(['headers', 'tags', 'timeout', 'responseType', 'responseCallback', 'redirects', 'cookies', 'jar']);
+/** Response members of k6 faultline does not implement (k6/html is not implemented). */
+export const UNSUPPORTED_RESPONSE_MEMBERS = ['html', 'submitForm', 'clickLink'] as const;
 
 type Body = string | ArrayBuffer | Uint8Array | Record<string, unknown> | null | undefined;
 
@@ -24,6 +28,10 @@ export interface Params {
   responseCallback?: ExpectedStatuses;
   /** How many redirects to follow (default: options.maxRedirects, 10). */
   redirects?: number;
+  /** Request-scoped cookies: name → value, or {value, replace} to override the jar's. */
+  cookies?: Record<string, string | { value: string; replace?: boolean }>;
+  /** A jar to use instead of the VU's. */
+  jar?: CookieJar;
 }
 
 /** What http.expectedStatuses() returns: the statuses that do not count as failed. */
@@ -55,8 +63,21 @@ export class Response {
   private cachedBody: string | ArrayBuffer | null | undefined;
   private cachedHeaders: Record<string, string> | undefined;
   private cachedJson: unknown;
+  private cachedCookies: Record<string, ResponseCookie[]> | undefined;
+  private readonly setCookies: string[] | undefined;
+  private readonly reqCookies: Record<string, { name: string; value: string; replace: boolean }[]>;
+  private readonly onUnsupported: (err: K6Unsupported) => void;
 
-  constructor(method: string, url: string, reqHeaders: [string, string][], reqBody: string, r: Result, responseType: string) {
+  constructor(
+    method: string,
+    url: string,
+    reqHeaders: [string, string][],
+    reqBody: string,
+    r: Result,
+    responseType: string,
+    reqCookies: Record<string, { name: string; value: string; replace: boolean }[]>,
+    onUnsupported: (err: K6Unsupported) => void,
+  ) {
     this.status = r.status;
     this.status_text = r.status ? `${r.status}` : '';
     this.proto = r.proto;
@@ -70,15 +91,31 @@ export class Response {
     this.reqHeaders = reqHeaders;
     this.reqBody = reqBody;
     this.method = method;
+    this.setCookies = r.setCookies;
+    this.reqCookies = reqCookies;
+    this.onUnsupported = onUnsupported;
   }
 
-  get request(): { method: string; url: string; headers: Record<string, string[]>; body: string } {
+  get request(): { method: string; url: string; headers: Record<string, string[]>; body: string; cookies: Record<string, { name: string; value: string; replace: boolean }[]> } {
     if (!this.cachedRequest) {
       const h: Record<string, string[]> = {};
       for (const [k, v] of this.reqHeaders) (h[canonical(k)] ??= []).push(v);
-      this.cachedRequest = { method: this.method, url: this.url, headers: h, body: this.reqBody };
+      this.cachedRequest = { method: this.method, url: this.url, headers: h, body: this.reqBody, cookies: this.reqCookies };
     }
     return this.cachedRequest;
+  }
+
+  /** The Set-Cookie headers of this response: name → [{name, value, domain, path, ...}]. */
+  get cookies(): Record<string, ResponseCookie[]> {
+    if (!this.cachedCookies) {
+      this.cachedCookies = {};
+      for (const h of this.setCookies ?? []) {
+        const c = parseSetCookie(h);
+        if (!c) continue;
+        (this.cachedCookies[c.name] ??= []).push({ name: c.name, value: c.value, domain: c.domain, path: c.path, httpOnly: c.httpOnly, secure: c.secure, maxAge: c.maxAge, expires: c.expires });
+      }
+    }
+    return this.cachedCookies;
   }
 
   get body(): string | ArrayBuffer | null {
@@ -120,7 +157,21 @@ export class Response {
   }
 
   html(): never {
-    throw new Error('Response.html() is not supported by faultline\'s engine (see docs/load-engine.md)');
+    return this.unsupported('Response.html()');
+  }
+
+  submitForm(): never {
+    return this.unsupported('Response.submitForm()');
+  }
+
+  clickLink(): never {
+    return this.unsupported('Response.clickLink()');
+  }
+
+  private unsupported(what: string): never {
+    const err = new K6Unsupported(what);
+    this.onUnsupported(err);
+    throw err;
   }
 }
 
@@ -137,8 +188,9 @@ function canonical(name: string): string {
 function encodeBody(body: Body, headers: [string, string][]): { buf: Buffer | null; text: string } {
   if (body === null || body === undefined) return { buf: null, text: '' };
   if (typeof body === 'string') return { buf: Buffer.from(body, 'utf8'), text: body };
-  if (body instanceof ArrayBuffer) return { buf: Buffer.from(body), text: '' };
-  if (body instanceof Uint8Array) return { buf: Buffer.from(body), text: '' };
+  // scripts run in their own vm context, so their ArrayBuffers fail `instanceof` here
+  if (types.isAnyArrayBuffer(body)) return { buf: Buffer.from(body), text: '' };
+  if (ArrayBuffer.isView(body)) return { buf: Buffer.from(body.buffer, body.byteOffset, body.byteLength), text: '' };
   if (typeof body === 'object') {
     // k6 sends a plain object as a form
     const text = new URLSearchParams(Object.entries(body).map(([k, v]): [string, string] => [k, String(v)])).toString();
@@ -148,12 +200,18 @@ function encodeBody(body: Body, headers: [string, string][]): { buf: Buffer | nu
   return { buf: Buffer.from(String(body), 'utf8'), text: String(body) };
 }
 
-function checkParams(fn: string, params: unknown): Params {
+function checkParams(fn: string, params: unknown, onUnsupported: (err: K6Unsupported) => void): Params {
   if (params === undefined || params === null) return {};
   if (typeof params !== 'object') throw new TypeError(`http.${fn}: params must be an object, got ${typeof params}`);
   for (const k of Object.keys(params)) {
-    if (!PARAM_KEYS.has(k)) throw new TypeError(`http.${fn}: the param ${JSON.stringify(k)} is not supported by faultline's engine (supported: ${[...PARAM_KEYS].join(', ')})`);
+    if (!PARAM_KEYS.has(k)) {
+      const err = new K6Unsupported(`http.${fn}: the param ${JSON.stringify(k)} (supported: ${[...PARAM_KEYS].join(', ')})`);
+      onUnsupported(err);
+      throw err;
+    }
   }
+  const jar = (params as Params).jar;
+  if (jar !== undefined && jar !== null && !(jar instanceof CookieJar)) throw new TypeError(`http.${fn}: params.jar must be a jar from http.cookieJar() or new http.CookieJar()`);
   const p = params as Params;
   if (p.responseType !== undefined && !['text', 'binary', 'none'].includes(p.responseType)) {
     throw new TypeError(`http.${fn}: responseType must be "text", "binary" or "none", got ${JSON.stringify(p.responseType)}`);
@@ -166,27 +224,13 @@ export function createHttpModule(vu: VU) {
   const sink = host.sink;
   const tagCache = new Map<string, Tags>();
   let tagBase: Tags | undefined;
-  // k6 keeps a cookie jar per VU and replays cookies to the host that set them. This one keeps
-  // name=value per host; paths, expiry dates and the Secure flag are not modelled, Max-Age=0 deletes.
-  const cookieJar = new Map<string, Map<string, string>>();
-  const storeCookies = (hostName: string, setCookies: string[]) => {
-    let jar = cookieJar.get(hostName);
-    if (!jar) cookieJar.set(hostName, (jar = new Map()));
-    for (const sc of setCookies) {
-      const [pair, ...attrs] = sc.split(';');
-      const eq = pair.indexOf('=');
-      if (eq <= 0) continue;
-      const name = pair.slice(0, eq).trim();
-      if (attrs.some((a) => /^\s*max-age\s*=\s*(0|-\d+)\s*$/i.test(a))) jar.delete(name);
-      else jar.set(name, pair.slice(eq + 1).trim());
-    }
-  };
+  const onUnsupported = (err: K6Unsupported) => host.unsupported(err);
 
   async function request(method: string, url: unknown, body: Body, rawParams: unknown): Promise<Response> {
     if (vu.interrupted) throw new Interrupted();
     const m = String(method).toUpperCase();
     const fn = m === 'DELETE' ? 'del' : m.toLowerCase();
-    const params = checkParams(fn, rawParams);
+    const params = checkParams(fn, rawParams, onUnsupported);
     const headers: [string, string][] = params.headers ? Object.entries(params.headers).map(([k, v]) => [k, String(v)]) : [];
     let enc = encodeBody(body, headers);
     const timeoutMs = params.timeout === undefined ? DEFAULT_TIMEOUT_MS : parseK6Duration(params.timeout);
@@ -219,9 +263,31 @@ export function createHttpModule(vu: VU) {
   ): Promise<Response> {
     const target = parseTarget(urlText);
     let headers = sentHeaders;
-    const jar = cookieJar.get(target.host);
-    if (jar && jar.size && !headers.some(([k]) => k.toLowerCase() === 'cookie')) {
-      headers = [...headers, ['Cookie', [...jar].map(([k, v]) => `${k}=${v}`).join('; ')]];
+    // k6 sends the jar's cookies for the URL plus params.cookies; {replace: true} overrides the
+    // jar's cookie of that name
+    const jar = params.jar ?? vu.cookieJar;
+    const reqCookies: Record<string, { name: string; value: string; replace: boolean }[]> = {};
+    if (jar.store.size || params.cookies) {
+      const u = new URL(urlText);
+      const replaced = new Set<string>();
+      const own: string[] = [];
+      if (params.cookies) {
+        for (const [name, v] of Object.entries(params.cookies)) {
+          const value = v !== null && typeof v === 'object' ? String(v.value) : String(v);
+          const replace = v !== null && typeof v === 'object' && v.replace === true;
+          if (replace) replaced.add(name);
+          (reqCookies[name] ??= []).push({ name, value, replace });
+          own.push(`${name}=${value}`);
+        }
+      }
+      const fromJar: string[] = [];
+      for (const c of jar.store.forURL(u)) {
+        if (replaced.has(c.name)) continue;
+        (reqCookies[c.name] ??= []).unshift({ name: c.name, value: c.value, replace: false });
+        fromJar.push(`${c.name}=${c.value}`);
+      }
+      const all = [...fromJar, ...own];
+      if (all.length && !headers.some(([k]) => k.toLowerCase() === 'cookie')) headers = [...headers, ['Cookie', all.join('; ')]];
     }
     const startedAt = Date.now();
     const r = await vu.pool.request({
@@ -234,7 +300,7 @@ export function createHttpModule(vu: VU) {
       keepBody: responseType !== 'none',
     });
     if (vu.interrupted) throw new Interrupted();
-    if (r.setCookies) storeCookies(target.host, r.setCookies);
+    if (r.setCookies) jar.store.storeSetCookies(new URL(urlText), r.setCookies);
 
     const expected = (params.responseCallback ?? DEFAULT_EXPECTED).has(r.status);
     const region = r.region;
@@ -283,7 +349,7 @@ export function createHttpModule(vu: VU) {
         error: r.error,
       });
     }
-    return new Response(m, urlText, headers, enc.text, r, responseType);
+    return new Response(m, urlText, headers, enc.text, r, responseType, reqCookies, onUnsupported);
   }
 
   type BatchItem = string | [string, string, Body?, Params?] | { method?: string; url: string; body?: Body; params?: Params };
@@ -315,8 +381,12 @@ export function createHttpModule(vu: VU) {
     batch,
     expectedStatuses: (...specs: (number | { min: number; max: number })[]) =>
       new ExpectedStatuses(specs.map((s) => (typeof s === 'number' ? { min: s, max: s } : { min: s.min, max: s.max }))),
+    cookieJar: () => vu.cookieJar,
+    CookieJar,
     setResponseCallback: () => {
-      throw new Error('http.setResponseCallback is not supported by faultline\'s engine; pass responseCallback in params instead');
+      const err = new K6Unsupported('http.setResponseCallback (pass responseCallback in params instead)');
+      onUnsupported(err);
+      throw err;
     },
     default: undefined as unknown,
   };

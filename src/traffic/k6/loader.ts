@@ -7,23 +7,27 @@
 // Each VU calls the factory, so each VU runs the init code and has its own module-level state,
 // as in k6 where every VU is a separate JS runtime. Errors point at the original file:line:col
 // through esbuild's source map.
-import { readFileSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { dirname, relative, resolve } from 'node:path';
+import { dirname, relative, resolve, sep } from 'node:path';
 import vm from 'node:vm';
 import { K6ScriptError } from './errors.js';
 import { transformScript, TransformError } from './transform.js';
+import { CRYPTO_EXPORTS } from './encoding.js';
+import { PARAM_KEYS, UNSUPPORTED_RESPONSE_MEMBERS } from './http.js';
 
 /** k6 modules faultline implements. Anything else under k6 fails at load time. */
-export const SUPPORTED_MODULES = ['k6', 'k6/http', 'k6/metrics', 'k6/execution', 'k6/data'] as const;
+export const SUPPORTED_MODULES = ['k6', 'k6/http', 'k6/metrics', 'k6/execution', 'k6/data', 'k6/encoding', 'k6/crypto'] as const;
 
 /** What each module exports here; a named import of anything else fails at load time. */
 const MODULE_EXPORTS: Record<string, string[]> = {
   k6: ['check', 'group', 'sleep', 'fail', 'default'],
-  'k6/http': ['get', 'head', 'options', 'post', 'put', 'patch', 'del', 'request', 'batch', 'expectedStatuses', 'default'],
+  'k6/http': ['get', 'head', 'options', 'post', 'put', 'patch', 'del', 'request', 'batch', 'expectedStatuses', 'cookieJar', 'CookieJar', 'default'],
   'k6/metrics': ['Counter', 'Gauge', 'Rate', 'Trend', 'default'],
   'k6/execution': ['scenario', 'vu', 'instance', 'test', 'default'],
   'k6/data': ['SharedArray', 'default'],
+  'k6/encoding': ['b64encode', 'b64decode', 'default'],
+  'k6/crypto': CRYPTO_EXPORTS,
 };
 
 export interface ModuleInstance {
@@ -49,7 +53,12 @@ export interface CompiledScript {
   exports: string[];
 }
 
-export async function compileScript(path: string): Promise<CompiledScript> {
+export interface CompileOptions {
+  /** Lets open() read files outside the script's directory (k6 has no such limit; faultline does). */
+  allowOpenAnywhere?: boolean;
+}
+
+export async function compileScript(path: string, compileOptions: CompileOptions = {}): Promise<CompiledScript> {
   const abs = resolve(path);
   try {
     await readFile(abs);
@@ -88,7 +97,10 @@ export async function compileScript(path: string): Promise<CompiledScript> {
   const mapper = new SourceMapper(map);
   let transformed;
   try {
-    transformed = transformScript(bundle, (line, column) => mapper.locate(line, column) ?? `${path} (bundled line ${line})`);
+    transformed = transformScript(bundle, (line, column) => mapper.locate(line, column) ?? `${path} (bundled line ${line})`, {
+      paramKeys: PARAM_KEYS,
+      responseMethods: UNSUPPORTED_RESPONSE_MEMBERS,
+    });
   } catch (err) {
     if (err instanceof TransformError) throw new K6ScriptError(err.message, { cause: err });
     throw err;
@@ -99,18 +111,18 @@ export async function compileScript(path: string): Promise<CompiledScript> {
       throw new K6ScriptError(`${imp.where}: "${imp.module}" has no export ${JSON.stringify(imp.name)} in faultline's engine (it has ${known.join(', ')}); see docs/load-engine.md`);
     }
   }
-  if ('handleSummary' in transformed.exports) {
-    throw new K6ScriptError(`${path}: handleSummary() is not supported by faultline's engine; use \`faultline load --out DIR\` for summary.json`);
-  }
   const filename = `${abs}#bundle.js`;
   let factory: Factory;
   try {
     // lineOffset makes stack lines equal bundle lines (the factory adds two lines of prologue)
-    factory = new vm.Script(`(${transformed.code})`, { filename, lineOffset: -2 }).runInThisContext() as Factory;
+    // The script runs in its own context whose global object holds only what k6 gives a script
+    // (plus the JavaScript built-ins): no process, require, Buffer, fetch or other Node globals.
+    factory = new vm.Script(`(${transformed.code})`, { filename, lineOffset: -2 }).runInContext(scriptContext()) as Factory;
   } catch (err) {
     throw new K6ScriptError(`${path}: the transformed script does not compile (${(err as Error).message}); please report this with the script`, { cause: err });
   }
   const opened = new Map<string, Buffer>();
+  const scriptDir = realOrSelf(dirname(abs));
   return {
     path,
     factory,
@@ -118,6 +130,12 @@ export async function compileScript(path: string): Promise<CompiledScript> {
       const target = resolve(dirname(abs), String(file));
       let buf = opened.get(target);
       if (!buf) {
+        // confined to the script's directory (symlinks resolved), so a shared script cannot read
+        // ~/.ssh or /etc; `faultline load --allow-open-anywhere` lifts this
+        const real = realOrSelf(target);
+        if (!compileOptions.allowOpenAnywhere && real !== scriptDir && !real.startsWith(scriptDir + sep)) {
+          throw new Error(`open(${JSON.stringify(file)}): ${target} is outside the script's directory ${scriptDir}; faultline confines open() to it (pass --allow-open-anywhere to lift this)`);
+        }
         try {
           buf = readFileSync(target);
         } catch (err) {
@@ -137,6 +155,35 @@ export async function compileScript(path: string): Promise<CompiledScript> {
         .replaceAll(`${filename}:`, 'bundle:')
         .replace(/bundle:(\d+):(\d+)/g, (_m, l: string, c: string) => mapper.locate(Number(l), Number(c) - 1) ?? `${path}:?`),
   };
+}
+
+function realOrSelf(p: string): string {
+  try {
+    return realpathSync(p);
+  } catch {
+    return p;
+  }
+}
+
+/**
+ * A fresh global object with k6's globals only: console and the timers (k6 has both as globals).
+ * __ENV, __VU, __ITER and open() are the factory's parameters. This removes Node's ambient
+ * authority from ordinary script code; like any vm context it is not a security boundary against
+ * a deliberately hostile script (see docs/load-engine.md).
+ */
+function scriptContext(): vm.Context {
+  const out = (stream: 'log' | 'info' | 'warn' | 'error' | 'debug') => (...args: unknown[]) => console[stream](...args);
+  const sandboxConsole = { log: out('log'), info: out('info'), warn: out('warn'), error: out('error'), debug: out('debug') };
+  return vm.createContext(
+    {
+      console: sandboxConsole,
+      setTimeout: (fn: (...a: unknown[]) => void, ms?: number, ...args: unknown[]) => setTimeout(fn, ms, ...args),
+      clearTimeout: (t: NodeJS.Timeout | undefined) => clearTimeout(t),
+      setInterval: (fn: (...a: unknown[]) => void, ms?: number, ...args: unknown[]) => setInterval(fn, ms, ...args),
+      clearInterval: (t: NodeJS.Timeout | undefined) => clearInterval(t),
+    },
+    { name: 'k6 script', codeGeneration: { strings: true, wasm: false } },
+  );
 }
 
 const k6Modules = {

@@ -28,7 +28,14 @@ const SUPPORTED = [
   'noConnectionReuse',
   'batch',
   'batchPerHost',
+  'noCookiesReset',
+  // accepted and ignored, as `k6 run` ignores them (they configure k6 Cloud and extensions)
+  'cloud',
+  'ext',
 ] as const;
+
+/** Options `k6 run` accepts but that only matter elsewhere; a note says they are ignored. */
+export const IGNORED_OPTIONS = ['cloud', 'ext'] as const;
 
 const COMMON_SCENARIO_KEYS = ['executor', 'exec', 'startTime', 'gracefulStop', 'env', 'tags'];
 
@@ -47,6 +54,8 @@ export interface NormalizedOptions {
   insecureSkipTLSVerify: boolean;
   discardResponseBodies: boolean;
   maxRedirects: number;
+  /** Keep each VU's cookie jar across iterations (k6 empties it by default). */
+  noCookiesReset: boolean;
   summaryTrendStats: string[];
   /** The options as the script wrote them (for exec.test.options and summary.json). */
   raw: Record<string, unknown>;
@@ -81,6 +90,7 @@ export function normalizeOptions(options: unknown, exportedFunctions: string[]):
     insecureSkipTLSVerify: o.insecureSkipTLSVerify === true,
     discardResponseBodies: o.discardResponseBodies === true,
     maxRedirects: intOption(o, 'maxRedirects', 10),
+    noCookiesReset: o.noCookiesReset === true,
     summaryTrendStats: Array.isArray(o.summaryTrendStats) ? o.summaryTrendStats.map(String) : DEFAULT_TREND_STATS,
     raw: o,
   };

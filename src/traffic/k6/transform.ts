@@ -76,7 +76,18 @@ export interface Position {
 }
 export type Locate = (line: number, column: number) => string;
 
-export function transformScript(code: string, locate: Locate = (l, c) => `${l}:${c + 1}`): TransformResult {
+/** What the engine does not implement, so the transformer can refuse it where it is visible. */
+export interface Unsupported {
+  /** http params the engine implements; any other key in a params object literal is refused. */
+  paramKeys: ReadonlySet<string>;
+  /** Response methods the engine does not implement (`res.html()`...). */
+  responseMethods: readonly string[];
+}
+
+/** Where the params argument sits in each k6/http request function. */
+const PARAMS_INDEX: Record<string, number> = { get: 1, head: 1, post: 2, put: 2, patch: 2, del: 2, options: 2, request: 3 };
+
+export function transformScript(code: string, locate: Locate = (l, c) => `${l}:${c + 1}`, unsupported?: Unsupported): TransformResult {
   let ast: AnyNode;
   try {
     ast = acorn.parse(code, { ecmaVersion: 'latest', sourceType: 'module', locations: true, allowAwaitOutsideFunction: true }) as AnyNode;
@@ -150,9 +161,17 @@ export function transformScript(code: string, locate: Locate = (l, c) => `${l}:$
   const topCalls: AnyNode[] = [];
   const userFunctionNames = new Set<string>();
   const parents = new Map<AnyNode, AnyNode>();
+  const objectVars = new Map<string, AnyNode[]>();
+  const allCalls: AnyNode[] = [];
 
   const visit = (node: AnyNode, parent: AnyNode | undefined, fn: FnInfo | undefined): void => {
     if (parent) parents.set(node, parent);
+    if (node.type === 'VariableDeclarator' && node.id.type === 'Identifier' && node.init?.type === 'ObjectExpression') {
+      const list = objectVars.get(node.id.name) ?? [];
+      list.push(node.init);
+      objectVars.set(node.id.name, list);
+    }
+    if (node.type === 'CallExpression') allCalls.push(node);
     let current = fn;
     if (node.type === 'FunctionDeclaration' || node.type === 'FunctionExpression' || node.type === 'ArrowFunctionExpression') {
       const info: FnInfo = { node, kind: 'function', calls: [], hasAwait: false, colored: false, parent };
@@ -193,6 +212,52 @@ export function transformScript(code: string, locate: Locate = (l, c) => `${l}:$
     }
   };
   visit(ast, undefined, undefined);
+
+  // Unsupported k6 API a reader can see in the source is refused here, with file:line:col,
+  // rather than failing (or worse, differing) at run time.
+  function refuseUnsupported(u: Unsupported): void {
+    const definedMethods = new Set(fns.filter((f) => f.name).map((f) => f.name!));
+    const httpFunction = (callee: AnyNode): string | undefined => {
+      if (callee.type === 'Identifier') {
+        const b = moduleBindings.get(callee.name);
+        return b?.module === 'k6/http' ? b.imported : undefined;
+      }
+      if (callee.type === 'MemberExpression' && callee.object.type === 'Identifier') {
+        const b = moduleBindings.get(callee.object.name);
+        if (b?.module === 'k6/http' && (b.imported === 'default' || b.imported === '*')) return propName(callee);
+      }
+      return undefined;
+    };
+    const checkObject = (obj: AnyNode, fnName: string) => {
+      for (const p of obj.properties as AnyNode[]) {
+        if (p.type !== 'Property' || p.computed) continue;
+        const key = p.key.type === 'Identifier' ? p.key.name : String(p.key.value);
+        if (!u.paramKeys.has(key)) {
+          throw new TransformError(
+            `${where(p)}: http.${fnName}: the param ${JSON.stringify(key)} is not supported by faultline's engine (supported: ${[...u.paramKeys].join(', ')}); see docs/load-engine.md`,
+          );
+        }
+      }
+    };
+    for (const call of allCalls) {
+      const callee = call.callee as AnyNode;
+      const fnName = httpFunction(callee);
+      if (fnName !== undefined && PARAMS_INDEX[fnName] !== undefined) {
+        const arg = call.arguments[PARAMS_INDEX[fnName]] as AnyNode | undefined;
+        if (arg?.type === 'ObjectExpression') checkObject(arg, fnName);
+        else if (arg?.type === 'Identifier') for (const obj of objectVars.get(arg.name) ?? []) checkObject(obj, fnName);
+        continue;
+      }
+      if (callee.type === 'MemberExpression') {
+        const prop = propName(callee);
+        if (prop !== undefined && u.responseMethods.includes(prop) && !definedMethods.has(prop)) {
+          throw new TransformError(`${where(callee.property)}: Response.${prop}() is not supported by faultline's engine (k6/html is not implemented); see docs/load-engine.md`);
+        }
+      }
+    }
+  }
+
+  if (unsupported) refuseUnsupported(unsupported);
 
   // Top-level variables that do not hold a function literal: calling one (a checker made by a
   // factory, say) is not "unknown" unless it aliases a waiting k6 function (`const get = http.get`).

@@ -3,6 +3,7 @@
 import type { Logger } from '../../core/log.js';
 import type { RecordSink } from '../../core/records.js';
 import { Pool } from './client.js';
+import { CookieJar } from './cookies.js';
 import { Interrupted } from './errors.js';
 import type { CompiledScript, ModuleInstance } from './loader.js';
 import type { Sink, Tags } from './sink.js';
@@ -11,6 +12,7 @@ import { createK6Module } from './k6.js';
 import { createMetricsModule } from './metrics.js';
 import { createExecutionModule } from './execution.js';
 import { createDataModule } from './data.js';
+import { createCryptoModule, createEncodingModule } from './encoding.js';
 
 export interface ScenarioState {
   name: string;
@@ -32,10 +34,13 @@ export interface VUHost {
   readonly insecureSkipTLSVerify: boolean;
   readonly discardResponseBodies: boolean;
   readonly maxRedirects: number;
+  readonly noCookiesReset: boolean;
   readonly onRequest?: RecordSink;
   readonly testTags: Tags;
   readonly startedAt: number;
   abortTest(reason: string): void;
+  /** The script reached an unsupported member at run time: the run ends with 107. */
+  unsupported(err: Error): void;
   stats(): { vusActive: number; vusInitialized: number; iterationsCompleted: number; iterationsInterrupted: number };
   options(): Record<string, unknown>;
 }
@@ -54,6 +59,8 @@ export class VU {
   /** Set while a looping executor (constant-vus, ramping-vus, ...) keeps this VU busy. */
   looping = false;
   busy = false;
+  /** The VU's own jar (http.cookieJar()); params.jar replaces it for one request. */
+  readonly cookieJar = new CookieJar();
   private readonly sleeps = new Set<{ timer: NodeJS.Timeout; reject(e: Error): void }>();
   private readonly modules = new Map<string, unknown>();
 
@@ -93,6 +100,12 @@ export class VU {
         break;
       case 'k6/data':
         m = createDataModule(this);
+        break;
+      case 'k6/encoding':
+        m = createEncodingModule();
+        break;
+      case 'k6/crypto':
+        m = createCryptoModule();
         break;
       default:
         throw new Error(`unsupported k6 module ${JSON.stringify(name)}`);

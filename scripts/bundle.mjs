@@ -1,0 +1,68 @@
+// Bundles the CLI (after tsc) into a few minified files in dist/cli, so `faultline` starts by
+// loading 3 files instead of ~110 modules (docs/performance.md). Run by `npm run build`.
+//
+//   dist/src/runner/signals.js ─┐                   dist/cli/signals.js   (bin loads it first)
+//   dist/src/cli/main.js ───────┴─ esbuild ──────►  dist/cli/main.js
+//                                  (splitting)      dist/cli/chunk-*.js   shared code, and every
+//                                                   lazily imported part (the Kubernetes drivers,
+//                                                   the k6 engine, reporters, Prometheus) in
+//                                                   chunks of their own, still loaded on demand
+//
+// commander and yaml are bundled; other npm packages stay external (resolved from node_modules
+// as before, when a command needs them). Code that finds files next
+// to itself through import.meta.url (the project root, the sandbox's app scripts, createRequire)
+// gets the URL of the file it was compiled to, so it behaves the same bundled or not.
+import { build } from 'esbuild';
+import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const outdir = join(root, 'dist', 'cli');
+const distSrc = join(root, 'dist', 'src');
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+// Bundled: what every command loads at start (commander, yaml: ~60 small CommonJS files between
+// them). Everything else stays a package of its own, loaded when a command needs it.
+const BUNDLED = new Set(['commander', 'yaml']);
+const external = [...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.devDependencies ?? {})].filter((d) => !BUNDLED.has(d));
+
+/** import.meta.url in a compiled file → the URL of that file, computed from the bundle's own URL. */
+const originalImportMetaUrl = {
+  name: 'original-import-meta-url',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]dist[\\/]src[\\/].*\.js$/ }, async (args) => {
+      const text = await readFile(args.path, 'utf8');
+      if (!text.includes('import.meta.url')) return undefined;
+      const rel = relative(outdir, args.path).split(sep).join('/');
+      return { contents: text.replaceAll('import.meta.url', `new URL(${JSON.stringify(rel)}, import.meta.url).href`), loader: 'js' };
+    });
+  },
+};
+
+const started = Date.now();
+const result = await build({
+  entryPoints: { main: join(distSrc, 'cli', 'main.js'), signals: join(distSrc, 'runner', 'signals.js') },
+  outdir,
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  external,
+  // CommonJS inside an ES module bundle needs a require
+  banner: { js: "import { createRequire as __faultlineRequire } from 'node:module'; const require = __faultlineRequire(import.meta.url);" },
+  minify: true,
+  // keep class and function names: errors are told apart by name (err.name === 'AbortError')
+  keepNames: true,
+  chunkNames: 'chunk-[hash]',
+  metafile: true,
+  logLevel: 'warning',
+  plugins: [originalImportMetaUrl],
+});
+const outputs = Object.entries(result.metafile.outputs);
+const bytes = outputs.reduce((n, [, o]) => n + o.bytes, 0);
+if (process.argv.includes('--verbose')) {
+  for (const [file, o] of outputs) console.log(`${relative(root, file)} ${o.bytes} bytes`);
+}
+console.log(`bundle: ${outputs.length} files, ${Math.round(bytes / 1024)} KB in dist/cli (${Date.now() - started} ms)`);

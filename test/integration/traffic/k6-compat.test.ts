@@ -1,0 +1,408 @@
+// k6 compatibility of faultline's engine (issue 20): scripts in the style of the k6 docs, run by
+// `faultline load` in a child process against a real local HTTP server.
+//   - never pass silently: unsupported API refused at load time with file:line:col, or the run
+//     exits non-zero; a script whose every iteration throws exits 107;
+//   - a script sees only k6's globals, and open() stays in the script's directory;
+//   - k6/encoding, k6/crypto, cookies as k6 has them, ignored options.
+import { expect } from 'chai';
+import { execa } from 'execa';
+import { createHash, createHmac } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
+const cli = join(root, 'bin/faultline.js');
+
+interface Seen {
+  path: string;
+  cookie?: string;
+  body: string;
+}
+
+describe('k6 compatibility: scripts in the style of the k6 docs against a local server', function () {
+  this.timeout(60_000);
+  let server: http.Server;
+  let base: string;
+  let dir: string;
+  const seen: Seen[] = [];
+
+  before(async () => {
+    server = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        seen.push({ path: req.url!, cookie: req.headers.cookie, body: Buffer.concat(chunks).toString('utf8') });
+        if (req.url!.startsWith('/set')) {
+          res.writeHead(200, {
+            'set-cookie': ['sid=s1; Path=/; HttpOnly; Max-Age=3600', 'pref=blue; Path=/app', 'gone=x; Max-Age=0'],
+            'content-length': 2,
+          });
+          res.end('ok');
+          return;
+        }
+        res.writeHead(200, { 'content-type': 'text/plain', 'content-length': 2 });
+        res.end('ok');
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    dir = mkdtempSync(join(tmpdir(), 'faultline-k6compat-'));
+  });
+  after(async () => {
+    server.closeAllConnections();
+    await new Promise<void>((r) => server.close(() => r()));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const script = (name: string, text: string) => {
+    const p = join(dir, name);
+    mkdirSync(dirname(p), { recursive: true });
+    writeFileSync(p, text);
+    return p;
+  };
+  const load = (path: string, ...args: string[]) => execa('node', [cli, 'load', path, '--quiet', '--env', `BASE=${base}`, ...args], { reject: false, cwd: root });
+  const paths = () => seen.map((s) => s.path);
+
+  describe('never passes silently', () => {
+    it('refuses an unsupported request param (auth) at load time with file:line:col, before any request', async () => {
+      const before = seen.length;
+      const r = await load(
+        script(
+          'auth.js',
+          `import http from 'k6/http';
+export default function () {
+  const params = { headers: { 'X-A': '1' }, auth: 'digest' };
+  http.get(\`\${__ENV.BASE}/auth\`, params);
+}`,
+        ),
+      );
+      expect(r.exitCode).to.equal(107);
+      expect(r.stderr).to.match(/auth\.js:3:45: http\.get: the param "auth" is not supported/);
+      expect(seen.length).to.equal(before);
+    });
+
+    it('refuses an unsupported Response member (res.html(), res.submitForm()) at load time with file:line:col', async () => {
+      const a = await load(
+        script(
+          'html.js',
+          `import http from 'k6/http';
+export default function () {
+  const res = http.get(\`\${__ENV.BASE}/page\`);
+  const title = res.html().find('title').text();
+}`,
+        ),
+      );
+      expect(a.exitCode).to.equal(107);
+      expect(a.stderr).to.match(/html\.js:4:21: Response\.html\(\) is not supported/);
+      const b = await load(script('form.js', `import http from 'k6/http';\nexport default function () {\n  let res = http.get(\`\${__ENV.BASE}/form\`);\n  res = res.submitForm({ formSelector: 'form' });\n}`));
+      expect(b.exitCode).to.equal(107);
+      expect(b.stderr).to.match(/form\.js:4:13: Response\.submitForm\(\) is not supported/);
+    });
+
+    it('fails the run with 107 when an unsupported param is only visible at run time, even if the script catches the error', async () => {
+      const r = await load(
+        script(
+          'dynamic.js',
+          `import http from 'k6/http';
+export const options = { vus: 2, duration: '2s' };
+export default function () {
+  const params = {};
+  params['compr' + 'ession'] = 'gzip';
+  try { http.get(\`\${__ENV.BASE}/dyn\`, params); } catch (e) { /* swallowed */ }
+}`,
+        ),
+      );
+      expect(r.exitCode, r.stderr).to.equal(107);
+      expect(r.stderr).to.include('the param "compression"');
+      expect(r.stderr).to.match(/dynamic\.js:6:/);
+    });
+
+    it('exits 107 when every iteration throws a TypeError, where k6 would exit 0', async () => {
+      const r = await load(
+        script(
+          'typeerror.js',
+          `import http from 'k6/http';
+export const options = { vus: 2, iterations: 10 };
+export default function () {
+  const res = http.get(\`\${__ENV.BASE}/te\`);
+  const page = { status: res.status };
+  page.items.forEach(() => {});
+}`,
+        ),
+      );
+      expect(r.exitCode, r.stderr).to.equal(107);
+      expect(r.stderr).to.include('every iteration threw (10 of 10)');
+    });
+
+    it('still exits 0 when only some iterations throw, as k6 does', async () => {
+      const r = await load(script('some.js', `export const options = { iterations: 4 };\nexport default function () { if (__ITER === 0) throw new Error('first only'); }`));
+      expect(r.exitCode, r.stderr).to.equal(0);
+      expect(r.stderr).to.include('first only');
+    });
+
+    it('accepts and ignores the cloud and ext options with a note, as `k6 run` does', async () => {
+      const r = await load(script('cloud.js', `export const options = { iterations: 1, cloud: { projectID: 1 }, ext: { loadimpact: {} } };\nexport default function () {}`));
+      expect(r.exitCode, r.stderr).to.equal(0);
+      expect(r.stderr).to.include('options.cloud is accepted and ignored');
+    });
+  });
+
+  describe('a script sees only what k6 gives it', () => {
+    it('has no process, Buffer, fetch or globalThis.process; __ENV, __VU, __ITER, console and timers are there', async () => {
+      const r = await load(
+        script(
+          'globals.js',
+          `import http from 'k6/http';
+export default function () {
+  const seenGlobals = [typeof process, typeof Buffer, typeof globalThis.process, typeof module, typeof fetch].join(',');
+  const k6Globals = [typeof __ENV, typeof __VU, typeof __ITER, typeof console, typeof setTimeout, typeof clearInterval].join(',');
+  http.post(\`\${__ENV.BASE}/globals\`, seenGlobals + '|' + k6Globals);
+}`,
+        ),
+      );
+      expect(r.exitCode, r.stderr).to.equal(0);
+      const body = seen.find((s) => s.path === '/globals')!.body;
+      expect(body).to.equal('undefined,undefined,undefined,undefined,undefined|object,number,number,object,function,function');
+    });
+
+    it('fails k6-style on process.env and require("child_process"): refused or an error, exit 107, nothing run', async () => {
+      const a = await load(script('env.js', `export default function () {\n  console.log(process.env.HOME);\n}`));
+      expect(a.exitCode).to.equal(107);
+      expect(a.stderr).to.match(/ReferenceError: process is not defined/);
+      expect(a.stderr).to.match(/env\.js:2:/);
+      expect(a.stdout + a.stderr).not.to.include(process.env.HOME ?? '/root');
+      const marker = join(dir, 'pwned');
+      // a literal require is refused when the script is bundled, as k6 refuses an unknown module
+      const b = await load(script('cp.js', `const cp = require('child_process');\nexport default function () { cp.execSync('touch ${marker}'); }`));
+      expect(b.exitCode).to.equal(107);
+      expect(b.stderr).to.match(/cp\.js:1:20: Could not resolve "child_process"/);
+      // a computed one fails when called
+      const c = await load(script('cp2.js', `export default function () {\n  const m = ['child', 'process'].join('_');\n  require(m).execSync('touch ${marker}');\n}`));
+      expect(c.exitCode).to.equal(107);
+      expect(c.stderr).to.match(/Dynamic require of "child_process" is not supported/);
+      expect(existsSync(marker)).to.equal(false);
+    });
+
+    it('confines open() to the script directory: /etc/passwd and ../ are refused, a file beside the script is read', async () => {
+      script('sub/data.json', '[1,2,3]');
+      script('secret.txt', 'top secret');
+      const ok = await load(
+        script('sub/open-ok.js', `import http from 'k6/http';\nconst data = JSON.parse(open('./data.json'));\nexport default function () { http.post(\`\${__ENV.BASE}/opened\`, String(data.length)); }`),
+      );
+      expect(ok.exitCode, ok.stderr).to.equal(0);
+      expect(seen.find((s) => s.path === '/opened')!.body).to.equal('3');
+      const etc = await load(script('sub/passwd.js', `const p = open('/etc/passwd');\nexport default function () {}`));
+      expect(etc.exitCode).to.equal(107);
+      expect(etc.stderr).to.include("is outside the script's directory");
+      expect(etc.stderr).not.to.include('root:x:0');
+      const up = await load(script('sub/up.js', `const p = open('../secret.txt');\nexport default function () {}`));
+      expect(up.exitCode).to.equal(107);
+      expect(up.stderr).to.include("is outside the script's directory");
+      const allowed = await load(script('sub/up2.js', `import http from 'k6/http';\nconst p = open('../secret.txt');\nexport default function () { http.post(\`\${__ENV.BASE}/secret\`, p); }`), '--allow-open-anywhere');
+      expect(allowed.exitCode, allowed.stderr).to.equal(0);
+      expect(seen.find((s) => s.path === '/secret')!.body).to.equal('top secret');
+    });
+  });
+
+  describe('k6/encoding and k6/crypto', () => {
+    it('encodes and decodes base64 in the std, rawstd, url and rawurl variants', async () => {
+      const r = await load(
+        script(
+          'b64.js',
+          `import encoding from 'k6/encoding';
+import http from 'k6/http';
+import { check } from 'k6';
+export default function () {
+  const s = 'hello?>>world';
+  const out = ['std', 'rawstd', 'url', 'rawurl'].map((e) => encoding.b64encode(s, e));
+  const back = ['std', 'rawstd', 'url', 'rawurl'].map((e, i) => encoding.b64decode(out[i], e, 's'));
+  const bin = new Uint8Array(encoding.b64decode('AAEC'));
+  check(back, { 'round trip': (b) => b.every((x) => x === s) });
+  http.post(\`\${__ENV.BASE}/b64\`, JSON.stringify({ out, back, bin: Array.from(bin) }));
+}`,
+        ),
+      );
+      expect(r.exitCode, r.stderr).to.equal(0);
+      const got = JSON.parse(seen.find((s) => s.path === '/b64')!.body) as { out: string[]; back: string[]; bin: number[] };
+      expect(got.out).to.deep.equal(['aGVsbG8/Pj53b3JsZA==', 'aGVsbG8/Pj53b3JsZA', 'aGVsbG8_Pj53b3JsZA==', 'aGVsbG8_Pj53b3JsZA']);
+      expect(got.back).to.deep.equal(Array(4).fill('hello?>>world'));
+      expect(got.bin).to.deep.equal([0, 1, 2]);
+    });
+
+    it('hashes, HMACs (hex, base64, binary) and makes random bytes with Node crypto', async () => {
+      const r = await load(
+        script(
+          'crypto.js',
+          `import crypto from 'k6/crypto';
+import { sha256 } from 'k6/crypto';
+import http from 'k6/http';
+export default function () {
+  const h = crypto.createHash('sha1');
+  h.update('a'); h.update('bc');
+  const out = {
+    md5: crypto.md5('abc', 'hex'),
+    sha256: sha256('abc', 'base64'),
+    sha512len: new Uint8Array(crypto.sha512('abc', 'binary')).length,
+    hmac: crypto.hmac('sha256', 'key', 'data', 'hex'),
+    streamed: h.digest('hex'),
+    hmacObj: (() => { const m = crypto.createHMAC('sha256', 'key'); m.update('da'); m.update('ta'); return m.digest('base64rawurl'); })(),
+    random: new Uint8Array(crypto.randomBytes(16)).length,
+  };
+  http.post(\`\${__ENV.BASE}/crypto\`, JSON.stringify(out));
+}`,
+        ),
+      );
+      expect(r.exitCode, r.stderr).to.equal(0);
+      const got = JSON.parse(seen.find((s) => s.path === '/crypto')!.body) as Record<string, unknown>;
+      expect(got).to.deep.equal({
+        md5: createHash('md5').update('abc').digest('hex'),
+        sha256: createHash('sha256').update('abc').digest('base64'),
+        sha512len: 64,
+        hmac: createHmac('sha256', 'key').update('data').digest('hex'),
+        streamed: createHash('sha1').update('abc').digest('hex'),
+        hmacObj: createHmac('sha256', 'key').update('data').digest('base64url'),
+        random: 16,
+      });
+    });
+  });
+
+  describe('cookies as k6 has them', () => {
+    it('res.cookies, the VU jar (set, cookiesForURL, delete, clear), params.cookies with replace, and params.jar', async () => {
+      const r = await load(
+        script(
+          'cookies.js',
+          `import http from 'k6/http';
+import { check } from 'k6';
+export default function () {
+  const res = http.get(\`\${__ENV.BASE}/set\`);
+  const jar = http.cookieJar();
+  const sid = res.cookies.sid[0];
+  const seenCookies = {
+    sid: { value: sid.value, path: sid.path, httpOnly: sid.httpOnly, maxAge: sid.maxAge },
+    names: Object.keys(res.cookies).sort(),
+    root: jar.cookiesForURL(\`\${__ENV.BASE}/\`),
+    app: jar.cookiesForURL(\`\${__ENV.BASE}/app/x\`),
+  };
+  http.get(\`\${__ENV.BASE}/app/one\`);
+  jar.set(\`\${__ENV.BASE}\`, 'extra', 'e1');
+  http.get(\`\${__ENV.BASE}/two\`, { cookies: { sid: { value: 'override', replace: true }, req: 'r1' } });
+  jar.delete(\`\${__ENV.BASE}/\`, 'extra');
+  http.get(\`\${__ENV.BASE}/three\`);
+  jar.clear(\`\${__ENV.BASE}/\`);
+  http.get(\`\${__ENV.BASE}/four\`);
+  const own = new http.CookieJar();
+  own.set(\`\${__ENV.BASE}/\`, 'mine', 'm1');
+  http.get(\`\${__ENV.BASE}/five\`, { jar: own });
+  http.post(\`\${__ENV.BASE}/report\`, JSON.stringify(seenCookies));
+}`,
+        ),
+      );
+      expect(r.exitCode, r.stderr).to.equal(0);
+      const cookieAt = (p: string) => seen.find((s) => s.path === p)!.cookie;
+      const report = JSON.parse(seen.find((s) => s.path === '/report')!.body) as Record<string, unknown>;
+      expect(report).to.deep.equal({
+        sid: { value: 's1', path: '/', httpOnly: true, maxAge: 3600 },
+        names: ['gone', 'pref', 'sid'],
+        root: { sid: ['s1'] },
+        app: { pref: ['blue'], sid: ['s1'] },
+      });
+      expect(cookieAt('/app/one')).to.equal('pref=blue; sid=s1');
+      expect(cookieAt('/two')).to.equal('extra=e1; sid=override; req=r1');
+      expect(cookieAt('/three')).to.equal('sid=s1');
+      expect(cookieAt('/four')).to.equal(undefined);
+      expect(cookieAt('/five')).to.equal('mine=m1');
+    });
+
+    it('empties the VU jar between iterations, unless options.noCookiesReset', async () => {
+      const body = (reset: boolean, tag: string) => `import http from 'k6/http';
+export const options = { iterations: 2, ${reset ? '' : 'noCookiesReset: true'} };
+export default function () {
+  if (__ITER === 0) http.get(\`\${__ENV.BASE}/set\`);
+  else http.get(\`\${__ENV.BASE}/${tag}\`);
+}`;
+      const a = await load(script('reset.js', body(true, 'after-reset')));
+      expect(a.exitCode, a.stderr).to.equal(0);
+      const b = await load(script('keep.js', body(false, 'after-keep')));
+      expect(b.exitCode, b.stderr).to.equal(0);
+      expect(seen.find((s) => s.path === '/after-reset')!.cookie).to.equal(undefined);
+      expect(seen.find((s) => s.path === '/after-keep')!.cookie).to.equal('sid=s1');
+      expect(paths()).to.include('/after-keep');
+    });
+  });
+
+  describe('metrics and lifecycle details as k6 has them', () => {
+    it('Metric.add() returns true; add(undefined) warns and goes on; a Rate threshold with no samples passes', async () => {
+      const out = join(dir, 'life-out');
+      const r = await load(
+        script(
+          'metrics.js',
+          `import http from 'k6/http';
+import { Counter, Rate } from 'k6/metrics';
+const hits = new Counter('hits');
+const neverAdded = new Rate('never_added');
+export const options = { iterations: 3, thresholds: { never_added: ['rate>0.5'], hits: ['count==3'] } };
+export default function () {
+  const added = hits.add(1);
+  hits.add(undefined);
+  http.post(\`\${__ENV.BASE}/added\`, String(added));
+}`,
+        ),
+        '--out',
+        out,
+      );
+      expect(r.exitCode, r.stderr + r.stdout).to.equal(0);
+      expect(seen.filter((s) => s.path === '/added').map((s) => s.body)).to.deep.equal(['true', 'true', 'true']);
+      expect(r.stderr.match(/hits\.add\(undefined\): not a number/g)).to.have.length(1);
+    });
+
+    it('calls handleSummary(data) with k6\'s data shape and writes what it returns to stdout and files', async () => {
+      const file = join(dir, 'reports', 'summary.txt');
+      const p = script(
+        'summary.js',
+        `import http from 'k6/http';
+export const options = { iterations: 2, thresholds: { http_reqs: ['count>=2'] } };
+export default function () { http.get(\`\${__ENV.BASE}/sum\`); }
+export function handleSummary(data) {
+  const reqs = data.metrics.http_reqs.values.count;
+  const ok = data.metrics.http_reqs.thresholds['count>=2'].ok;
+  return { stdout: 'requests=' + reqs + ' ok=' + ok + '\\n', [__ENV.OUT]: JSON.stringify({ reqs, vusMax: data.metrics.vus_max.values.value }) };
+}`,
+      );
+      const r = await execa('node', [cli, 'load', p, '--env', `BASE=${base}`, '--env', `OUT=${file}`], { reject: false, cwd: root });
+      expect(r.exitCode, r.stderr).to.equal(0);
+      expect(r.stdout).to.include('requests=2 ok=true');
+      expect(r.stdout).not.to.include('http_req_duration'); // k6's own summary is replaced
+      expect(JSON.parse(readFileSync(file, 'utf8'))).to.deep.equal({ reqs: 2, vusMax: 1 });
+    });
+
+    it('applies in-place changes to exec.vu.tags to the next request', async () => {
+      const out = join(dir, 'tags-out');
+      const r = await load(
+        script(
+          'vutags.js',
+          `import http from 'k6/http';
+import exec from 'k6/execution';
+export default function () {
+  http.get(\`\${__ENV.BASE}/tag-before\`);
+  exec.vu.tags.tier = 'gold';
+  http.get(\`\${__ENV.BASE}/tag-after\`);
+}`,
+        ),
+        '--out',
+        out,
+      );
+      expect(r.exitCode, r.stderr).to.equal(0);
+      const lines = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string; metric: string; data: { tags?: Record<string, string> } });
+      const reqs = lines.filter((l) => l.type === 'Point' && l.metric === 'http_reqs').map((l) => l.data.tags!);
+      expect(reqs.find((t) => t.url.endsWith('/tag-before'))!.tier).to.equal(undefined);
+      expect(reqs.find((t) => t.url.endsWith('/tag-after'))!.tier).to.equal('gold');
+      const vus = lines.filter((l) => l.type === 'Point' && l.metric === 'vus').map((l) => (l.data as unknown as { value: number }).value);
+      expect(vus.length).to.be.greaterThan(0);
+      expect(vus[vus.length - 1]).to.not.equal(0);
+    });
+  });
+});
