@@ -1,10 +1,17 @@
 #!/usr/bin/env node
 // Thin launcher: the CLI is compiled from src/ by `npm run build` (run by `npm ci` via `prepare`).
-// The signal handlers come first, before the CLI's modules load: a Ctrl-C, SIGTERM or SIGHUP at
-// any moment ends faultline with its documented exit code, never by the signal itself.
+//
+// Signals first. Until the CLI's own handlers are in place (src/runner/signals.ts), a Ctrl-C,
+// SIGTERM or SIGHUP ends faultline with exit 3, never by the signal: nothing has been touched yet.
+// Then the CLI's handlers take over, before its modules load, and stay for the process's life.
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+const exitEarly = () => process.exit(3);
+for (const sig of SIGNALS) process.on(sig, exitEarly);
+
 import('../dist/src/runner/signals.js')
   .then((signals) => {
     signals.installInterruptHandlers();
+    for (const sig of SIGNALS) process.off(sig, exitEarly);
     return import('../dist/src/cli/main.js');
   })
   .catch((err) => {
