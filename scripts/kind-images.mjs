@@ -346,7 +346,9 @@ function buildNode(tag) {
       stdio: quiet ? ['ignore', 'ignore', 'inherit'] : 'inherit',
     });
     if (save.status !== 0) throw new Error(`importing images into the node's containerd failed (exit ${save.status})`);
-    exec('sh', '-c', 'pkill containerd; for i in $(seq 1 50); do pgrep containerd >/dev/null || exit 0; sleep 0.2; done; exit 1');
+    // The build container's PID 1 is sleep, which reaps nothing: a stopped containerd stays a
+    // zombie, so "gone" means no containerd in a state other than Z.
+    exec('sh', '-c', 'pkill containerd; for i in $(seq 1 50); do ps -C containerd -o stat= | grep -qv Z || exit 0; sleep 0.2; done; exit 1');
     docker('commit', '--change', 'ENTRYPOINT [ "/usr/local/bin/entrypoint", "/sbin/init" ]', name, tag);
   } finally {
     spawnSync('docker', ['rm', '-f', '-v', name], { stdio: 'ignore' });

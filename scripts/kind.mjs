@@ -118,9 +118,18 @@ async function ensureDocker(prev) {
   mkdirSync(PRIVATE.dataRoot, { recursive: true });
   mkdirSync(stateDir, { recursive: true });
   const out = openSync(join(stateDir, 'dockerd.log'), 'a');
+  const runtime = [];
+  if (!fullBoundingSet()) {
+    // This root cannot hold every capability: privileged containers (kind's nodes) need the
+    // wrapper that drops the ones it lacks (scripts/kind-runc.mjs says why).
+    const wrapper = join(PRIVATE.dir, 'runc');
+    writeFileSync(wrapper, `#!${process.execPath}\n` + readFileSync(join(root, 'scripts', 'kind-runc.mjs'), 'utf8'), { mode: 0o755 });
+    runtime.push('--add-runtime', `faultline-runc=${wrapper}`, '--default-runtime', 'faultline-runc');
+    log('this root lacks capabilities in its bounding set: containers run through scripts/kind-runc.mjs');
+  }
   const child = spawn(
     'dockerd',
-    ['--data-root', PRIVATE.dataRoot, '--exec-root', join(PRIVATE.dir, 'exec'), '-H', PRIVATE.host, '--pidfile', PRIVATE.pidfile],
+    ['--data-root', PRIVATE.dataRoot, '--exec-root', join(PRIVATE.dir, 'exec'), '-H', PRIVATE.host, '--pidfile', PRIVATE.pidfile, ...runtime],
     { detached: true, stdio: ['ignore', out, out] },
   );
   child.unref();
@@ -131,6 +140,14 @@ async function ensureDocker(prev) {
     await sleep(500);
   }
   throw new Error(`the private dockerd did not come up: see ${join(stateDir, 'dockerd.log')}`);
+}
+
+/** Whether this process's capability bounding set holds every capability the kernel has. */
+function fullBoundingSet() {
+  const hex = /^CapBnd:\s*([0-9a-f]+)$/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
+  const last = Number(readFileSync('/proc/sys/kernel/cap_last_cap', 'utf8'));
+  if (!hex) return true;
+  return BigInt(`0x${hex}`) === (1n << BigInt(last + 1)) - 1n;
 }
 
 async function stopPrivateDocker() {
@@ -171,6 +188,12 @@ async function clusterConfig(region) {
       ...(cfg.containerdConfigPatches ?? []),
       `[plugins."io.containerd.grpc.v1.cri"]\n  sandbox_image = "${LOCAL_REPO}/pause:3.10.1"\n`,
     ];
+  }
+  if (!fullBoundingSet()) {
+    // Without CAP_SYS_RESOURCE no process here may lower an oom_score_adj, and runc fails every
+    // pod kubelet gives a negative one (static pods get -997): "nsexec: failed to update
+    // /proc/self/oom_score_adj: Permission denied". containerd then keeps them at its own.
+    cfg.containerdConfigPatches = [...(cfg.containerdConfigPatches ?? []), '[plugins."io.containerd.grpc.v1.cri"]\n  restrict_oom_score_adj = true\n'];
   }
   const { stringify } = await import('yaml');
   return stringify(cfg);
@@ -346,9 +369,18 @@ async function down() {
   }
   if (dockerWorks(host)) {
     spawnSync('docker', ['rm', '-f', GLB_CONTAINER], { stdio: 'ignore' });
-    for (const region of existingClusters().filter((c) => (state?.regions ?? REGIONS).includes(c))) {
-      kind(['delete', 'cluster', '--name', region, '--kubeconfig', kubeconfig], { stdio: ['ignore', 'ignore', 'inherit'] });
-      log(`${region}: deleted`);
+    const regions = state?.regions ?? REGIONS;
+    if (existsSync(kindBinPath)) {
+      for (const region of existingClusters().filter((c) => regions.includes(c))) {
+        kind(['delete', 'cluster', '--name', region, '--kubeconfig', kubeconfig], { stdio: ['ignore', 'ignore', 'inherit'] });
+        log(`${region}: deleted`);
+      }
+    } else {
+      // Without the kind binary: a kind cluster is its labelled node containers.
+      for (const region of regions) {
+        const ids = output('docker', ['ps', '-aq', '--filter', `label=io.x-k8s.kind.cluster=${region}`]).split('\n').filter(Boolean);
+        if (ids.length) run('docker', ['rm', '-f', '-v', ...ids], { stdio: ['ignore', 'ignore', 'inherit'] });
+      }
     }
     // kind leaves its network behind; it is ours only when no other container uses it.
     const users = spawnSync('docker', ['network', 'inspect', 'kind', '--format', '{{len .Containers}}'], { encoding: 'utf8' });

@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { createLogger } from '../core/log.js';
 import { errorMessage } from '../core/errors.js';
 import { enforceExpiry } from '../runner/active.js';
+import type { CliOptions } from '../core/options.js';
 
 /** Undo options an inject saved next to its journal (the kubeconfig it used). */
 export function savedOptions(journal: string): Record<string, unknown> {
@@ -18,7 +19,7 @@ export function savedOptions(journal: string): Record<string, unknown> {
   }
 }
 
-export async function enforceExpiredFaults(options: Record<string, unknown> = {}): Promise<void> {
+export async function enforceExpiredFaults(options: CliOptions = {}): Promise<void> {
   const log = createLogger();
   try {
     const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));

@@ -30,6 +30,7 @@ import type { RunObserver } from '../runner/observer.js';
 import { projectRoot } from '../tools/locate.js';
 import { failWith } from './fail.js';
 import { InjectUsageError, faultParams, parseInjectArgs, visibleInjectFlags, type InjectArgs } from './inject-args.js';
+import type { CliOptions } from '../core/options.js';
 
 export const DEFAULT_MAX_DURATION = '1h';
 const FAULT_NAME = 'inject';
@@ -42,7 +43,7 @@ interface Plan {
   file: string;
   yaml: string;
   forMs: number;
-  options: Record<string, unknown>;
+  options: CliOptions;
   targetsHint: string;
 }
 
@@ -107,7 +108,7 @@ export function prepare(args: InjectArgs, now = new Date()): Plan {
   for (const p of args.params) add(p.as, ['faults', 0, type, p.name], p.value === true ? true : parseValue(p.value));
   if (flag('name')) add('--name', ['faults', 0, 'name'], flag('name'));
 
-  const options: Record<string, unknown> = { sandboxReset: false };
+  const options: CliOptions = { sandboxReset: false };
   const environment = environmentFor(args, add, options);
   const skeleton = {
     apiVersion: 'faultline/v1',
@@ -165,7 +166,7 @@ function applyForFile(skeleton: Record<string, unknown>, overrides: Override[]):
 
 type Add = (label: string, path: (string | number)[], value: unknown) => void;
 
-function environmentFor(args: InjectArgs, add: Add, options: Record<string, unknown>): Record<string, unknown> {
+function environmentFor(args: InjectArgs, add: Add, options: CliOptions): Record<string, unknown> {
   const flag = (name: string) => args.flags[name] as string | undefined;
   const list = (name: string) => (args.flags[name] as string[] | undefined) ?? [];
   const contexts = list('context');

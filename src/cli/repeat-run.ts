@@ -10,11 +10,12 @@ import { historyObserver } from '../gameday/history.js';
 import { summarizeRepeats, formatRepeatSummary } from './repeat.js';
 import type { Report } from '../report/types.js';
 import type { Override } from '../experiment/overrides.js';
+import type { CliOptions } from '../core/options.js';
 
 export async function runRepeated(
   file: string,
   count: number,
-  o: { out?: string; seed?: number; json?: boolean; overrides?: readonly Override[]; options: Record<string, unknown> },
+  o: { out?: string; seed?: number; json?: boolean; overrides?: readonly Override[]; options: CliOptions },
 ): Promise<number> {
   const seed = o.seed ?? randomInt(0, 2 ** 31);
   const done: { report: Report; outDir?: string }[] = [];

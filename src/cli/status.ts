@@ -12,6 +12,7 @@ import { liveScanners, type LiveChange, type LiveFinding } from '../faults/live.
 import { listActiveFaults, type ActiveFault } from '../runner/active.js';
 import { knownToxiproxyServers, listRuns } from '../runner/run-index.js';
 import { readLiveState, sandboxDir } from '../sandbox/state.js';
+import type { CliOptions } from '../core/options.js';
 
 export interface StatusOptions {
   toxiproxy: string[];
@@ -42,7 +43,7 @@ export async function collectStatus(o: StatusOptions, now = Date.now()): Promise
   const live = readLiveState();
   // Places runs are known to use: their Toxiproxy servers and the kube contexts in their lock keys.
   const contexts = runs.flatMap((r) => (r.lockKey?.startsWith('kubernetes:') ? r.lockKey.slice('kubernetes:'.length).split(',') : []));
-  const options: Record<string, unknown> = {
+  const options: CliOptions = {
     toxiproxy: [...o.toxiproxy, ...(live ? [live.toxiproxyUrl] : []), ...runs.flatMap((r) => r.toxiproxy ?? []), ...knownToxiproxyServers()],
     kubeconfig: o.kubeconfig,
     allowContexts: [...o.allowContext, ...contexts],

@@ -4,6 +4,7 @@
 // (`UndoRecord` in src/faults/undoers.ts) is derived from the undoer registry, so a record whose
 // fields do not match what its undoer reads does not compile.
 import type { Logger } from './log.js';
+import type { CliOptions } from './options.js';
 
 /**
  * What every undo record has. A record holds everything needed to undo one applied action and is
@@ -35,5 +36,5 @@ export interface UndoContext {
   signal: AbortSignal;
   log: Logger;
   /** Options from the CLI that some undoers need (e.g. kubeconfig path, --force). */
-  options: Record<string, unknown>;
+  options: CliOptions;
 }

@@ -1,9 +1,11 @@
 import type { Node } from '../schema/dsl.js';
+import type { Measurements } from '../report/types.js';
 import type { UndoOutcome } from '../core/undo.js';
 import type { ProxyCreatedUndo } from './toxiproxy/undo.js';
 import type { Logger } from '../core/log.js';
 import type { TrafficSource } from '../traffic/types.js';
 import type { RunMetrics } from '../metrics/aggregate.js';
+import type { CliOptions } from '../core/options.js';
 
 export type EnvironmentKind = 'toxiproxy' | 'sandbox' | 'kubernetes';
 
@@ -24,7 +26,7 @@ export interface EnvironmentContext {
   signal: AbortSignal;
   log: Logger;
   /** CLI options: kubeconfig, allowed contexts, dry-run... */
-  options: Record<string, unknown>;
+  options: CliOptions;
 }
 
 /** Where the experiment's regions live. */
@@ -67,7 +69,7 @@ export function isProxyEnvironment(env: Environment): env is ProxyEnvironment {
 
 /** Optional ability: the environment can measure what its architecture promises (RTO, RPO...). */
 export interface MeasuringEnvironment extends Environment {
-  measure(input: MeasureInput): Promise<Record<string, unknown>>;
+  measure(input: MeasureInput): Promise<Measurements>;
 }
 
 export interface MeasureInput {

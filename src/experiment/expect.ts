@@ -2,6 +2,7 @@
 // Each expectation names the measurement it reads (see docs/report.md for the measurement keys).
 import { s, type Infer } from '../schema/dsl.js';
 import { formatMs } from '../schema/values.js';
+import type { Measurements } from '../report/types.js';
 
 export const expectSpec = s
   .object({
@@ -40,8 +41,12 @@ export interface ExpectationResult {
   actual: string;
 }
 
-type M = Record<string, unknown>;
-const num = (m: M, key: string): number | undefined => (typeof m[key] === 'number' ? (m[key] as number) : undefined);
+type M = Measurements;
+/** A number the environment measured; report.json from older runs is read defensively too. */
+const num = (m: M, key: keyof M): number | undefined => {
+  const v: unknown = m[key];
+  return typeof v === 'number' ? v : undefined;
+};
 
 export function evaluateExpectations(expect: ExpectSpec | undefined, m: M): ExpectationResult[] {
   const out: ExpectationResult[] = [];
@@ -57,7 +62,7 @@ export function evaluateExpectations(expect: ExpectSpec | undefined, m: M): Expe
     check('dataLoss.acknowledgedWrites', `≤ ${max}`, num(m, 'lostWrites'), (v) => v <= max, String);
   }
   if (expect.replicationLag) {
-    const lag = m.replicationLagMs as { p99?: number } | undefined;
+    const lag = m.replicationLagMs;
     const bound = expect.replicationLag.p99Below.ms;
     check('replicationLag.p99Below', `< ${expect.replicationLag.p99Below.text}`, lag?.p99, (v) => v < bound, formatMs);
   }

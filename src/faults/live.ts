@@ -2,6 +2,7 @@
 // `faultline status`. One scanner per kind of system, loaded lazily (status on a sandbox never
 // loads the Kubernetes client). Scanners only read.
 import type { UndoRecordBase } from '../core/undo.js';
+import type { CliOptions } from '../core/options.js';
 
 /** A change as an undo record would describe it (kind plus the fields that identify it). */
 export type LiveChange = UndoRecordBase & Record<string, unknown>;
@@ -22,8 +23,8 @@ export interface LiveFinding {
 
 export interface LiveScanner {
   /** The places worth looking at, from undo records found in journals and the CLI options. */
-  places(records: readonly LiveChange[], options: Record<string, unknown>): string[];
-  scan(place: string, options: Record<string, unknown>, signal: AbortSignal): Promise<LiveFinding[]>;
+  places(records: readonly LiveChange[], options: CliOptions): string[];
+  scan(place: string, options: CliOptions, signal: AbortSignal): Promise<LiveFinding[]>;
 }
 
 export const liveScanners: Record<string, () => Promise<LiveScanner>> = {

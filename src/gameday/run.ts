@@ -32,6 +32,7 @@ import { DEFAULT_HISTORY_PATH, HistoryStore, appendHistory, historyObserver, typ
 import { experimentOutcome, groupStatus, summarize, toJUnit, toMarkdown } from './report.js';
 import { toHtml } from './report-html.js';
 import { isStepFailure, type GameDayReport, type StepOutcome } from './types.js';
+import type { CliOptions } from '../core/options.js';
 
 export const DEFAULT_GAMEDAYS_DIR = '.faultline/gamedays';
 
@@ -65,7 +66,7 @@ export interface GameDayOptions {
   /** SQLite history file; false to keep none. */
   historyPath?: string | false;
   /** Environment options for every run (kubeconfig, allowContexts...). */
-  options?: Record<string, unknown>;
+  options?: CliOptions;
   /** More webhooks (from the scheduler), on top of the file's notify:. */
   notify?: WebhookSpec[];
   /** The live view's address, noted in the report. */

@@ -1,18 +1,11 @@
 // Per-phase figures from the run's aggregates, and when a system counts as recovered. Pure.
 // The forms that take request records fold them into aggregates first (tests, small tools).
-import type { PhaseWindow } from '../report/types.js';
+import type { PhaseStats, PhaseWindow } from '../report/types.js';
 import type { RequestRecord } from '../core/records.js';
 import { RunMetrics, type Window } from './aggregate.js';
 import { OutcomeTimeline } from './outcomes.js';
 
-export interface PhaseStats {
-  requests: number;
-  ok: number;
-  /** ok / requests, or null without requests. */
-  availability: number | null;
-  /** Within 1% of the exact nearest-rank percentiles (max exact): see docs/metrics.md. */
-  latencyMs: { p50: number | null; p99: number | null; max: number | null };
-}
+export type { PhaseStats };
 
 /** Nearest-rank percentile of sorted values (p in 0..100). */
 export function percentile(sorted: readonly number[], p: number): number | null {

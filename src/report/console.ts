@@ -10,10 +10,10 @@ export function formatConsoleReport(r: Report, reportPath?: string): string {
   out.push(`${mark}  ${r.experiment.name}  (run ${r.runId}, ${formatMs(r.durationMs)}, exit ${r.exitCode})`);
   if (r.abortedBy) out.push(`  aborted by ${r.abortedBy.by}: ${r.abortedBy.reason}`);
   for (const e of r.errors) out.push(`  error: ${e}`);
-  const m = r.measurements as Record<string, unknown>;
+  const m = r.measurements;
   if (typeof m.failoverMs === 'number') out.push(`  failover time: ${formatMs(m.failoverMs)}`);
   if (typeof m.lostWrites === 'number') out.push(`  acknowledged writes lost: ${m.lostWrites}`);
-  const lag = m.replicationLagMs as { p50?: number; p99?: number; max?: number } | undefined;
+  const lag = m.replicationLagMs;
   if (lag && typeof lag.p99 === 'number') out.push(`  replication lag: p50 ${formatMs(lag.p50 ?? 0)}, p99 ${formatMs(lag.p99)}, max ${formatMs(lag.max ?? 0)}`);
   if (typeof m.conflicts === 'number') out.push(`  conflicts: ${m.conflicts}, lost updates: ${m.lostUpdates ?? '—'}, converged after: ${typeof m.convergedAfterMs === 'number' ? formatMs(m.convergedAfterMs) : '—'}`);
   if (r.faults.length) {

@@ -1,5 +1,5 @@
 // Small formatting shared by the reporters (JUnit, Markdown, HTML, compare). Pure.
-import type { Report, SloResult } from './types.js';
+import type { Measurements, Report, SloResult } from './types.js';
 import { formatMs } from '../schema/values.js';
 
 /** 0.972 → "97.2%"; up to `digits` decimals, trailing zeros dropped. */
@@ -106,8 +106,11 @@ export interface KeyMeasurements {
 
 export function keyMeasurements(r: Report): KeyMeasurements {
   const m = r.measurements ?? {};
-  const num = (k: string) => (typeof m[k] === 'number' && Number.isFinite(m[k]) ? (m[k] as number) : undefined);
-  const lag = m.replicationLagMs as KeyMeasurements['replicationLagMs'] | undefined;
+  const num = (k: keyof Measurements) => {
+    const v: unknown = m[k];
+    return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+  };
+  const lag: unknown = m.replicationLagMs;
   const recovery = r.phases.find((p) => p.name === 'recovery');
   const out: KeyMeasurements = {
     failoverMs: num('failoverMs'),
@@ -115,7 +118,7 @@ export function keyMeasurements(r: Report): KeyMeasurements {
     shiftMs: num('shiftMs'),
     lostWrites: num('lostWrites'),
     acknowledgedWrites: num('acknowledgedWrites'),
-    replicationLagMs: lag && typeof lag === 'object' ? lag : undefined,
+    replicationLagMs: lag && typeof lag === 'object' ? m.replicationLagMs : undefined,
     replicationCatchUpMs: num('replicationCatchUpMs'),
     conflicts: num('conflicts'),
     lostUpdates: num('lostUpdates'),

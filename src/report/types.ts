@@ -74,8 +74,8 @@ export interface Report {
   steadyState: { when: 'before' | 'after'; probe: string; ok: boolean; detail: string }[];
   slos: SloResult[];
   expectations: { name: string; passed: boolean; expected: string; actual: string }[];
-  /** Filled by environments and later issues: failoverMs, lostWrites, replicationLagMs... */
-  measurements: Record<string, unknown>;
+  /** What the environment measured (failover, data loss, replication...), and per-phase request stats. */
+  measurements: Measurements;
   traffic?: {
     sent: number;
     dropped: number;
@@ -102,4 +102,78 @@ export interface Report {
     experimentSha256: string;
     resolvedSha256: string;
   };
+}
+
+/** Nearest-rank percentiles of a set of samples, in ms. */
+export interface Percentiles {
+  p50: number;
+  /** Measured by some environments only; an SLI asking for one that is missing has no value. */
+  p90?: number;
+  p95?: number;
+  p99: number;
+  max: number;
+  count: number;
+}
+
+/** One GLB decision (a region marked down or up, traffic shifted), timed from the fault. */
+export interface GlbEvent {
+  t: number;
+  type: string;
+  region: string;
+  /** ms after the fault started */
+  atMs: number;
+}
+
+/** Requests and latency of one phase (src/metrics/phases.ts). */
+export interface PhaseStats {
+  requests: number;
+  ok: number;
+  /** ok / requests, or null without requests. */
+  availability: number | null;
+  /** Within 1% of the exact nearest-rank percentiles (max exact): see docs/metrics.md. */
+  latencyMs: { p50: number | null; p99: number | null; max: number | null };
+}
+
+/**
+ * What a run measured: the return of MeasuringEnvironment.measure, plus per-phase request stats.
+ * Every field is optional: an environment reports what its architecture lets it measure. Stable in
+ * report.json (add fields, never rename them); readers of older reports check types at runtime.
+ */
+export interface Measurements {
+  /** RTO: fault start → requests keep succeeding (failoverSustainMs). Several regions. */
+  failoverMs?: number;
+  /** The same figure with a single region: the time to recover. */
+  recoveryMs?: number;
+  failoverSustainMs?: number;
+  /** Fault start → the GLB marked the region down; shiftMs is the rest of failoverMs. */
+  detectMs?: number;
+  shiftMs?: number;
+  trafficShiftedAtMs?: number;
+  /** Where detection should land for a crash: ((k−1)·I, k·I]. */
+  detectExpectedMs?: { min: number; max: number };
+  /** The health-check phase the fault was aimed at (sandbox outagePhase), for repeating a run. */
+  outagePhase?: { seed: number; intervalMs: number; targetMs: number; phaseMs: number; waitedMs: number };
+  glbEvents?: GlbEvent[];
+  glbError?: string;
+  /** Primary back after rollback → its first successful request (failback). */
+  failbackMs?: number;
+  /** Replication caught up before data was read back. */
+  settled?: boolean;
+  regionsReadBack?: string[];
+  /** RPO: acknowledged writes no region holds. */
+  acknowledgedWrites?: number;
+  lostWrites?: number;
+  lostWriteIds?: string[];
+  lostWriteIdsTruncated?: boolean;
+  replicationLagMs?: Percentiles;
+  replicationCatchUpMs?: Percentiles;
+  conflicts?: number;
+  partitionConflicts?: number;
+  partitionLostUpdates?: number;
+  lostUpdates?: number;
+  convergedAfterMs?: number;
+  warnings?: string[];
+  measurementErrors?: string[];
+  /** Per phase (baseline, fault, recovery, recovered): requests and latency. */
+  phases?: Record<string, PhaseStats>;
 }

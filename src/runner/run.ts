@@ -27,8 +27,9 @@ import { trafficFor } from '../traffic/registry.js';
 import type { TrafficSource, TrafficSummary } from '../traffic/types.js';
 import { RunMetrics } from '../metrics/aggregate.js';
 import { phaseStats } from '../metrics/phases.js';
-import { evaluateSlos, createGuards, checkBudgetBeforeRun, recordBudget, prepareSlis } from '../slo/index.js';
-import type { AbortInfo, FaultReport, PhaseWindow, Report } from '../report/types.js';
+import { evaluateSlos, createGuards, prepareSlis } from '../slo/index.js';
+import { checkBudgetBeforeRun, recordBudget } from './budget.js';
+import type { AbortInfo, FaultReport, Measurements, PhaseWindow, Report } from '../report/types.js';
 import { ExitCode, FaultlineError, InterruptedError, InvalidInputError, PreflightError, errorMessage } from '../core/errors.js';
 import { redact, type Logger } from '../core/log.js';
 import { stripCredentials } from '../core/redact-url.js';
@@ -56,6 +57,7 @@ export { sleep } from './timers.js';
 export { writeReport } from './report.js';
 import type { Override } from '../experiment/overrides.js';
 import { whoAmI } from './who.js';
+import type { CliOptions } from '../core/options.js';
 
 export interface RunOptions {
   file: string;
@@ -66,7 +68,7 @@ export interface RunOptions {
   runsDir?: string;
   dryRun?: boolean;
   /** Environment options from the CLI: kubeconfig, allowContexts, ... */
-  options?: Record<string, unknown>;
+  options?: CliOptions;
   observer?: RunObserver;
   log: Logger;
   env?: Record<string, string | undefined>;
@@ -253,7 +255,7 @@ interface RunState {
   abort: (info: AbortInfo) => void;
   stopReason: { info?: AbortInfo };
   outDir: string;
-  options: Record<string, unknown>;
+  options: CliOptions;
   budgetCtx: { experimentName: string; runId: string; ledgerPath?: string };
   measure: boolean;
   /** Filled by the run: where the timeline's per-second lines come from. */
@@ -293,7 +295,7 @@ async function executeRun(st: RunState): Promise<Report> {
   let resolved: ResolvedParts | undefined;
   let failedVerdict = false;
   let errorVerdict = false;
-  let measurements: Record<string, unknown> = {};
+  let measurements: Measurements = {};
   let faultStart: number | undefined;
   let lastRevert: number | undefined;
   let stopGuards = () => {};
@@ -587,7 +589,7 @@ async function withPreflightErrors(fn: () => Promise<void>): Promise<void> {
  * its journal went. A leftover this run may not touch (a kube context off the allow-list) is
  * refused by the allow-list before any request, and the run does not start: it waits.
  */
-async function finishLeftovers(lockKey: string, log: Logger, options: Record<string, unknown>, lookup: UndoerLookup) {
+async function finishLeftovers(lockKey: string, log: Logger, options: CliOptions, lookup: UndoerLookup) {
   for (const r of await reapOrphans(log)) log.warn(`an earlier run left this behind: ${r}`);
   for (const run of leftoversFor(lockKey)) {
     log.warn(`an earlier run left faults applied (run ${run.runId}, ${run.journal ?? 'no journal'}); rolling them back first`);

@@ -12,6 +12,7 @@ import type { MetricsSpec, SloSpec } from './schema.js';
 import { compileSli, describeObjective, describeSli, measureBuiltin, meetsObjective, prepareSli, sliEvents, type Measurement } from './sli.js';
 import { measurePrometheus } from './prometheus-sli.js';
 import { computeBudget, round12 } from './math.js';
+import type { Measurements } from '../report/types.js';
 
 export interface EvaluateInput {
   /** The run's aggregates, with its phases marked (what the run loop passes). */
@@ -24,7 +25,7 @@ export interface EvaluateInput {
   metrics?: MetricsSpec;
   signal: AbortSignal;
   /** Optional: the run's measurements, for builtin freshness SLIs (measurements.replicationLagMs). */
-  measurements?: Record<string, unknown>;
+  measurements?: Measurements;
   /** Optional: the traffic kind (`builtin`, `script`); script records are reported with source `k6`. */
   trafficKind?: string;
   /** Optional: resolves ${...} templates such as `${prometheus}` in metrics.prometheus.url. */

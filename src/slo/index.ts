@@ -2,10 +2,13 @@
 //
 //   before the run   createGuards(...)            validates guard references (InvalidInputError)
 //                    prepareSlis(slos, metrics)   registers the views SLIs need, before traffic starts
-//                    checkBudgetBeforeRun(...)    budget.gate: run  → a reason to refuse, or undefined
+//                    budgetShortfalls(...)        budget.gate: run  → reasons to refuse, from the ledger's status
 //   while faults run guards.check(now, store)     every guards.intervalMs → a GuardTrip aborts (exit 3)
 //   after the run    evaluateSlos(...)            one SloResult per SLO and phase, with budget figures
-//                    recordBudget(...)            ledger entry per SLO; budget.gate: pass → failed checks
+//                    ledgerEntries(...)           what the run burned per SLO, for the ledger
+//
+// The ledger file itself (read, lock, write) is src/runner/ledger-file.ts, driven by
+// src/runner/budget.ts: nothing here touches a file.
 import type { SloResult } from '../report/types.js';
 import type { SloSpec, GuardSpec, MetricsSpec, BudgetSpec } from './schema.js';
 import { evaluate, type EvaluateInput } from './evaluate.js';
@@ -13,7 +16,7 @@ import { buildGuards, type GuardOptions, type GuardSet, type GuardTrip } from '.
 import { round12 } from './math.js';
 import { compileSli, prepareSli } from './sli.js';
 import type { RunMetrics } from '../metrics/aggregate.js';
-import { DEFAULT_LEDGER, appendToLedger, budgetStatus, confineLedgerPath, readLedger, type LedgerEntry } from './ledger.js';
+import { DEFAULT_LEDGER, type LedgerEntry, type SloBudgetStatus } from './ledger.js';
 
 export type { GuardSet, GuardTrip, GuardOptions };
 /** For the loader: cross-field checks (unique SLO names, guard references) as schema issues with paths. */
@@ -59,18 +62,12 @@ export function ledgerPathFor(budget: BudgetSpec | undefined, ctx: BudgetContext
   return ctx.ledgerPath ?? (budget ? (budget.ledger ?? DEFAULT_LEDGER) : undefined);
 }
 
-/** ledgerPathFor, with a path from the experiment confined to the project (symlinks resolved). */
-async function usableLedgerPath(budget: BudgetSpec | undefined, ctx: BudgetContext): Promise<string | undefined> {
-  const path = ledgerPathFor(budget, ctx);
-  if (path === undefined || ctx.ledgerPath !== undefined) return path;
-  await confineLedgerPath(path, ctx.projectRoot);
-  return path;
-}
-
 const pct = (x: number) => `${+(x * 100).toFixed(3)}%`;
 
-function shortfalls(slos: SloSpec[], budget: BudgetSpec, status: ReturnType<typeof budgetStatus>, path: string, when: string): string[] {
-  const min = budget.remainingAtLeast!;
+/** A failed check per SLO left with less than budget.remainingAtLeast (none without the bound). */
+export function budgetShortfalls(slos: SloSpec[], budget: BudgetSpec, status: SloBudgetStatus[], path: string, when: string): string[] {
+  const min = budget.remainingAtLeast;
+  if (!min) return [];
   const out: string[] = [];
   for (const slo of slos) {
     const st = status.find((s) => s.slo === slo.name);
@@ -80,15 +77,6 @@ function shortfalls(slos: SloSpec[], budget: BudgetSpec, status: ReturnType<type
     }
   }
   return out;
-}
-
-/** Before the run: a reason to refuse it when budget.remainingAtLeast is not met, else undefined. */
-export async function checkBudgetBeforeRun(slos: SloSpec[], budget: BudgetSpec | undefined, ctx: BudgetContext): Promise<string | undefined> {
-  const path = await usableLedgerPath(budget, ctx);
-  if (!budget?.remainingAtLeast || (budget.gate ?? 'run') !== 'run') return undefined;
-  const status = budgetStatus(await readLedger(path!), ctx.now ?? Date.now());
-  const problems = shortfalls(slos, budget, status, path!, 'before this run');
-  return problems.length ? problems.join('; ') : undefined;
 }
 
 /** What one SLO's results say the run consumed: the `run` phase if evaluated, else the sum of phases. */
@@ -104,15 +92,8 @@ export function consumedByRun(results: SloResult[], slo: string): { consumed: nu
   };
 }
 
-/**
- * After the run: records what it burned per SLO in the ledger (when one is configured) and, with
- * budget.gate: pass, returns a failed check per SLO left with less than remainingAtLeast.
- * Also adds `ledgerRemaining` (after this run) to each recorded SLO result's budget.
- */
-export async function recordBudget(slos: SloSpec[], budget: BudgetSpec | undefined, results: SloResult[], ctx: BudgetContext): Promise<string[]> {
-  const path = await usableLedgerPath(budget, ctx);
-  if (!path) return [];
-  const now = ctx.now ?? Date.now();
+/** The ledger entries a run adds: one per SLO with an objective whose results say what it consumed. */
+export function ledgerEntries(slos: SloSpec[], results: SloResult[], ctx: BudgetContext, now: number): LedgerEntry[] {
   const entries: LedgerEntry[] = [];
   for (const slo of slos) {
     const c = consumedByRun(results, slo.name);
@@ -131,13 +112,13 @@ export async function recordBudget(slos: SloSpec[], budget: BudgetSpec | undefin
       allowedBadEvents: c.allowed,
     });
   }
-  if (!entries.length) return [];
-  const ledger = await appendToLedger(path, entries, [], now);
-  const status = budgetStatus(ledger, now);
+  return entries;
+}
+
+/** Adds `ledgerRemaining` (after this run) to each SLO result's budget. */
+export function withLedgerRemaining(results: SloResult[], status: SloBudgetStatus[]): void {
   for (const r of results) {
     const st = status.find((s) => s.slo === r.name);
     if (st && r.budget) r.budget.ledgerRemaining = st.remaining;
   }
-  if (!budget?.remainingAtLeast || budget.gate !== 'pass') return [];
-  return shortfalls(slos, budget, status, path, 'after this run');
 }

@@ -7,6 +7,7 @@ import type { RunMetrics, Window } from '../metrics/aggregate.js';
 import { formatMs } from '../schema/values.js';
 import { latencyOf, type SloSpec } from './schema.js';
 import { parsePredicate, predicateFields, type Predicate } from './predicate.js';
+import type { Measurements } from '../report/types.js';
 
 /** What an SLI measured over one interval. */
 export interface Measurement {
@@ -167,7 +168,7 @@ export function countSlices(c: CompiledSli, metrics: RunMetrics, win: Window & {
 
 export interface BuiltinContext {
   /** Run-level measurements (replicationLagMs...), for freshness. */
-  measurements?: Record<string, unknown>;
+  measurements?: Measurements;
   /** True when [from, to) is the whole run: run-level measurements apply only then. */
   wholeRun: boolean;
 }
@@ -182,8 +183,7 @@ export function measureBuiltin(c: CompiledSli, metrics: RunMetrics, win: Window,
   if (sli.type === 'freshness') {
     if (!ctx.wholeRun) return { value: null, detail: 'builtin replication lag is measured for the whole run only; use phases: [run]' };
     const stat = sli.spec.measurement ?? 'p99';
-    const lag = ctx.measurements?.replicationLagMs as Record<string, unknown> | undefined;
-    const v = lag?.[stat];
+    const v: unknown = ctx.measurements?.replicationLagMs?.[stat];
     if (typeof v !== 'number') return { value: null, detail: `measurements.replicationLagMs.${stat} was not measured by this environment` };
     return { value: v };
   }

@@ -101,7 +101,7 @@ export function register(program: Command) {
     .option('--min-remaining <percent>', 'exit 1 when any SLO has less than this share of its budget left (a release gate), e.g. 25%')
     .option('--json', 'print JSON')
     .action(async (o: { ledger: string; json?: boolean; minRemaining?: string }) => {
-      const [{ readLedger, budgetStatus, LedgerError }, { parsePercent }] = await Promise.all([import('../../slo/ledger.js'), import('../../schema/values.js')]);
+      const [{ budgetStatus, LedgerError }, { readLedger }, { parsePercent }] = await Promise.all([import('../../slo/ledger.js'), import('../../runner/ledger-file.js'), import('../../schema/values.js')]);
       let floor: number | undefined;
       if (o.minRemaining !== undefined) {
         try {
@@ -145,7 +145,7 @@ export function register(program: Command) {
     .requiredOption('--into <path>', 'the ledger to write (read first if it exists)')
     .argument('<ledgers...>', 'ledgers to merge in')
     .action(async (files: string[], o: { into: string }) => {
-      const { readLedger, appendToLedger, LedgerError } = await import('../../slo/ledger.js');
+      const [{ LedgerError }, { readLedger, appendToLedger }] = await Promise.all([import('../../slo/ledger.js'), import('../../runner/ledger-file.js')]);
       try {
         const others = await Promise.all(files.map((f) => readLedger(f)));
         const merged = await appendToLedger(o.into, [], others);

@@ -59,6 +59,7 @@ export function register(program: Command) {
         });
         if (o.summaryExport) await writeFile(o.summaryExport, `${JSON.stringify(result.summary, null, 2)}\n`);
         if (!o.quiet) process.stdout.write(result.summaryText);
+        if (result.summaryStderr) process.stderr.write(result.summaryStderr);
         if (result.exitCode === K6Exit.thresholdsFailed) log.error('thresholds on metrics have been crossed');
         process.exitCode = result.exitCode;
       } catch (err) {

@@ -5,6 +5,7 @@
 import { errorMessage } from '../../core/errors.js';
 import type { MeasureInput } from '../types.js';
 import { caughtUp, failoverMs, lostWrites, percentiles } from '../sandbox/measure.js';
+import type { Measurements } from '../../report/types.js';
 
 export interface AppSpec {
   glb: string;
@@ -31,8 +32,8 @@ async function getJson<T>(url: string, signal: AbortSignal, timeoutMs = 3000): P
 
 const strip = (u: string) => u.replace(/\/$/, '');
 
-export async function measureApp(app: AppSpec, setupAt: number, input: MeasureInput): Promise<Record<string, unknown>> {
-  const out: Record<string, unknown> = {};
+export async function measureApp(app: AppSpec, setupAt: number, input: MeasureInput): Promise<Measurements> {
+  const out: Measurements = {};
   const glb = strip(app.glb);
   // Timed from the first region fault (a latency fault before it is the backdrop, not the outage).
   const regionFault = input.faults

@@ -10,6 +10,7 @@ import { parse as parseYaml } from 'yaml';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { PreflightError } from '../../core/errors.js';
+import type { CliOptions } from '../../core/options.js';
 
 export { k8s };
 
@@ -32,7 +33,7 @@ export interface KubeClients {
 export const MERGE_PATCH = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
 
 /** Where the kubeconfig comes from, in order: --kubeconfig, KUBECONFIG, ~/.kube/config. */
-export function kubeconfigSource(options: Record<string, unknown>): { kind: 'flag' | 'env' | 'default'; path: string } {
+export function kubeconfigSource(options: CliOptions): { kind: 'flag' | 'env' | 'default'; path: string } {
   const flag = typeof options.kubeconfig === 'string' && options.kubeconfig ? options.kubeconfig : undefined;
   if (flag) return { kind: 'flag', path: flag };
   if (process.env.KUBECONFIG) return { kind: 'env', path: process.env.KUBECONFIG };
@@ -50,7 +51,7 @@ export class NotAllowedError extends PreflightError {}
  * goes through here, so the allow-list gates all of them: faults, undo (leftovers of an earlier
  * run included), and searches.
  */
-export function clientsFor(options: Record<string, unknown>, context: string): KubeClients {
+export function clientsFor(options: CliOptions, context: string): KubeClients {
   if (!isContextAllowed(context, options)) {
     throw new NotAllowedError(
       `kube context "${context}" is not on the allow-list, so faultline sent it no request. ` +
@@ -125,7 +126,7 @@ function keepAliveMiddleware(kc: k8s.KubeConfig): k8s.Middleware {
   };
 }
 
-export function loadKubeConfig(options: Record<string, unknown>): k8s.KubeConfig {
+export function loadKubeConfig(options: CliOptions): k8s.KubeConfig {
   const src = kubeconfigSource(options);
   const kc = new k8s.KubeConfig();
   try {
@@ -149,7 +150,7 @@ function describeSource(src: ReturnType<typeof kubeconfigSource>): string {
 }
 
 /** Contexts allowed by --allow-context (options.allowContexts) and FAULTLINE_ALLOW_CONTEXTS. */
-export function allowedContexts(options: Record<string, unknown>): Set<string> {
+export function allowedContexts(options: CliOptions): Set<string> {
   const out = new Set<string>();
   const fromOpts = options.allowContexts;
   if (Array.isArray(fromOpts)) {
@@ -176,7 +177,7 @@ export function allowedContexts(options: Record<string, unknown>): Set<string> {
  */
 export const ALLOW_EXTENSION = 'faultline.dev/allow';
 
-export function contextsAllowedByKubeconfig(options: Record<string, unknown>): Set<string> {
+export function contextsAllowedByKubeconfig(options: CliOptions): Set<string> {
   const src = kubeconfigSource(options);
   const files = src.kind === 'env' ? src.path.split(':').filter(Boolean) : [src.path];
   const out = new Set<string>();
@@ -198,12 +199,12 @@ export function contextsAllowedByKubeconfig(options: Record<string, unknown>): S
 }
 
 /** Allowed by --allow-context, FAULTLINE_ALLOW_CONTEXTS or the kubeconfig's own extension. */
-export function isContextAllowed(context: string, options: Record<string, unknown>): boolean {
+export function isContextAllowed(context: string, options: CliOptions): boolean {
   return allowedContexts(options).has(context) || contextsAllowedByKubeconfig(options).has(context);
 }
 
 /** Throws PreflightError naming each context that is not allow-listed and how to allow it. */
-export function checkAllowed(contexts: { region: string; context: string }[], options: Record<string, unknown>): void {
+export function checkAllowed(contexts: { region: string; context: string }[], options: CliOptions): void {
   const allowed = new Set([...allowedContexts(options), ...contextsAllowedByKubeconfig(options)]);
   const refused = contexts.filter((c) => !allowed.has(c.context));
   if (refused.length === 0) return;

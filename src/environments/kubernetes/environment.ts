@@ -6,6 +6,8 @@ import type { Environment, EnvironmentContext, MeasureInput, ProxyEnvironment, P
 import type { KubernetesSpec, RegionSpec } from './index.js';
 import { apiMessage, checkAllowed, clientsFor, type KubeClients } from './clients.js';
 import { measureApp, type AppSpec } from './app.js';
+import type { Measurements } from '../../report/types.js';
+import type { CliOptions } from '../../core/options.js';
 
 export interface KubernetesRegion extends RegionSpec {
   name: string;
@@ -15,7 +17,7 @@ export interface KubernetesRegion extends RegionSpec {
 export class KubernetesEnvironment implements Environment, Partial<ProxyEnvironment> {
   readonly kind = 'kubernetes' as const;
   /** CLI options seen at preflight; drivers reach clusters through them (kubeconfig path). */
-  private options: Record<string, unknown> = {};
+  private options: CliOptions = {};
   private proxyNames: string[] = [];
   private setupAt = Date.now();
 
@@ -44,7 +46,7 @@ export class KubernetesEnvironment implements Environment, Partial<ProxyEnvironm
   }
 
   /** The options undoers and finders need to reach the same clusters later (no secrets). */
-  runOptions(): Record<string, unknown> {
+  runOptions(): CliOptions {
     return this.options;
   }
 
@@ -71,7 +73,7 @@ export class KubernetesEnvironment implements Environment, Partial<ProxyEnvironm
   }
 
   /** With environment.kubernetes.app: failover time and lost writes, as the sandbox measures them. */
-  async measure(input: MeasureInput): Promise<Record<string, unknown>> {
+  async measure(input: MeasureInput): Promise<Measurements> {
     if (!this.spec.app) return {};
     return measureApp(this.spec.app as AppSpec, this.setupAt, input);
   }

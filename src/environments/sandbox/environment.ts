@@ -19,6 +19,7 @@ import { RunningSandbox, defaultSandboxConfig, proxyName, type SandboxConfig, ty
 import { endpointsOf, readLiveState, sandboxDir } from '../../sandbox/state.js';
 import { caughtUp, convergedAfterMs, failoverMs, lostDuring, lostWrites, partitionConflicts, percentiles, type ConflictSample, type Window } from './measure.js';
 import type { Register } from '../../sandbox/app/store.js';
+import type { Measurements } from '../../report/types.js';
 
 // Region names become proxy names and URL paths: keep them lowercase and simple.
 const NAME = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
@@ -360,7 +361,7 @@ export class SandboxEnvironment implements ProxyEnvironment, MeasuringEnvironmen
     this.setupAt = Date.now();
     const seed = this.spec.outagePhase?.seed ?? (typeof ctx.options.seed === 'number' ? ctx.options.seed : undefined);
     this.outageSeed = seed ?? Math.floor(Math.random() * 4_294_967_296);
-    const repeat = ctx.options.repeat as { index: number; count: number } | undefined;
+    const repeat = ctx.options.repeat;
     this.outageFrac = outageFraction(this.outageSeed, repeat);
   }
 
@@ -408,10 +409,10 @@ export class SandboxEnvironment implements ProxyEnvironment, MeasuringEnvironmen
     this.own = undefined;
   }
 
-  async measure(input: MeasureInput): Promise<Record<string, unknown>> {
+  async measure(input: MeasureInput): Promise<Measurements> {
     const st = await getJson<SandboxState>(`${this.state().controlUrl}/state`, input.signal);
     this.st = st;
-    const out: Record<string, unknown> = {};
+    const out: Measurements = {};
     const sustain = this.spec.sustainedSuccess?.ms ?? 2000;
 
     // Failover is timed from the first region fault when there is one (a latency fault that

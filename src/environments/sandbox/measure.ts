@@ -5,6 +5,7 @@
 import { percentile, sustainedSuccessFrom } from '../../metrics/phases.js';
 import { AckedWrites, OutcomeTimeline } from '../../metrics/outcomes.js';
 import type { RequestRecord } from '../../core/records.js';
+import type { Percentiles } from '../../report/types.js';
 
 /**
  * Failover time: from the fault's start to the first moment from which requests keep succeeding
@@ -19,12 +20,7 @@ export function failoverMs(source: OutcomeTimeline | readonly RequestRecord[], f
   return outcomes.failedBetween(faultStart, at) ? at - faultStart : 0;
 }
 
-export interface Percentiles {
-  p50: number;
-  p99: number;
-  max: number;
-  count: number;
-}
+export type { Percentiles };
 
 /** Nearest-rank percentiles; undefined for no samples. */
 export function percentiles(values: readonly number[]): Percentiles | undefined {

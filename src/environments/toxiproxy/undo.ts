@@ -35,7 +35,7 @@ export async function unlessServerGone(api: string, ctx: UndoContext, fn: () => 
  */
 export function toxiproxyApiFor(api: string, ctx: UndoContext): ToxiproxyApi {
   const clean = stripCredentials(api).replace(/\/+$/, '');
-  const known = Array.isArray(ctx.options.toxiproxyUrls) ? (ctx.options.toxiproxyUrls as unknown[]).filter((u): u is string => typeof u === 'string') : [];
+  const known = ctx.options.toxiproxyUrls ?? [];
   const withAuth = known.find((u) => stripCredentials(u).replace(/\/+$/, '') === clean);
   return new ToxiproxyApi(withAuth ?? api, ctx.signal);
 }

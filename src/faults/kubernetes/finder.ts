@@ -10,9 +10,10 @@
 import { existsSync } from 'node:fs';
 import { PreflightError } from '../../core/errors.js';
 import { RUN_ID_LABEL, allowedContexts, apiMessage, clientsFor, isContextAllowed, kubeconfigSource, loadKubeConfig, runIdLabelValue, type KubeClients } from '../../environments/kubernetes/clients.js';
+import type { CliOptions } from '../../core/options.js';
 
 /** Runs `search` in every context to look through, with this run's label selector. */
-export async function searchClusters<R>(runId: string, options: Record<string, unknown>, search: (c: KubeClients, labelSelector: string) => Promise<R[]>): Promise<R[]> {
+export async function searchClusters<R>(runId: string, options: CliOptions, search: (c: KubeClients, labelSelector: string) => Promise<R[]>): Promise<R[]> {
   const selector = `${RUN_ID_LABEL}=${runIdLabelValue(runId)}`;
   const allowed = [...allowedContexts(options)];
   const src = kubeconfigSource(options);

@@ -3,9 +3,10 @@
 // it. Contexts: those named in journals plus the allow-listed ones. Read-only.
 import type { LiveChange, LiveFinding, LiveScanner } from '../live.js';
 import { ANN_ORIGINAL_REPLICAS, RUN_ID_LABEL, allowedContexts, apiMessage, clientsFor, contextsAllowedByKubeconfig } from '../../environments/kubernetes/clients.js';
+import type { CliOptions } from '../../core/options.js';
 
 export const kubernetesScanner: LiveScanner = {
-  places(records: readonly LiveChange[], options: Record<string, unknown>): string[] {
+  places(records: readonly LiveChange[], options: CliOptions): string[] {
     const contexts = new Set<string>();
     for (const r of records) if (r.kind.startsWith('kubernetes.') && typeof r.context === 'string') contexts.add(r.context);
     for (const c of allowedContexts(options)) contexts.add(c);
@@ -16,7 +17,7 @@ export const kubernetesScanner: LiveScanner = {
     }
     return [...contexts].sort();
   },
-  async scan(context: string, options: Record<string, unknown>, signal: AbortSignal): Promise<LiveFinding[]> {
+  async scan(context: string, options: CliOptions, signal: AbortSignal): Promise<LiveFinding[]> {
     const c = clientsFor(options, context);
     const labelSelector = RUN_ID_LABEL;
     const timeout = new Promise<never>((_, reject) => {

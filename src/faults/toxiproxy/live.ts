@@ -2,18 +2,19 @@
 // their name, see toxicName) and every disabled proxy. Read-only.
 import { ToxiproxyApi } from '../../environments/toxiproxy/api.js';
 import type { LiveChange, LiveFinding, LiveScanner } from '../live.js';
+import type { CliOptions } from '../../core/options.js';
 
 const TOXIC_NAME = /^faultline\.(.+)\.(f[0-9]+)\.(upstream|downstream)$/;
 
 export const toxiproxyScanner: LiveScanner = {
-  places(records: readonly LiveChange[], options: Record<string, unknown>): string[] {
+  places(records: readonly LiveChange[], options: CliOptions): string[] {
     const urls = new Set<string>();
     for (const r of records) if (r.kind.startsWith('toxiproxy.') && typeof r.api === 'string') urls.add(r.api.replace(/\/+$/, ''));
     const extra = options.toxiproxy;
     for (const u of Array.isArray(extra) ? extra : typeof extra === 'string' ? [extra] : []) if (typeof u === 'string' && u) urls.add(u.replace(/\/+$/, ''));
     return [...urls];
   },
-  async scan(url: string, _options: Record<string, unknown>, signal: AbortSignal): Promise<LiveFinding[]> {
+  async scan(url: string, _options: CliOptions, signal: AbortSignal): Promise<LiveFinding[]> {
     const proxies = await new ToxiproxyApi(url, signal).listProxies();
     const out: LiveFinding[] = [];
     for (const p of Object.values(proxies).sort((a, b) => a.name.localeCompare(b.name))) {

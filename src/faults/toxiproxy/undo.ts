@@ -34,7 +34,7 @@ export const toxicUndoer: Undoer<ToxicUndo> = {
    * fails the search, so rollback never says "clean" without having looked.
    */
   async findOrphans(runId, ctx) {
-    const servers = Array.isArray(ctx.options.toxiproxy) ? (ctx.options.toxiproxy as unknown[]).filter((u): u is string => typeof u === 'string') : [];
+    const servers = ctx.options.toxiproxy ?? [];
     const scan = await scanToxiproxy(servers, ctx.signal);
     if (scan.failed.length) throw new Error(`could not list the toxics of ${scan.failed.map((f) => `${f.url} (${f.error})`).join('; ')}`);
     return scan.toxics.filter((t) => t.runId === runId).map(toxicRecord);

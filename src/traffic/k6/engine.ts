@@ -8,7 +8,7 @@
 // interrupts every VU at once: their pending requests and sleeps end and their iterations are
 // not counted.
 import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { types } from 'node:util';
 import type { Logger } from '../../core/log.js';
 import type { RecordSink } from '../../core/records.js';
@@ -50,7 +50,10 @@ export interface TestResult {
   /** Why the test stopped early, if it did. */
   aborted?: string;
   thresholds: ThresholdOutcome[];
+  /** What to print on stdout: k6's summary, or what handleSummary() returned as "stdout". */
   summaryText: string;
+  /** What handleSummary() returned as "stderr". */
+  summaryStderr?: string;
   summary: Record<string, unknown>;
   durationMs: number;
   schedules: Record<string, ScheduleStats>;
@@ -277,7 +280,7 @@ export class TestRun implements VUHost, ScenarioHost {
     else if (this.scriptErrors === MAX_LOGGED_ERRORS + 1) this.log.error('more script errors follow; not logging them (the summary counts them)');
   }
 
-  private async special(name: 'setup' | 'teardown', timeoutMs: number, arg?: unknown): Promise<unknown> {
+  private async special(name: 'setup' | 'teardown' | 'handleSummary', timeoutMs: number, arg?: unknown): Promise<unknown> {
     const vu = new VU(this, 0);
     vu.assign({ name, executor: '', startTime: Date.now(), iterations: 0, exec: name, tags: {}, env: {} });
     await vu.init(this.test.env);
@@ -293,6 +296,40 @@ export class TestRun implements VUHost, ScenarioHost {
       clearTimeout(timer);
       vu.interrupt();
     }
+  }
+
+  /**
+   * k6's handleSummary(data): its result maps "stdout", "stderr" or a file path (relative to the
+   * working directory, as in k6) to text or bytes. When it throws, k6's own summary is printed.
+   */
+  private async handleSummary(summary: Record<string, unknown>): Promise<{ stdout: string; stderr?: string } | undefined> {
+    const data = JSON.parse(JSON.stringify({ ...summary, faultline: undefined })) as unknown;
+    let result: unknown;
+    try {
+      result = await this.special('handleSummary', 120_000, data);
+    } catch (err) {
+      this.log.error(`handleSummary() failed, printing the default summary instead: ${this.describeError(err)}`);
+      return undefined;
+    }
+    if (result === null || typeof result !== 'object') {
+      this.log.error(`handleSummary() must return an object of output → content, got ${result === null ? 'null' : typeof result}; printing the default summary`);
+      return undefined;
+    }
+    const out = { stdout: '', stderr: undefined as string | undefined };
+    for (const [target, content] of Object.entries(result as Record<string, unknown>)) {
+      const text = typeof content === 'string' ? content : types.isAnyArrayBuffer(content) ? Buffer.from(content) : String(content);
+      if (target === 'stdout') out.stdout = String(text);
+      else if (target === 'stderr') out.stderr = String(text);
+      else {
+        try {
+          await mkdir(dirname(resolve(target)), { recursive: true });
+          await writeFile(resolve(target), text);
+        } catch (err) {
+          this.log.error(`handleSummary(): cannot write ${target}: ${(err as Error).message}`);
+        }
+      }
+    }
+    return out;
   }
 
   async run(): Promise<TestResult> {
@@ -348,7 +385,9 @@ export class TestRun implements VUHost, ScenarioHost {
       } finally {
         clearInterval(sampler);
         if (evaluator) clearInterval(evaluator);
-        sink.add(sink.vus, activeVUs(), this.testTags);
+        // no closing sample of 0 VUs (k6 has none); a test shorter than the sampling interval
+        // gets one sample of the VUs it initialized
+        if (sink.vus.agg.count === 0) sink.add(sink.vus, this.vus.length, this.testTags);
       }
 
       if (exported.includes('teardown')) {
@@ -393,11 +432,21 @@ export class TestRun implements VUHost, ScenarioHost {
     });
     if (this.test.outDir) await writeFile(join(this.test.outDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
     await sink.close();
+    let printed = summaryText;
+    let summaryStderr: string | undefined;
+    if (exported.includes('handleSummary')) {
+      const handled = await this.handleSummary(summary);
+      if (handled) {
+        printed = handled.stdout;
+        summaryStderr = handled.stderr;
+      }
+    }
     return {
       exitCode,
       aborted: this.abortReason,
       thresholds: this.thresholds.map((t) => ({ metric: t.key, threshold: t.spec.source, ok: t.passed, value: t.lastValue, abortOnFail: t.spec.abortOnFail })),
-      summaryText,
+      summaryText: printed,
+      summaryStderr,
       summary,
       durationMs,
       schedules,

@@ -33,8 +33,28 @@ export function createExecutionModule(vu: VU) {
     get iterationInScenario() {
       return vu.iterInScenario - 1;
     },
-    get tags() {
-      return vu.tags;
+    /** In-place changes apply to the next request, as in k6: each write gives the VU a new tag
+     *  set (copy on write), so the per-VU tag caches, keyed by identity, see the change. */
+    get tags(): Record<string, string> {
+      return new Proxy({} as Record<string, string>, {
+        get: (_t, k) => (typeof k === 'string' ? vu.tags[k] : undefined),
+        set: (_t, k, v) => {
+          if (typeof k !== 'string') return false;
+          vu.tags = { ...vu.tags, [k]: String(v) };
+          return true;
+        },
+        deleteProperty: (_t, k) => {
+          if (typeof k !== 'string') return false;
+          const next = { ...vu.tags };
+          delete next[k];
+          vu.tags = next;
+          return true;
+        },
+        has: (_t, k) => typeof k === 'string' && k in vu.tags,
+        ownKeys: () => Object.keys(vu.tags),
+        getOwnPropertyDescriptor: (_t, k) =>
+          typeof k === 'string' && k in vu.tags ? { value: vu.tags[k], writable: true, enumerable: true, configurable: true } : undefined,
+      });
     },
   };
   const instance = {

@@ -111,9 +111,6 @@ export async function compileScript(path: string, compileOptions: CompileOptions
       throw new K6ScriptError(`${imp.where}: "${imp.module}" has no export ${JSON.stringify(imp.name)} in faultline's engine (it has ${known.join(', ')}); see docs/load-engine.md`);
     }
   }
-  if ('handleSummary' in transformed.exports) {
-    throw new K6ScriptError(`${path}: handleSummary() is not supported by faultline's engine; use \`faultline load --out DIR\` for summary.json`);
-  }
   const filename = `${abs}#bundle.js`;
   let factory: Factory;
   try {

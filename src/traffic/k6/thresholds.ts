@@ -203,11 +203,14 @@ export function evaluate(bound: BoundThreshold[], elapsedMs: number): Evaluation
   const failed: BoundThreshold[] = [];
   const abort: BoundThreshold[] = [];
   for (const t of bound) {
+    const empty = t.target.agg.count === 0;
     t.lastValue = aggregate(t.target.agg, t.spec.agg, elapsedMs);
-    t.passed = compare(t.lastValue, t.spec.op, t.spec.value);
+    // as in k6: a Rate with no samples has nothing that could fail it
+    t.passed = empty && t.metric.type === 'rate' ? true : compare(t.lastValue, t.spec.op, t.spec.value);
     if (!t.passed) {
       failed.push(t);
-      if (t.spec.abortOnFail && elapsedMs >= t.spec.delayAbortEvalMs) abort.push(t);
+      // nor does an empty sink abort a running test: the samples may simply not have come yet
+      if (t.spec.abortOnFail && !empty && elapsedMs >= t.spec.delayAbortEvalMs) abort.push(t);
     }
   }
   return { failed, abort };

@@ -9,7 +9,7 @@ import { execa } from 'execa';
 import { createHash, createHmac } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -331,6 +331,78 @@ export default function () {
       expect(seen.find((s) => s.path === '/after-reset')!.cookie).to.equal(undefined);
       expect(seen.find((s) => s.path === '/after-keep')!.cookie).to.equal('sid=s1');
       expect(paths()).to.include('/after-keep');
+    });
+  });
+
+  describe('metrics and lifecycle details as k6 has them', () => {
+    it('Metric.add() returns true; add(undefined) warns and goes on; a Rate threshold with no samples passes', async () => {
+      const out = join(dir, 'life-out');
+      const r = await load(
+        script(
+          'metrics.js',
+          `import http from 'k6/http';
+import { Counter, Rate } from 'k6/metrics';
+const hits = new Counter('hits');
+const neverAdded = new Rate('never_added');
+export const options = { iterations: 3, thresholds: { never_added: ['rate>0.5'], hits: ['count==3'] } };
+export default function () {
+  const added = hits.add(1);
+  hits.add(undefined);
+  http.post(\`\${__ENV.BASE}/added\`, String(added));
+}`,
+        ),
+        '--out',
+        out,
+      );
+      expect(r.exitCode, r.stderr + r.stdout).to.equal(0);
+      expect(seen.filter((s) => s.path === '/added').map((s) => s.body)).to.deep.equal(['true', 'true', 'true']);
+      expect(r.stderr.match(/hits\.add\(undefined\): not a number/g)).to.have.length(1);
+    });
+
+    it('calls handleSummary(data) with k6\'s data shape and writes what it returns to stdout and files', async () => {
+      const file = join(dir, 'reports', 'summary.txt');
+      const p = script(
+        'summary.js',
+        `import http from 'k6/http';
+export const options = { iterations: 2, thresholds: { http_reqs: ['count>=2'] } };
+export default function () { http.get(\`\${__ENV.BASE}/sum\`); }
+export function handleSummary(data) {
+  const reqs = data.metrics.http_reqs.values.count;
+  const ok = data.metrics.http_reqs.thresholds['count>=2'].ok;
+  return { stdout: 'requests=' + reqs + ' ok=' + ok + '\\n', [__ENV.OUT]: JSON.stringify({ reqs, vusMax: data.metrics.vus_max.values.value }) };
+}`,
+      );
+      const r = await execa('node', [cli, 'load', p, '--env', `BASE=${base}`, '--env', `OUT=${file}`], { reject: false, cwd: root });
+      expect(r.exitCode, r.stderr).to.equal(0);
+      expect(r.stdout).to.include('requests=2 ok=true');
+      expect(r.stdout).not.to.include('http_req_duration'); // k6's own summary is replaced
+      expect(JSON.parse(readFileSync(file, 'utf8'))).to.deep.equal({ reqs: 2, vusMax: 1 });
+    });
+
+    it('applies in-place changes to exec.vu.tags to the next request', async () => {
+      const out = join(dir, 'tags-out');
+      const r = await load(
+        script(
+          'vutags.js',
+          `import http from 'k6/http';
+import exec from 'k6/execution';
+export default function () {
+  http.get(\`\${__ENV.BASE}/tag-before\`);
+  exec.vu.tags.tier = 'gold';
+  http.get(\`\${__ENV.BASE}/tag-after\`);
+}`,
+        ),
+        '--out',
+        out,
+      );
+      expect(r.exitCode, r.stderr).to.equal(0);
+      const lines = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string; metric: string; data: { tags?: Record<string, string> } });
+      const reqs = lines.filter((l) => l.type === 'Point' && l.metric === 'http_reqs').map((l) => l.data.tags!);
+      expect(reqs.find((t) => t.url.endsWith('/tag-before'))!.tier).to.equal(undefined);
+      expect(reqs.find((t) => t.url.endsWith('/tag-after'))!.tier).to.equal('gold');
+      const vus = lines.filter((l) => l.type === 'Point' && l.metric === 'vus').map((l) => (l.data as unknown as { value: number }).value);
+      expect(vus.length).to.be.greaterThan(0);
+      expect(vus[vus.length - 1]).to.not.equal(0);
     });
   });
 });

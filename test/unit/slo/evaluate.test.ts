@@ -111,7 +111,7 @@ describe('SLO evaluation (builtin records)', () => {
 
   it('reads replication lag from the run measurements, for the whole run only', async () => {
     const spec = slo({ name: 'fresh', sli: { freshness: { measurement: 'max' } }, threshold: '2s', phases: ['run', 'fault'] });
-    const [run, fault] = await evaluateSlos([spec], { ...input, measurements: { replicationLagMs: { p99: 800, max: 2500 } } });
+    const [run, fault] = await evaluateSlos([spec], { ...input, measurements: { replicationLagMs: { p50: 300, p99: 800, max: 2500, count: 40 } } });
     expect(run).to.include({ value: 2500, passed: false });
     expect(fault.value).to.equal(null);
     expect(fault.detail).to.contain('whole run only');

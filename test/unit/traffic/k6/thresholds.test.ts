@@ -82,6 +82,23 @@ describe('k6 thresholds parser', () => {
     expect(evaluate(bound, 6000).abort).to.have.length(1);
   });
 
+  it('passes a Rate threshold with no samples, and never aborts on an empty sink, as k6 does', () => {
+    const sink = new Sink();
+    const bound = bindThresholds(sink, {
+      http_req_failed: ['rate>0.5'],
+      http_req_duration: [{ threshold: 'avg>10', abortOnFail: true }],
+    });
+    expect(() => bindThresholds(sink, {})).not.to.throw();
+    const e = evaluate(bound, 10_000);
+    expect(bound[0].passed).to.equal(true);
+    expect(e.abort).to.have.length(0);
+    sink.add(sink.httpReqFailed, 0, {});
+    sink.add(sink.httpReqDuration, 5, {});
+    const later = evaluate(bound, 10_000);
+    expect(bound[0].passed).to.equal(false);
+    expect(later.abort.map((t) => t.key)).to.deep.equal(['http_req_duration']);
+  });
+
   it('computes percentiles by linear interpolation between ranks', () => {
     const sink = new Sink();
     for (let i = 1; i <= 100; i++) sink.add(sink.httpReqDuration, i, {});
