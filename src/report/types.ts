@@ -172,6 +172,10 @@ export interface Measurements {
   partitionLostUpdates?: number;
   lostUpdates?: number;
   convergedAfterMs?: number;
+  /** Per phase: latency of the writes answered 2xx (with sync replication it includes the peers' confirmation). */
+  writeLatencyMs?: Record<string, { p50: number; p99: number; count: number }>;
+  /** Writes the clients saw answered 503 (sync: no peer to confirm; a passive region; load shed). */
+  writesRefused?: number;
   warnings?: string[];
   measurementErrors?: string[];
   /** Per phase (baseline, fault, recovery, recovered): requests and latency. */

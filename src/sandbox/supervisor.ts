@@ -14,6 +14,7 @@ import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import type { Topology, RegionConfig } from './app/region.js';
+import type { ReplicationMode } from './app/store.js';
 import type { GlbConfig } from './app/glb.js';
 import { locateTool } from '../tools/locate.js';
 
@@ -30,6 +31,10 @@ export interface SandboxConfig {
   /** active-passive, read-replicas: move the primary back to the configured one when it returns. */
   failback?: boolean;
   batchIntervalMs: number;
+  /** When a write is acknowledged: async (default), sync (every peer has it), quorum (a majority). */
+  replicationMode?: ReplicationMode;
+  /** How long a sync or quorum write waits for its peers' confirmations before it is refused. */
+  syncTimeoutMs?: number;
   conflictResolution: 'lww' | 'crdt';
   requestTimeoutMs: number;
 }
@@ -165,6 +170,8 @@ export class RunningSandbox {
         topology: config.topology,
         primary: config.primary,
         batchIntervalMs: config.batchIntervalMs,
+        replicationMode: config.replicationMode ?? 'async',
+        syncTimeoutMs: config.syncTimeoutMs ?? 1000,
         conflictResolution: config.conflictResolution,
         peers: {},
       });
@@ -253,6 +260,8 @@ export class RunningSandbox {
       topology: this.config.topology,
       primary: this.config.primary,
       batchIntervalMs: this.config.batchIntervalMs,
+      replicationMode: this.config.replicationMode ?? 'async',
+      syncTimeoutMs: this.config.syncTimeoutMs ?? 1000,
       conflictResolution: this.config.conflictResolution,
       peers,
       port: info.port,
@@ -279,7 +288,12 @@ export class RunningSandbox {
     await Promise.all(
       this.config.regions.map(async (name) => {
         const url = this.st.regions[name].url;
-        await httpJson(`${url}/internal/config`, 'POST', { batchIntervalMs: this.config.batchIntervalMs, conflictResolution: this.config.conflictResolution });
+        await httpJson(`${url}/internal/config`, 'POST', {
+          batchIntervalMs: this.config.batchIntervalMs,
+          conflictResolution: this.config.conflictResolution,
+          replicationMode: this.config.replicationMode ?? 'async',
+          syncTimeoutMs: this.config.syncTimeoutMs ?? 1000,
+        });
         await httpJson(`${url}/internal/reset`, 'POST', {});
       }),
     );

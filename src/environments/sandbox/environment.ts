@@ -73,8 +73,21 @@ const sandboxObject = s
             { ms: 200, text: '200ms' },
             '200ms',
           ),
+          mode: s.optional(
+            s
+              .enum(['async', 'sync', 'quorum'] as const)
+              .doc(
+                'async: a write is acknowledged once the region that took it has it; writes acknowledged since the last batch die with it. sync: only once every peer region confirmed it over its proxied link, so no acknowledged write is lost, but each write pays the slowest link\'s round trip and is refused (503) while a peer is unreachable. quorum: once a majority of all regions has it (with 3 regions, one may be down). Needs at least two regions.',
+              ),
+            'async',
+          ),
+          syncTimeout: s.optional(
+            s.duration({ min: '1ms', max: '1m' }).doc('sync, quorum: how long a write waits for its peers\' confirmations before it is refused with 503 (it was not acknowledged).'),
+            { ms: 1000, text: '1s' },
+            '1s',
+          ),
         })
-        .doc('Asynchronous replication between regions (always through Toxiproxy).'),
+        .doc('Replication between regions (always through Toxiproxy): batched in the background, and with mode sync or quorum also confirmed per write before it is acknowledged.'),
     ),
     conflictResolution: s.optional(
       s
@@ -130,6 +143,10 @@ export const sandboxSpec = s.refine(sandboxObject, (spec, path, issues) => {
   }
   if (topology === 'single-region' && regions.length !== 1) issues.push({ path: [...path, 'regions'], expected: 'exactly one region (topology single-region)', found: `${regions.length}` });
   if (topology !== 'single-region' && regions.length < 2) issues.push({ path: [...path, 'regions'], expected: `at least two regions (topology ${topology})`, found: `${regions.length}` });
+  const mode = spec.replication?.mode;
+  if ((mode === 'sync' || mode === 'quorum') && regions.length < 2) {
+    issues.push({ path: [...path, 'replication', 'mode'], expected: `async with a single region (${mode} replication needs a peer region to confirm writes)`, found: JSON.stringify(mode) });
+  }
 });
 export type SandboxSpec = Infer<typeof sandboxSpec>;
 
@@ -155,6 +172,8 @@ export function configFromSpec(spec: SandboxSpec): SandboxConfig {
     dnsTtlMs: spec.dnsTtl?.ms ?? defaultSandboxConfig.dnsTtlMs,
     failback: spec.failback ?? false,
     batchIntervalMs: spec.replication?.batchInterval?.ms ?? defaultSandboxConfig.batchIntervalMs,
+    replicationMode: spec.replication?.mode ?? 'async',
+    syncTimeoutMs: spec.replication?.syncTimeout?.ms ?? 1000,
     conflictResolution: spec.conflictResolution ?? 'lww',
     requestTimeoutMs: spec.requestTimeout?.ms ?? defaultSandboxConfig.requestTimeoutMs,
   };
@@ -191,6 +210,8 @@ interface RegionStats {
   seenLog: [number, string, number][];
   clockAt?: number;
 }
+
+const round1 = (v: number) => Math.round(v * 10) / 10;
 
 /** Faults that cut a link (traffic cannot cross it), for attributing conflicts to a partition. */
 const CUT_FAULTS = new Set(['toxiproxy.down', 'toxiproxy.timeout', 'toxiproxy.reset_peer']);
@@ -473,6 +494,20 @@ export class SandboxEnvironment implements ProxyEnvironment, MeasuringEnvironmen
       const back = input.metrics.firstServed(this.config.primary, regionFault.revertedAt);
       if (back) out.failbackMs = Math.max(0, back.t + back.latencyMs - regionFault.revertedAt);
     }
+
+    // Write latency per phase, from the clients' own records (successful writes only): with sync
+    // or quorum replication every acknowledged write carries its peers' round trip, so a latency
+    // toxic on an inter-region link shows up here; with async it does not.
+    const writeLatency: Record<string, { p50: number; p99: number; count: number }> = {};
+    for (const phase of new Set(input.metrics.phaseMarks().map((p) => p.phase))) {
+      if (!phase) continue;
+      const h = input.metrics.histogram({ phase }, (l) => l.op === 'write' && l.ok);
+      if (h.count === 0) continue;
+      writeLatency[phase] = { p50: round1(h.percentile(50) ?? 0), p99: round1(h.percentile(99) ?? 0), count: h.count };
+    }
+    if (Object.keys(writeLatency).length) out.writeLatencyMs = writeLatency;
+    const refused = input.metrics.ratio({}, (r) => r.op === 'write', (r) => r.status === 503);
+    out.writesRefused = refused.good;
 
     // Let replication catch up, then read every region back.
     const statsOf = async () => {

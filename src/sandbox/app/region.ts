@@ -15,7 +15,7 @@
 // whole state again as soon as they see its new instance id.
 import http from 'node:http';
 import { randomUUID } from 'node:crypto';
-import { Store, trimOldest, type ConflictResolution, type Register } from './store.js';
+import { Store, confirmationsNeeded, trimOldest, type ConflictResolution, type Register, type ReplicationMode } from './store.js';
 import {
   REGION_HEADER,
   announce,
@@ -38,6 +38,22 @@ export interface RegionConfig {
   primary: string;
   batchIntervalMs: number;
   conflictResolution: ConflictResolution;
+  /**
+   * async: acknowledge once the local store has the write (batches follow). sync: only once every
+   * peer confirmed it over its proxied link. quorum: once a majority of all regions (this one
+   * included) has it. A write that cannot be confirmed within syncTimeoutMs is answered 503: it
+   * is kept here and replicated later, but it was never acknowledged.
+   */
+  replicationMode?: ReplicationMode;
+  syncTimeoutMs?: number;
+  /**
+   * Requests per second this region serves before it sheds load with 503s (a token bucket with
+   * 200 ms of burst); unlimited when absent. With autoscale, when demand (served + shed) stays
+   * above 80 % of the capacity for autoscale.delayMs, the capacity doubles (new instances took
+   * that long to boot), up to autoscale.maxRps.
+   */
+  capacityRps?: number;
+  autoscale?: { delayMs: number; maxRps: number };
   /** Peer region → URL of the Toxiproxy proxy for the link from this region to it. */
   peers: Record<string, string>;
   /** Port to listen on; a restarted region takes its old one so the proxies still lead to it. */
@@ -99,6 +115,7 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse): Prom
       pending,
       conflicts: store.conflicts,
       keys: store.data.size,
+      capacity: { rps: capacity.rps ?? null, log: capacity.log.filter((c) => c[0] >= since) },
       lag: url.searchParams.has('since') ? lagSamples.filter((s) => s[0] >= since) : [],
       conflictLog: url.searchParams.has('since') ? store.conflictLog.filter((c) => c.t >= since) : [],
       seenLog: url.searchParams.has('since') ? seenLog.filter((s) => s[0] >= since) : [],
@@ -119,6 +136,10 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse): Prom
     if (body.primary) primary = body.primary;
     if (body.conflictResolution) store.mode = body.conflictResolution;
     if (body.batchIntervalMs) cfg.batchIntervalMs = body.batchIntervalMs;
+    if (body.replicationMode) cfg.replicationMode = body.replicationMode;
+    if (body.syncTimeoutMs) cfg.syncTimeoutMs = body.syncTimeoutMs;
+    if ('capacityRps' in body) cfg.capacityRps = body.capacityRps ?? undefined;
+    if ('autoscale' in body) cfg.autoscale = body.autoscale ?? undefined;
     return sendJson(res, 200, { ok: true });
   }
   if (path === '/internal/reset' && req.method === 'POST') {
@@ -127,6 +148,7 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse): Prom
     lagSamples.length = 0;
     seenLog.length = 0;
     primary = cfg.primary;
+    capacity.reset();
     return sendJson(res, 200, { ok: true });
   }
   sendJson(res, 404, { error: `no route ${req.method} ${path}` }, hdr);
@@ -141,6 +163,11 @@ async function kv(req: http.IncomingMessage, res: http.ServerResponse, key: stri
     sendJson(res, status, body, headers);
   };
   try {
+    if (!capacity.admit(Date.now())) {
+      if (op === 'write') await readBody(req);
+      reply(503, { error: `${cfg.region} is over capacity (${capacity.rps} requests/s)`, shed: true });
+      return;
+    }
     if (op === 'read') {
       const reg = store.data.get(key);
       if (!reg) reply(404, { key, found: false });
@@ -172,7 +199,12 @@ async function kv(req: http.IncomingMessage, res: http.ServerResponse, key: stri
         return;
       }
       const reg = store.write(key, body.writeId, body.value ?? null, Date.now());
-      reply(200, { key, writeId: body.writeId, count: reg.items.length });
+      const confirmed = await confirmWrite(key, reg);
+      if (!confirmed.ok) {
+        reply(503, { error: `not acknowledged: ${confirmed.confirmed} of ${confirmed.needed} peer confirmations (${cfg.replicationMode} replication)`, writeId: body.writeId });
+        return;
+      }
+      reply(200, { key, writeId: body.writeId, count: reg.items.length, confirmedBy: confirmed.by });
     }
   } catch (err) {
     reply(502, { error: err instanceof Error ? err.message : String(err) });
@@ -181,6 +213,41 @@ async function kv(req: http.IncomingMessage, res: http.ServerResponse, key: stri
     metrics.requests.inc({ component: 'region', region: cfg.region, op, code: String(code) });
     metrics.duration.observe({ component: 'region', region: cfg.region, op }, secs);
   }
+}
+
+/**
+ * Sends the written register to the peers at once (through their proxies, so a latency toxic on
+ * the link is in the write's latency) and resolves when enough of them applied it, or as soon as
+ * that can no longer happen. The batch carries clock 0: it must not advance the peer's watermark
+ * of us, since other keys written before this one may still be waiting for the next batch.
+ */
+function confirmWrite(key: string, reg: Register): Promise<{ ok: boolean; confirmed: number; needed: number; by: string[] }> {
+  const targets = Object.keys(peers);
+  const needed = confirmationsNeeded(cfg.replicationMode, targets.length);
+  if (needed === 0) return Promise.resolve({ ok: true, confirmed: 0, needed, by: [] });
+  const batch: Batch = { from: cfg.region, instance, clock: 0, resync: false, catchUp: false, entries: [[key, reg]] };
+  const body = JSON.stringify(batch);
+  return new Promise((resolve) => {
+    const by: string[] = [];
+    let failed = 0;
+    let done = false;
+    const settle = () => {
+      if (done) return;
+      const ok = by.length >= needed;
+      if (!ok && targets.length - failed >= needed) return;
+      done = true;
+      resolve({ ok, confirmed: by.length, needed, by: [...by] });
+    };
+    for (const peer of targets) {
+      request(`${peers[peer]}/internal/replicate`, { method: 'POST', body, timeoutMs: cfg.syncTimeoutMs ?? 1000, agent })
+        .then((r) => {
+          if (r.status === 200) by.push(peer);
+          else failed++;
+        })
+        .catch(() => failed++)
+        .finally(settle);
+    }
+  });
 }
 
 interface Batch {
@@ -254,6 +321,71 @@ function tick(): void {
   for (const peer of Object.keys(peers)) void ship(peer);
   setTimeout(tick, cfg.batchIntervalMs).unref();
 }
+
+/**
+ * The region's capacity: a token bucket refilled at rps with 200 ms of burst, and the optional
+ * auto-scaler. Its log ([time, rps] at start and at each scale-up) is read back by the
+ * measurements, which divide what clients saw served by it (utilisation).
+ */
+class Capacity {
+  rps: number | undefined;
+  log: [number, number][] = [];
+  private tokens = 0;
+  private last = 0;
+  /** Demand per 100 ms slot over the last second (served + shed), for the auto-scaler. */
+  private demand = new Array<number>(10).fill(0);
+  private slot = 0;
+  private overSince: number | undefined;
+
+  constructor() {
+    this.reset();
+  }
+
+  reset(): void {
+    this.rps = cfg.capacityRps;
+    this.tokens = this.burst();
+    this.last = Date.now();
+    this.log = this.rps ? [[this.last, this.rps]] : [];
+    this.demand.fill(0);
+    this.overSince = undefined;
+  }
+
+  private burst(): number {
+    return Math.max(1, (this.rps ?? 0) * 0.2);
+  }
+
+  admit(now: number): boolean {
+    if (!this.rps) return true;
+    const s = Math.floor(now / 100);
+    if (s !== this.slot) {
+      for (let i = Math.max(this.slot + 1, s - 9); i <= s; i++) this.demand[i % 10] = 0;
+      this.slot = s;
+    }
+    this.demand[s % 10]++;
+    this.tokens = Math.min(this.burst(), this.tokens + ((now - this.last) / 1000) * this.rps);
+    this.last = now;
+    this.scale(now);
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
+
+  private scale(now: number): void {
+    const a = cfg.autoscale;
+    if (!a || !this.rps || this.rps >= a.maxRps) return;
+    const demand = this.demand.reduce((x, y) => x + y, 0);
+    if (demand <= 0.8 * this.rps) {
+      this.overSince = undefined;
+      return;
+    }
+    this.overSince ??= now;
+    if (now - this.overSince < a.delayMs) return;
+    this.rps = Math.min(a.maxRps, this.rps * 2);
+    this.log.push([now, this.rps]);
+    this.overSince = undefined;
+  }
+}
+const capacity = new Capacity();
 
 const server = http.createServer((req, res) => {
   handle(req, res).catch((err: unknown) => {

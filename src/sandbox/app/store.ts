@@ -16,6 +16,16 @@
 
 export type ConflictResolution = 'lww' | 'crdt';
 
+/** When a write is acknowledged: at once (async), after every peer has it (sync), after a majority of all regions has it (quorum). */
+export type ReplicationMode = 'async' | 'sync' | 'quorum';
+
+/** Peer confirmations a write needs before it is acknowledged: 0, every peer, or a majority of all regions less this one. */
+export function confirmationsNeeded(mode: ReplicationMode | undefined, peerCount: number): number {
+  if (mode === 'sync') return peerCount;
+  if (mode === 'quorum') return Math.floor((peerCount + 1) / 2);
+  return 0;
+}
+
 /** How many conflict and write log entries a store keeps (the newest). */
 const LOG_KEEP = 100_000;
 

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { Store, compareVersions, merge, type Register } from '../../../../src/sandbox/app/store.js';
+import { Store, compareVersions, confirmationsNeeded, merge, type Register } from '../../../../src/sandbox/app/store.js';
 
 const reg = (ids: string[], vv: Record<string, number>, ts: number, origin: string): Register => ({
   items: ids.map((writeId, i) => ({ writeId, value: i, at: ts - ids.length + i, region: origin })),
@@ -9,6 +9,21 @@ const reg = (ids: string[], vv: Record<string, number>, ts: number, origin: stri
 });
 
 describe('sandbox store', () => {
+  describe('confirmationsNeeded (peers that must confirm a write before it is acknowledged)', () => {
+    const cases: [Parameters<typeof confirmationsNeeded>[0], number, number][] = [
+      ['async', 1, 0],
+      [undefined, 4, 0],
+      ['sync', 1, 1],
+      ['sync', 2, 2],
+      ['quorum', 1, 1], // 2 regions: a majority is both
+      ['quorum', 2, 1], // 3 regions: 2 of 3
+      ['quorum', 3, 2], // 4 regions: 3 of 4
+      ['quorum', 4, 2], // 5 regions: 3 of 5
+    ];
+    for (const [mode, peers, want] of cases) it(`${mode ?? 'default'} with ${peers} peer(s): ${want}`, () => expect(confirmationsNeeded(mode, peers)).to.equal(want));
+  });
+
+
   describe('compareVersions', () => {
     const cases: [Record<string, number>, Record<string, number>, string][] = [
       [{}, {}, 'equal'],

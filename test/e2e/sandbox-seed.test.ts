@@ -1,0 +1,95 @@
+// The seed article's remaining architectures and risks (issue 16), each a shipped experiment in
+// experiments/sandbox run through the real CLI with shortened phases: the right setting passes
+// (exit 0), the documented wrong one fails (exit 1), and the key figure is what the report says.
+// Each run starts its own ephemeral sandbox (real Toxiproxy, GLB and region processes). An
+// independent read-back of the stores is in sandbox-measurements' audit; here the report's
+// figures are checked against what the experiment's comment promises.
+import { expect } from 'chai';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { projectRoot } from '../../src/tools/locate.js';
+import { runCli } from '../helpers/cli.js';
+import type { Report } from '../../src/report/types.js';
+
+const file = (name: string) => join(projectRoot, 'experiments', 'sandbox', name);
+
+type Latency = { p50: number; p99: number; count: number };
+interface Measured {
+  lostWrites?: number;
+  lostWriteIds?: string[];
+  acknowledgedWrites?: number;
+  writeLatencyMs?: Record<string, Latency>;
+  writesRefused?: number;
+  failoverMs?: number;
+  [k: string]: unknown;
+}
+
+async function run(name: string, env: Record<string, string>, edit?: (yaml: string) => string): Promise<{ code: number | null; report: Report; m: Measured; stderr: string }> {
+  const cwd = mkdtempSync(join(tmpdir(), 'fl-seed-e2e-'));
+  const out = join(cwd, 'out');
+  let path = file(name);
+  if (edit) {
+    path = join(cwd, name);
+    writeFileSync(path, edit(readFileSync(file(name), 'utf8')));
+  }
+  const res = await runCli(['run', path, '--out', out], { cwd, env: { FAULTLINE_LOCK_DIR: join(cwd, 'locks'), ...env }, timeoutMs: 90_000 });
+  let report: Report;
+  try {
+    report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as Report;
+  } catch {
+    throw new Error(`no report (exit ${res.code}):\n${res.stdout}\n${res.stderr}`);
+  }
+  return { code: res.code, report, m: report.measurements as Measured, stderr: `${res.stdout}\n${res.stderr}` };
+}
+
+describe('the seed article in the sandbox (e2e)', function () {
+  this.timeout(150_000);
+
+  it('validate refuses settings that contradict each other, located at file:line:col', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fl-seed-validate-'));
+    const bad = join(dir, 'sync-single.yaml');
+    writeFileSync(
+      bad,
+      readFileSync(file('sync-replication-no-loss.yaml'), 'utf8')
+        .replace('topology: active-passive', 'topology: single-region')
+        .replace('regions: [us-east, eu-west]', 'regions: [us-east]')
+        .replace('"${SR_MODE:-sync}"', 'sync'),
+    );
+    const lineOf = (needle: string) => readFileSync(bad, 'utf8').split('\n').findIndex((l) => l.includes(needle)) + 1;
+    const res = await runCli(['validate', bad]);
+    expect(res.code, res.stderr).to.equal(2);
+    expect(res.stderr).to.match(new RegExp(`sync-single\\.yaml:${lineOf('mode: sync')}:\\d+ environment\\.sandbox\\.replication\\.mode: expected async with a single region`));
+  });
+
+  describe('strong vs eventual consistency: sync-replication-no-loss', () => {
+    const short = { SR_BASELINE: '2s', SR_CRASH_AT: '2s', SR_FOR: '4s', SR_RECOVERED: '3s' };
+
+    it('sync passes: 0 acknowledged writes lost, and writes pay the 100 ms between the regions', async () => {
+      const { code, report, m, stderr } = await run('sync-replication-no-loss.yaml', { ...short, SR_MODE: 'sync' });
+      expect(code, stderr).to.equal(0);
+      expect(report.verdict).to.equal('passed');
+      expect(m.acknowledgedWrites).to.be.greaterThan(30);
+      expect(m.lostWrites).to.equal(0);
+      const wl = m.writeLatencyMs!;
+      // Writes acknowledged while the link is 100 ms long waited for eu-west over it.
+      expect(wl.fault.p50, JSON.stringify(wl)).to.be.at.least(95);
+      expect(wl.fault.p50 - wl.baseline.p50, JSON.stringify(wl)).to.be.at.least(60);
+      // With us-east dead, eu-west has no peer to confirm a write: it refuses them rather than lose them.
+      expect(m.writesRefused).to.be.greaterThan(0);
+      expect(report.expectations.find((e) => e.name === 'dataLoss.acknowledgedWrites')).to.include({ passed: true, actual: '0' });
+    });
+
+    it('async (the documented wrong setting) fails with exit 1: fast writes, lost when the primary dies', async () => {
+      const { code, report, m, stderr } = await run('sync-replication-no-loss.yaml', { ...short, SR_MODE: 'async' });
+      expect(code, stderr).to.equal(1);
+      expect(report.verdict).to.equal('failed');
+      expect(m.lostWrites).to.be.greaterThan(0);
+      expect(m.lostWriteIds).to.have.length(m.lostWrites!);
+      // No write waited for the 100 ms link.
+      expect(m.writeLatencyMs!.fault.p50, JSON.stringify(m.writeLatencyMs)).to.be.below(60);
+      expect(m.writesRefused).to.equal(0);
+      expect(report.expectations.find((e) => e.name === 'dataLoss.acknowledgedWrites')).to.include({ passed: false });
+    });
+  });
+});
