@@ -1,12 +1,20 @@
 #!/usr/bin/env node
 // Thin launcher: the CLI is compiled from src/ and bundled into dist/cli by `npm run build` (run
-// by `npm ci` via `prepare`); without the bundle it runs the compiled modules in dist/src.
-// The signal handlers come first, before the CLI's modules load: a Ctrl-C, SIGTERM or SIGHUP at
-// any moment ends faultline with its documented exit code, never by the signal itself.
+// by `npm ci` via `prepare`; docs/performance.md); without the bundle it runs the compiled
+// modules in dist/src.
+//
+// Signals first. Until the CLI's own handlers are in place (src/runner/signals.ts), a Ctrl-C,
+// SIGTERM or SIGHUP ends faultline with exit 3, never by the signal: nothing has been touched yet.
+// Then the CLI's handlers take over, before its modules load, and stay for the process's life.
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+const exitEarly = () => process.exit(3);
+for (const sig of SIGNALS) process.on(sig, exitEarly);
+
 const notBuilt = (err) => err && err.code === 'ERR_MODULE_NOT_FOUND' && /dist\/(cli\/(main|signals)|src\/(cli\/main|runner\/signals))\.js/.test(String(err.message));
 const start = (dir, signals, main) =>
   import(`../dist/${dir}/${signals}`).then((s) => {
     s.installInterruptHandlers();
+    for (const sig of SIGNALS) process.off(sig, exitEarly);
     return import(`../dist/${dir}/${main}`);
   });
 start('cli', 'signals.js', 'main.js')

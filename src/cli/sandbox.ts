@@ -4,15 +4,36 @@ import { endpointsOf, readLiveState, readStateFile, sandboxDir, statePath } from
 import { startDaemon, stopDaemon } from '../sandbox/daemon-control.js';
 import type { SandboxState } from '../sandbox/supervisor.js';
 import { FaultlineError, ExitCode } from '../core/errors.js';
+import { existsSync, readFileSync } from 'node:fs';
+import { pidAlive } from '../tools/owned.js';
+
+/** Each region's process as it is now: a region killed (or frozen) behind the sandbox's back is not "up". */
+export function regionStates(st: SandboxState): Record<string, 'up' | 'down' | 'frozen'> {
+  const out: Record<string, 'up' | 'down' | 'frozen'> = {};
+  for (const [name, r] of Object.entries(st.regions)) {
+    let state: string | undefined;
+    try {
+      const stat = readFileSync(`/proc/${r.pid}/stat`, 'utf8');
+      state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    } catch {
+      state = pidAlive(r.pid) && !existsSync('/proc/self/stat') ? 'R' : undefined;
+    }
+    out[name] = state === undefined || state === 'Z' || state === 'X' ? 'down' : state === 'T' ? 'frozen' : 'up';
+  }
+  return out;
+}
 
 function print(st: SandboxState, json: boolean | undefined, headline: string): void {
   const endpoints = endpointsOf(st);
+  const regions = regionStates(st);
+  const notUp = Object.entries(regions).filter(([, s]) => s !== 'up');
   if (json) {
-    process.stdout.write(`${JSON.stringify({ up: true, dir: sandboxDir(), endpoints, state: st }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ up: true, degraded: notUp.length > 0, regions, dir: sandboxDir(), endpoints, state: st }, null, 2)}\n`);
     return;
   }
   const c = st.config;
   process.stdout.write(`${headline}: ${c.topology}, regions ${c.regions.join(', ')} (primary ${c.primary}), supervisor pid ${st.supervisorPid}\n`);
+  if (notUp.length) process.stdout.write(`  degraded: ${notUp.map(([n, s]) => `region ${n} is ${s}`).join(', ')} (\`faultline rollback\` restarts what a run left down)\n`);
   const width = Math.max(...Object.keys(endpoints).map((k) => k.length));
   for (const [k, v] of Object.entries(endpoints)) process.stdout.write(`  ${k.padEnd(width)}  ${v}\n`);
 }

@@ -2,17 +2,17 @@
 // scraping the given targets. Used by tests and by the sandbox (`sandbox.prometheus: true`).
 //
 //   startPrometheus({ targets: ['127.0.0.1:8080'] })
-//     ├─ mkdtemp: prometheus.yml + data/
-//     ├─ spawn prometheus --web.listen-address=127.0.0.1:PORT ...
+//     ├─ ownedTempDir: prometheus.yml + data/ (stamped with its owner, see src/tools/owned.ts)
+//     ├─ spawnOwned prometheus --web.listen-address=127.0.0.1:PORT ... (dies with us, even on SIGKILL)
 //     ├─ poll /-/ready, then /api/v1/targets until every target was scraped once (about 5 s)
 //     └─ { url, stop() }   stop: SIGTERM, then SIGKILL after 5 s, then rm -rf the dir
 import { freePort } from '../tools/free-port.js';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { locateTool } from '../tools/locate.js';
+import { ownedTempDir, spawnOwned } from '../tools/owned.js';
 
 export interface PrometheusServer {
   /** Base URL of the HTTP API, e.g. http://127.0.0.1:41234 */
@@ -78,26 +78,30 @@ export async function startPrometheus(opts: StartPrometheusOptions): Promise<Pro
   }
   const bin = findPrometheus();
   const interval = opts.scrapeIntervalMs ?? 1000;
-  const dir = await mkdtemp(join(tmpdir(), 'faultline-prometheus-'));
+  // Stamped with its owner: if this process is SIGKILLed, rollback or the next run removes it.
+  const tmp = ownedTempDir('prometheus', 'Prometheus data dir');
+  const dir = tmp.path;
   await writeFile(join(dir, 'prometheus.yml'), prometheusConfig(opts.targets, interval));
   let lastError: unknown;
   // the free port can be taken between probing and binding: try a few
   for (let attempt = 0; attempt < 3; attempt++) {
     const port = await freePort();
     try {
-      return await launch(bin, dir, port, opts);
+      return await launch(bin, dir, port, opts, tmp.release);
     } catch (err) {
       lastError = err;
       if (opts.signal?.aborted || !/address already in use/i.test(String((err as Error).message))) break;
     }
   }
-  await rm(dir, { recursive: true, force: true });
+  tmp.release();
   throw lastError;
 }
 
-async function launch(bin: string, dir: string, port: number, opts: StartPrometheusOptions): Promise<PrometheusServer> {
+async function launch(bin: string, dir: string, port: number, opts: StartPrometheusOptions, removeDir: () => void): Promise<PrometheusServer> {
   const url = `http://127.0.0.1:${port}`;
-  const child = spawn(
+  // Dies with us even on SIGKILL (parent-death signal), and Ctrl-C in a terminal does not reach it
+  // before the run has evaluated its SLOs against it (its own process group).
+  const child = spawnOwned(
     bin,
     [
       `--config.file=${join(dir, 'prometheus.yml')}`,
@@ -108,7 +112,7 @@ async function launch(bin: string, dir: string, port: number, opts: StartPrometh
       '--log.level=warn',
       ...(opts.remoteWriteReceiver ? ['--web.enable-remote-write-receiver'] : []),
     ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
+    { stdio: ['ignore', 'ignore', 'pipe'], what: 'prometheus' },
   );
   let stderr = '';
   child.stderr!.setEncoding('utf8');
@@ -136,7 +140,7 @@ async function launch(bin: string, dir: string, port: number, opts: StartPrometh
       await exitP;
       clearTimeout(timer);
     }
-    await rm(dir, { recursive: true, force: true });
+    removeDir();
   };
 
   const deadline = Date.now() + (opts.readyTimeoutMs ?? 60_000);

@@ -98,6 +98,15 @@ export async function rollbackIndexedRun(run: IndexedRun, ctx: UndoContext, look
     // Kubernetes is searched only for a run on Kubernetes: it costs the client and every context.
     const kinds = ['toxiproxy.', ...(run.lockKey?.startsWith('kubernetes:') ? ['kubernetes.'] : [])];
     results = await rollbackOrphans(run.runId, { ...ctx, options: { ...ctx.options, toxiproxy: servers } }, kinds, lookup);
+    // What setup created was copied into the index entry: undone from there, newest first.
+    for (const [i, record] of [...(run.created ?? [])].reverse().entries()) {
+      const what = `${record.kind} ${orphanName(record as UndoRecord) ?? i}`;
+      try {
+        results.push({ id: `created#${i}`, what, outcome: await undoOne(record as UndoRecord, ctx, lookup) });
+      } catch (err) {
+        results.push({ id: `created#${i}`, what, outcome: 'failed', error: errorMessage(err), manualFix: await manualFixFor(record as UndoRecord, lookup) });
+      }
+    }
     source = 'finders';
   }
   const reclaimed = await reclaimAll(run.owned ?? []);

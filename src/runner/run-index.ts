@@ -44,6 +44,9 @@ export interface RunIndexEntry {
   toxiproxy?: string[];
   /** Child processes and temp dirs the run owns right now. */
   owned?: OwnedResource[];
+  /** Undo records of what the environment created at setup (declared proxies...), so that
+   *  rollback can remove them even when the journal is gone. Credential-free, like journals. */
+  created?: { kind: string }[];
   /** Free-form, for callers (e.g. an ad hoc fault's expiry). No secrets. */
   meta?: Record<string, unknown>;
 }

@@ -18,7 +18,7 @@ import type { Experiment } from '../experiment/schema.js';
 import { evaluateExpectations } from '../experiment/expect.js';
 import { resolveEndpointTemplates } from '../experiment/template.js';
 import { environmentFor } from '../environments/registry.js';
-import { isMeasuringEnvironment, isProxyEnvironment, type Environment, type EnvironmentContext, type EnvironmentKind, type SetupJournal } from '../environments/types.js';
+import { isMeasuringEnvironment, isProxyEnvironment, type SetupUndo, type Environment, type EnvironmentContext, type EnvironmentKind, type SetupJournal } from '../environments/types.js';
 import { driverFor, type BoundFault } from '../faults/registry.js';
 import type { FaultContext } from '../faults/types.js';
 import type { UndoContext } from '../core/undo.js';
@@ -304,7 +304,7 @@ async function executeRun(st: RunState): Promise<Report> {
   let guardNames: string[] = [];
   let slos: Report['slos'] = [];
   let trafficStoppedAt: number | undefined;
-  const setupJournal = makeSetupJournal(journal);
+  const setupJournal = makeSetupJournal(journal, st.indexed);
   const cleanupSignal = () => AbortSignal.timeout(CLEANUP_DEADLINE_MS);
   // Undo records hold Toxiproxy URLs without credentials; the run's own URLs carry them back.
   const undoCtx = (): UndoContext => ({ signal: cleanupSignal(), log, options: { ...st.options, toxiproxyUrls: toxiproxyUrls(environment, true) } });
@@ -560,16 +560,26 @@ async function runSchedule(
   }
 }
 
-function makeSetupJournal(journal: Journal): SetupJournal {
+/**
+ * What the environment creates is journalled, and also copied into the run's index entry (there
+ * are few such objects): `faultline rollback` can undo them even when the journal is gone.
+ */
+function makeSetupJournal(journal: Journal, indexed: RunIndexHandle): SetupJournal {
+  const created = new Map<string, SetupUndo>();
+  const mirror = () => indexed.update({ created: [...created.values()] });
   return {
     async intent(undo, what) {
       const id = journal.nextId('env');
       journal.intent(id, what, undo);
       journal.write({ type: 'applied', id });
+      created.set(id, undo);
+      mirror();
       return id;
     },
     async undone(handle, outcome = 'undone') {
       journal.write({ type: 'undone', id: handle, outcome });
+      created.delete(handle);
+      mirror();
     },
   };
 }

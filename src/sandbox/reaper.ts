@@ -5,7 +5,9 @@
 //
 // Protocol: the parent sends {pids: number[]} over IPC whenever the set changes.
 let pids: number[] = [];
-const parent = process.ppid;
+// Our parent's pid as it told us (process.ppid read now would already be 1 if it died while we
+// were starting, and we would never notice).
+const parent = Number(process.env.FAULTLINE_PARENT_PID) || process.ppid;
 
 function reap(): never {
   for (const pid of pids) {
@@ -25,3 +27,4 @@ process.on('disconnect', reap);
 setInterval(() => {
   if (process.ppid !== parent) reap();
 }, 200);
+if (process.ppid !== parent) reap();

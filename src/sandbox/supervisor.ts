@@ -8,7 +8,7 @@
 //               ├─ region eu-west  ◄── proxy glb-to-eu-west, proxy us-east-to-eu-west
 //               ├─ glb             (talks to regions only through their glb-to-* proxies)
 //               └─ reaper
-import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +17,17 @@ import type { Topology, RegionConfig } from './app/region.js';
 import type { ReplicationMode } from './app/store.js';
 import type { GlbConfig } from './app/glb.js';
 import { locateTool } from '../tools/locate.js';
+import { ownerEnv, spawnOwned, trackChild } from '../tools/owned.js';
+
+/**
+ * For every forked sandbox process: its own process group (a terminal's Ctrl-C reaches only the
+ * run, which stops the sandbox after rollback), our owner stamp (so a later faultline process
+ * finds it if we die), and our pid, which the child watches: a child that reads process.ppid only
+ * after we died would watch the wrong parent.
+ */
+function childOptions(): { detached: true; env: NodeJS.ProcessEnv } {
+  return { detached: true, env: { ...ownerEnv(), FAULTLINE_PARENT_PID: String(process.pid) } };
+}
 
 export interface SandboxConfig {
   topology: Topology;
@@ -115,7 +126,8 @@ function tail(buf: string[]): string {
 
 /** Forks one app process and waits for it to report its port. */
 function startApp(script: string, config: unknown): Promise<{ child: ChildProcess; port: number }> {
-  const child = fork(join(here, 'app', script), [JSON.stringify(config)], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], execArgv: [] });
+  const child = fork(join(here, 'app', script), [JSON.stringify(config)], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], execArgv: [], ...childOptions() });
+  trackChild(child, `sandbox ${script.replace(/\.js$/, '')}`);
   const err: string[] = [];
   child.stderr?.on('data', (c: Buffer) => {
     err.push(c.toString());
@@ -155,10 +167,13 @@ export class RunningSandbox {
 
   static async start(config: SandboxConfig): Promise<RunningSandbox> {
     validateConfig(config);
-    const reaper = fork(join(here, 'reaper.js'), [], { stdio: ['ignore', 'ignore', 'ignore', 'ipc'], execArgv: [] });
+    const reaper = fork(join(here, 'reaper.js'), [], { stdio: ['ignore', 'ignore', 'ignore', 'ipc'], execArgv: [], ...childOptions() });
+    trackChild(reaper, 'sandbox reaper');
     const bin = locateTool('toxiproxy-server');
     const tpPort = await freePort();
-    const toxiproxy = spawn(bin, ['-host', '127.0.0.1', '-port', String(tpPort)], { stdio: 'ignore' });
+    // The kernel kills it with us (parent-death signal): a SIGKILL before the reaper has its pid
+    // must not leave it running.
+    const toxiproxy = spawnOwned(bin, ['-host', '127.0.0.1', '-port', String(tpPort)], { stdio: 'ignore', what: 'sandbox toxiproxy-server' });
     reaper.send({ pids: [toxiproxy.pid] });
     const toxiproxyUrl = `http://127.0.0.1:${tpPort}`;
     const children: ChildProcess[] = [toxiproxy];

@@ -6,7 +6,7 @@
 import type { RequestRecord } from '../core/records.js';
 import type { PhaseWindow, SloResult } from '../report/types.js';
 import { RunMetrics, type Window } from '../metrics/aggregate.js';
-import { PrometheusClient } from '../metrics/prometheus.js';
+import { metricsSources, openSource, type MetricsQueries } from '../metrics/sources.js';
 import { errorMessage } from '../core/errors.js';
 import type { MetricsSpec, SloSpec } from './schema.js';
 import { compileSli, describeObjective, describeSli, measureBuiltin, meetsObjective, prepareSli, sliEvents, type Measurement } from './sli.js';
@@ -40,12 +40,11 @@ export function sourceOf(slo: SloSpec, trafficKind?: string): string {
   return trafficKind === 'script' || trafficKind === 'k6' ? 'k6' : 'builtin';
 }
 
-export function prometheusClientFor(metrics: MetricsSpec | undefined, resolve?: (t: string) => string): PrometheusClient {
-  const p = metrics?.prometheus;
-  if (!p) throw new Error('an SLO has source: prometheus but metrics.prometheus.url is not set');
-  const url = resolve ? resolve(p.url) : p.url;
-  if (url.includes('${')) throw new Error(`metrics.prometheus.url still holds a template after resolution: ${url}`);
-  return new PrometheusClient(url, { timeoutMs: p.timeout?.ms ?? 10_000 });
+/** The Prometheus query source for these SLOs (opened by src/metrics/sources.ts); throws when it cannot be. */
+export function prometheusClientFor(metrics: MetricsSpec | undefined, resolve?: (t: string) => string): MetricsQueries {
+  const { queries, error } = openSource('prometheus', metrics, resolve);
+  if (!queries) throw new Error(error ?? 'the prometheus source has no queries');
+  return queries;
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
@@ -81,17 +80,13 @@ export async function evaluate(slos: SloSpec[], input: EvaluateInput): Promise<S
   const aggregates = input.aggregates ?? metricsOf(input.records ?? [], input.phases, slos);
   // The run loop's aggregates hold only this run's requests; records handed in may hold more.
   const runWindow: Window = input.aggregates ? {} : { from: input.runStart, to: runEnd };
-  let client: PrometheusClient | undefined;
+  let client: MetricsQueries | undefined;
   let clientError: string | undefined;
-  const delayMs = input.metrics?.prometheus?.delay?.ms ?? 2000;
   if (slos.some((s) => s.source === 'prometheus')) {
-    try {
-      client = prometheusClientFor(input.metrics, input.resolve);
-      // Prometheus has the run's last requests only after the next scrape.
-      await sleep(Math.min(delayMs, runEnd + delayMs - Date.now()), input.signal);
-    } catch (err) {
-      clientError = errorMessage(err);
-    }
+    ({ queries: client, error: clientError } = openSource('prometheus', input.metrics, input.resolve));
+    // The source's data for the run is complete only `settleMs` after it ends (the next scrape).
+    const delayMs = metricsSources.prometheus.settleMs(input.metrics);
+    if (client) await sleep(Math.min(delayMs, runEnd + delayMs - Date.now()), input.signal);
   }
 
   for (const slo of slos) {

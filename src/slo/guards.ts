@@ -11,7 +11,7 @@
 // A guard that cannot be evaluated (Prometheus down) does not trip: the run keeps its verdict
 // machinery, and the problem is kept in `warnings` for the report.
 import type { RunMetrics } from '../metrics/aggregate.js';
-import type { PrometheusClient } from '../metrics/prometheus.js';
+import type { MetricsQueries } from '../metrics/sources.js';
 import { InvalidInputError, errorMessage } from '../core/errors.js';
 import { sloReferenceIssues, pathText } from './references.js';
 import { formatMs } from '../schema/values.js';
@@ -54,8 +54,8 @@ const fmt = (x: number) => (Number.isFinite(x) ? String(+x.toFixed(2)) : String(
 
 export function buildGuards(guards: GuardSpec[], slos: SloSpec[], metrics?: MetricsSpec, opts: GuardOptions = {}): GuardSet {
   const warnings: string[] = [];
-  let client: PrometheusClient | undefined;
-  const promClient = (): PrometheusClient => (client ??= prometheusClientFor(metrics, opts.resolve));
+  let client: MetricsQueries | undefined;
+  const promClient = (): MetricsQueries => (client ??= prometheusClientFor(metrics, opts.resolve));
 
   // the same checks the loader can run (src/slo/references.ts), in case it did not
   const problems = sloReferenceIssues(slos, guards, metrics).filter((i) => i.path[0] === 'abortWhen' || guards.some((g) => g.spec.slo === slos[i.path[1] as number]?.name));
@@ -103,7 +103,7 @@ function burnRateGuard(
   slo: SloSpec,
   compiled: CompiledSli,
   every: number,
-  promClient: () => PrometheusClient,
+  promClient: () => MetricsQueries,
 ): Evaluator {
   const objective = slo.objective!.ratio;
   const windowMs = slo.window?.ms ?? 30 * 86_400_000;
@@ -162,7 +162,7 @@ function sliGuard(
   slo: SloSpec,
   compiled: CompiledSli,
   every: number,
-  promClient: () => PrometheusClient,
+  promClient: () => MetricsQueries,
 ): Evaluator {
   const bound = (spec.above ?? spec.below) as Threshold;
   const above = spec.above !== undefined;

@@ -6,12 +6,13 @@
 // interval and extrapolates to its edges: for steady traffic that is C(to) − C(from), with an
 // error of at most about one scrape interval's events at each edge. Evaluation waits until
 // `to + delay` of wall time, so the scrapes covering the interval's end have been ingested.
-import type { PrometheusClient, Series } from '../metrics/prometheus.js';
+import type { Series } from '../metrics/prometheus.js';
+import type { MetricsQueries } from '../metrics/sources.js';
 import { latencyOf, type SloSpec } from './schema.js';
 import type { Measurement } from './sli.js';
 
 export interface PromContext {
-  client: PrometheusClient;
+  client: MetricsQueries;
   signal?: AbortSignal;
 }
 

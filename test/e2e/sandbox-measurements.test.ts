@@ -75,8 +75,9 @@ describe('sandbox measurements mean what they say (e2e)', function () {
   it('two runs with different baselines and the same seed land the outage at the same phase of the check cycle', async () => {
     const a = await run(shipped('region-outage-active-passive.yaml'), { ...AP, AP_BASELINE: '1500ms' }, ['--seed', '1234']);
     const b = await run(shipped('region-outage-active-passive.yaml'), { ...AP, AP_BASELINE: '1875ms' }, ['--seed', '1234']);
-    expect(a.code, a.output).to.equal(0);
-    expect(b.code, b.output).to.equal(0);
+    // These are about measurements, not verdicts (the experiment's latency SLO is a different test).
+    expect(a.report.faults[0].status, a.output).to.equal('applied-and-reverted');
+    expect(b.report.faults[0].status, b.output).to.equal('applied-and-reverted');
     expect(a.m.outagePhase!.seed).to.equal(1234);
     expect(a.m.outagePhase!.targetMs).to.equal(b.m.outagePhase!.targetMs);
     expect(Math.abs(a.m.outagePhase!.phaseMs - b.m.outagePhase!.phaseMs)).to.be.at.most(25);
@@ -86,8 +87,7 @@ describe('sandbox measurements mean what they say (e2e)', function () {
   });
 
   it('--repeat 5 reports a distribution that spans the expected detection range ((k−1)·I, k·I]', async () => {
-    const { code, out, output } = await run(shipped('region-outage-active-passive.yaml'), AP, ['--repeat', '5', '--seed', '99']);
-    expect(code, output).to.equal(0);
+    const { out } = await run(shipped('region-outage-active-passive.yaml'), AP, ['--repeat', '5', '--seed', '99']);
     const summary = JSON.parse(readFileSync(join(out, 'repeat.json'), 'utf8')) as {
       measurements: Record<string, { min: number; max: number; p50: number; count: number; values: number[] }>;
       detectExpectedMs: { min: number; max: number };
@@ -110,8 +110,7 @@ describe('sandbox measurements mean what they say (e2e)', function () {
   // contention it reached tens of ms here (docs/sandbox.md, shiftMs). So the bound is the
   // delivery time, not the 0–12 ms of generator lateness the 10 ms tick used to add.
   it('no negative shift beyond client-to-GLB delivery time in 20 runs, and every negative one is reported', async () => {
-    const { code, out, output } = await run(shipped('region-outage-active-passive.yaml'), { AP_BASELINE: '1s', AP_FOR: '2500ms', AP_RECOVERED: '2500ms' }, ['--repeat', '20']);
-    expect(code, output).to.equal(0);
+    const { out } = await run(shipped('region-outage-active-passive.yaml'), { AP_BASELINE: '1s', AP_FOR: '2500ms', AP_RECOVERED: '2500ms' }, ['--repeat', '20']);
     const summary = JSON.parse(readFileSync(join(out, 'repeat.json'), 'utf8')) as { measurements: Record<string, { values: number[]; count: number }> };
     expect(summary.measurements.shiftMs.count).to.equal(20);
     expect(Math.min(...summary.measurements.shiftMs.values), summary.measurements.shiftMs.values.join(', ')).to.be.at.least(-5);

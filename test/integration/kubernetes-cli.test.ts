@@ -123,7 +123,8 @@ describe('faultline CLI with the kubernetes environment (real control plane)', f
     expect(journalText).to.include('"context":"kind-us-east"');
     expect(journalText).not.to.include(cp.planes[0].token);
     expect(journalText).not.to.match(/BEGIN|certificate-authority-data|bearer/i);
-    const { done } = cli(['rollback', '--journal', join(out, 'journal.jsonl'), '--kubeconfig', cp.kubeconfigPath]);
+    // The allow-list gates rollback's requests too: the contexts are allowed here as for the run.
+    const { done } = cli(['rollback', '--journal', join(out, 'journal.jsonl'), '--kubeconfig', cp.kubeconfigPath, ...allow]);
     const res = await done;
     expect(res.code, res.stdout + res.stderr).to.equal(0);
     await expectRestored();
@@ -133,7 +134,7 @@ describe('faultline CLI with the kubernetes environment (real control plane)', f
     const out = join(tmp, 'killed-2');
     const runId = await killMidFault(out);
     rmSync(out, { recursive: true, force: true });
-    const { done } = cli(['rollback', '--run-id', runId, '--kubeconfig', cp.kubeconfigPath]);
+    const { done } = cli(['rollback', '--run-id', runId, '--kubeconfig', cp.kubeconfigPath, ...allow]);
     const res = await done;
     expect(res.code, res.stdout + res.stderr).to.equal(0);
     await expectRestored();

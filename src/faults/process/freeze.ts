@@ -17,7 +17,7 @@ export const sandboxFreezeDriver: FaultDriver<RegionFreezeSpec> = {
         id: `region:${region}`,
         async prepare() {
           const pids = await env.regionPids(region, ctx.signal);
-          return [{ kind: 'process.continue', pids, what: `sandbox region ${region}` } satisfies ContinueUndo];
+          return [{ kind: 'process.continue', pids, what: `sandbox region ${region}`, control: env.state().controlUrl, region } satisfies ContinueUndo];
         },
         async apply() {
           for (const pid of await env.regionPids(region, ctx.signal)) process.kill(pid, 'SIGSTOP');

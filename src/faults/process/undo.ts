@@ -6,6 +6,9 @@ export interface ContinueUndo {
   kind: 'process.continue';
   pids: number[];
   what: string;
+  /** A frozen sandbox region: its control API and name, to restart it if it was killed meanwhile. */
+  control?: string;
+  region?: string;
 }
 
 export interface RegionRestartUndo {
@@ -20,9 +23,14 @@ export interface RegionRestartUndo {
 // Tolerates a journal edited by hand: only numbers are pids.
 const pidsOf = (r: ContinueUndo) => (Array.isArray(r.pids) ? r.pids.filter((p) => typeof p === 'number') : []);
 
-/** SIGCONT to processes frozen by region.freeze. A process that is gone counts as undone. */
+/**
+ * SIGCONT to processes frozen by region.freeze. When every one of them is gone (killed from
+ * outside while frozen), "rolled back" would be a lie for a sandbox region, which would stay dead:
+ * it is restarted through the sandbox's control API instead, as region.outage's undo does. Only a
+ * sandbox that is gone altogether counts as already gone.
+ */
 export const continueUndoer: Undoer<ContinueUndo> = {
-  async undo(r) {
+  async undo(r, ctx) {
     let any = false;
     for (const pid of pidsOf(r)) {
       try {
@@ -32,9 +40,15 @@ export const continueUndoer: Undoer<ContinueUndo> = {
         if (errnoCode(err) !== 'ESRCH') throw err;
       }
     }
-    return any ? 'undone' : 'already-gone';
+    if (any) return 'undone';
+    if (r.control && r.region) {
+      const outcome = await regionRestartUndoer.undo({ kind: 'sandbox.region-restart', control: r.control, region: r.region, pids: pidsOf(r) }, ctx);
+      if (outcome === 'undone') ctx.log.warn(`${r.what} was killed while frozen; restarted it`);
+      return outcome;
+    }
+    return 'already-gone';
   },
-  manualFix: (r) => `kill -CONT ${pidsOf(r).join(' ')}`,
+  manualFix: (r) => `kill -CONT ${pidsOf(r).join(' ')}${r.control && r.region ? `   # if they are gone: curl -X POST ${r.control}/regions/${r.region}/restart` : ''}`,
 };
 
 /**

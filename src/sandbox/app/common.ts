@@ -7,7 +7,10 @@ export const REGION_HEADER = 'x-faultline-region';
 
 /** Exits when the process that started us is gone, so a SIGKILLed runner orphans nothing. */
 export function exitWithParent(): void {
-  const parent = process.ppid;
+  // The parent's pid as it told us: process.ppid read now would already be 1 if it died while we
+  // were starting.
+  const parent = Number(process.env.FAULTLINE_PARENT_PID) || process.ppid;
+  if (process.ppid !== parent) process.exit(0);
   const timer = setInterval(() => {
     if (process.ppid !== parent) process.exit(0);
   }, 200);

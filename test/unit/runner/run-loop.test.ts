@@ -109,6 +109,19 @@ async function run(file: string, log: Log, b: Behaviour = {}, extra: { undoers?:
 const oneFault = '  - toxiproxy.latency: { proxy: api, latency: 100ms }\n    for: 50ms';
 
 describe('run loop (in-memory environment and driver)', () => {
+  // Some of these runs end with something deliberately left undone: they must not register in
+  // the suite's run index, where later tests' `faultline rollback` would find them (alive, in
+  // this very process) and refuse to report a clean rollback.
+  let savedStateDir: string | undefined;
+  before(() => {
+    savedStateDir = process.env.FAULTLINE_STATE_DIR;
+    process.env.FAULTLINE_STATE_DIR = join(dir, 'state');
+  });
+  after(() => {
+    if (savedStateDir === undefined) delete process.env.FAULTLINE_STATE_DIR;
+    else process.env.FAULTLINE_STATE_DIR = savedStateDir;
+  });
+
   it('journals the intent, fsynced, before the fault is applied, and marks it applied after', async () => {
     const log: Log = [];
     let seenAtApply: string[] = [];
