@@ -10,6 +10,7 @@
 //   baseline ─► fault schedule (+ abort guards) ─► rollback (every path) ─► recovered phase
 //        ─► stop traffic ─► measure ─► steady state (after) ─► SLOs ─► teardown (finally)
 //        ─► expectations, budget ─► report.json ─► exit code (docs/exit-codes.md)
+import { reviewFaultAccess } from '../faults/rbac.js';
 import { mkdirSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -169,6 +170,8 @@ async function startRun(opts: RunOptions, stopSignal: AbortSignal, stopReason: {
   const budgetCtx = { experimentName: exp.metadata.name, runId, ledgerPath: typeof options.ledger === 'string' ? options.ledger : undefined };
   const preflight = async () => {
     await withPreflightErrors(() => environment.preflight(envCtx));
+    // Least privilege: each permission the faults need is asked of the API (SelfSubjectAccessReview).
+    await reviewFaultAccess(exp, environment);
     const refusal = await checkBudgetBeforeRun(exp.slos ?? [], exp.budget, budgetCtx);
     if (refusal) throw new PreflightError(`error budget gate: ${refusal}`);
   };

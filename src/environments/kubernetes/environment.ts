@@ -4,7 +4,19 @@
 import { PreflightError, InvalidInputError } from '../../core/errors.js';
 import type { Environment, EnvironmentContext, MeasureInput, ProxyEnvironment, ProxySelector } from '../types.js';
 import type { KubernetesSpec, RegionSpec } from './index.js';
-import { apiMessage, checkAllowed, clientsFor, type KubeClients } from './clients.js';
+import { apiMessage, checkAllowed, clientsFor, mapLimit, type KubeClients } from './clients.js';
+
+/** One permission to review: where, what, and how to name it to a person when it is missing. */
+export interface AccessReview {
+  context: string;
+  region: string;
+  namespace?: string;
+  group: string;
+  resource: string;
+  subresource?: string;
+  verb: string;
+  label: string;
+}
 import { measureApp, type AppSpec } from './app.js';
 import type { Measurements } from '../../report/types.js';
 import type { CliOptions } from '../../core/options.js';
@@ -65,6 +77,38 @@ export class KubernetesEnvironment implements Environment, Partial<ProxyEnvironm
       }),
     );
     if (this.spec.toxiproxy) await this.loadProxies(ctx.signal);
+  }
+
+  /**
+   * Asks each context, with a SelfSubjectAccessReview per permission, whether the credentials in
+   * use may do what the faults will do; refuses the run before anything is touched, naming every
+   * permission that is missing. The API decides (RBAC, webhooks...), so nothing is guessed here.
+   */
+  async reviewAccess(checks: readonly AccessReview[]): Promise<void> {
+    const answers = await mapLimit(checks, 16, async (c) => {
+      const clients = clientsFor(this.options, c.context);
+      try {
+        const res = await clients.authz.createSelfSubjectAccessReview({
+          body: {
+            apiVersion: 'authorization.k8s.io/v1',
+            kind: 'SelfSubjectAccessReview',
+            spec: { resourceAttributes: { namespace: c.namespace, verb: c.verb, group: c.group, resource: c.resource, subresource: c.subresource } },
+          },
+        });
+        return res.status?.allowed === true;
+      } catch (err) {
+        throw new PreflightError(`region ${c.region}: asking context "${c.context}" whether it may ${c.label} failed: ${apiMessage(err)}`, { cause: err });
+      }
+    });
+    const missing = checks.filter((_, i) => !answers[i]);
+    if (missing.length === 0) return;
+    const byContext = new Map<string, string[]>();
+    for (const m of missing) byContext.set(m.context, [...(byContext.get(m.context) ?? []), m.label]);
+    throw new PreflightError(
+      `the credentials in use lack permissions the faults need, so nothing was touched: ` +
+        [...byContext].map(([ctx, labels]) => `context "${ctx}" may not ${labels.join(', ')}`).join('; ') +
+        ` (grant exactly what \`faultline rbac\` prints for this experiment)`,
+    );
   }
 
   async setup(ctx: EnvironmentContext): Promise<void> {
