@@ -65,6 +65,12 @@ export interface GlbConfig {
   /** Where to listen; by default 127.0.0.1 and a free port (the kind setup pins both). */
   host?: string;
   port?: number;
+  /**
+   * A new connection for every health check, as many load balancers do (the kind setup). A
+   * NetworkPolicy lets established connections through, so checks over a kept-alive one would
+   * never see a region it isolates.
+   */
+  freshHealthConnections?: boolean;
 }
 
 interface GlbEvent {
@@ -76,6 +82,7 @@ interface GlbEvent {
 const cfg = readConfig<GlbConfig>();
 const metrics = createMetrics();
 const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+const checkAgent = cfg.freshHealthConnections ? new http.Agent({ keepAlive: false }) : agent;
 /** Per region: up, failed checks in a row, passed checks in a row, when a check last failed. */
 const health = new Map<string, { up: boolean; fails: number; oks: number; lastFailAt: number; checking: boolean }>();
 for (const r of cfg.regions) health.set(r.name, { up: true, fails: 0, oks: 0, lastFailAt: 0, checking: false });
@@ -128,7 +135,7 @@ async function check(name: string): Promise<void> {
   h.checking = true;
   let ok = false;
   try {
-    const r = await request(`${urlOf(name)}/health`, { timeoutMs: cfg.checkTimeoutMs ?? Math.max(400, Math.min(cfg.intervalMs, 1000)), agent });
+    const r = await request(`${urlOf(name)}/health`, { timeoutMs: cfg.checkTimeoutMs ?? Math.max(400, Math.min(cfg.intervalMs, 1000)), agent: checkAgent });
     ok = r.status === 200;
   } catch {
     ok = false;
