@@ -46,6 +46,18 @@ export interface Environment {
   teardown(ctx: EnvironmentContext, journal: SetupJournal): Promise<void>;
 }
 
+/**
+ * Optional ability: a lock key that needs the run's options, because what identifies the target
+ * is not what the experiment names (a kube context is a server URL and a CA in the kubeconfig).
+ */
+export interface ResolvingLockEnvironment extends Environment {
+  resolvedLockKey(options: CliOptions): string;
+}
+
+export function hasResolvedLockKey(env: Environment): env is ResolvingLockEnvironment {
+  return typeof (env as ResolvingLockEnvironment).resolvedLockKey === 'function';
+}
+
 /** Optional ability: the environment has a Toxiproxy API and can name the proxies for a selector. */
 export interface ProxyEnvironment extends Environment {
   toxiproxyUrl(): string;

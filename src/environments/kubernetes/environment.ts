@@ -2,9 +2,11 @@
 // and creates nothing), checks the allow-list and that every API answers, and hands fault drivers
 // the clients for a region's context.
 import { PreflightError, InvalidInputError } from '../../core/errors.js';
-import type { Environment, EnvironmentContext, MeasureInput, ProxyEnvironment, ProxySelector } from '../types.js';
+import type { Environment, EnvironmentContext, MeasureInput, ProxyEnvironment, ProxySelector, ResolvingLockEnvironment } from '../types.js';
 import type { KubernetesSpec, RegionSpec } from './index.js';
-import { apiMessage, checkAllowed, clientsFor, type KubeClients } from './clients.js';
+import { apiMessage, checkAllowed, clientsFor, loadKubeConfig, type KubeClients } from './clients.js';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { measureApp, type AppSpec } from './app.js';
 import type { Measurements } from '../../report/types.js';
 import type { CliOptions } from '../../core/options.js';
@@ -14,7 +16,7 @@ export interface KubernetesRegion extends RegionSpec {
   namespaces: string[];
 }
 
-export class KubernetesEnvironment implements Environment, Partial<ProxyEnvironment> {
+export class KubernetesEnvironment implements ResolvingLockEnvironment, Partial<ProxyEnvironment> {
   readonly kind = 'kubernetes' as const;
   /** CLI options seen at preflight; drivers reach clusters through them (kubeconfig path). */
   private options: CliOptions = {};
@@ -22,6 +24,27 @@ export class KubernetesEnvironment implements Environment, Partial<ProxyEnvironm
   private setupAt = Date.now();
 
   constructor(readonly spec: KubernetesSpec) {}
+
+  /**
+   * One cluster, one lock, whatever the context is called: each context's server URL and a hash
+   * of its CA, from the kubeconfig the run uses. Falls back to the context names when the
+   * kubeconfig cannot be read (preflight then says why).
+   */
+  resolvedLockKey(options: CliOptions): string {
+    try {
+      const kc = loadKubeConfig(options);
+      const parts = [...new Set(Object.values(this.spec.regions).map((r) => r.context))].map((name) => {
+        const ctx = kc.getContextObject(name);
+        const cluster = ctx ? kc.getCluster(ctx.cluster) : null;
+        if (!cluster) throw new Error(`no cluster for context ${name}`);
+        const ca = cluster.caData ?? (cluster.caFile ? readFileSync(cluster.caFile, 'utf8') : '');
+        return `${cluster.server} ca=${createHash('sha256').update(ca).digest('hex').slice(0, 16)}`;
+      });
+      return `kubernetes:${[...new Set(parts)].sort().join(',')}`;
+    } catch {
+      return this.lockKey();
+    }
+  }
 
   lockKey(): string {
     const contexts = [...new Set(Object.values(this.spec.regions).map((r) => r.context))].sort();
