@@ -47,7 +47,12 @@ const median = (xs: number[]) => {
 
 async function toxiproxy(): Promise<{ url: string; stop(): void }> {
   const bin = locateTool('toxiproxy-server');
-  const port = 20000 + Math.floor(Math.random() * 20000);
+  const port = await new Promise<number>((res) => {
+    const probe = http.createServer().listen(0, '127.0.0.1', () => {
+      const p = (probe.address() as { port: number }).port;
+      probe.close(() => res(p));
+    });
+  });
   const child = spawn(bin, ['-host', '127.0.0.1', '-port', String(port)], { stdio: 'ignore' });
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 100; i++) {
@@ -61,9 +66,14 @@ async function toxiproxy(): Promise<{ url: string; stop(): void }> {
   throw new Error('toxiproxy-server did not start');
 }
 
-function upstream(): Promise<{ port: number; close(): void }> {
-  const server = http.createServer((_req, res) => res.end('ok'));
-  return new Promise((res) => server.listen(0, '127.0.0.1', () => res({ port: (server.address() as { port: number }).port, close: () => server.close() })));
+/** The service behind the proxy, in its own process: the runs are timed with spawnSync, which blocks this one. */
+async function upstream(): Promise<{ port: number; close(): void }> {
+  const child = spawn(process.execPath, [join(root, 'dist', 'bench', 'load-server.js')], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<number>((res, rej) => {
+    child.stdout!.once('data', (d: Buffer) => res(Number(String(d).trim())));
+    child.once('exit', (c) => rej(new Error(`upstream server exited with ${c}`)));
+  });
+  return { port, close: () => child.kill('SIGTERM') };
 }
 
 function chaosToolkit(): string {
@@ -84,10 +94,10 @@ async function main() {
   const chaos = chaosToolkit();
   const tp = await toxiproxy();
   const up = await upstream();
-  const proxyPort = 40000 + Math.floor(Math.random() * 20000);
-  const created = await fetch(`${tp.url}/proxies`, { method: 'POST', body: JSON.stringify({ name: 'api', listen: `127.0.0.1:${proxyPort}`, upstream: `127.0.0.1:${up.port}` }) });
+  // port 0: Toxiproxy picks a free one and says which
+  const created = await fetch(`${tp.url}/proxies`, { method: 'POST', body: JSON.stringify({ name: 'api', listen: '127.0.0.1:0', upstream: `127.0.0.1:${up.port}` }) });
   if (!created.ok) throw new Error(`cannot create the proxy: ${await created.text()}`);
-  const proxyUrl = `http://127.0.0.1:${proxyPort}/`;
+  const proxyUrl = `http://${((await created.json()) as { listen: string }).listen}/`;
 
   const flFile = join(work, 'latency.yaml');
   writeFileSync(

@@ -1,5 +1,7 @@
 #!/usr/bin/env node
-// Thin launcher: the CLI is compiled from src/ by `npm run build` (run by `npm ci` via `prepare`).
+// Thin launcher: the CLI is compiled from src/ and bundled into dist/cli by `npm run build` (run
+// by `npm ci` via `prepare`; docs/performance.md); without the bundle it runs the compiled
+// modules in dist/src.
 //
 // Signals first. Until the CLI's own handlers are in place (src/runner/signals.ts), a Ctrl-C,
 // SIGTERM or SIGHUP ends faultline with exit 3, never by the signal: nothing has been touched yet.
@@ -8,14 +10,20 @@ const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 const exitEarly = () => process.exit(3);
 for (const sig of SIGNALS) process.on(sig, exitEarly);
 
-import('../dist/src/runner/signals.js')
-  .then((signals) => {
-    signals.installInterruptHandlers();
+const notBuilt = (err) => err && err.code === 'ERR_MODULE_NOT_FOUND' && /dist\/(cli\/(main|signals)|src\/(cli\/main|runner\/signals))\.js/.test(String(err.message));
+const start = (dir, signals, main) =>
+  import(`../dist/${dir}/${signals}`).then((s) => {
+    s.installInterruptHandlers();
     for (const sig of SIGNALS) process.off(sig, exitEarly);
-    return import('../dist/src/cli/main.js');
+    return import(`../dist/${dir}/${main}`);
+  });
+start('cli', 'signals.js', 'main.js')
+  .catch((err) => {
+    if (!notBuilt(err)) throw err;
+    return start('src', 'runner/signals.js', 'cli/main.js');
   })
   .catch((err) => {
-    if (err && err.code === 'ERR_MODULE_NOT_FOUND' && /dist\/src\/(cli\/main|runner\/signals)\.js/.test(String(err.message))) {
+    if (notBuilt(err)) {
       process.stderr.write('faultline: not built yet. Run `npm run build` (or `npm ci`, which builds it).\n');
       process.exit(5);
     }

@@ -61,6 +61,7 @@ const result = await build({
   plugins: [originalImportMetaUrl],
 });
 const outputs = Object.entries(result.metafile.outputs);
+if (process.env.BUNDLE_META) (await import('node:fs')).writeFileSync(process.env.BUNDLE_META, JSON.stringify(result.metafile));
 const bytes = outputs.reduce((n, [, o]) => n + o.bytes, 0);
 if (process.argv.includes('--verbose')) {
   for (const [file, o] of outputs) console.log(`${relative(root, file)} ${o.bytes} bytes`);

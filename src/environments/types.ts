@@ -32,8 +32,11 @@ export interface EnvironmentContext {
 /** Where the experiment's regions live. */
 export interface Environment {
   readonly kind: EnvironmentKind;
-  /** Two runs with the same key may not overlap (see src/runner/lock.ts). */
-  lockKey(): string;
+  /**
+   * Two runs with the same key may not overlap (see src/runner/lock.ts). `options` are the CLI
+   * options (the kubeconfig, for instance, says which clusters a context name means).
+   */
+  lockKey(options?: CliOptions): string;
   /** Read-only checks: APIs answer, contexts allowed, tools present. Throws PreflightError. */
   preflight(ctx: EnvironmentContext): Promise<void>;
   /** After the lock is taken: start or attach, create declared objects (journalled first). */
@@ -44,18 +47,6 @@ export interface Environment {
   describeSetup(): string[];
   /** Stop what setup started, remove what it created. Idempotent. */
   teardown(ctx: EnvironmentContext, journal: SetupJournal): Promise<void>;
-}
-
-/**
- * Optional ability: a lock key that needs the run's options, because what identifies the target
- * is not what the experiment names (a kube context is a server URL and a CA in the kubeconfig).
- */
-export interface ResolvingLockEnvironment extends Environment {
-  resolvedLockKey(options: CliOptions): string;
-}
-
-export function hasResolvedLockKey(env: Environment): env is ResolvingLockEnvironment {
-  return typeof (env as ResolvingLockEnvironment).resolvedLockKey === 'function';
 }
 
 /** Optional ability: the environment has a Toxiproxy API and can name the proxies for a selector. */

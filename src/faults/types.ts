@@ -3,6 +3,7 @@ import type { DeclaredNames, Environment, EnvironmentKind } from '../environment
 import type { Logger } from '../core/log.js';
 import type { UndoRecord } from './undoers.js';
 import type { EnvironmentEntry, EnvironmentSpecs } from '../environments/registry.js';
+import type { Access } from './kubernetes/access.js';
 
 /**
  * One concrete thing a fault acts on (a proxy, a region's processes, a Deployment...), with the
@@ -49,8 +50,20 @@ export interface FaultType<S> {
    * environment supports...), run by the loader. Issue paths are relative to the fault's spec.
    */
   readonly rules?: (spec: S, ctx: FaultRuleContext) => Issue[];
+  /**
+   * Kubernetes API access the fault needs in a region (its namespaces, or cluster-wide for
+   * cluster-scoped resources), from the driver's own declaration (src/faults/kubernetes/access.ts).
+   * `faultline rbac`, the chart's Role and preflight's access review all read it.
+   */
+  readonly access?: (spec: S) => RegionAccess[];
   /** Loaded lazily, so validating never imports heavy clients. A missing kind cannot run it. */
   readonly drivers: Partial<Record<EnvironmentKind, () => Promise<FaultDriver<S>>>>;
+}
+
+/** What a fault needs of the Kubernetes API in one region (the region's context and namespaces). */
+export interface RegionAccess {
+  region: string;
+  rules: readonly Access[];
 }
 
 type RuleContexts = { [K in EnvironmentKind]: { kind: K; environment: EnvironmentSpecs[K]; declared: DeclaredNames } };

@@ -15,7 +15,7 @@ import { existsSync } from 'node:fs';
 import type { UndoContext } from '../core/undo.js';
 import type { UndoRecord } from '../faults/undoers.js';
 import { journalState, readJournal, type JournalEntry, type JournalFault } from './journal.js';
-import { rollbackIndexedRun, type RunRollback } from './recover.js';
+import type { RunRollback } from './recover.js';
 import { listRuns, type IndexedRun } from './run-index.js';
 
 /** After its expiry, a fault whose process is alive gets this long to revert before it is overdue. */
@@ -145,6 +145,9 @@ export async function enforceExpiry(ctxFor: (journal: string) => UndoContext, no
   for (const run of runs) {
     const faults = due.filter((f) => f.runId === run.runId);
     try {
+      // loaded only when something is due: every command runs this check first, and the undo
+      // machinery (every fault driver's undoer) is most of a CLI start-up otherwise
+      const { rollbackIndexedRun } = await import('./recover.js');
       out.push({ ...(await rollbackIndexedRun(run, ctxFor(run.journal ?? ''))), faults });
     } catch (err) {
       out.push({ run, source: 'nothing', results: [], reclaimed: [], skipped: (err as Error).message, faults });

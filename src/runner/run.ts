@@ -10,6 +10,7 @@
 //   baseline ─► fault schedule (+ abort guards) ─► rollback (every path) ─► recovered phase
 //        ─► stop traffic ─► measure ─► steady state (after) ─► SLOs ─► teardown (finally)
 //        ─► expectations, budget ─► report.json ─► exit code (docs/exit-codes.md)
+import { reviewFaultAccess } from '../faults/rbac.js';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -18,7 +19,7 @@ import type { Experiment } from '../experiment/schema.js';
 import { evaluateExpectations } from '../experiment/expect.js';
 import { resolveEndpointTemplates } from '../experiment/template.js';
 import { environmentFor } from '../environments/registry.js';
-import { hasResolvedLockKey, isMeasuringEnvironment, isProxyEnvironment, type SetupUndo, type Environment, type EnvironmentContext, type EnvironmentKind, type SetupJournal } from '../environments/types.js';
+import { isMeasuringEnvironment, isProxyEnvironment, type SetupUndo, type Environment, type EnvironmentContext, type EnvironmentKind, type SetupJournal } from '../environments/types.js';
 import { driverFor, type BoundFault } from '../faults/registry.js';
 import type { FaultContext } from '../faults/types.js';
 import type { UndoContext } from '../core/undo.js';
@@ -169,19 +170,21 @@ async function startRun(opts: RunOptions, stopSignal: AbortSignal, stopReason: {
   const budgetCtx = { experimentName: exp.metadata.name, runId, ledgerPath: typeof options.ledger === 'string' ? options.ledger : undefined };
   const preflight = async () => {
     await withPreflightErrors(() => environment.preflight(envCtx));
+    // Least privilege: each permission the faults need is asked of the API (SelfSubjectAccessReview).
+    await reviewFaultAccess(exp, environment);
     const refusal = await checkBudgetBeforeRun(exp.slos ?? [], exp.budget, budgetCtx);
     if (refusal) throw new PreflightError(`error budget gate: ${refusal}`);
   };
   if (opts.dryRun) {
     await preflight();
-    const resolved = await resolvePlan(exp, environment, unresolved, runId, envCtx, lockProblems(await canonicalLockKey(environment.lockKey())));
+    const resolved = await resolvePlan(exp, environment, unresolved, runId, envCtx, lockProblems(await canonicalLockKey(environment.lockKey(options))));
     return { exitCode: resolved.exitCode, plan: planLines(resolved), problems: resolved.problems, resolved };
   }
   stopSignal.throwIfAborted();
 
   // The lock comes first: a second run is refused naming the first, before it reads anything.
   // Its key is canonical (credentials dropped, hosts resolved): one server, one lock.
-  const lockKey = await canonicalLockKey(hasResolvedLockKey(environment) ? environment.resolvedLockKey(options) : environment.lockKey());
+  const lockKey = await canonicalLockKey(environment.lockKey(options));
   const lock = EnvironmentLock.acquire({ lockKey, runId, pid: process.pid, startedAt: new Date().toISOString(), experiment: exp.metadata.name });
   const outDir = resolve(opts.outDir ?? join(opts.runsDir ?? DEFAULT_RUNS_DIR, runId));
   const journalPath = join(outDir, 'journal.jsonl');

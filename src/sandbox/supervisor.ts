@@ -46,6 +46,10 @@ export interface SandboxConfig {
   replicationMode?: ReplicationMode;
   /** How long a sync or quorum write waits for its peers' confirmations before it is refused. */
   syncTimeoutMs?: number;
+  /** Requests per second each region serves before shedding with 503s; unlimited when absent. */
+  capacityRps?: number;
+  /** Doubles a region's capacity after delayMs of demand above 80 % of it, up to maxRps. */
+  autoscale?: { delayMs: number; maxRps: number };
   conflictResolution: 'lww' | 'crdt';
   requestTimeoutMs: number;
 }
@@ -187,6 +191,8 @@ export class RunningSandbox {
         batchIntervalMs: config.batchIntervalMs,
         replicationMode: config.replicationMode ?? 'async',
         syncTimeoutMs: config.syncTimeoutMs ?? 1000,
+        capacityRps: config.capacityRps,
+        autoscale: config.autoscale,
         conflictResolution: config.conflictResolution,
         peers: {},
       });
@@ -277,6 +283,8 @@ export class RunningSandbox {
       batchIntervalMs: this.config.batchIntervalMs,
       replicationMode: this.config.replicationMode ?? 'async',
       syncTimeoutMs: this.config.syncTimeoutMs ?? 1000,
+      capacityRps: this.config.capacityRps,
+      autoscale: this.config.autoscale,
       conflictResolution: this.config.conflictResolution,
       peers,
       port: info.port,
@@ -308,6 +316,8 @@ export class RunningSandbox {
           conflictResolution: this.config.conflictResolution,
           replicationMode: this.config.replicationMode ?? 'async',
           syncTimeoutMs: this.config.syncTimeoutMs ?? 1000,
+          capacityRps: this.config.capacityRps ?? null,
+          autoscale: this.config.autoscale ?? null,
         });
         await httpJson(`${url}/internal/reset`, 'POST', {});
       }),

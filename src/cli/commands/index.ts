@@ -19,6 +19,7 @@ import * as plan from './plan.js';
 import * as init from './init.js';
 import * as list from './list.js';
 import * as completion from './completion.js';
+import * as rbac from './rbac.js';
 
 export const commands: { register(program: Command): void }[] = [
   run,
@@ -39,4 +40,5 @@ export const commands: { register(program: Command): void }[] = [
   init,
   list,
   completion,
+  rbac,
 ];

@@ -15,7 +15,8 @@ export function register(program: Command) {
     .option('--summary-export <file>', 'write summary.json here (without metrics.jsonl)')
     .option('-q, --quiet', 'print no summary')
     .option('--allow-open-anywhere', "let the script's open() read files outside its own directory")
-    .action(async (script: string, o: { env: string[]; out?: string; summaryExport?: string; quiet?: boolean; allowOpenAnywhere?: boolean }) => {
+    .option('--offline', 'take remote (https://) modules from the on-disk cache only; never fetch')
+    .action(async (script: string, o: { env: string[]; out?: string; summaryExport?: string; quiet?: boolean; allowOpenAnywhere?: boolean; offline?: boolean }) => {
       const [{ TestRun }, { createLogger }, { K6Error, K6Exit }, { writeFile }] = await Promise.all([
         import('../../traffic/k6/engine.js'),
         import('../../core/log.js'),
@@ -38,7 +39,7 @@ export function register(program: Command) {
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
       try {
-        const run = await TestRun.load(script, { env, log, outDir: o.out, signal: controller.signal, allowOpenAnywhere: o.allowOpenAnywhere });
+        const run = await TestRun.load(script, { env, log, outDir: o.out, signal: controller.signal, allowOpenAnywhere: o.allowOpenAnywhere, offline: o.offline });
         if (!o.quiet) process.stdout.write(run.header(o.out));
         // k6-like progress on stderr: rewritten in place on a terminal, a line every 10 s otherwise
         const tty = process.stderr.isTTY === true;

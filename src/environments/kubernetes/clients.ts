@@ -28,6 +28,7 @@ export interface KubeClients {
   apps: k8s.AppsV1Api;
   net: k8s.NetworkingV1Api;
   version: k8s.VersionApi;
+  authz: k8s.AuthorizationV1Api;
 }
 
 export const MERGE_PATCH = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
@@ -82,6 +83,7 @@ export function clientsFor(options: CliOptions, context: string): KubeClients {
     apps: new k8s.AppsV1Api(config),
     net: new k8s.NetworkingV1Api(config),
     version: new k8s.VersionApi(config),
+    authz: new k8s.AuthorizationV1Api(config),
   };
   cache.set(key, clients);
   return clients;

@@ -2,11 +2,24 @@
 // and creates nothing), checks the allow-list and that every API answers, and hands fault drivers
 // the clients for a region's context.
 import { PreflightError, InvalidInputError } from '../../core/errors.js';
-import type { Environment, EnvironmentContext, MeasureInput, ProxyEnvironment, ProxySelector, ResolvingLockEnvironment } from '../types.js';
+import type { Environment, EnvironmentContext, MeasureInput, ProxyEnvironment, ProxySelector } from '../types.js';
 import type { KubernetesSpec, RegionSpec } from './index.js';
-import { apiMessage, checkAllowed, clientsFor, loadKubeConfig, type KubeClients } from './clients.js';
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { parse } from 'yaml';
+import { apiMessage, checkAllowed, clientsFor, kubeconfigSource, mapLimit, type KubeClients } from './clients.js';
+
+/** One permission to review: where, what, and how to name it to a person when it is missing. */
+export interface AccessReview {
+  context: string;
+  region: string;
+  namespace?: string;
+  group: string;
+  resource: string;
+  subresource?: string;
+  verb: string;
+  label: string;
+}
 import { measureApp, type AppSpec } from './app.js';
 import type { Measurements } from '../../report/types.js';
 import type { CliOptions } from '../../core/options.js';
@@ -16,7 +29,7 @@ export interface KubernetesRegion extends RegionSpec {
   namespaces: string[];
 }
 
-export class KubernetesEnvironment implements ResolvingLockEnvironment, Partial<ProxyEnvironment> {
+export class KubernetesEnvironment implements Environment, Partial<ProxyEnvironment> {
   readonly kind = 'kubernetes' as const;
   /** CLI options seen at preflight; drivers reach clusters through them (kubeconfig path). */
   private options: CliOptions = {};
@@ -26,29 +39,20 @@ export class KubernetesEnvironment implements ResolvingLockEnvironment, Partial<
   constructor(readonly spec: KubernetesSpec) {}
 
   /**
-   * One cluster, one lock, whatever the context is called: each context's server URL and a hash
-   * of its CA, from the kubeconfig the run uses. Falls back to the context names when the
-   * kubeconfig cannot be read (preflight then says why).
+   * One cluster, one lock, whatever its context is called: each context's API server URL and a
+   * hash of its CA, from the kubeconfig the run uses. kind clusters and the local control plane
+   * (`npm run k8s:up`) both call their contexts kind-<region>, and a run on one must not lock out
+   * a run on the other; two names for the same cluster must not let two runs in. A context the
+   * kubeconfig does not resolve keeps its name (preflight says why).
    */
-  resolvedLockKey(options: CliOptions): string {
-    try {
-      const kc = loadKubeConfig(options);
-      const parts = [...new Set(Object.values(this.spec.regions).map((r) => r.context))].map((name) => {
-        const ctx = kc.getContextObject(name);
-        const cluster = ctx ? kc.getCluster(ctx.cluster) : null;
-        if (!cluster) throw new Error(`no cluster for context ${name}`);
-        const ca = cluster.caData ?? (cluster.caFile ? readFileSync(cluster.caFile, 'utf8') : '');
-        return `${cluster.server} ca=${createHash('sha256').update(ca).digest('hex').slice(0, 16)}`;
-      });
-      return `kubernetes:${[...new Set(parts)].sort().join(',')}`;
-    } catch {
-      return this.lockKey();
-    }
-  }
-
-  lockKey(): string {
-    const contexts = [...new Set(Object.values(this.spec.regions).map((r) => r.context))].sort();
-    return `kubernetes:${contexts.join(',')}`;
+  lockKey(options: CliOptions = this.options): string {
+    const contexts = [...new Set(Object.values(this.spec.regions).map((r) => r.context))];
+    const servers = serversByContext(kubeconfigSource(options).path);
+    const parts = contexts.map((c) => {
+      const s = servers.get(c);
+      return s ? `${s.server} ca=${createHash('sha256').update(s.ca).digest('hex').slice(0, 16)}` : c;
+    });
+    return `kubernetes:${[...new Set(parts)].sort().join(',')}`;
   }
 
   regionNames(): string[] {
@@ -88,6 +92,38 @@ export class KubernetesEnvironment implements ResolvingLockEnvironment, Partial<
       }),
     );
     if (this.spec.toxiproxy) await this.loadProxies(ctx.signal);
+  }
+
+  /**
+   * Asks each context, with a SelfSubjectAccessReview per permission, whether the credentials in
+   * use may do what the faults will do; refuses the run before anything is touched, naming every
+   * permission that is missing. The API decides (RBAC, webhooks...), so nothing is guessed here.
+   */
+  async reviewAccess(checks: readonly AccessReview[]): Promise<void> {
+    const answers = await mapLimit(checks, 16, async (c) => {
+      const clients = clientsFor(this.options, c.context);
+      try {
+        const res = await clients.authz.createSelfSubjectAccessReview({
+          body: {
+            apiVersion: 'authorization.k8s.io/v1',
+            kind: 'SelfSubjectAccessReview',
+            spec: { resourceAttributes: { namespace: c.namespace, verb: c.verb, group: c.group, resource: c.resource, subresource: c.subresource } },
+          },
+        });
+        return res.status?.allowed === true;
+      } catch (err) {
+        throw new PreflightError(`region ${c.region}: asking context "${c.context}" whether it may ${c.label} failed: ${apiMessage(err)}`, { cause: err });
+      }
+    });
+    const missing = checks.filter((_, i) => !answers[i]);
+    if (missing.length === 0) return;
+    const byContext = new Map<string, string[]>();
+    for (const m of missing) byContext.set(m.context, [...(byContext.get(m.context) ?? []), m.label]);
+    throw new PreflightError(
+      `the credentials in use lack permissions the faults need, so nothing was touched: ` +
+        [...byContext].map(([ctx, labels]) => `context "${ctx}" may not ${labels.join(', ')}`).join('; ') +
+        ` (grant exactly what \`faultline rbac\` prints for this experiment)`,
+    );
   }
 
   async setup(ctx: EnvironmentContext): Promise<void> {
@@ -165,4 +201,31 @@ export function isKubernetesEnvironment(env: Environment): env is KubernetesEnvi
 export function requireKubernetes(env: Environment, fault: string): KubernetesEnvironment {
   if (!isKubernetesEnvironment(env)) throw new InvalidInputError(`${fault} needs the kubernetes environment, not ${env.kind}`);
   return env;
+}
+
+/** context name → its cluster's server URL, from a kubeconfig file; empty when it cannot be read. */
+function serversByContext(path: string): Map<string, { server: string; ca: string }> {
+  const out = new Map<string, { server: string; ca: string }>();
+  try {
+    const cfg = parse(readFileSync(path, 'utf8')) as {
+      contexts?: { name?: string; context?: { cluster?: string } }[];
+      clusters?: { name?: string; cluster?: { server?: string; 'certificate-authority-data'?: string; 'certificate-authority'?: string } }[];
+    };
+    const caOf = (c: { 'certificate-authority-data'?: string; 'certificate-authority'?: string } | undefined) => {
+      if (c?.['certificate-authority-data']) return c['certificate-authority-data'];
+      try {
+        return c?.['certificate-authority'] ? readFileSync(c['certificate-authority'], 'utf8') : '';
+      } catch {
+        return `unreadable:${c?.['certificate-authority']}`;
+      }
+    };
+    const cluster = new Map((cfg.clusters ?? []).map((c) => [c.name, c.cluster]));
+    for (const c of cfg.contexts ?? []) {
+      const cl = cluster.get(c.context?.cluster);
+      if (c.name && typeof cl?.server === 'string') out.set(c.name, { server: cl.server, ca: caOf(cl) });
+    }
+  } catch {
+    // no kubeconfig, or not YAML: preflight says so; the lock falls back to the names
+  }
+  return out;
 }

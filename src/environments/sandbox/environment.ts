@@ -89,6 +89,21 @@ const sandboxObject = s
         })
         .doc('Replication between regions (always through Toxiproxy): batched in the background, and with mode sync or quorum also confirmed per write before it is acknowledged.'),
     ),
+    capacity: s.optional(
+      s
+        .object({
+          rps: s.integer({ min: 1, max: 1_000_000 }).doc('Requests per second each region serves (a token bucket with 200 ms of burst); beyond it the region sheds load with 503s. Size it for the load a survivor must absorb after a failover, not for normal times.'),
+          autoscale: s.optional(
+            s
+              .object({
+                delay: s.duration({ min: '1ms', max: '10m' }).doc('How long demand must stay above 80 % of a region\'s capacity before it doubles (the time new instances take to boot).'),
+                maxRps: s.integer({ min: 1, max: 1_000_000 }).doc('The auto-scaler never goes beyond this; at least capacity.rps.'),
+              })
+              .doc('An auto-scaler per region: scale-up only, by doubling, after a delay.'),
+          ),
+        })
+        .doc('Per-region capacity. The report gives each region\'s utilisation per second (measurements.utilisation): what clients saw it serve, over its capacity read back from it.'),
+    ),
     conflictResolution: s.optional(
       s
         .enum(['lww', 'crdt'] as const)
@@ -143,6 +158,10 @@ export const sandboxSpec = s.refine(sandboxObject, (spec, path, issues) => {
   }
   if (topology === 'single-region' && regions.length !== 1) issues.push({ path: [...path, 'regions'], expected: 'exactly one region (topology single-region)', found: `${regions.length}` });
   if (topology !== 'single-region' && regions.length < 2) issues.push({ path: [...path, 'regions'], expected: `at least two regions (topology ${topology})`, found: `${regions.length}` });
+  const as = spec.capacity?.autoscale;
+  if (as && spec.capacity && as.maxRps < spec.capacity.rps) {
+    issues.push({ path: [...path, 'capacity', 'autoscale', 'maxRps'], expected: `at least capacity.rps (${spec.capacity.rps}): the auto-scaler only scales up`, found: String(as.maxRps) });
+  }
   const mode = spec.replication?.mode;
   if ((mode === 'sync' || mode === 'quorum') && regions.length < 2) {
     issues.push({ path: [...path, 'replication', 'mode'], expected: `async with a single region (${mode} replication needs a peer region to confirm writes)`, found: JSON.stringify(mode) });
@@ -174,6 +193,9 @@ export function configFromSpec(spec: SandboxSpec): SandboxConfig {
     batchIntervalMs: spec.replication?.batchInterval?.ms ?? defaultSandboxConfig.batchIntervalMs,
     replicationMode: spec.replication?.mode ?? 'async',
     syncTimeoutMs: spec.replication?.syncTimeout?.ms ?? 1000,
+    // 0 = unlimited / no scaling, spelled out so a reset of a long-lived sandbox clears an old setting.
+    capacityRps: spec.capacity?.rps ?? 0,
+    autoscale: spec.capacity?.autoscale ? { delayMs: spec.capacity.autoscale.delay.ms, maxRps: spec.capacity.autoscale.maxRps } : { delayMs: 0, maxRps: 0 },
     conflictResolution: spec.conflictResolution ?? 'lww',
     requestTimeoutMs: spec.requestTimeout?.ms ?? defaultSandboxConfig.requestTimeoutMs,
   };
@@ -209,6 +231,8 @@ interface RegionStats {
   conflictLog: ConflictSample[];
   seenLog: [number, string, number][];
   clockAt?: number;
+  /** The region's capacity (requests/s, null = unlimited) and [time, rps] at start and each scale-up. */
+  capacity?: { rps: number | null; log: [number, number][] };
 }
 
 const round1 = (v: number) => Math.round(v * 10) / 10;
@@ -265,6 +289,57 @@ function downBefore(events: GlbState['events'], regions: readonly string[], t: n
     const last = events.filter((e) => e.region === r && e.t < t && (e.type === 'down' || e.type === 'up')).pop();
     return last?.type === 'down';
   });
+}
+
+/** One second of one region's load: what clients saw it serve and shed, over its capacity then. */
+export interface UtilisationSecond {
+  t: number;
+  served: number;
+  shed: number;
+  /** Read back from the region (its scale-up log); absent for seconds before its log starts (a restarted region). */
+  capacityRps?: number;
+  /** served / capacityRps. */
+  utilisation?: number;
+}
+
+/**
+ * Per region and second of the run: requests the clients saw it answer 2xx/3xx (served) and 503
+ * (shed), and its capacity at that second from the scale-up log it reports, so utilisation is
+ * measured load over read-back capacity, never the configured figure.
+ */
+function utilisation(metrics: MeasureInput['metrics'], regions: readonly string[], stats: Record<string, RegionStats>) {
+  const marks = metrics.phaseMarks();
+  if (marks.length < 2) return undefined;
+  // From the baseline on: before it the sandbox may not exist yet.
+  const from = Math.floor((marks.find((m) => m.phase === 'baseline') ?? marks[0]).at / 1000) * 1000;
+  const to = marks[marks.length - 1].at;
+  const out: Record<string, { peak: number | null; shed: number; capacityLog: { t: number; rps: number }[]; seconds: UtilisationSecond[] }> = {};
+  for (const region of regions) {
+    const log = stats[region]?.capacity?.log ?? [];
+    const mine = (r: { region?: string }) => r.region === region;
+    const ok = (r: { ok: boolean }) => r.ok;
+    const shed = (r: { status: number }) => r.status === 503;
+    const seconds: UtilisationSecond[] = [];
+    let peak: number | null = null;
+    let totalShed = 0;
+    for (let t = from; t < to; t += 1000) {
+      const win = { from: t, to: Math.min(t + 1000, to) };
+      const served = metrics.ratio(win, mine, ok).good;
+      const refused = metrics.ratio(win, mine, shed).good;
+      totalShed += refused;
+      // The capacity in force for most of this second: the newest log entry at or before its middle.
+      const entry = log.filter((e) => e[0] <= t + 500).pop();
+      const row: UtilisationSecond = { t, served, shed: refused };
+      if (entry) {
+        row.capacityRps = entry[1];
+        row.utilisation = Math.round((served / entry[1]) * 1000) / 1000;
+        if (peak === null || row.utilisation > peak) peak = row.utilisation;
+      }
+      seconds.push(row);
+    }
+    out[region] = { peak, shed: totalShed, capacityLog: log.map(([t, rps]) => ({ t, rps })), seconds };
+  }
+  return out;
 }
 
 export class SandboxEnvironment implements ProxyEnvironment, MeasuringEnvironment {
@@ -543,6 +618,11 @@ export class SandboxEnvironment implements ProxyEnvironment, MeasuringEnvironmen
     out.lostWrites = lw.lost.length;
     out.lostWriteIds = lw.lost.slice(0, 1000);
     if (lw.lost.length > 1000) out.lostWriteIdsTruncated = true;
+
+    if (this.config.capacityRps) {
+      const u = utilisation(input.metrics, this.config.regions, stats);
+      if (u) out.utilisation = u;
+    }
 
     if (this.config.regions.length > 1) {
       const samples = Object.values(stats).flatMap((x) => x.lag);

@@ -6,6 +6,7 @@ import { InvalidInputError } from '../../core/errors.js';
 import type { FaultDriver, FaultType } from '../types.js';
 import { regionIssues } from '../rules.js';
 import { blastRadiusIssues, labelSelector } from '../../environments/kubernetes/index.js';
+import { POD_DELETE_ACCESS } from './access.js';
 
 const object = s
   .object({
@@ -94,5 +95,6 @@ export const podKill: FaultType<PodKillSpec> = {
     }
     return out;
   },
+  access: (sp) => [{ region: sp.region, rules: POD_DELETE_ACCESS }],
   drivers: { kubernetes: load },
 };

@@ -11,6 +11,7 @@ import { s, type Infer, type Issue } from '../../schema/dsl.js';
 import type { FaultRuleContext, FaultType } from '../types.js';
 import { regionIssues } from '../rules.js';
 import { blastRadiusIssues } from '../../environments/kubernetes/index.js';
+import { OUTAGE_ACCESS } from '../kubernetes/access.js';
 
 /** The modes each environment's driver implements; the drivers refuse the others too. */
 export const OUTAGE_MODES: Partial<Record<FaultRuleContext['kind'], readonly string[]>> = {
@@ -46,6 +47,7 @@ export type RegionOutageSpec = Infer<typeof spec>;
 export const regionOutage: FaultType<RegionOutageSpec> = {
   spec,
   rules,
+  access: (sp) => [{ region: sp.region, rules: OUTAGE_ACCESS[sp.mode ?? 'crash'] ?? [] }],
   drivers: {
     sandbox: async () => (await import('../process/outage.js')).sandboxOutageDriver,
     kubernetes: async () => (await import('../kubernetes/outage.js')).kubernetesOutageDriver,

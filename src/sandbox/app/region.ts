@@ -115,7 +115,7 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse): Prom
       pending,
       conflicts: store.conflicts,
       keys: store.data.size,
-      capacity: { rps: capacity.rps ?? null, log: capacity.log.filter((c) => c[0] >= since) },
+      capacity: { rps: capacity.rps ?? null, log: capacity.log },
       lag: url.searchParams.has('since') ? lagSamples.filter((s) => s[0] >= since) : [],
       conflictLog: url.searchParams.has('since') ? store.conflictLog.filter((c) => c.t >= since) : [],
       seenLog: url.searchParams.has('since') ? seenLog.filter((s) => s[0] >= since) : [],

@@ -35,6 +35,9 @@ export interface TestOptions {
   thresholdIntervalMs?: number;
   /** Lets open() read outside the script's directory. */
   allowOpenAnywhere?: boolean;
+  /** Remote modules from the cache only. */
+  offline?: boolean;
+  moduleCacheDir?: string;
 }
 
 export interface ThresholdOutcome {
@@ -111,7 +114,7 @@ export class TestRun implements VUHost, ScenarioHost {
 
   /** Compiles the script, runs the init code once, validates options and thresholds. */
   static async load(path: string, test: TestOptions): Promise<TestRun> {
-    const script = await compileScript(path, { allowOpenAnywhere: test.allowOpenAnywhere });
+    const script = await compileScript(path, { allowOpenAnywhere: test.allowOpenAnywhere, offline: test.offline, moduleCacheDir: test.moduleCacheDir });
     const run = new TestRun(script, test);
     await run.prepare();
     return run;

@@ -14,10 +14,11 @@ import vm from 'node:vm';
 import { K6ScriptError } from './errors.js';
 import { transformScript, TransformError } from './transform.js';
 import { CRYPTO_EXPORTS } from './encoding.js';
+import { RemoteModules } from './remote.js';
 import { PARAM_KEYS, UNSUPPORTED_RESPONSE_MEMBERS } from './http.js';
 
 /** k6 modules faultline implements. Anything else under k6 fails at load time. */
-export const SUPPORTED_MODULES = ['k6', 'k6/http', 'k6/metrics', 'k6/execution', 'k6/data', 'k6/encoding', 'k6/crypto'] as const;
+export const SUPPORTED_MODULES = ['k6', 'k6/http', 'k6/metrics', 'k6/execution', 'k6/data', 'k6/encoding', 'k6/crypto', 'k6/timers'] as const;
 
 /** What each module exports here; a named import of anything else fails at load time. */
 const MODULE_EXPORTS: Record<string, string[]> = {
@@ -28,6 +29,7 @@ const MODULE_EXPORTS: Record<string, string[]> = {
   'k6/data': ['SharedArray', 'default'],
   'k6/encoding': ['b64encode', 'b64decode', 'default'],
   'k6/crypto': CRYPTO_EXPORTS,
+  'k6/timers': ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'default'],
 };
 
 export interface ModuleInstance {
@@ -56,6 +58,10 @@ export interface CompiledScript {
 export interface CompileOptions {
   /** Lets open() read files outside the script's directory (k6 has no such limit; faultline does). */
   allowOpenAnywhere?: boolean;
+  /** Remote modules from the on-disk cache only (`faultline load --offline`). */
+  offline?: boolean;
+  /** Where remote modules are cached (default: see remote.ts). */
+  moduleCacheDir?: string;
 }
 
 export async function compileScript(path: string, compileOptions: CompileOptions = {}): Promise<CompiledScript> {
@@ -81,7 +87,7 @@ export async function compileScript(path: string, compileOptions: CompileOptions
       logLevel: 'silent',
       mainFields: ['module', 'main'],
       loader: { '.ts': 'ts', '.js': 'js', '.mjs': 'js', '.json': 'json' },
-      plugins: [k6Modules],
+      plugins: [k6Modules(new RemoteModules({ offline: compileOptions.offline, cacheDir: compileOptions.moduleCacheDir }))],
     });
     bundle = r.outputFiles.find((f) => f.path.endsWith('.js'))!.text;
     map = JSON.parse(r.outputFiles.find((f) => f.path.endsWith('.map'))!.text) as SourceMap;
@@ -93,7 +99,7 @@ export async function compileScript(path: string, compileOptions: CompileOptions
     }
     throw new K6ScriptError(`cannot bundle ${path}: ${(err as Error).message}`, { cause: err });
   }
-  map.sources = map.sources.map((src) => relative(process.cwd(), resolve(dirname(abs), src)) || src);
+  map.sources = map.sources.map((src) => (src.startsWith('remote:') ? src.slice('remote:'.length) : relative(process.cwd(), resolve(dirname(abs), src)) || src));
   const mapper = new SourceMapper(map);
   let transformed;
   try {
@@ -186,24 +192,42 @@ function scriptContext(): vm.Context {
   );
 }
 
-const k6Modules = {
-  name: 'faultline-k6-modules',
-  setup(build: { onResolve(opts: { filter: RegExp }, cb: (args: { path: string; importer: string }) => unknown): void }) {
-    build.onResolve({ filter: /^k6(\/.*)?$/ }, (args) => {
-      if ((SUPPORTED_MODULES as readonly string[]).includes(args.path)) return { path: args.path, external: true };
-      return {
-        errors: [
-          {
-            text: `unsupported k6 module "${args.path}": faultline's engine implements ${SUPPORTED_MODULES.map((m) => `"${m}"`).join(', ')} (see docs/load-engine.md)`,
-          },
-        ],
-      };
-    });
-    build.onResolve({ filter: /^https?:\/\// }, (args) => ({
-      errors: [{ text: `remote module "${args.path}" is not supported: faultline does not download code at run time; vendor it next to the script and import it by relative path` }],
-    }));
-  },
+type PluginBuild = {
+  onResolve(opts: { filter: RegExp; namespace?: string }, cb: (args: { path: string; importer: string; namespace: string }) => unknown): void;
+  onLoad(opts: { filter: RegExp; namespace?: string }, cb: (args: { path: string }) => unknown): void;
 };
+
+/** k6 modules stay external (the VU supplies them); https:// modules are fetched or cached. */
+function k6Modules(remote: RemoteModules) {
+  return {
+    name: 'faultline-k6-modules',
+    setup(build: PluginBuild) {
+      build.onResolve({ filter: /^k6(\/.*)?$/ }, (args) => {
+        if ((SUPPORTED_MODULES as readonly string[]).includes(args.path)) return { path: args.path, external: true };
+        return {
+          errors: [
+            {
+              text: `unsupported k6 module "${args.path}": faultline's engine implements ${SUPPORTED_MODULES.map((m) => `"${m}"`).join(', ')} (see docs/load-engine.md)`,
+            },
+          ],
+        };
+      });
+      build.onResolve({ filter: /^https?:\/\// }, (args) => ({ path: args.path, namespace: 'remote' }));
+      // imports inside a remote module: relative to its URL, as in a browser
+      build.onResolve({ filter: /.*/, namespace: 'remote' }, (args) => {
+        if (/^\.{0,2}\//.test(args.path)) return { path: new URL(args.path, args.importer).toString(), namespace: 'remote' };
+        return { errors: [{ text: `the remote module ${args.importer} imports ${JSON.stringify(args.path)}, which is neither a k6 module nor a URL` }] };
+      });
+      build.onLoad({ filter: /.*/, namespace: 'remote' }, async (args) => {
+        try {
+          return { contents: await remote.load(args.path), loader: 'js' };
+        } catch (err) {
+          return { errors: [{ text: (err as Error).message }] };
+        }
+      });
+    },
+  };
+}
 
 // ---- source maps (v3, just enough to point at file:line:col) ------------------------------------
 

@@ -107,6 +107,19 @@ export class VU {
       case 'k6/crypto':
         m = createCryptoModule();
         break;
+      case 'k6/timers': {
+        // the same functions k6 also offers as globals; callbacks run on the shared event loop
+        const timers = {
+          setTimeout: (fn: (...a: unknown[]) => void, ms?: number, ...args: unknown[]) => setTimeout(fn, ms, ...args),
+          clearTimeout: (t: NodeJS.Timeout | undefined) => clearTimeout(t),
+          setInterval: (fn: (...a: unknown[]) => void, ms?: number, ...args: unknown[]) => setInterval(fn, ms, ...args),
+          clearInterval: (t: NodeJS.Timeout | undefined) => clearInterval(t),
+          default: undefined as unknown,
+        };
+        timers.default = timers;
+        m = timers;
+        break;
+      }
       default:
         throw new Error(`unsupported k6 module ${JSON.stringify(name)}`);
     }

@@ -334,7 +334,56 @@ export default function () {
     });
   });
 
+  describe('fair scheduling', () => {
+    it('a scenario of pure computation does not starve an HTTP scenario beside it', async () => {
+      const out = join(dir, 'fair-out');
+      const r = await load(
+        script(
+          'fair.js',
+          `import http from 'k6/http';
+import { sleep } from 'k6';
+export const options = {
+  scenarios: {
+    cpu: { executor: 'constant-vus', vus: 1, duration: '3s', exec: 'spin' },
+    web: { executor: 'constant-vus', vus: 1, duration: '3s', exec: 'web' },
+  },
+};
+export function spin() { let x = 0; for (let i = 0; i < 1000; i++) x += i; }
+export function web() { http.get(\`\${__ENV.BASE}/fair\`); sleep(0.1); }`,
+        ),
+        '--out',
+        out,
+      );
+      expect(r.exitCode, r.stderr).to.equal(0);
+      const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as { metrics: Record<string, { values: Record<string, number> }> };
+      // about 3 s / 0.1 s = 30 requests when the loop is shared fairly; 1 when it is starved
+      expect(summary.metrics.http_reqs.values.count).to.be.at.least(8);
+      expect(summary.metrics.iterations.values.count).to.be.greaterThan(1000);
+    });
+  });
+
   describe('metrics and lifecycle details as k6 has them', () => {
+    it('k6/timers: setTimeout and clearTimeout from the module', async () => {
+      const r = await load(
+        script(
+          'timers.js',
+          `import http from 'k6/http';
+import { setTimeout as later, clearTimeout } from 'k6/timers';
+const fired = [];
+export default function () {
+  const t = later(() => fired.push('cancelled'), 10);
+  clearTimeout(t);
+  later(() => fired.push('fired'), 10);
+  let n = 0;
+  while (fired.length === 0 && n++ < 50) http.get(\`\${__ENV.BASE}/tick\`);
+  http.post(\`\${__ENV.BASE}/timers\`, fired.join(','));
+}`,
+        ),
+      );
+      expect(r.exitCode, r.stderr).to.equal(0);
+      expect(seen.find((s) => s.path === '/timers')!.body).to.equal('fired');
+    });
+
     it('Metric.add() returns true; add(undefined) warns and goes on; a Rate threshold with no samples passes', async () => {
       const out = join(dir, 'life-out');
       const r = await load(

@@ -37,6 +37,9 @@ export interface ScheduleStats {
   lateMaxMs: number;
 }
 
+/** How long a looping VU may run without yielding to the event loop. */
+export const YIELD_SLICE_MS = 5;
+
 export class ScenarioContext {
   readonly vus: VU[] = [];
   startedAt = 0;
@@ -110,12 +113,25 @@ export class ScenarioContext {
     await all;
   }
 
-  /** Loops one VU until `more()` says stop or the test is aborted. */
+  /**
+   * Loops one VU until `more()` says stop or the test is aborted. An iteration that never waits
+   * for I/O (pure computation) resolves through microtasks only, so without a break this loop
+   * would never let timers or sockets run and would starve every other VU and scenario; in k6
+   * each VU has its own goroutine. So after a time slice the VU yields to the event loop.
+   */
   async loop(vu: VU, more: () => boolean): Promise<void> {
     vu.looping = true;
     this.host.sampleVUs();
+    let sliceStart = performance.now();
     try {
-      while (!this.stopped && !vu.interrupted && more()) await this.iterate(vu);
+      while (!this.stopped && !vu.interrupted && more()) {
+        await this.iterate(vu);
+        const now = performance.now();
+        if (now - sliceStart >= YIELD_SLICE_MS) {
+          await new Promise<void>((r) => setImmediate(r));
+          sliceStart = performance.now();
+        }
+      }
     } finally {
       vu.looping = false;
     }
