@@ -276,6 +276,9 @@ function startGlb(images) {
     failover: 'healthcheck',
     dnsTtlMs: 0,
     requestTimeoutMs: 2000,
+    // us-east is primary again once it is back, so every experiment starts from the same state.
+    failback: true,
+    freshHealthConnections: true,
     host: '0.0.0.0',
     port: 8080,
   };
@@ -297,6 +300,19 @@ async function allowContexts() {
     c.context.extensions = [...exts, { name: 'faultline.dev/allow', extension: { allowed: true } }];
   }
   writeFileSync(kubeconfig, stringify(cfg), { mode: 0o600 });
+}
+
+async function waitFor(what, ms, check) {
+  const until = Date.now() + ms;
+  for (;;) {
+    try {
+      if (await check()) return;
+    } catch {
+      // not yet
+    }
+    if (Date.now() > until) throw new Error(`timed out after ${ms / 1000}s waiting for ${what}`);
+    await sleep(1000);
+  }
 }
 
 async function waitHttp(url, ms) {
@@ -353,6 +369,12 @@ async function up() {
   await allowContexts();
   startGlb(images);
   await waitHttp(`http://127.0.0.1:${GLB_PORT}/health`, 60_000);
+  // Ready means the GLB sees every region through its in-cluster Toxiproxy (right after pods
+  // are replaced, the path can take a while on a busy machine).
+  await waitFor('the GLB to see every region up', 300_000, async () => {
+    const st = await (await fetch(`http://127.0.0.1:${GLB_PORT}/internal/state`, { signal: AbortSignal.timeout(3000) })).json();
+    return REGIONS.every((r) => st.health?.[r]?.up === true);
+  });
   writeState({ docker: dockerInfo, regions: REGIONS, kubeconfig, glb: `http://127.0.0.1:${GLB_PORT}`, nodeImage: image ?? 'upstream', k8s: K8S_PIN });
   log(`up in ${((Date.now() - t0) / 1000).toFixed(1)}s; contexts ${REGIONS.map((r) => `kind-${r}`).join(', ')}`);
   log(`kubeconfig ${kubeconfig}; GLB http://127.0.0.1:${GLB_PORT}; env: . ${join(stateDir, 'env')}`);

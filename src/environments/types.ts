@@ -32,8 +32,11 @@ export interface EnvironmentContext {
 /** Where the experiment's regions live. */
 export interface Environment {
   readonly kind: EnvironmentKind;
-  /** Two runs with the same key may not overlap (see src/runner/lock.ts). */
-  lockKey(): string;
+  /**
+   * Two runs with the same key may not overlap (see src/runner/lock.ts). `options` are the CLI
+   * options (the kubeconfig, for instance, says which clusters a context name means).
+   */
+  lockKey(options?: CliOptions): string;
   /** Read-only checks: APIs answer, contexts allowed, tools present. Throws PreflightError. */
   preflight(ctx: EnvironmentContext): Promise<void>;
   /** After the lock is taken: start or attach, create declared objects (journalled first). */

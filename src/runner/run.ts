@@ -177,14 +177,14 @@ async function startRun(opts: RunOptions, stopSignal: AbortSignal, stopReason: {
   };
   if (opts.dryRun) {
     await preflight();
-    const resolved = await resolvePlan(exp, environment, unresolved, runId, envCtx, lockProblems(await canonicalLockKey(environment.lockKey())));
+    const resolved = await resolvePlan(exp, environment, unresolved, runId, envCtx, lockProblems(await canonicalLockKey(environment.lockKey(options))));
     return { exitCode: resolved.exitCode, plan: planLines(resolved), problems: resolved.problems, resolved };
   }
   stopSignal.throwIfAborted();
 
   // The lock comes first: a second run is refused naming the first, before it reads anything.
   // Its key is canonical (credentials dropped, hosts resolved): one server, one lock.
-  const lockKey = await canonicalLockKey(environment.lockKey());
+  const lockKey = await canonicalLockKey(environment.lockKey(options));
   const lock = EnvironmentLock.acquire({ lockKey, runId, pid: process.pid, startedAt: new Date().toISOString(), experiment: exp.metadata.name });
   const outDir = resolve(opts.outDir ?? join(opts.runsDir ?? DEFAULT_RUNS_DIR, runId));
   const journalPath = join(outDir, 'journal.jsonl');

@@ -4,7 +4,9 @@
 import { PreflightError, InvalidInputError } from '../../core/errors.js';
 import type { Environment, EnvironmentContext, MeasureInput, ProxyEnvironment, ProxySelector } from '../types.js';
 import type { KubernetesSpec, RegionSpec } from './index.js';
-import { apiMessage, checkAllowed, clientsFor, mapLimit, type KubeClients } from './clients.js';
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import { apiMessage, checkAllowed, clientsFor, kubeconfigSource, mapLimit, type KubeClients } from './clients.js';
 
 /** One permission to review: where, what, and how to name it to a person when it is missing. */
 export interface AccessReview {
@@ -35,9 +37,15 @@ export class KubernetesEnvironment implements Environment, Partial<ProxyEnvironm
 
   constructor(readonly spec: KubernetesSpec) {}
 
-  lockKey(): string {
+  /**
+   * The contexts, each with its cluster's API server from the kubeconfig: kind clusters and the
+   * local control plane (`npm run k8s:up`) both call their contexts kind-<region>, and a run on one
+   * must not lock out a run on the other. Without a readable kubeconfig, the names alone.
+   */
+  lockKey(options: CliOptions = this.options): string {
     const contexts = [...new Set(Object.values(this.spec.regions).map((r) => r.context))].sort();
-    return `kubernetes:${contexts.join(',')}`;
+    const servers = serversByContext(kubeconfigSource(options).path);
+    return `kubernetes:${contexts.map((c) => (servers.has(c) ? `${c}@${servers.get(c)}` : c)).join(',')}`;
   }
 
   regionNames(): string[] {
@@ -186,4 +194,23 @@ export function isKubernetesEnvironment(env: Environment): env is KubernetesEnvi
 export function requireKubernetes(env: Environment, fault: string): KubernetesEnvironment {
   if (!isKubernetesEnvironment(env)) throw new InvalidInputError(`${fault} needs the kubernetes environment, not ${env.kind}`);
   return env;
+}
+
+/** context name → its cluster's server URL, from a kubeconfig file; empty when it cannot be read. */
+function serversByContext(path: string): Map<string, string> {
+  const out = new Map<string, string>();
+  try {
+    const cfg = parse(readFileSync(path, 'utf8')) as {
+      contexts?: { name?: string; context?: { cluster?: string } }[];
+      clusters?: { name?: string; cluster?: { server?: string } }[];
+    };
+    const server = new Map((cfg.clusters ?? []).map((c) => [c.name, c.cluster?.server]));
+    for (const c of cfg.contexts ?? []) {
+      const url = server.get(c.context?.cluster);
+      if (c.name && typeof url === 'string') out.set(c.name, url);
+    }
+  } catch {
+    // no kubeconfig, or not YAML: preflight says so; the lock falls back to the names
+  }
+  return out;
 }

@@ -56,6 +56,12 @@ export interface GlbConfig {
   /** Where to listen; by default 127.0.0.1 and a free port (the kind setup pins both). */
   host?: string;
   port?: number;
+  /**
+   * A new connection for every health check, as many load balancers do (the kind setup). A
+   * NetworkPolicy lets established connections through, so checks over a kept-alive one would
+   * never see a region it isolates.
+   */
+  freshHealthConnections?: boolean;
 }
 
 interface GlbEvent {
@@ -67,6 +73,7 @@ interface GlbEvent {
 const cfg = readConfig<GlbConfig>();
 const metrics = createMetrics();
 const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+const checkAgent = cfg.freshHealthConnections ? new http.Agent({ keepAlive: false }) : agent;
 const health = new Map<string, { up: boolean; fails: number; checking: boolean }>();
 for (const r of cfg.regions) health.set(r.name, { up: true, fails: 0, checking: false });
 const events: GlbEvent[] = [];
@@ -112,7 +119,7 @@ async function check(name: string): Promise<void> {
   h.checking = true;
   let ok = false;
   try {
-    const r = await request(`${urlOf(name)}/health`, { timeoutMs: cfg.checkTimeoutMs ?? Math.max(400, Math.min(cfg.intervalMs, 1000)), agent });
+    const r = await request(`${urlOf(name)}/health`, { timeoutMs: cfg.checkTimeoutMs ?? Math.max(400, Math.min(cfg.intervalMs, 1000)), agent: checkAgent });
     ok = r.status === 200;
   } catch {
     ok = false;

@@ -24,6 +24,9 @@ export interface Target {
   hostHeader: string;
   path: string;
   key: string;
+  /** user:password from the URL (k6 sends them as basic auth, or digest with params.auth). */
+  user?: string;
+  password?: string;
 }
 
 const targetCache = new Map<string, Target>();
@@ -43,6 +46,10 @@ export function parseTarget(url: string): Target {
   const host = u.hostname.startsWith('[') ? u.hostname.slice(1, -1) : u.hostname;
   const port = u.port ? Number(u.port) : https ? 443 : 80;
   t = { https, host, port, hostHeader: u.host, path: (u.pathname || '/') + u.search, key: `${u.protocol}//${u.host}` };
+  if (u.username || u.password) {
+    t.user = decodeURIComponent(u.username);
+    t.password = decodeURIComponent(u.password);
+  }
   if (targetCache.size > 10_000) targetCache.clear();
   targetCache.set(url, t);
   return t;
