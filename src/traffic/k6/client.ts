@@ -24,6 +24,9 @@ export interface Target {
   hostHeader: string;
   path: string;
   key: string;
+  /** Where to connect instead of host:port (options.hosts); Host and SNI keep the URL's name. */
+  connectHost?: string;
+  connectPort?: number;
   /** user:password from the URL (k6 sends them as basic auth, or digest with params.auth). */
   user?: string;
   password?: string;
@@ -159,12 +162,12 @@ class Conn {
   ) {
     const started = performance.now();
     if (target.https) {
-      const s = tls.connect({ host: target.host, port: target.port, servername: net.isIP(target.host) ? undefined : target.host, rejectUnauthorized: !insecure });
+      const s = tls.connect({ host: target.connectHost ?? target.host, port: target.connectPort ?? target.port, servername: net.isIP(target.host) ? undefined : target.host, rejectUnauthorized: !insecure });
       s.once('connect', () => (this.connectedAt = performance.now() - started));
       s.once('secureConnect', () => (this.tlsAt = performance.now() - started - this.connectedAt));
       this.socket = s;
     } else {
-      this.socket = net.connect(target.port, target.host);
+      this.socket = net.connect(target.connectPort ?? target.port, target.connectHost ?? target.host);
       this.socket.once('connect', () => (this.connectedAt = performance.now() - started));
     }
     this.socket.setNoDelay(true);

@@ -78,6 +78,7 @@ export class TestRun implements VUHost, ScenarioHost {
   discardResponseBodies = false;
   maxRedirects = 10;
   noCookiesReset = false;
+  hosts: ReadonlyMap<string, { host: string; port?: number }> = new Map();
   testTags: Tags = {};
   startedAt = 0;
   aborted = false;
@@ -140,6 +141,7 @@ export class TestRun implements VUHost, ScenarioHost {
     this.maxRedirects = this.opts.maxRedirects;
     this.testTags = this.opts.tags;
     this.noCookiesReset = this.opts.noCookiesReset;
+    this.hosts = this.opts.hosts;
     for (const k of IGNORED_OPTIONS) if (k in this.opts.raw) this.log.info(`options.${k} is accepted and ignored (as \`k6 run\` does)`);
     try {
       this.thresholds = bindThresholds(this.sink, this.opts.thresholds);

@@ -9,7 +9,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { types } from 'node:util';
 import { Interrupted, K6Unsupported } from './errors.js';
 import { CookieJar, parseSetCookie, type ResponseCookie } from './cookies.js';
-import { parseHeaders, parseTarget, type Result, type Timings } from './client.js';
+import { parseHeaders, parseTarget, type Result, type Target, type Timings } from './client.js';
 import { parseK6Duration } from './duration.js';
 import type { Tags } from './sink.js';
 import type { VU } from './vu.js';
@@ -327,7 +327,8 @@ export function createHttpModule(vu: VU) {
     params: Params,
     nameTag: string | undefined,
   ): Promise<Response> {
-    const target = parseTarget(urlText);
+    let target = parseTarget(urlText);
+    if (host.hosts.size) target = mapHost(target, host.hosts);
     let headers = sentHeaders;
     // k6 sends a URL's user:password as basic auth (digest answers a 401 challenge instead)
     if (target.user !== undefined && params.auth !== 'digest' && !headers.some(([k]) => k.toLowerCase() === 'authorization')) {
@@ -476,6 +477,13 @@ export function createHttpModule(vu: VU) {
   };
   mod.default = mod;
   return mod;
+}
+
+/** options.hosts: "name:port" first, then "name"; the Host header and TLS name stay the URL's. */
+function mapHost(t: Target, hosts: ReadonlyMap<string, { host: string; port?: number }>): Target {
+  const to = hosts.get(`${t.host.toLowerCase()}:${t.port}`) ?? hosts.get(t.host.toLowerCase());
+  if (!to) return t;
+  return { ...t, connectHost: to.host, connectPort: to.port ?? t.port };
 }
 
 /** The Authorization header answering a Digest challenge (RFC 7616, MD5, qop=auth). */

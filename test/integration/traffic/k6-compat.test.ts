@@ -21,6 +21,7 @@ interface Seen {
   path: string;
   cookie?: string;
   auth?: string;
+  host?: string;
   body: string;
 }
 
@@ -36,7 +37,7 @@ describe('k6 compatibility: scripts in the style of the k6 docs against a local 
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
-        seen.push({ path: req.url!, cookie: req.headers.cookie, auth: req.headers.authorization, body: Buffer.concat(chunks).toString('utf8') });
+        seen.push({ path: req.url!, cookie: req.headers.cookie, auth: req.headers.authorization, host: req.headers.host, body: Buffer.concat(chunks).toString('utf8') });
         if (req.url === '/digest-auth') {
           // RFC 7616 verification, written here independently of the engine's client side
           const h = req.headers.authorization ?? '';
@@ -380,6 +381,23 @@ export default function () {
       const names = lines.filter((l) => l.type === 'Point' && l.metric === 'http_reqs' && l.data.tags!.url.includes('/posts/')).map((l) => l.data.tags!.name);
       // as in k6, every interpolation becomes ${}, the base URL included
       expect(names).to.deep.equal(['${}/posts/${}', '${}/posts/${}']);
+    });
+
+    it('connects to the address options.hosts gives a name, keeping the name in the Host header', async () => {
+      const port = new URL(base).port;
+      const r = await load(
+        script(
+          'hosts.js',
+          `import http from 'k6/http';
+export const options = { hosts: { 'api.faultline.test': '127.0.0.1:${port}' } };
+export default function () { http.get('http://api.faultline.test/hosts-mapped'); }`,
+        ),
+      );
+      expect(r.exitCode, r.stderr).to.equal(0);
+      expect(seen.find((s) => s.path === '/hosts-mapped')!.host).to.equal('api.faultline.test');
+      const bad = await load(script('hosts-bad.js', `export const options = { hosts: { '*.faultline.test': '127.0.0.1' } };\nexport default function () {}`));
+      expect(bad.exitCode).to.equal(104);
+      expect(bad.stderr).to.include('wildcard names are not supported');
     });
 
     it('answers a Digest challenge with params.auth "digest"', async () => {
