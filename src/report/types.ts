@@ -92,16 +92,7 @@ export interface Report {
   errors: string[];
   /** What produced the run: faultline version, platform, host, hashes of the experiment file
    *  as written and as resolved. No secrets. */
-  producer?: {
-    faultline: string;
-    node: string;
-    platform: string;
-    arch: string;
-    os: string;
-    host: string;
-    experimentSha256: string;
-    resolvedSha256: string;
-  };
+  producer?: Provenance;
 }
 
 /** Nearest-rank percentiles of a set of samples, in ms. */
@@ -182,4 +173,18 @@ export interface Measurements {
   measurementErrors?: string[];
   /** Per phase (baseline, fault, recovery, recovered): requests and latency. */
   phases?: Record<string, PhaseStats>;
+}
+
+/** What produced a run (src/runner/provenance.ts): enough to reproduce and audit it, no secrets. */
+export interface Provenance {
+  faultline: string;
+  node: string;
+  platform: string;
+  arch: string;
+  os: string;
+  host: string;
+  /** sha256 of the experiment file's bytes. */
+  experimentSha256: string;
+  /** sha256 of the experiment after templates were resolved (its canonical JSON). */
+  resolvedSha256: string;
 }

@@ -16,7 +16,8 @@ export function register(program: Command) {
     .option('-q, --quiet', 'print no summary')
     .option('--allow-open-anywhere', "let the script's open() read files outside its own directory")
     .option('--offline', 'take remote (https://) modules from the on-disk cache only; never fetch')
-    .action(async (script: string, o: { env: string[]; out?: string; summaryExport?: string; quiet?: boolean; allowOpenAnywhere?: boolean; offline?: boolean }) => {
+    .option('--vendor', "write the script's remote modules to vendor/ next to it (used before any fetch), then exit")
+    .action(async (script: string, o: { env: string[]; out?: string; summaryExport?: string; quiet?: boolean; allowOpenAnywhere?: boolean; offline?: boolean; vendor?: boolean }) => {
       const [{ TestRun }, { createLogger }, { K6Error, K6Exit }, { writeFile }] = await Promise.all([
         import('../../traffic/k6/engine.js'),
         import('../../core/log.js'),
@@ -24,6 +25,21 @@ export function register(program: Command) {
         import('node:fs/promises'),
       ]);
       const log = createLogger();
+      if (o.vendor) {
+        const [{ compileScript, vendorDirOf }, { writeVendored }] = await Promise.all([import('../../traffic/k6/loader.js'), import('../../traffic/k6/remote.js')]);
+        try {
+          let written: string[] = [];
+          await compileScript(script, { offline: o.offline, ignoreVendor: true, onRemoteModules: async (bodies) => void (written = await writeVendored(vendorDirOf(script), bodies)) });
+          for (const f of written) process.stdout.write(`vendored ${f}\n`);
+          if (!written.length) process.stdout.write('the script imports no remote modules\n');
+        } catch (err) {
+          if (err instanceof K6Error) {
+            log.error(err.message);
+            process.exitCode = err.k6ExitCode;
+          } else throw err;
+        }
+        return;
+      }
       const env: Record<string, string> = {};
       for (const kv of o.env) {
         const eq = kv.indexOf('=');
