@@ -148,6 +148,11 @@ export interface Measurements {
   glbError?: string;
   /** Primary back after rollback → its first successful request (failback). */
   failbackMs?: number;
+  /** Failed requests sent within 1 s either side of the first request the primary served again. */
+  failbackErrors?: number;
+  /** Times the clients' traffic moved between regions (per 100 ms, the region serving most successes). */
+  trafficMoves?: number;
+  trafficMoveLog?: { t: number; from: string; to: string }[];
   /** Replication caught up before data was read back. */
   settled?: boolean;
   regionsReadBack?: string[];
