@@ -92,16 +92,7 @@ export interface Report {
   errors: string[];
   /** What produced the run: faultline version, platform, host, hashes of the experiment file
    *  as written and as resolved. No secrets. */
-  producer?: {
-    faultline: string;
-    node: string;
-    platform: string;
-    arch: string;
-    os: string;
-    host: string;
-    experimentSha256: string;
-    resolvedSha256: string;
-  };
+  producer?: Provenance;
 }
 
 /** Nearest-rank percentiles of a set of samples, in ms. */
@@ -157,6 +148,11 @@ export interface Measurements {
   glbError?: string;
   /** Primary back after rollback → its first successful request (failback). */
   failbackMs?: number;
+  /** Failed requests sent within 1 s either side of the first request the primary served again. */
+  failbackErrors?: number;
+  /** Times the clients' traffic moved between regions (per 100 ms, the region serving most successes). */
+  trafficMoves?: number;
+  trafficMoveLog?: { t: number; from: string; to: string }[];
   /** Replication caught up before data was read back. */
   settled?: boolean;
   regionsReadBack?: string[];
@@ -182,4 +178,18 @@ export interface Measurements {
   measurementErrors?: string[];
   /** Per phase (baseline, fault, recovery, recovered): requests and latency. */
   phases?: Record<string, PhaseStats>;
+}
+
+/** What produced a run (src/runner/provenance.ts): enough to reproduce and audit it, no secrets. */
+export interface Provenance {
+  faultline: string;
+  node: string;
+  platform: string;
+  arch: string;
+  os: string;
+  host: string;
+  /** sha256 of the experiment file's bytes. */
+  experimentSha256: string;
+  /** sha256 of the experiment after templates were resolved (its canonical JSON). */
+  resolvedSha256: string;
 }

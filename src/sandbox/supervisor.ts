@@ -41,6 +41,9 @@ export interface SandboxConfig {
   dnsTtlMs: number;
   /** active-passive, read-replicas: move the primary back to the configured one when it returns. */
   failback?: boolean;
+  /** Failback policy: passed checks in a row, and ms without a failed check, before failing back. */
+  failbackHealthyChecks?: number;
+  failbackHoldDownMs?: number;
   batchIntervalMs: number;
   /** When a write is acknowledged: async (default), sync (every peer has it), quorum (a majority). */
   replicationMode?: ReplicationMode;
@@ -227,6 +230,8 @@ export class RunningSandbox {
         failover: config.failover,
         dnsTtlMs: config.dnsTtlMs,
         failback: config.failback ?? false,
+        failbackHealthyChecks: config.failbackHealthyChecks ?? 1,
+        failbackHoldDownMs: config.failbackHoldDownMs ?? 0,
         requestTimeoutMs: config.requestTimeoutMs,
       };
       const glb = await startApp('glb.js', glbCfg);
@@ -329,6 +334,8 @@ export class RunningSandbox {
       failover: this.config.failover,
       dnsTtlMs: this.config.dnsTtlMs,
       failback: this.config.failback ?? false,
+      failbackHealthyChecks: this.config.failbackHealthyChecks ?? 1,
+      failbackHoldDownMs: this.config.failbackHoldDownMs ?? 0,
     });
   }
 

@@ -38,6 +38,8 @@ export interface TestOptions {
   /** Remote modules from the cache only. */
   offline?: boolean;
   moduleCacheDir?: string;
+  /** Run only this execution segment of the arrival-rate scenarios (`faultline load --workers`). */
+  segment?: { index: number; count: number };
 }
 
 export interface ThresholdOutcome {
@@ -379,6 +381,7 @@ export class TestRun implements VUHost, ScenarioHost {
         await Promise.all(
           this.opts.scenarios.map(async ({ config, executor }) => {
             const ctx = new ScenarioContext(this, { name: config.name, executor: config.executor, startTime: 0, iterations: 0, exec: config.exec, tags: config.tags, env: config.env });
+            ctx.segment = this.test.segment;
             if (config.startTimeMs > 0) await ctx.wait(config.startTimeMs);
             if (this.aborted) return;
             ctx.state.startTime = Date.now();
