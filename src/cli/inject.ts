@@ -240,7 +240,12 @@ async function runForeground(plan: Plan, args: InjectArgs): Promise<number> {
   mkdirSync(plan.outDir, { recursive: true });
   writeFileSync(plan.file, plan.yaml);
   // What a later command needs to revert it without this process (src/cli/expiry-hook.ts).
-  if (typeof plan.options.kubeconfig === 'string') writeFileSync(join(plan.outDir, 'options.json'), `${JSON.stringify({ kubeconfig: resolve(plan.options.kubeconfig) })}\n`);
+  // The contexts allowed for this inject are allowed for its revert (the allow-list gates undo
+  // calls too); the kubeconfig path, never its contents.
+  if (plan.options.allowContexts !== undefined) {
+    const saved = { ...(typeof plan.options.kubeconfig === 'string' ? { kubeconfig: resolve(plan.options.kubeconfig) } : {}), allowContexts: plan.options.allowContexts };
+    writeFileSync(join(plan.outDir, 'options.json'), `${JSON.stringify(saved)}\n`);
+  }
   const quiet = Boolean(args.flags.quiet || args.flags.json);
   const countdown = quiet ? undefined : countdownObserver(plan, args.flags.supervised === true);
   try {

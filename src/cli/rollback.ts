@@ -11,7 +11,7 @@
 import { createLogger, redact } from '../core/log.js';
 import { ExitCode } from '../core/errors.js';
 import type { UndoResult } from '../runner/rollback.js';
-import { journalsFor, reapOrphans, rollbackIndexedRun, rollbackJournal, rollbackOrphans, unaccountedToxics } from '../runner/recover.js';
+import { journalsFor, pruneFinishedRuns, reapOrphans, rollbackIndexedRun, rollbackJournal, rollbackOrphans, unaccountedToxics } from '../runner/recover.js';
 import { knownToxiproxyServers, listRuns } from '../runner/run-index.js';
 import { onInterrupt } from '../runner/signals.js';
 import { hostname } from 'node:os';
@@ -107,6 +107,7 @@ export async function rollbackCommand(o: RollbackCommandOptions): Promise<number
       reclaimed.push(r);
       out(`leftover of a dead run: ${r}`);
     }
+    pruneFinishedRuns();
 
     // The last look: is anything faultline-named still there that nobody accounts for?
     const left = await unaccountedToxics(o.toxiproxy, AbortSignal.timeout(30_000));

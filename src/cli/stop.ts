@@ -14,6 +14,7 @@ import { savedOptions } from './expiry-hook.js';
 export interface StopOptions {
   all?: boolean;
   kubeconfig?: string;
+  allowContext?: string[];
   timeout: string;
   json?: boolean;
 }
@@ -98,7 +99,9 @@ async function stopOne(run: IndexedRun, o: StopOptions, timeoutMs: number, log: 
   const now = stillIndexed(run.runId);
   if (now && !now.alive && (pendingOf(now)?.length ?? 1) > 0) {
     how = 'rolled-back';
-    const options = { ...(journal ? savedOptions(journal) : {}), ...(o.kubeconfig ? { kubeconfig: o.kubeconfig } : {}) };
+    const saved = journal ? savedOptions(journal) : {};
+    const allow = [...(Array.isArray(saved.allowContexts) ? saved.allowContexts : []), ...(o.allowContext ?? []), ...(process.env.FAULTLINE_ALLOW_CONTEXTS ?? '').split(',').map((x) => x.trim()).filter(Boolean)];
+    const options = { ...saved, ...(o.kubeconfig ? { kubeconfig: o.kubeconfig } : {}), allowContexts: allow };
     const res = await rollbackIndexedRun(now, { signal: AbortSignal.timeout(120_000), log, options });
     if (!journal) {
       for (const r of res.results) {

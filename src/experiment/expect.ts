@@ -14,6 +14,16 @@ export const expectSpec = s
         .object({ acknowledgedWrites: s.integer({ min: 0 }).doc('At most this many acknowledged writes may be lost (measurements.lostWrites).') })
         .doc('Data loss (RPO) in acknowledged writes.'),
     ),
+    failback: s.optional(
+      s
+        .object({
+          within: s.optional(s.duration().doc('Traffic must be back on the configured primary (measurements.failbackMs) within this after the fault ends.')),
+          maxTrafficMoves: s.optional(
+            s.integer({ min: 0 }).doc('Traffic may move between regions at most this many times (measurements.trafficMoves, as the clients saw it): a flapping region must not make it thrash.'),
+          ),
+        })
+        .doc('Failback (sandbox with failback: true).'),
+    ),
     replicationLag: s.optional(
       s.object({ p99Below: s.duration().doc('measurements.replicationLagMs.p99 must stay below this.') }).doc('Replication lag.'),
     ),
@@ -60,6 +70,14 @@ export function evaluateExpectations(expect: ExpectSpec | undefined, m: M): Expe
   if (expect.dataLoss) {
     const max = expect.dataLoss.acknowledgedWrites;
     check('dataLoss.acknowledgedWrites', `≤ ${max}`, num(m, 'lostWrites'), (v) => v <= max, String);
+  }
+  if (expect.failback?.within) {
+    const bound = expect.failback.within.ms;
+    check('failback.within', `≤ ${expect.failback.within.text}`, num(m, 'failbackMs'), (v) => v <= bound, formatMs);
+  }
+  if (expect.failback?.maxTrafficMoves !== undefined) {
+    const max = expect.failback.maxTrafficMoves;
+    check('failback.maxTrafficMoves', `≤ ${max}`, num(m, 'trafficMoves'), (v) => v <= max, String);
   }
   if (expect.replicationLag) {
     const lag = m.replicationLagMs;

@@ -92,16 +92,7 @@ export interface Report {
   errors: string[];
   /** What produced the run: faultline version, platform, host, hashes of the experiment file
    *  as written and as resolved. No secrets. */
-  producer?: {
-    faultline: string;
-    node: string;
-    platform: string;
-    arch: string;
-    os: string;
-    host: string;
-    experimentSha256: string;
-    resolvedSha256: string;
-  };
+  producer?: Provenance;
 }
 
 /** Nearest-rank percentiles of a set of samples, in ms. */
@@ -157,6 +148,11 @@ export interface Measurements {
   glbError?: string;
   /** Primary back after rollback → its first successful request (failback). */
   failbackMs?: number;
+  /** Failed requests sent within 1 s either side of the first request the primary served again. */
+  failbackErrors?: number;
+  /** Times the clients' traffic moved between regions (per 100 ms, the region serving most successes). */
+  trafficMoves?: number;
+  trafficMoveLog?: { t: number; from: string; to: string }[];
   /** Replication caught up before data was read back. */
   settled?: boolean;
   regionsReadBack?: string[];
@@ -176,10 +172,27 @@ export interface Measurements {
   writeLatencyMs?: Record<string, { p50: number; p99: number; count: number }>;
   /** Writes the clients saw answered 503 (sync: no peer to confirm; a passive region; load shed). */
   writesRefused?: number;
+  /** Sandbox edge cache: reads the clients saw served by it fresh (hits) and stale (staleReads). */
+  edgeCache?: { reads: number; hits: number; staleReads: number; hitRatio: number | null };
+  staleReads?: number;
   /** Sandbox with capacity: per region, per second, served and shed as clients saw them over the capacity read back from the region. */
   utilisation?: Record<string, { peak: number | null; shed: number; capacityLog: { t: number; rps: number }[]; seconds: { t: number; served: number; shed: number; capacityRps?: number; utilisation?: number }[] }>;
   warnings?: string[];
   measurementErrors?: string[];
   /** Per phase (baseline, fault, recovery, recovered): requests and latency. */
   phases?: Record<string, PhaseStats>;
+}
+
+/** What produced a run (src/runner/provenance.ts): enough to reproduce and audit it, no secrets. */
+export interface Provenance {
+  faultline: string;
+  node: string;
+  platform: string;
+  arch: string;
+  os: string;
+  host: string;
+  /** sha256 of the experiment file's bytes. */
+  experimentSha256: string;
+  /** sha256 of the experiment after templates were resolved (its canonical JSON). */
+  resolvedSha256: string;
 }

@@ -8,19 +8,9 @@ import { arch, hostname, platform, release } from 'node:os';
 import { join } from 'node:path';
 import { projectRoot } from '../tools/locate.js';
 import type { LoadedExperiment } from '../experiment/load.js';
+import type { Provenance } from '../report/types.js';
 
-export interface Provenance {
-  faultline: string;
-  node: string;
-  platform: string;
-  arch: string;
-  os: string;
-  host: string;
-  /** sha256 of the experiment file's bytes. */
-  experimentSha256: string;
-  /** sha256 of the experiment after templates were resolved (its canonical JSON). */
-  resolvedSha256: string;
-}
+export type { Provenance };
 
 let version: string | undefined;
 

@@ -63,6 +63,13 @@ export function needsRollback(run: IndexedRun): boolean {
   return journalState(readJournal(run.journal).entries).pending.length > 0;
 }
 
+/** Forgets dead runs whose journal says nothing is left to undo (rolled back by --journal, say). */
+export function pruneFinishedRuns(): void {
+  for (const r of listRuns()) {
+    if (!r.alive && r.journal && existsSync(r.journal) && !needsRollback(r) && !(r.owned ?? []).some((o) => o.kind === 'dir' || ownedProcessAlive(o))) removeRun(r.runId);
+  }
+}
+
 /** Dead runs on this environment (same canonical lock key) that left something to undo. */
 export function leftoversFor(lockKey: string): IndexedRun[] {
   return listRuns().filter((r) => r.lockKey === lockKey && needsRollback(r));

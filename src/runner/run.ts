@@ -11,7 +11,7 @@
 //        ─► stop traffic ─► measure ─► steady state (after) ─► SLOs ─► teardown (finally)
 //        ─► expectations, budget ─► report.json ─► exit code (docs/exit-codes.md)
 import { reviewFaultAccess } from '../faults/rbac.js';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { loadExperimentFile, type LoadedExperiment } from '../experiment/load.js';
@@ -38,7 +38,7 @@ import { watchOwned } from '../tools/owned.js';
 import { Journal, journalState, readJournal, type PendingUndo } from './journal.js';
 import { EnvironmentLock, canonicalLockKey, lockProblems } from './lock.js';
 import { registryUndoers, undoPending, type UndoerLookup, type UndoResult } from './rollback.js';
-import { leftoversFor, reapOrphans, rollbackIndexedRun } from './recover.js';
+import { leftoversFor, pruneFinishedRuns, reapOrphans, rollbackIndexedRun } from './recover.js';
 import { registerRun, type RunIndexHandle } from './run-index.js';
 import { provenance, type Provenance } from './provenance.js';
 import { combineObservers, safeObserver, type RunObserver } from './observer.js';
@@ -604,13 +604,19 @@ async function withPreflightErrors(fn: () => Promise<void>): Promise<void> {
  */
 async function finishLeftovers(lockKey: string, log: Logger, options: CliOptions, lookup: UndoerLookup) {
   for (const r of await reapOrphans(log)) log.warn(`an earlier run left this behind: ${r}`);
+  pruneFinishedRuns();
   for (const run of leftoversFor(lockKey)) {
     log.warn(`an earlier run left faults applied (run ${run.runId}, ${run.journal ?? 'no journal'}); rolling them back first`);
     const res = await rollbackIndexedRun(run, { signal: AbortSignal.timeout(CLEANUP_DEADLINE_MS), log, options }, lookup);
     const failed = res.results.filter((r) => r.outcome === 'failed');
     if (res.skipped || failed.length) {
+      const pending = run.journal && existsSync(run.journal) ? journalState(readJournal(run.journal).entries).pending : [];
+      const contexts = [...new Set(pending.map((p) => ('context' in p.undo ? p.undo.context : undefined)).filter((c): c is string => typeof c === 'string'))];
+      const command = `faultline rollback${contexts.map((c) => ` --allow-context ${c}`).join('')}`;
       throw new PreflightError(
-        `cannot start: ${res.skipped ?? `what run ${run.runId} left (${run.journal ?? 'no journal'}) could not be undone, so it waits: ${failed.map(describeUndoFailure).join('; ')}`}`,
+        res.skipped
+          ? `cannot start: ${res.skipped}`
+          : `cannot start: what run ${run.runId} left (${run.journal ?? 'no journal'}) waits, untouched: ${failed.map(describeUndoFailure).join('; ')}. Undo it with \`${command}\``,
       );
     }
   }

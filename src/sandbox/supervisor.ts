@@ -41,6 +41,11 @@ export interface SandboxConfig {
   dnsTtlMs: number;
   /** active-passive, read-replicas: move the primary back to the configured one when it returns. */
   failback?: boolean;
+  /** Failback policy: passed checks in a row, and ms without a failed check, before failing back. */
+  failbackHealthyChecks?: number;
+  failbackHoldDownMs?: number;
+  /** The GLB's edge cache for reads (ttl, stale-if-error); none when absent. */
+  edgeCache?: { ttlMs: number; staleIfErrorMs: number };
   batchIntervalMs: number;
   /** When a write is acknowledged: async (default), sync (every peer has it), quorum (a majority). */
   replicationMode?: ReplicationMode;
@@ -227,6 +232,9 @@ export class RunningSandbox {
         failover: config.failover,
         dnsTtlMs: config.dnsTtlMs,
         failback: config.failback ?? false,
+        failbackHealthyChecks: config.failbackHealthyChecks ?? 1,
+        failbackHoldDownMs: config.failbackHoldDownMs ?? 0,
+        edgeCache: config.edgeCache,
         requestTimeoutMs: config.requestTimeoutMs,
       };
       const glb = await startApp('glb.js', glbCfg);
@@ -329,6 +337,9 @@ export class RunningSandbox {
       failover: this.config.failover,
       dnsTtlMs: this.config.dnsTtlMs,
       failback: this.config.failback ?? false,
+      failbackHealthyChecks: this.config.failbackHealthyChecks ?? 1,
+      failbackHoldDownMs: this.config.failbackHoldDownMs ?? 0,
+      edgeCache: this.config.edgeCache,
     });
   }
 

@@ -138,6 +138,23 @@ describe('faultline inject, status and stop against a live sandbox (e2e)', funct
     expect((await api.getProxy('cache'))?.enabled).to.equal(true);
   });
 
+  it('status --watch refreshes until Ctrl-C, and reverts an expired fault whose supervisor was killed (a watchdog)', async () => {
+    const res = await runCli(['inject', ...LATENCY, '--for', '2s', '--detach', '--json'], { cwd, env });
+    expect(res.code, res.stderr).to.equal(0);
+    const out = JSON.parse(res.stdout) as { runId: string; supervisorPid: number };
+    process.kill(out.supervisorPid, 'SIGKILL');
+    const watch = spawnCli(['status', '--watch', '--json', '--interval', '1'], { cwd, env });
+    await untilClean(sandboxApi, LINK, 30_000);
+    await waitForOutput(watch.output, /"faults":\[\]/, 30_000);
+    watch.child.kill('SIGINT');
+    const done = await watch.done;
+    expect(done.code).to.equal(0);
+    const lines = done.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as StatusReport);
+    expect(lines.length).to.be.at.least(2);
+    expect(lines[lines.length - 1].faults).to.deep.equal([]);
+    expect(done.stderr).to.include(`reverted expired ad hoc fault toxiproxy.latency on proxy:${LINK} (run ${out.runId}`);
+  });
+
   it('a bad parameter exits 2 naming the flag with a suggestion, and touches nothing', async () => {
     const typo = await runCli(['inject', 'toxiproxy.latency', '--from', 'us-east', '--to', 'eu-west', '--latncy', '500ms', '--for', '5s'], { cwd, env });
     expect(typo.code).to.equal(2);

@@ -22,6 +22,12 @@ interface Measured {
   writeLatencyMs?: Record<string, Latency>;
   writesRefused?: number;
   failoverMs?: number;
+  failbackMs?: number;
+  failbackErrors?: number;
+  trafficMoves?: number;
+  staleReads?: number;
+  edgeCache?: { reads: number; hits: number; staleReads: number; hitRatio: number | null };
+  trafficMoveLog?: { t: number; from: string; to: string }[];
   utilisation?: Record<string, { peak: number | null; shed: number; capacityLog: { t: number; rps: number }[]; seconds: { t: number; served: number; shed: number; utilisation?: number }[] }>;
   [k: string]: unknown;
 }
@@ -68,6 +74,20 @@ describe('the seed article in the sandbox (e2e)', function () {
     expect(res2.code, res2.stderr).to.equal(2);
     const line = readFileSync(scaler, 'utf8').split('\n').findIndex((l) => l.includes('maxRps: 50')) + 1;
     expect(res2.stderr).to.match(new RegExp(`scaler\\.yaml:${line}:\\d+ environment\\.sandbox\\.capacity\\.autoscale\\.maxRps: expected at least capacity\\.rps \\(100\\)`));
+
+    const noCache = join(dir, 'no-cache.yaml');
+    writeFileSync(noCache, readFileSync(file('edge-cache-stale-if-error.yaml'), 'utf8').replace('edgeCache: { ttl: 1s, staleIfError: "${EC_STALE:-30s}" }', 'edgeCache: { ttl: 0s, staleIfError: 0s }'));
+    const res4 = await runCli(['validate', noCache]);
+    expect(res4.code, res4.stderr).to.equal(2);
+    const ecLine = readFileSync(noCache, 'utf8').split('\n').findIndex((l) => l.includes('edgeCache:')) + 1;
+    expect(res4.stderr).to.match(new RegExp(`no-cache\\.yaml:${ecLine}:\\d+ environment\\.sandbox\\.edgeCache: expected ttl or staleIfError above 0`));
+
+    const noFailback = join(dir, 'no-failback.yaml');
+    writeFileSync(noFailback, readFileSync(file('flapping-failback.yaml'), 'utf8').replace('failback: true', 'failback: false'));
+    const res3 = await runCli(['validate', noFailback]);
+    expect(res3.code, res3.stderr).to.equal(2);
+    const fpLine = readFileSync(noFailback, 'utf8').split('\n').findIndex((l) => l.includes('failbackPolicy:')) + 1;
+    expect(res3.stderr).to.match(new RegExp(`no-failback\\.yaml:${fpLine}:\\d+ environment\\.sandbox\\.failbackPolicy: expected failback: true alongside it`));
   });
 
   describe('strong vs eventual consistency: sync-replication-no-loss', () => {
@@ -138,6 +158,53 @@ describe('the seed article in the sandbox (e2e)', function () {
       const steps = eu.capacityLog.map((c) => c.rps);
       expect(steps[0]).to.equal(60);
       expect(steps).to.include(120);
+    });
+  });
+
+  describe('failback with a hold-down: flapping-failback', () => {
+    const short = { FB_BASELINE: '2s', FB_RECOVERED: '7s' };
+
+    it('a 3 s hold-down keeps traffic on eu-west while us-east flaps: 2 moves, failback after the hold-down', async () => {
+      const { code, report, m, stderr } = await run('flapping-failback.yaml', { ...short, FB_HOLD: '3s' });
+      expect(code, stderr).to.equal(0);
+      expect(m.trafficMoves, JSON.stringify(m.trafficMoveLog)).to.equal(2);
+      expect(m.trafficMoveLog!.map((x) => x.to)).to.deep.equal(['eu-west', 'us-east']);
+      // Back on us-east once it passed 3 checks and failed none for 3 s after the last flap.
+      // (The hold-down runs from the last failed check, which came a little before the rollback.)
+      expect(m.failbackMs).to.be.within(2000, 6000);
+      expect(m.failbackErrors).to.be.a('number');
+      expect(report.expectations.find((e) => e.name === 'failback.maxTrafficMoves')).to.include({ passed: true, actual: '2' });
+    });
+
+    it('without a hold-down (the documented wrong setting) traffic follows every flap: exit 1', async () => {
+      const { code, report, m, stderr } = await run('flapping-failback.yaml', { ...short, FB_HOLD: '0s' });
+      expect(code, stderr).to.equal(1);
+      expect(report.verdict).to.equal('failed');
+      expect(m.trafficMoves, JSON.stringify(m.trafficMoveLog)).to.be.at.least(4);
+      expect(m.failbackMs).to.be.below(2000);
+      expect(report.expectations.find((e) => e.name === 'failback.maxTrafficMoves')).to.include({ passed: false });
+    });
+  });
+
+  describe('edge cache: edge-cache-stale-if-error', () => {
+    const short = { EC_BASELINE: '3s', EC_FOR: '5s', EC_RECOVERED: '2s' };
+    const sloOf = (report: Report) => report.slos.find((x) => x.name === 'read-availability' && x.phase === 'fault')!;
+
+    it('stale-if-error keeps reads available while the origin is down, and counts them as stale', async () => {
+      const { code, report, m, stderr } = await run('edge-cache-stale-if-error.yaml', { ...short, EC_STALE: '30s' });
+      expect(code, stderr).to.equal(0);
+      expect(sloOf(report).passed).to.equal(true);
+      // About 90 reads/s for the 5 s outage, less those inside the fresh ttl: hundreds, all stale.
+      expect(m.staleReads).to.be.greaterThan(100);
+      expect(m.edgeCache!.staleReads).to.equal(m.staleReads);
+      expect(m.edgeCache!.hits).to.be.greaterThan(0);
+    });
+
+    it('without stale-if-error (the documented wrong setting) reads fail with the origin: exit 1', async () => {
+      const { code, report, m, stderr } = await run('edge-cache-stale-if-error.yaml', { ...short, EC_STALE: '0s' });
+      expect(code, stderr).to.equal(1);
+      expect(sloOf(report).passed).to.equal(false);
+      expect(m.staleReads).to.equal(0);
     });
   });
 });

@@ -1,7 +1,7 @@
 // `faultline load SCRIPT`: runs a k6-API script on faultline's engine, the way `k6 run` does:
 // k6's end-of-test summary and k6's exit codes (99 thresholds failed, 104 invalid config,
 // 107 script exception, 108 aborted).
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { collect } from '../options.js';
 
 
@@ -16,7 +16,10 @@ export function register(program: Command) {
     .option('-q, --quiet', 'print no summary')
     .option('--allow-open-anywhere', "let the script's open() read files outside its own directory")
     .option('--offline', 'take remote (https://) modules from the on-disk cache only; never fetch')
-    .action(async (script: string, o: { env: string[]; out?: string; summaryExport?: string; quiet?: boolean; allowOpenAnywhere?: boolean; offline?: boolean }) => {
+    .option('--vendor', "write the script's remote modules to vendor/ next to it (used before any fetch), then exit")
+    .option('--workers <n>', 'split the arrival-rate scenarios across N worker processes (execution segments; "auto" = the machine\'s cores); metrics merged exactly, thresholds on the merge')
+    .addOption(new Option('--segment <i/n>', 'run only execution segment i of n (what each --workers worker runs)').hideHelp())
+    .action(async (script: string, o: { env: string[]; out?: string; summaryExport?: string; quiet?: boolean; allowOpenAnywhere?: boolean; offline?: boolean; vendor?: boolean; workers?: string; segment?: string }) => {
       const [{ TestRun }, { createLogger }, { K6Error, K6Exit }, { writeFile }] = await Promise.all([
         import('../../traffic/k6/engine.js'),
         import('../../core/log.js'),
@@ -24,6 +27,21 @@ export function register(program: Command) {
         import('node:fs/promises'),
       ]);
       const log = createLogger();
+      if (o.vendor) {
+        const [{ compileScript, vendorDirOf }, { writeVendored }] = await Promise.all([import('../../traffic/k6/loader.js'), import('../../traffic/k6/remote.js')]);
+        try {
+          let written: string[] = [];
+          await compileScript(script, { offline: o.offline, ignoreVendor: true, onRemoteModules: async (bodies) => void (written = await writeVendored(vendorDirOf(script), bodies)) });
+          for (const f of written) process.stdout.write(`vendored ${f}\n`);
+          if (!written.length) process.stdout.write('the script imports no remote modules\n');
+        } catch (err) {
+          if (err instanceof K6Error) {
+            log.error(err.message);
+            process.exitCode = err.k6ExitCode;
+          } else throw err;
+        }
+        return;
+      }
       const env: Record<string, string> = {};
       for (const kv of o.env) {
         const eq = kv.indexOf('=');
@@ -39,7 +57,33 @@ export function register(program: Command) {
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
       try {
-        const run = await TestRun.load(script, { env, log, outDir: o.out, signal: controller.signal, allowOpenAnywhere: o.allowOpenAnywhere, offline: o.offline });
+        if (o.workers !== undefined) {
+          const [{ runDistributed }, { availableParallelism, tmpdir }, { mkdtempSync }, { join }] = await Promise.all([
+            import('../../traffic/k6/distributed.js'),
+            import('node:os'),
+            import('node:fs'),
+            import('node:path'),
+          ]);
+          const workers = o.workers === 'auto' ? availableParallelism() : Number(o.workers);
+          const result = await runDistributed(script, {
+            workers,
+            env,
+            log,
+            outDir: o.out ? join(o.out, 'workers') : mkdtempSync(join(tmpdir(), 'faultline-load-')),
+            workerCommand: [process.execPath, process.argv[1]],
+            signal: controller.signal,
+            allowOpenAnywhere: o.allowOpenAnywhere,
+            offline: o.offline,
+          });
+          if (o.out) await writeFile(join(o.out, 'summary.json'), `${JSON.stringify(result.summary, null, 2)}\n`);
+          if (o.summaryExport) await writeFile(o.summaryExport, `${JSON.stringify(result.summary, null, 2)}\n`);
+          if (!o.quiet) process.stdout.write(result.summaryText);
+          if (result.exitCode === K6Exit.thresholdsFailed) log.error('thresholds on metrics have been crossed (on the merged metrics of all workers)');
+          process.exitCode = result.exitCode;
+          return;
+        }
+        const segment = o.segment !== undefined ? (await import('../../traffic/k6/distributed.js')).parseSegment(o.segment) : undefined;
+        const run = await TestRun.load(script, { env, log, outDir: o.out, signal: controller.signal, allowOpenAnywhere: o.allowOpenAnywhere, offline: o.offline, segment });
         if (!o.quiet) process.stdout.write(run.header(o.out));
         // k6-like progress on stderr: rewritten in place on a terminal, a line every 10 s otherwise
         const tty = process.stderr.isTTY === true;

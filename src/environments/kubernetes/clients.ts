@@ -60,17 +60,19 @@ export function clientsFor(options: CliOptions, context: string): KubeClients {
     );
   }
   const src = kubeconfigSource(options);
-  const key = `${src.kind}:${src.path}\0${context}`;
+  const key = context === IN_CLUSTER ? IN_CLUSTER : `${src.kind}:${src.path}\0${context}`;
   const hit = cache.get(key);
   if (hit) return hit;
-  const kc = loadKubeConfig(options);
-  if (!kc.getContextObject(context)) {
+  const kc = context === IN_CLUSTER ? inClusterConfig() : loadKubeConfig(options);
+  if (context === IN_CLUSTER) {
+    // loadFromCluster names its one context itself.
+  } else if (!kc.getContextObject(context)) {
     const have = kc.getContexts().map((c) => c.name);
     throw new PreflightError(
       `context "${context}" is not in the kubeconfig ${describeSource(src)}; it has ${have.length ? have.map((n) => `"${n}"`).join(', ') : 'no contexts'}`,
     );
   }
-  kc.setCurrentContext(context);
+  if (context !== IN_CLUSTER) kc.setCurrentContext(context);
   const config = k8s.createConfiguration({
     baseServer: new k8s.ServerConfiguration(kc.getCurrentCluster()?.server ?? '', {}),
     authMethods: { default: kc },
@@ -126,6 +128,27 @@ function keepAliveMiddleware(kc: k8s.KubeConfig): k8s.Middleware {
     },
     post: async (res) => res,
   };
+}
+
+/**
+ * `context: in-cluster`: the pod's own ServiceAccount (token and CA mounted by the kubelet under
+ * /var/run/secrets/kubernetes.io/serviceaccount, API at KUBERNETES_SERVICE_HOST:PORT), so the same
+ * experiment file runs from a laptop (a kube context) or from a Job (charts/faultline).
+ * FAULTLINE_SERVICEACCOUNT_ROOT prefixes that path (a projected token mounted elsewhere, tests).
+ */
+export const IN_CLUSTER = 'in-cluster';
+
+function inClusterConfig(): k8s.KubeConfig {
+  const root = process.env.FAULTLINE_SERVICEACCOUNT_ROOT ?? '';
+  const tokenFile = `${root}/var/run/secrets/kubernetes.io/serviceaccount/token`;
+  if (!process.env.KUBERNETES_SERVICE_HOST || !process.env.KUBERNETES_SERVICE_PORT || !existsSync(tokenFile)) {
+    throw new PreflightError(
+      `context "in-cluster" needs a pod's ServiceAccount: ${!existsSync(tokenFile) ? `no token at ${tokenFile}` : 'KUBERNETES_SERVICE_HOST/KUBERNETES_SERVICE_PORT are not set'} (run faultline in a pod with automountServiceAccountToken, e.g. charts/faultline, or name a kube context instead)`,
+    );
+  }
+  const kc = new k8s.KubeConfig();
+  kc.loadFromCluster(root);
+  return kc;
 }
 
 export function loadKubeConfig(options: CliOptions): k8s.KubeConfig {

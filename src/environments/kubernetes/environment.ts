@@ -5,6 +5,7 @@ import { PreflightError, InvalidInputError } from '../../core/errors.js';
 import type { Environment, EnvironmentContext, MeasureInput, ProxyEnvironment, ProxySelector } from '../types.js';
 import type { KubernetesSpec, RegionSpec } from './index.js';
 import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { parse } from 'yaml';
 import { apiMessage, checkAllowed, clientsFor, kubeconfigSource, mapLimit, type KubeClients } from './clients.js';
 
@@ -38,14 +39,20 @@ export class KubernetesEnvironment implements Environment, Partial<ProxyEnvironm
   constructor(readonly spec: KubernetesSpec) {}
 
   /**
-   * The contexts, each with its cluster's API server from the kubeconfig: kind clusters and the
-   * local control plane (`npm run k8s:up`) both call their contexts kind-<region>, and a run on one
-   * must not lock out a run on the other. Without a readable kubeconfig, the names alone.
+   * One cluster, one lock, whatever its context is called: each context's API server URL and a
+   * hash of its CA, from the kubeconfig the run uses. kind clusters and the local control plane
+   * (`npm run k8s:up`) both call their contexts kind-<region>, and a run on one must not lock out
+   * a run on the other; two names for the same cluster must not let two runs in. A context the
+   * kubeconfig does not resolve keeps its name (preflight says why).
    */
   lockKey(options: CliOptions = this.options): string {
-    const contexts = [...new Set(Object.values(this.spec.regions).map((r) => r.context))].sort();
+    const contexts = [...new Set(Object.values(this.spec.regions).map((r) => r.context))];
     const servers = serversByContext(kubeconfigSource(options).path);
-    return `kubernetes:${contexts.map((c) => (servers.has(c) ? `${c}@${servers.get(c)}` : c)).join(',')}`;
+    const parts = contexts.map((c) => {
+      const s = servers.get(c);
+      return s ? `${s.server} ca=${createHash('sha256').update(s.ca).digest('hex').slice(0, 16)}` : c;
+    });
+    return `kubernetes:${[...new Set(parts)].sort().join(',')}`;
   }
 
   regionNames(): string[] {
@@ -197,17 +204,25 @@ export function requireKubernetes(env: Environment, fault: string): KubernetesEn
 }
 
 /** context name → its cluster's server URL, from a kubeconfig file; empty when it cannot be read. */
-function serversByContext(path: string): Map<string, string> {
-  const out = new Map<string, string>();
+function serversByContext(path: string): Map<string, { server: string; ca: string }> {
+  const out = new Map<string, { server: string; ca: string }>();
   try {
     const cfg = parse(readFileSync(path, 'utf8')) as {
       contexts?: { name?: string; context?: { cluster?: string } }[];
-      clusters?: { name?: string; cluster?: { server?: string } }[];
+      clusters?: { name?: string; cluster?: { server?: string; 'certificate-authority-data'?: string; 'certificate-authority'?: string } }[];
     };
-    const server = new Map((cfg.clusters ?? []).map((c) => [c.name, c.cluster?.server]));
+    const caOf = (c: { 'certificate-authority-data'?: string; 'certificate-authority'?: string } | undefined) => {
+      if (c?.['certificate-authority-data']) return c['certificate-authority-data'];
+      try {
+        return c?.['certificate-authority'] ? readFileSync(c['certificate-authority'], 'utf8') : '';
+      } catch {
+        return `unreadable:${c?.['certificate-authority']}`;
+      }
+    };
+    const cluster = new Map((cfg.clusters ?? []).map((c) => [c.name, c.cluster]));
     for (const c of cfg.contexts ?? []) {
-      const url = server.get(c.context?.cluster);
-      if (c.name && typeof url === 'string') out.set(c.name, url);
+      const cl = cluster.get(c.context?.cluster);
+      if (c.name && typeof cl?.server === 'string') out.set(c.name, { server: cl.server, ca: caOf(cl) });
     }
   } catch {
     // no kubeconfig, or not YAML: preflight says so; the lock falls back to the names

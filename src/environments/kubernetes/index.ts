@@ -24,7 +24,7 @@ export const PROTECTED_NAMESPACES = ['kube-system', 'kube-public', 'kube-node-le
 
 export const regionSpec = s
   .object({
-    context: s.string({ minLength: 1, maxLength: 253 }).doc('The kube context of the cluster that is this region, e.g. kind-us-east. Must be allow-listed (--allow-context).'),
+    context: s.string({ minLength: 1, maxLength: 253 }).doc('The kube context of the cluster that is this region, e.g. kind-us-east, or in-cluster: the ServiceAccount of the pod faultline runs in (charts/faultline). Must be allow-listed (--allow-context).'),
     namespaces: s.optional(s.array(s.string({ pattern: /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, maxLength: 63, patternHint: 'a namespace name like "shop"' }), { min: 1 }).doc('Namespaces faults act in.'), ['default'], '[default]'),
     selector: s.optional(labelSelector().doc('Label selector for the workloads and pods faults act on. Omitted: all of them in the namespaces, which is a wide blast radius (needs allowWideBlastRadius).')),
   })

@@ -64,6 +64,30 @@ const sandboxObject = s
         .doc('active-passive, read-replicas: when the configured primary comes back (its health checks pass again), the GLB promotes it again and traffic fails back. Default false: the promoted region keeps the primary role.'),
       false,
     ),
+    failbackPolicy: s.optional(
+      s
+        .object({
+          healthyChecks: s.optional(s.integer({ min: 1, max: 1000 }).doc('Checks in a row the configured primary must pass before traffic fails back to it.'), 1),
+          holdDown: s.optional(
+            s.duration({ max: '1h' }).doc('And no failed check for this long: a region that flaps (up, down, up...) keeps resetting it, so traffic does not thrash.'),
+            { ms: 0, text: '0s' },
+            '0s',
+          ),
+        })
+        .doc('With failback: true, when traffic moves back. Default: at the first passed check (healthyChecks 1, holdDown 0s).'),
+    ),
+    edgeCache: s.optional(
+      s
+        .object({
+          ttl: s.optional(s.duration({ max: '1h' }).doc('How long the GLB serves a cached read without asking the origin (region "edge" in the report).'), { ms: 0, text: '0s' }, '0s'),
+          staleIfError: s.optional(
+            s.duration({ max: '1d' }).doc('After the ttl, how much longer a cached read may be served when the origin fails (5xx, no answer, no healthy region): stale, and counted as such (region "edge-stale", measurements.staleReads).'),
+            { ms: 0, text: '0s' },
+            '0s',
+          ),
+        })
+        .doc('An edge cache for reads at the GLB, as CDNs do (a 200 or 404 read is kept).'),
+    ),
     dnsTtl: s.optional(s.duration({ max: '1h' }).doc('With failover: dns, how long clients keep the old answer after the record changes.'), { ms: 5000, text: '5s' }, '5s'),
     replication: s.optional(
       s
@@ -158,6 +182,15 @@ export const sandboxSpec = s.refine(sandboxObject, (spec, path, issues) => {
   }
   if (topology === 'single-region' && regions.length !== 1) issues.push({ path: [...path, 'regions'], expected: 'exactly one region (topology single-region)', found: `${regions.length}` });
   if (topology !== 'single-region' && regions.length < 2) issues.push({ path: [...path, 'regions'], expected: `at least two regions (topology ${topology})`, found: `${regions.length}` });
+  if (spec.failbackPolicy && spec.failback !== true) {
+    issues.push({ path: [...path, 'failbackPolicy'], expected: 'failback: true alongside it (a failback policy without failback never applies)', found: `failback: ${String(spec.failback ?? false)}` });
+  }
+  if (spec.failback === true && (topology === 'active-active' || topology === 'single-region')) {
+    issues.push({ path: [...path, 'failback'], expected: `false with topology ${topology} (failback moves the primary role back: active-passive or read-replicas)`, found: 'true' });
+  }
+  if (spec.edgeCache && !spec.edgeCache.ttl?.ms && !spec.edgeCache.staleIfError?.ms) {
+    issues.push({ path: [...path, 'edgeCache'], expected: 'ttl or staleIfError above 0 (with both at 0 the cache never answers a read)', found: 'ttl 0s, staleIfError 0s' });
+  }
   const as = spec.capacity?.autoscale;
   if (as && spec.capacity && as.maxRps < spec.capacity.rps) {
     issues.push({ path: [...path, 'capacity', 'autoscale', 'maxRps'], expected: `at least capacity.rps (${spec.capacity.rps}): the auto-scaler only scales up`, found: String(as.maxRps) });
@@ -190,6 +223,10 @@ export function configFromSpec(spec: SandboxSpec): SandboxConfig {
     failover: spec.failover ?? 'healthcheck',
     dnsTtlMs: spec.dnsTtl?.ms ?? defaultSandboxConfig.dnsTtlMs,
     failback: spec.failback ?? false,
+    failbackHealthyChecks: spec.failbackPolicy?.healthyChecks ?? 1,
+    failbackHoldDownMs: spec.failbackPolicy?.holdDown?.ms ?? 0,
+    // Spelled out when absent too, so a reset of a long-lived sandbox turns an old cache off.
+    edgeCache: spec.edgeCache ? { ttlMs: spec.edgeCache.ttl?.ms ?? 0, staleIfErrorMs: spec.edgeCache.staleIfError?.ms ?? 0 } : { ttlMs: 0, staleIfErrorMs: 0 },
     batchIntervalMs: spec.replication?.batchInterval?.ms ?? defaultSandboxConfig.batchIntervalMs,
     replicationMode: spec.replication?.mode ?? 'async',
     syncTimeoutMs: spec.replication?.syncTimeout?.ms ?? 1000,
@@ -340,6 +377,52 @@ function utilisation(metrics: MeasureInput['metrics'], regions: readonly string[
     out[region] = { peak, shed: totalShed, capacityLog: log.map(([t, rps]) => ({ t, rps })), seconds };
   }
   return out;
+}
+
+/** When the last fault was rolled back (undefined while one is still in place). */
+function lastRevert(faults: MeasureInput['faults']): number | undefined {
+  const applied = faults.filter((f) => f.appliedAt !== undefined);
+  if (!applied.length || applied.some((f) => f.revertedAt === undefined)) return undefined;
+  return Math.max(...applied.map((f) => f.revertedAt!));
+}
+
+/**
+ * Where the clients' traffic went, as they saw it: per 100 ms slot (by scheduled send time) from
+ * the baseline on, the region that served most successful requests; a move is a slot whose region
+ * differs from the previous slot that had one. Slots with no success (an outage) carry nothing, so
+ * failing over and back counts 2. Only for topologies with one serving region at a time.
+ */
+function trafficMoves(metrics: MeasureInput['metrics']): { t: number; from: string; to: string }[] | undefined {
+  const marks = metrics.phaseMarks();
+  if (marks.length < 2) return undefined;
+  const start = Math.floor((marks.find((m) => m.phase === 'baseline') ?? marks[0]).at / 100) * 100;
+  const end = marks[marks.length - 1].at;
+  const moves: { t: number; from: string; to: string }[] = [];
+  let current: string | undefined;
+  const ok = (r: { ok: boolean }) => r.ok;
+  // One predicate per region, made once: ratio() caches its verdicts per predicate.
+  const servedBy = new Map<string, (r: { region?: string }) => boolean>();
+  const of = (region: string) => {
+    let f = servedBy.get(region);
+    if (!f) servedBy.set(region, (f = (r) => r.region === region));
+    return f;
+  };
+  for (let t = start; t < end; t += 100) {
+    const byRegion = metrics.regionCounts({ from: t, to: t + 100 });
+    let best: string | undefined;
+    let bestN = 0;
+    for (const region of Object.keys(byRegion)) {
+      const n = metrics.ratio({ from: t, to: t + 100 }, of(region), ok).good;
+      if (n > bestN) {
+        best = region;
+        bestN = n;
+      }
+    }
+    if (!best) continue;
+    if (current !== undefined && best !== current) moves.push({ t, from: current, to: best });
+    current = best;
+  }
+  return moves;
 }
 
 export class SandboxEnvironment implements ProxyEnvironment, MeasuringEnvironment {
@@ -564,10 +647,23 @@ export class SandboxEnvironment implements ProxyEnvironment, MeasuringEnvironmen
 
     // With failback, the configured primary takes traffic again once it is back: timed from the
     // region fault's rollback to the first successful request it serves.
-    if (this.config.failback && regionFault?.revertedAt !== undefined) {
+    // Without a region fault (a flapping link), from the last fault's rollback.
+    const healedAt = regionFault?.revertedAt ?? (regionFault ? undefined : lastRevert(input.faults));
+    if (this.config.failback && healedAt !== undefined) {
       // from the serving region per 100 ms in the run's aggregates (docs/metrics.md)
-      const back = input.metrics.firstServed(this.config.primary, regionFault.revertedAt);
-      if (back) out.failbackMs = Math.max(0, back.t + back.latencyMs - regionFault.revertedAt);
+      const back = input.metrics.firstServed(this.config.primary, healedAt);
+      if (back) {
+        out.failbackMs = Math.max(0, back.t + back.latencyMs - healedAt);
+        // What the move cost the clients: failed requests sent within a second either side of it.
+        out.failbackErrors = input.metrics.counts({ from: back.t - 1000, to: back.t + 1000 }).errors;
+      }
+    }
+    if (this.config.topology === 'active-passive' || this.config.topology === 'single-region') {
+      const moves = trafficMoves(input.metrics);
+      if (moves) {
+        out.trafficMoves = moves.length;
+        out.trafficMoveLog = moves;
+      }
     }
 
     // Write latency per phase, from the clients' own records (successful writes only): with sync
@@ -619,6 +715,13 @@ export class SandboxEnvironment implements ProxyEnvironment, MeasuringEnvironmen
     out.lostWriteIds = lw.lost.slice(0, 1000);
     if (lw.lost.length > 1000) out.lostWriteIdsTruncated = true;
 
+    if (this.spec.edgeCache) {
+      // Reads the clients saw answered by the edge cache (fresh) and by its stale copy.
+      const reads = input.metrics.ratio({}, (r) => r.op === 'read', (r) => r.region === 'edge');
+      const stale = input.metrics.ratio({}, (r) => r.op === 'read', (r) => r.region === 'edge-stale');
+      out.edgeCache = { reads: reads.total, hits: reads.good, staleReads: stale.good, hitRatio: reads.total ? Math.round((reads.good / reads.total) * 1000) / 1000 : null };
+      out.staleReads = stale.good;
+    }
     if (this.config.capacityRps) {
       const u = utilisation(input.metrics, this.config.regions, stats);
       if (u) out.utilisation = u;

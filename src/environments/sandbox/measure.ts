@@ -44,19 +44,19 @@ export interface Window {
 
 const inAny = (t: number, windows: readonly Window[]) => windows.some((w) => t >= w.start && t <= w.end);
 
-/** One conflict as a region logged it: the newest write only its side had, and the other side's. */
+/** One conflict as a region logged it: the first write only its side had, and the other side's. */
 export interface ConflictSample {
-  localNewestAt: number;
-  remoteNewestAt: number;
+  localFirstAt: number;
+  remoteFirstAt: number;
 }
 
 /**
- * Conflicts a partition caused: those whose divergent writes (the newest write only one side had,
- * on each side) were both made while a link was cut. Concurrent writes to a hot key over a working
+ * Conflicts a partition caused: those where both sides started diverging (their first write the
+ * other side did not have) while a link was cut. Concurrent writes to a hot key over a working
  * link conflict too, but they are not the partition's doing.
  */
 export function partitionConflicts(log: readonly ConflictSample[], cuts: readonly Window[]): number {
-  return log.filter((c) => cuts.some((w) => c.localNewestAt >= w.start && c.localNewestAt <= w.end && c.remoteNewestAt >= w.start && c.remoteNewestAt <= w.end)).length;
+  return log.filter((c) => cuts.some((w) => c.localFirstAt >= w.start && c.localFirstAt <= w.end && c.remoteFirstAt >= w.start && c.remoteFirstAt <= w.end)).length;
 }
 
 /** Lost acknowledged writes that were acknowledged while a link was cut (by the request's time). */

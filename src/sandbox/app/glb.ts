@@ -18,7 +18,9 @@
 // Routing:
 //   single-region, active-passive  everything to the primary; when it goes down the first healthy
 //                                  region in configured order is promoted; with failback, the
-//                                  configured primary is promoted again as soon as it is back up
+//                                  configured primary is promoted again once it passed
+//                                  failbackHealthyChecks checks in a row and failed none for
+//                                  failbackHoldDownMs (by default: as soon as it is back up)
 //   read-replicas                  round-robin over healthy regions (replicas forward writes)
 //   active-active                  round-robin over healthy regions
 // failover "dns" models clients resolving a DNS name: a routing change is decided at detection
@@ -52,6 +54,20 @@ export interface GlbConfig {
   dnsTtlMs: number;
   /** Promote the configured primary again when it comes back (else the promoted one stays). */
   failback?: boolean;
+  /**
+   * With failback: the configured primary gets traffic back only after this many successful
+   * checks in a row (default 1) and no failed check for holdDownMs (default 0). A region that
+   * flaps keeps failing one or the other, so traffic stays where it is instead of thrashing.
+   */
+  failbackHealthyChecks?: number;
+  failbackHoldDownMs?: number;
+  /**
+   * An edge cache for reads, as a CDN keeps one: a read answered 200 or 404 is kept; for ttlMs
+   * it is served from the cache (region "edge"); after that the origin is asked again, and when
+   * the origin fails (5xx, no answer, no healthy region) an entry up to ttlMs + staleIfErrorMs
+   * old is served instead, marked as stale (region "edge-stale"), so clients can count it.
+   */
+  edgeCache?: { ttlMs: number; staleIfErrorMs: number };
   requestTimeoutMs: number;
   /** Where to listen; by default 127.0.0.1 and a free port (the kind setup pins both). */
   host?: string;
@@ -74,8 +90,9 @@ const cfg = readConfig<GlbConfig>();
 const metrics = createMetrics();
 const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
 const checkAgent = cfg.freshHealthConnections ? new http.Agent({ keepAlive: false }) : agent;
-const health = new Map<string, { up: boolean; fails: number; checking: boolean }>();
-for (const r of cfg.regions) health.set(r.name, { up: true, fails: 0, checking: false });
+/** Per region: up, failed checks in a row, passed checks in a row, when a check last failed. */
+const health = new Map<string, { up: boolean; fails: number; oks: number; lastFailAt: number; checking: boolean }>();
+for (const r of cfg.regions) health.set(r.name, { up: true, fails: 0, oks: 0, lastFailAt: 0, checking: false });
 const events: GlbEvent[] = [];
 /** The configured primary; `primary` is the current one. */
 let preferred = cfg.primary;
@@ -87,12 +104,18 @@ let rr = 0;
 
 const urlOf = (name: string) => cfg.regions.find((r) => r.name === name)?.url;
 
+/** The failback policy: enough passed checks in a row, and no failed check within the hold-down. */
+function stableEnough(name: string): boolean {
+  const h = health.get(name)!;
+  return h.oks >= (cfg.failbackHealthyChecks ?? 1) && Date.now() - h.lastFailAt >= (cfg.failbackHoldDownMs ?? 0);
+}
+
 function decide(): void {
   const up = cfg.regions.filter((r) => health.get(r.name)!.up).map((r) => r.name);
   if ((cfg.topology === 'active-passive' || cfg.topology === 'read-replicas') && !up.includes(primary) && up.length > 0) {
     primary = up[0];
     events.push({ t: Date.now(), type: 'promoted', region: primary });
-  } else if (cfg.failback && (cfg.topology === 'active-passive' || cfg.topology === 'read-replicas') && primary !== preferred && up.includes(preferred)) {
+  } else if (cfg.failback && (cfg.topology === 'active-passive' || cfg.topology === 'read-replicas') && primary !== preferred && up.includes(preferred) && stableEnough(preferred)) {
     primary = preferred;
     events.push({ t: Date.now(), type: 'promoted', region: primary });
   }
@@ -127,12 +150,18 @@ async function check(name: string): Promise<void> {
   h.checking = false;
   if (ok) {
     h.fails = 0;
+    h.oks++;
     if (!h.up) {
       h.up = true;
       events.push({ t: Date.now(), type: 'up', region: name });
       decide();
+    } else if (cfg.failback && name === preferred && primary !== preferred && stableEnough(name)) {
+      // The policy may only now be satisfied, checks after the region came up.
+      decide();
     }
   } else {
+    h.oks = 0;
+    h.lastFailAt = Date.now();
     h.fails++;
     if (h.up && h.fails >= cfg.failureThreshold) {
       h.up = false;
@@ -157,25 +186,45 @@ function pick(): string | undefined {
   return routed.up[rr++ % routed.up.length];
 }
 
+/** The edge cache: URL → the last good answer and when it was fetched. */
+const edge = new Map<string, { status: number; body: string; at: number }>();
+
 async function forward(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
   const op = opOf(req.method);
   const started = process.hrtime.bigint();
   const target = pick();
   let code = 503;
   let servedBy = target ?? 'none';
+  const url = req.url ?? '/';
+  const cached = op === 'read' && cfg.edgeCache ? edge.get(url) : undefined;
+  const age = cached ? Date.now() - cached.at : Infinity;
+  /** Answers from the cache; true when it could (fresh, or stale within stale-if-error). */
+  const fromEdge = (stale: boolean): boolean => {
+    if (!cached || !cfg.edgeCache || age > cfg.edgeCache.ttlMs + (stale ? cfg.edgeCache.staleIfErrorMs : 0)) return false;
+    code = cached.status;
+    servedBy = stale ? 'edge-stale' : 'edge';
+    res.writeHead(cached.status, { 'content-type': 'application/json', [REGION_HEADER]: servedBy, age: String(Math.floor(age / 1000)) });
+    res.end(cached.body);
+    return true;
+  };
   try {
     const body = op === 'write' ? await readBody(req) : undefined;
+    if (cached && age <= cfg.edgeCache!.ttlMs && fromEdge(false)) return;
     if (!target) {
+      if (fromEdge(true)) return;
       sendJson(res, 503, { error: 'no healthy region' });
       return;
     }
     try {
-      const r = await request(`${urlOf(target)}${req.url}`, { method: req.method, body, timeoutMs: cfg.requestTimeoutMs, agent });
+      const r = await request(`${urlOf(target)}${url}`, { method: req.method, body, timeoutMs: cfg.requestTimeoutMs, agent });
+      if (r.status >= 500 && fromEdge(true)) return;
       code = r.status;
       servedBy = String(r.headers[REGION_HEADER] ?? target);
+      if (op === 'read' && cfg.edgeCache && (r.status === 200 || r.status === 404)) edge.set(url, { status: r.status, body: r.body, at: Date.now() });
       res.writeHead(r.status, { 'content-type': String(r.headers['content-type'] ?? 'application/json'), [REGION_HEADER]: servedBy });
       res.end(r.body);
     } catch (err) {
+      if (fromEdge(true)) return;
       const msg = err instanceof Error ? err.message : String(err);
       code = msg.startsWith('timed out') ? 504 : 502;
       sendJson(res, code, { error: `${target}: ${msg}` }, { [REGION_HEADER]: target });
@@ -211,9 +260,10 @@ const server = http.createServer((req, res) => {
         pendingShift = undefined;
         primary = cfg.primary;
         preferred = cfg.primary;
-        for (const h of health.values()) Object.assign(h, { up: true, fails: 0 });
+        for (const h of health.values()) Object.assign(h, { up: true, fails: 0, oks: 0, lastFailAt: 0 });
         routed = { primary, up: cfg.regions.map((r) => r.name) };
         events.length = 0;
+        edge.clear();
         clearTimeout(healthTimer);
         healthLoop();
         sendJson(res, 200, { ok: true });

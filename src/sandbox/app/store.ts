@@ -90,23 +90,25 @@ export interface MergeResult {
 }
 
 /**
- * One conflict as the receiver saw it: when, and the newest write that only one side had
- * (the divergent writes). A partition caused the conflict when both of those were written while
- * the link was cut; concurrent writes to a hot key over a working link cause conflicts too.
+ * One conflict as the receiver saw it: when, and the oldest write that only one side had (the
+ * first divergent write), on each side. A partition caused the conflict when both sides started
+ * diverging while the link was cut; concurrent writes to a hot key over a working link cause
+ * conflicts too, and they diverge whenever they happen. (The newest divergent write would not
+ * do: a side keeps writing after the heal until the other's first batch arrives.)
  */
 export interface ConflictEvent {
   t: number;
   key: string;
-  localNewestAt: number;
-  remoteNewestAt: number;
+  localFirstAt: number;
+  remoteFirstAt: number;
 }
 
-/** The newest `at` among items of `a` that `b` does not have (0 when none). */
-export function newestDivergent(a: Register, b: Register): number {
+/** The oldest `at` among items of `a` that `b` does not have (0 when none). */
+export function firstDivergent(a: Register, b: Register): number {
   const inB = new Set(b.items.map((i) => i.writeId));
-  let newest = 0;
-  for (const it of a.items) if (!inB.has(it.writeId) && it.at > newest) newest = it.at;
-  return newest;
+  let oldest = 0;
+  for (const it of a.items) if (!inB.has(it.writeId) && (oldest === 0 || it.at < oldest)) oldest = it.at;
+  return oldest;
 }
 
 /** Merges a remote register into the local one (undefined when we have none). */
@@ -171,7 +173,7 @@ export class Store {
     if (r.changed) this.data.set(key, r.register);
     if (r.conflict && local) {
       this.conflicts++;
-      this.conflictLog.push({ t: now, key, localNewestAt: newestDivergent(local, remote), remoteNewestAt: newestDivergent(remote, local) });
+      this.conflictLog.push({ t: now, key, localFirstAt: firstDivergent(local, remote), remoteFirstAt: firstDivergent(remote, local) });
       trimOldest(this.conflictLog, LOG_KEEP);
     }
     return r;

@@ -24,6 +24,12 @@ export interface Target {
   hostHeader: string;
   path: string;
   key: string;
+  /** Where to connect instead of host:port (options.hosts); Host and SNI keep the URL's name. */
+  connectHost?: string;
+  connectPort?: number;
+  /** user:password from the URL (k6 sends them as basic auth, or digest with params.auth). */
+  user?: string;
+  password?: string;
 }
 
 const targetCache = new Map<string, Target>();
@@ -43,6 +49,10 @@ export function parseTarget(url: string): Target {
   const host = u.hostname.startsWith('[') ? u.hostname.slice(1, -1) : u.hostname;
   const port = u.port ? Number(u.port) : https ? 443 : 80;
   t = { https, host, port, hostHeader: u.host, path: (u.pathname || '/') + u.search, key: `${u.protocol}//${u.host}` };
+  if (u.username || u.password) {
+    t.user = decodeURIComponent(u.username);
+    t.password = decodeURIComponent(u.password);
+  }
   if (targetCache.size > 10_000) targetCache.clear();
   targetCache.set(url, t);
   return t;
@@ -152,12 +162,12 @@ class Conn {
   ) {
     const started = performance.now();
     if (target.https) {
-      const s = tls.connect({ host: target.host, port: target.port, servername: net.isIP(target.host) ? undefined : target.host, rejectUnauthorized: !insecure });
+      const s = tls.connect({ host: target.connectHost ?? target.host, port: target.connectPort ?? target.port, servername: net.isIP(target.host) ? undefined : target.host, rejectUnauthorized: !insecure });
       s.once('connect', () => (this.connectedAt = performance.now() - started));
       s.once('secureConnect', () => (this.tlsAt = performance.now() - started - this.connectedAt));
       this.socket = s;
     } else {
-      this.socket = net.connect(target.port, target.host);
+      this.socket = net.connect(target.connectPort ?? target.port, target.connectHost ?? target.host);
       this.socket.once('connect', () => (this.connectedAt = performance.now() - started));
     }
     this.socket.setNoDelay(true);

@@ -38,6 +38,8 @@ export interface TestOptions {
   /** Remote modules from the cache only. */
   offline?: boolean;
   moduleCacheDir?: string;
+  /** Run only this execution segment of the arrival-rate scenarios (`faultline load --workers`). */
+  segment?: { index: number; count: number };
 }
 
 export interface ThresholdOutcome {
@@ -76,6 +78,7 @@ export class TestRun implements VUHost, ScenarioHost {
   discardResponseBodies = false;
   maxRedirects = 10;
   noCookiesReset = false;
+  hosts: ReadonlyMap<string, { host: string; port?: number }> = new Map();
   testTags: Tags = {};
   startedAt = 0;
   aborted = false;
@@ -138,6 +141,7 @@ export class TestRun implements VUHost, ScenarioHost {
     this.maxRedirects = this.opts.maxRedirects;
     this.testTags = this.opts.tags;
     this.noCookiesReset = this.opts.noCookiesReset;
+    this.hosts = this.opts.hosts;
     for (const k of IGNORED_OPTIONS) if (k in this.opts.raw) this.log.info(`options.${k} is accepted and ignored (as \`k6 run\` does)`);
     try {
       this.thresholds = bindThresholds(this.sink, this.opts.thresholds);
@@ -149,7 +153,7 @@ export class TestRun implements VUHost, ScenarioHost {
   }
 
   options(): Record<string, unknown> {
-    return this.opts.raw;
+    return this.opts.consolidated;
   }
 
   get normalized(): NormalizedOptions {
@@ -377,6 +381,7 @@ export class TestRun implements VUHost, ScenarioHost {
         await Promise.all(
           this.opts.scenarios.map(async ({ config, executor }) => {
             const ctx = new ScenarioContext(this, { name: config.name, executor: config.executor, startTime: 0, iterations: 0, exec: config.exec, tags: config.tags, env: config.env });
+            ctx.segment = this.test.segment;
             if (config.startTimeMs > 0) await ctx.wait(config.startTimeMs);
             if (this.aborted) return;
             ctx.state.startTime = Date.now();

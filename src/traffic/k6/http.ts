@@ -5,16 +5,17 @@
 // http_req_failed, data_sent, data_received (and the finer timings), tagged with scenario,
 // group, name, method, url, status, expected_response and region (x-faultline-region); plus one
 // RequestRecord to the run's sink when the script runs as experiment traffic.
+import { createHash, randomBytes } from 'node:crypto';
 import { types } from 'node:util';
 import { Interrupted, K6Unsupported } from './errors.js';
 import { CookieJar, parseSetCookie, type ResponseCookie } from './cookies.js';
-import { parseHeaders, parseTarget, type Result, type Timings } from './client.js';
+import { parseHeaders, parseTarget, type Result, type Target, type Timings } from './client.js';
 import { parseK6Duration } from './duration.js';
 import type { Tags } from './sink.js';
 import type { VU } from './vu.js';
 
 const DEFAULT_TIMEOUT_MS = 60_000;
-export const PARAM_KEYS = new Set(['headers', 'tags', 'timeout', 'responseType', 'responseCallback', 'redirects', 'cookies', 'jar']);
+export const PARAM_KEYS = new Set(['headers', 'tags', 'timeout', 'responseType', 'responseCallback', 'redirects', 'cookies', 'jar', 'auth']);
 /** Response members of k6 faultline does not implement (k6/html is not implemented). */
 export const UNSUPPORTED_RESPONSE_MEMBERS = ['html', 'submitForm', 'clickLink'] as const;
 
@@ -32,6 +33,28 @@ export interface Params {
   cookies?: Record<string, string | { value: string; replace?: boolean }>;
   /** A jar to use instead of the VU's. */
   jar?: CookieJar;
+  /** How to send the URL's user:password: "basic" (the default) or "digest". */
+  auth?: 'basic' | 'digest';
+}
+
+/** What http.file() returns: a part of a multipart body. */
+export class FileData {
+  constructor(
+    readonly data: string | ArrayBuffer | Uint8Array,
+    readonly filename: string | undefined,
+    readonly content_type: string,
+  ) {}
+}
+
+/** What the http.url`...` template returns: the URL, and the template as its `name` tag. */
+export class URLTemplate {
+  constructor(
+    readonly url: string,
+    readonly name: string,
+  ) {}
+  toString(): string {
+    return this.url;
+  }
 }
 
 /** What http.expectedStatuses() returns: the statuses that do not count as failed. */
@@ -192,12 +215,42 @@ function encodeBody(body: Body, headers: [string, string][]): { buf: Buffer | nu
   if (types.isAnyArrayBuffer(body)) return { buf: Buffer.from(body), text: '' };
   if (ArrayBuffer.isView(body)) return { buf: Buffer.from(body.buffer, body.byteOffset, body.byteLength), text: '' };
   if (typeof body === 'object') {
-    // k6 sends a plain object as a form
-    const text = new URLSearchParams(Object.entries(body).map(([k, v]): [string, string] => [k, String(v)])).toString();
+    // k6 sends a plain object as a form, an array value as repeated keys, and the whole form as
+    // multipart/form-data when a value is an http.file()
+    const pairs: [string, unknown][] = [];
+    for (const [k, v] of Object.entries(body)) {
+      if (Array.isArray(v)) for (const x of v) pairs.push([k, x]);
+      else pairs.push([k, v]);
+    }
+    if (pairs.some(([, v]) => v instanceof FileData)) return encodeMultipart(pairs, headers);
+    const text = new URLSearchParams(pairs.map(([k, v]): [string, string] => [k, String(v)])).toString();
     if (!headers.some(([k]) => k.toLowerCase() === 'content-type')) headers.push(['Content-Type', 'application/x-www-form-urlencoded']);
     return { buf: Buffer.from(text, 'utf8'), text };
   }
   return { buf: Buffer.from(String(body), 'utf8'), text: String(body) };
+}
+
+function encodeMultipart(pairs: [string, unknown][], headers: [string, string][]): { buf: Buffer; text: string } {
+  const boundary = `faultline${randomBytes(12).toString('hex')}`;
+  const parts: Buffer[] = [];
+  const quote = (v: string) => v.replace(/["\\\r\n]/g, (c) => encodeURIComponent(c));
+  for (const [k, v] of pairs) {
+    if (v instanceof FileData) {
+      const data = typeof v.data === 'string' ? Buffer.from(v.data, 'utf8') : ArrayBuffer.isView(v.data) ? Buffer.from(v.data.buffer, v.data.byteOffset, v.data.byteLength) : Buffer.from(v.data);
+      parts.push(
+        Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${quote(k)}"; filename="${quote(v.filename ?? k)}"\r\nContent-Type: ${v.content_type}\r\n\r\n`),
+        data,
+        Buffer.from('\r\n'),
+      );
+    } else {
+      parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${quote(k)}"\r\n\r\n${String(v)}\r\n`));
+    }
+  }
+  parts.push(Buffer.from(`--${boundary}--\r\n`));
+  const idx = headers.findIndex(([k]) => k.toLowerCase() === 'content-type');
+  if (idx < 0) headers.push(['Content-Type', `multipart/form-data; boundary=${boundary}`]);
+  const buf = Buffer.concat(parts);
+  return { buf, text: buf.toString('utf8') };
 }
 
 function checkParams(fn: string, params: unknown, onUnsupported: (err: K6Unsupported) => void): Params {
@@ -209,6 +262,12 @@ function checkParams(fn: string, params: unknown, onUnsupported: (err: K6Unsuppo
       onUnsupported(err);
       throw err;
     }
+  }
+  const auth = (params as Params).auth;
+  if (auth !== undefined && auth !== 'basic' && auth !== 'digest') {
+    const err = new K6Unsupported(`http.${fn}: params.auth ${JSON.stringify(auth)} (faultline implements "basic" and "digest")`);
+    onUnsupported(err);
+    throw err;
   }
   const jar = (params as Params).jar;
   if (jar !== undefined && jar !== null && !(jar instanceof CookieJar)) throw new TypeError(`http.${fn}: params.jar must be a jar from http.cookieJar() or new http.CookieJar()`);
@@ -237,10 +296,16 @@ export function createHttpModule(vu: VU) {
     const responseType = params.responseType ?? (host.discardResponseBodies ? 'none' : 'text');
     let redirectsLeft = params.redirects ?? host.maxRedirects;
     let hopMethod = m;
+    let nameTag: string | undefined;
+    if (url instanceof URLTemplate) nameTag = url.name;
     let urlText = String(url);
     // k6 (Go's client) follows redirects; each hop is a request of its own in the metrics
     for (;;) {
-      const res = await hop(hopMethod, urlText, headers, enc, timeoutMs, responseType, params);
+      let res = await hop(hopMethod, urlText, headers, enc, timeoutMs, responseType, params, nameTag);
+      if (res.status === 401 && params.auth === 'digest') {
+        const answer = digestAnswer(hopMethod, urlText, res.headers['Www-Authenticate']);
+        if (answer) res = await hop(hopMethod, urlText, [...headers.filter(([k]) => k.toLowerCase() !== 'authorization'), ['Authorization', answer]], enc, timeoutMs, responseType, params, nameTag);
+      }
       const location = res.status >= 301 && res.status <= 308 && res.status !== 304 && res.status !== 305 && res.status !== 306 ? res.headers.Location : undefined;
       if (location === undefined || redirectsLeft <= 0) return res;
       redirectsLeft--;
@@ -260,9 +325,15 @@ export function createHttpModule(vu: VU) {
     timeoutMs: number,
     responseType: string,
     params: Params,
+    nameTag: string | undefined,
   ): Promise<Response> {
-    const target = parseTarget(urlText);
+    let target = parseTarget(urlText);
+    if (host.hosts.size) target = mapHost(target, host.hosts);
     let headers = sentHeaders;
+    // k6 sends a URL's user:password as basic auth (digest answers a 401 challenge instead)
+    if (target.user !== undefined && params.auth !== 'digest' && !headers.some(([k]) => k.toLowerCase() === 'authorization')) {
+      headers = [...headers, ['Authorization', `Basic ${Buffer.from(`${target.user}:${target.password ?? ''}`).toString('base64')}`]];
+    }
     // k6 sends the jar's cookies for the URL plus params.cookies; {replace: true} overrides the
     // jar's cookie of that name
     const jar = params.jar ?? vu.cookieJar;
@@ -306,7 +377,7 @@ export function createHttpModule(vu: VU) {
     const region = r.region;
     // Tag sets repeat (same URL, status, name...), so each VU reuses them: building one costs
     // more than the rest of the request's bookkeeping. Consumers must not mutate tags.
-    let key = `${m} ${urlText} ${r.status} ${expected} ${region} ${r.errorCode}`;
+    let key = `${m} ${urlText} ${r.status} ${expected} ${region} ${r.errorCode} ${nameTag}`;
     if (params.tags) for (const k in params.tags) key += `\n${k}=${params.tags[k]}`;
     if (tagBase !== vu.tags || tagCache.size > 1000) {
       tagCache.clear();
@@ -314,7 +385,7 @@ export function createHttpModule(vu: VU) {
     }
     let tags = tagCache.get(key);
     if (!tags) {
-      tags = { ...vu.tags, name: urlText, method: m, url: urlText, status: String(r.status), expected_response: String(expected) };
+      tags = { ...vu.tags, name: nameTag ?? urlText, method: m, url: urlText, status: String(r.status), expected_response: String(expected) };
       if (params.tags) for (const [k, v] of Object.entries(params.tags)) tags[k] = String(v);
       if (region !== undefined) tags.region = region;
       if (r.errorCode) tags.error_code = String(r.errorCode);
@@ -335,7 +406,7 @@ export function createHttpModule(vu: VU) {
     sink.add(sink.dataReceived, r.bytesReceived, tags);
 
     if (host.onRequest) {
-      const named = params.tags?.name;
+      const named = params.tags?.name ?? nameTag;
       host.onRequest({
         t: startedAt,
         latencyMs: t.duration + t.connecting + t.tls_handshaking,
@@ -382,6 +453,20 @@ export function createHttpModule(vu: VU) {
     expectedStatuses: (...specs: (number | { min: number; max: number })[]) =>
       new ExpectedStatuses(specs.map((s) => (typeof s === 'number' ? { min: s, max: s } : { min: s.min, max: s.max }))),
     cookieJar: () => vu.cookieJar,
+    file: (data: string | ArrayBuffer | Uint8Array, filename?: string, contentType?: string) => {
+      if (typeof data !== 'string' && !types.isAnyArrayBuffer(data) && !ArrayBuffer.isView(data)) throw new TypeError('http.file(data, filename, contentType): data must be a string or an ArrayBuffer');
+      return new FileData(data, filename, contentType ?? 'application/octet-stream');
+    },
+    // http.url`${base}/posts/${id}`: requests are tagged name="<base>/posts/${}" (URL grouping)
+    url: (strings: TemplateStringsArray, ...values: unknown[]) => {
+      let url = strings[0];
+      let name = strings[0];
+      for (let i = 0; i < values.length; i++) {
+        url += String(values[i]) + strings[i + 1];
+        name += '${}' + strings[i + 1];
+      }
+      return new URLTemplate(url, name);
+    },
     CookieJar,
     setResponseCallback: () => {
       const err = new K6Unsupported('http.setResponseCallback (pass responseCallback in params instead)');
@@ -392,6 +477,36 @@ export function createHttpModule(vu: VU) {
   };
   mod.default = mod;
   return mod;
+}
+
+/** options.hosts: "name:port" first, then "name"; the Host header and TLS name stay the URL's. */
+function mapHost(t: Target, hosts: ReadonlyMap<string, { host: string; port?: number }>): Target {
+  const to = hosts.get(`${t.host.toLowerCase()}:${t.port}`) ?? hosts.get(t.host.toLowerCase());
+  if (!to) return t;
+  return { ...t, connectHost: to.host, connectPort: to.port ?? t.port };
+}
+
+/** The Authorization header answering a Digest challenge (RFC 7616, MD5, qop=auth). */
+function digestAnswer(method: string, urlText: string, challenge: string | undefined): string | undefined {
+  if (!challenge || !/^digest\s/i.test(challenge)) return undefined;
+  const target = parseTarget(urlText);
+  if (target.user === undefined) return undefined;
+  const fields: Record<string, string> = {};
+  for (const m of challenge.slice(6).matchAll(/(\w+)=(?:"([^"]*)"|([^,\s]+))/g)) fields[m[1].toLowerCase()] = m[2] ?? m[3];
+  const algorithm = (fields.algorithm ?? 'MD5').toUpperCase();
+  if (algorithm !== 'MD5' && algorithm !== 'MD5-SESS') return undefined;
+  const md5 = (x: string) => createHash('md5').update(x).digest('hex');
+  const cnonce = randomBytes(8).toString('hex');
+  const nc = '00000001';
+  let ha1 = md5(`${target.user}:${fields.realm ?? ''}:${target.password ?? ''}`);
+  if (algorithm === 'MD5-SESS') ha1 = md5(`${ha1}:${fields.nonce}:${cnonce}`);
+  const ha2 = md5(`${method}:${target.path}`);
+  const qop = fields.qop?.split(',').map((q) => q.trim()).includes('auth') ? 'auth' : undefined;
+  const response = qop ? md5(`${ha1}:${fields.nonce}:${nc}:${cnonce}:${qop}:${ha2}`) : md5(`${ha1}:${fields.nonce}:${ha2}`);
+  let h = `Digest username="${target.user}", realm="${fields.realm ?? ''}", nonce="${fields.nonce ?? ''}", uri="${target.path}", algorithm=${algorithm}, response="${response}"`;
+  if (qop) h += `, qop=${qop}, nc=${nc}, cnonce="${cnonce}"`;
+  if (fields.opaque !== undefined) h += `, opaque="${fields.opaque}"`;
+  return h;
 }
 
 function kvKey(path: string): string | undefined {

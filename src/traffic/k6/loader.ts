@@ -9,7 +9,7 @@
 // through esbuild's source map.
 import { readFileSync, realpathSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { dirname, relative, resolve, sep } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import vm from 'node:vm';
 import { K6ScriptError } from './errors.js';
 import { transformScript, TransformError } from './transform.js';
@@ -23,7 +23,7 @@ export const SUPPORTED_MODULES = ['k6', 'k6/http', 'k6/metrics', 'k6/execution',
 /** What each module exports here; a named import of anything else fails at load time. */
 const MODULE_EXPORTS: Record<string, string[]> = {
   k6: ['check', 'group', 'sleep', 'fail', 'default'],
-  'k6/http': ['get', 'head', 'options', 'post', 'put', 'patch', 'del', 'request', 'batch', 'expectedStatuses', 'cookieJar', 'CookieJar', 'default'],
+  'k6/http': ['get', 'head', 'options', 'post', 'put', 'patch', 'del', 'request', 'batch', 'expectedStatuses', 'cookieJar', 'CookieJar', 'file', 'url', 'default'],
   'k6/metrics': ['Counter', 'Gauge', 'Rate', 'Trend', 'default'],
   'k6/execution': ['scenario', 'vu', 'instance', 'test', 'default'],
   'k6/data': ['SharedArray', 'default'],
@@ -62,6 +62,15 @@ export interface CompileOptions {
   offline?: boolean;
   /** Where remote modules are cached (default: see remote.ts). */
   moduleCacheDir?: string;
+  /** Fetch even when vendor/ has a copy (to refresh it with --vendor). */
+  ignoreVendor?: boolean;
+  /** Called with the remote modules the script imports (URL → text), after bundling. */
+  onRemoteModules?: (bodies: ReadonlyMap<string, string>) => Promise<void>;
+}
+
+/** `faultline load --vendor`: vendored remote modules live here, next to the script. */
+export function vendorDirOf(scriptPath: string): string {
+  return join(dirname(resolve(scriptPath)), 'vendor');
 }
 
 export async function compileScript(path: string, compileOptions: CompileOptions = {}): Promise<CompiledScript> {
@@ -72,6 +81,7 @@ export async function compileScript(path: string, compileOptions: CompileOptions
     throw new K6ScriptError(`cannot read the script ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err });
   }
   const esbuild = await import('esbuild');
+  const remote = new RemoteModules({ offline: compileOptions.offline, cacheDir: compileOptions.moduleCacheDir, vendorDir: compileOptions.ignoreVendor ? undefined : vendorDirOf(abs) });
   let bundle: string;
   let map: SourceMap;
   try {
@@ -87,7 +97,7 @@ export async function compileScript(path: string, compileOptions: CompileOptions
       logLevel: 'silent',
       mainFields: ['module', 'main'],
       loader: { '.ts': 'ts', '.js': 'js', '.mjs': 'js', '.json': 'json' },
-      plugins: [k6Modules(new RemoteModules({ offline: compileOptions.offline, cacheDir: compileOptions.moduleCacheDir }))],
+      plugins: [k6Modules(remote)],
     });
     bundle = r.outputFiles.find((f) => f.path.endsWith('.js'))!.text;
     map = JSON.parse(r.outputFiles.find((f) => f.path.endsWith('.map'))!.text) as SourceMap;
@@ -99,6 +109,7 @@ export async function compileScript(path: string, compileOptions: CompileOptions
     }
     throw new K6ScriptError(`cannot bundle ${path}: ${(err as Error).message}`, { cause: err });
   }
+  if (compileOptions.onRemoteModules) await compileOptions.onRemoteModules(remote.bodies);
   map.sources = map.sources.map((src) => (src.startsWith('remote:') ? src.slice('remote:'.length) : relative(process.cwd(), resolve(dirname(abs), src)) || src));
   const mapper = new SourceMapper(map);
   let transformed;

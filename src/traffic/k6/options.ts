@@ -29,6 +29,7 @@ const SUPPORTED = [
   'batch',
   'batchPerHost',
   'noCookiesReset',
+  'hosts',
   // accepted and ignored, as `k6 run` ignores them (they configure k6 Cloud and extensions)
   'cloud',
   'ext',
@@ -42,6 +43,8 @@ const COMMON_SCENARIO_KEYS = ['executor', 'exec', 'startTime', 'gracefulStop', '
 export interface Scenario {
   config: ScenarioBase & Record<string, unknown>;
   executor: Executor<any>;
+  /** The scenario as k6 would consolidate it (a shortcut becomes scenarios.default). */
+  raw: Record<string, unknown>;
 }
 
 export interface NormalizedOptions {
@@ -54,11 +57,15 @@ export interface NormalizedOptions {
   insecureSkipTLSVerify: boolean;
   discardResponseBodies: boolean;
   maxRedirects: number;
+  /** options.hosts: "name" or "name:port" → {host, port?} to connect to instead. */
+  hosts: Map<string, { host: string; port?: number }>;
   /** Keep each VU's cookie jar across iterations (k6 empties it by default). */
   noCookiesReset: boolean;
   summaryTrendStats: string[];
-  /** The options as the script wrote them (for exec.test.options and summary.json). */
+  /** The options as the script wrote them (for summary.json). */
   raw: Record<string, unknown>;
+  /** exec.test.options: as written, plus `scenarios` as k6 consolidates them. */
+  consolidated: Record<string, unknown>;
 }
 
 export const DEFAULT_TREND_STATS = ['avg', 'min', 'med', 'max', 'p(90)', 'p(95)'];
@@ -91,9 +98,24 @@ export function normalizeOptions(options: unknown, exportedFunctions: string[]):
     discardResponseBodies: o.discardResponseBodies === true,
     maxRedirects: intOption(o, 'maxRedirects', 10),
     noCookiesReset: o.noCookiesReset === true,
+    hosts: parseHosts(o.hosts),
     summaryTrendStats: Array.isArray(o.summaryTrendStats) ? o.summaryTrendStats.map(String) : DEFAULT_TREND_STATS,
     raw: o,
+    consolidated: { ...o, scenarios: Object.fromEntries(scenarios.map((sc) => [sc.config.name, sc.raw])) },
   };
+}
+
+function parseHosts(v: unknown): Map<string, { host: string; port?: number }> {
+  const out = new Map<string, { host: string; port?: number }>();
+  if (v === undefined) return out;
+  if (!v || typeof v !== 'object' || Array.isArray(v)) throw new K6ConfigError('options.hosts must be an object of "name" or "name:port" → "address" or "address:port"');
+  for (const [name, to] of Object.entries(v as Record<string, unknown>)) {
+    if (name.includes('*')) throw new K6ConfigError(`options.hosts.${name}: wildcard names are not supported by faultline's engine; list each name`);
+    const m = typeof to === 'string' ? /^(\[[0-9a-fA-F:.]+\]|[^:]+)(?::(\d{1,5}))?$/.exec(to) : null;
+    if (!m) throw new K6ConfigError(`options.hosts.${name}: expected "address" or "address:port", got ${JSON.stringify(to)}`);
+    out.set(name.toLowerCase(), { host: m[1].replace(/^\[|\]$/g, ''), port: m[2] ? Number(m[2]) : undefined });
+  }
+  return out;
 }
 
 function durationOption(o: Record<string, unknown>, key: string, dflt: number): number {
@@ -180,5 +202,5 @@ function parseScenario(name: string, raw: Record<string, unknown>, fns: string[]
     env: stringMap(raw.env, `scenarios.${name}.env`),
     tags: stringMap(raw.tags, `scenarios.${name}.tags`),
   };
-  return { config: executor.parse(raw, base) as ScenarioBase & Record<string, unknown>, executor };
+  return { config: executor.parse(raw, base) as ScenarioBase & Record<string, unknown>, executor, raw };
 }

@@ -14,10 +14,12 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 export interface RemoteOptions {
   offline?: boolean;
+  /** Vendored copies (`faultline load --vendor`): <dir>/<host>/<path>, used before any fetch. */
+  vendorDir?: string;
   cacheDir?: string;
   /** Per-request limit. */
   timeoutMs?: number;
@@ -74,6 +76,8 @@ export class RemoteModules {
   readonly cacheDir: string;
   /** URL → sha256 of the body used in this load (for --vendor and reports). */
   readonly used = new Map<string, string>();
+  /** URL → body, for --vendor. */
+  readonly bodies = new Map<string, string>();
 
   constructor(private readonly opts: RemoteOptions = {}) {
     this.cacheDir = opts.cacheDir ?? defaultCacheDir();
@@ -81,6 +85,19 @@ export class RemoteModules {
 
   /** The module's text: fetched (and cached) online, from the cache offline. */
   async load(url: string): Promise<string> {
+    const text = await this.loadUncounted(url);
+    this.bodies.set(url, text);
+    return text;
+  }
+
+  private async loadUncounted(url: string): Promise<string> {
+    if (this.opts.vendorDir) {
+      const vendored = await readFile(vendorPath(this.opts.vendorDir, url), 'utf8').catch(() => undefined);
+      if (vendored !== undefined) {
+        this.used.set(url, sha256(vendored));
+        return vendored;
+      }
+    }
     const index = join(this.cacheDir, 'urls', `${sha256(url)}.json`);
     if (this.opts.offline) {
       let entry: { sha256: string };
@@ -108,4 +125,24 @@ export class RemoteModules {
     this.used.set(url, hash);
     return body.toString('utf8');
   }
+}
+
+/** Where --vendor puts a URL's module: <dir>/<host[_port]>/<path>; refuses paths that climb out. */
+export function vendorPath(dir: string, url: string): string {
+  const u = new URL(url);
+  const segments = decodeURIComponent(u.pathname).split('/').filter(Boolean);
+  if (segments.some((s) => s === '..' || s === '.') || segments.length === 0) throw new Error(`cannot vendor ${url}: its path has no file name or climbs out`);
+  return join(dir, u.host.replace(':', '_'), ...segments);
+}
+
+/** Writes every module in `bodies` under `dir` (see vendorPath); returns the files written. */
+export async function writeVendored(dir: string, bodies: ReadonlyMap<string, string>): Promise<string[]> {
+  const written: string[] = [];
+  for (const [url, body] of bodies) {
+    const target = vendorPath(dir, url);
+    await mkdir(dirname(target), { recursive: true });
+    await writeAtomic(target, body);
+    written.push(target);
+  }
+  return written;
 }

@@ -35,6 +35,8 @@ export interface VUHost {
   readonly discardResponseBodies: boolean;
   readonly maxRedirects: number;
   readonly noCookiesReset: boolean;
+  /** options.hosts, as parsed; empty when unused. */
+  readonly hosts: ReadonlyMap<string, { host: string; port?: number }>;
   readonly onRequest?: RecordSink;
   readonly testTags: Tags;
   readonly startedAt: number;

@@ -20,6 +20,8 @@ const cli = join(root, 'bin/faultline.js');
 interface Seen {
   path: string;
   cookie?: string;
+  auth?: string;
+  host?: string;
   body: string;
 }
 
@@ -35,7 +37,21 @@ describe('k6 compatibility: scripts in the style of the k6 docs against a local 
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
-        seen.push({ path: req.url!, cookie: req.headers.cookie, body: Buffer.concat(chunks).toString('utf8') });
+        seen.push({ path: req.url!, cookie: req.headers.cookie, auth: req.headers.authorization, host: req.headers.host, body: Buffer.concat(chunks).toString('utf8') });
+        if (req.url === '/digest-auth') {
+          // RFC 7616 verification, written here independently of the engine's client side
+          const h = req.headers.authorization ?? '';
+          const f: Record<string, string> = {};
+          for (const m of h.matchAll(/(\w+)=(?:"([^"]*)"|([^,\s]+))/g)) f[m[1]] = m[2] ?? m[3];
+          const md5 = (x: string) => createHash('md5').update(x).digest('hex');
+          const expected = md5(`${md5('ann:realm1:s3cret')}:${'n0nce'}:${f.nc}:${f.cnonce}:auth:${md5(`GET:${req.url}`)}`);
+          if (h.startsWith('Digest ') && f.username === 'ann' && f.response === expected && f.opaque === 'op') {
+            res.writeHead(200, { 'content-length': 2 }).end('ok');
+          } else {
+            res.writeHead(401, { 'www-authenticate': 'Digest realm="realm1", qop="auth", nonce="n0nce", opaque="op"', 'content-length': 0 }).end();
+          }
+          return;
+        }
         if (req.url!.startsWith('/set')) {
           res.writeHead(200, {
             'set-cookie': ['sid=s1; Path=/; HttpOnly; Max-Age=3600', 'pref=blue; Path=/app', 'gone=x; Max-Age=0'],
@@ -68,20 +84,20 @@ describe('k6 compatibility: scripts in the style of the k6 docs against a local 
   const paths = () => seen.map((s) => s.path);
 
   describe('never passes silently', () => {
-    it('refuses an unsupported request param (auth) at load time with file:line:col, before any request', async () => {
+    it('refuses an unsupported request param (compression) at load time with file:line:col, before any request', async () => {
       const before = seen.length;
       const r = await load(
         script(
           'auth.js',
           `import http from 'k6/http';
 export default function () {
-  const params = { headers: { 'X-A': '1' }, auth: 'digest' };
+  const params = { headers: { 'X-A': '1' }, compression: 'gzip' };
   http.get(\`\${__ENV.BASE}/auth\`, params);
 }`,
         ),
       );
       expect(r.exitCode).to.equal(107);
-      expect(r.stderr).to.match(/auth\.js:3:45: http\.get: the param "auth" is not supported/);
+      expect(r.stderr).to.match(/auth\.js:3:45: http\.get: the param "compression" is not supported/);
       expect(seen.length).to.equal(before);
     });
 
@@ -334,6 +350,74 @@ export default function () {
     });
   });
 
+  describe('HTTP details', () => {
+    it('sends array form values as repeated keys, http.file() as multipart, URL credentials as basic auth, and tags http.url templates by their pattern', async () => {
+      const out = join(dir, 'http-out');
+      script('logo.bin', '\u0001PNG-ish');
+      const r = await load(
+        script(
+          'httpdetails.js',
+          `import http from 'k6/http';
+const logo = open('./logo.bin', 'b');
+export default function () {
+  http.post(\`\${__ENV.BASE}/form\`, { tag: ['a', 'b'], q: 'x y' });
+  http.post(\`\${__ENV.BASE}/upload\`, { note: 'hi', file: http.file(logo, 'logo.bin', 'image/png') });
+  const u = __ENV.BASE.replace('http://', 'http://ann:s3cret@');
+  http.get(\`\${u}/basic\`);
+  for (const id of [1, 2]) http.get(http.url\`\${__ENV.BASE}/posts/\${id}\`);
+}`,
+        ),
+        '--out',
+        out,
+      );
+      expect(r.exitCode, r.stderr).to.equal(0);
+      const at = (p: string) => seen.filter((s) => s.path === p).at(-1)!;
+      expect(at('/form').body).to.equal('tag=a&tag=b&q=x+y');
+      const upload = at('/upload').body;
+      expect(upload).to.match(/Content-Disposition: form-data; name="note"\r\n\r\nhi\r\n/);
+      expect(upload).to.match(/Content-Disposition: form-data; name="file"; filename="logo.bin"\r\nContent-Type: image\/png\r\n\r\n\u0001PNG-ish\r\n/);
+      expect(at('/basic').auth).to.equal(`Basic ${Buffer.from('ann:s3cret').toString('base64')}`);
+      const lines = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string; metric: string; data: { tags?: Record<string, string> } });
+      const names = lines.filter((l) => l.type === 'Point' && l.metric === 'http_reqs' && l.data.tags!.url.includes('/posts/')).map((l) => l.data.tags!.name);
+      // as in k6, every interpolation becomes ${}, the base URL included
+      expect(names).to.deep.equal(['${}/posts/${}', '${}/posts/${}']);
+    });
+
+    it('connects to the address options.hosts gives a name, keeping the name in the Host header', async () => {
+      const port = new URL(base).port;
+      const r = await load(
+        script(
+          'hosts.js',
+          `import http from 'k6/http';
+export const options = { hosts: { 'api.faultline.test': '127.0.0.1:${port}' } };
+export default function () { http.get('http://api.faultline.test/hosts-mapped'); }`,
+        ),
+      );
+      expect(r.exitCode, r.stderr).to.equal(0);
+      expect(seen.find((s) => s.path === '/hosts-mapped')!.host).to.equal('api.faultline.test');
+      const bad = await load(script('hosts-bad.js', `export const options = { hosts: { '*.faultline.test': '127.0.0.1' } };\nexport default function () {}`));
+      expect(bad.exitCode).to.equal(104);
+      expect(bad.stderr).to.include('wildcard names are not supported');
+    });
+
+    it('answers a Digest challenge with params.auth "digest"', async () => {
+      const r = await load(
+        script(
+          'digest.js',
+          `import http from 'k6/http';
+import { check } from 'k6';
+export default function () {
+  const u = __ENV.BASE.replace('http://', 'http://ann:s3cret@');
+  const res = http.get(\`\${u}/digest-auth\`, { auth: 'digest' });
+  check(res, { 'authorized': (r) => r.status === 200 });
+}
+export const options = { thresholds: { checks: ['rate==1'] } };`,
+        ),
+      );
+      expect(r.exitCode, r.stderr).to.equal(0);
+    });
+  });
+
   describe('fair scheduling', () => {
     it('a scenario of pure computation does not starve an HTTP scenario beside it', async () => {
       const out = join(dir, 'fair-out');
@@ -426,6 +510,25 @@ export function handleSummary(data) {
       expect(r.stdout).to.include('requests=2 ok=true');
       expect(r.stdout).not.to.include('http_req_duration'); // k6's own summary is replaced
       expect(JSON.parse(readFileSync(file, 'utf8'))).to.deep.equal({ reqs: 2, vusMax: 1 });
+    });
+
+    it('consolidates exec.test.options as k6 does: the stages shortcut becomes scenarios.default', async () => {
+      const r = await load(
+        script(
+          'consolidated.js',
+          `import http from 'k6/http';
+import exec from 'k6/execution';
+export const options = { stages: [{ duration: '1s', target: 1 }] };
+export default function () {
+  if (exec.vu.iterationInInstance === 0) http.post(\`\${__ENV.BASE}/consolidated\`, JSON.stringify(exec.test.options.scenarios));
+}`,
+        ),
+      );
+      expect(r.exitCode, r.stderr).to.equal(0);
+      const sc = JSON.parse(seen.find((s) => s.path === '/consolidated')!.body) as Record<string, Record<string, unknown>>;
+      expect(Object.keys(sc)).to.deep.equal(['default']);
+      expect(sc.default).to.include({ executor: 'ramping-vus' });
+      expect(sc.default.stages).to.deep.equal([{ duration: '1s', target: 1 }]);
     });
 
     it('applies in-place changes to exec.vu.tags to the next request', async () => {

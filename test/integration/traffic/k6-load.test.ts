@@ -160,9 +160,9 @@ describe('faultline load (k6-API scripts) against a local HTTP server', function
   });
 
   it('refuses an unknown option and an unsupported executor with exit 104', async () => {
-    const a = await load(script('opt.js', `export const options = { vus: 1, hosts: {} };\nexport default function () {}`));
+    const a = await load(script('opt.js', `export const options = { vus: 1, httpDebug: 'full' };\nexport default function () {}`));
     expect(a.exitCode).to.equal(104);
-    expect(a.stderr).to.include('options.hosts is not supported');
+    expect(a.stderr).to.include('options.httpDebug is not supported');
     const b = await load(script('exec.js', `export const options = { scenarios: { x: { executor: 'externally-controlled' } } };\nexport default function () {}`));
     expect(b.exitCode).to.equal(104);
     expect(b.stderr).to.include('unsupported executor "externally-controlled"');

@@ -7,7 +7,7 @@ import { execa } from 'execa';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -72,8 +72,9 @@ describe('k6 remote modules from a local HTTPS server with a self-signed CA', fu
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const writeScript = () => {
-    const p = join(dir, 'remote.js');
+  const writeScript = (sub = '') => {
+    if (sub) mkdirSync(join(dir, sub), { recursive: true });
+    const p = join(dir, sub, 'remote.js');
     writeFileSync(
       p,
       `import http from 'k6/http';
@@ -103,6 +104,23 @@ export default function () {
     const r = await load(writeScript(), [], { NODE_EXTRA_CA_CERTS: '', FAULTLINE_K6_CACHE: join(dir, 'other-cache') });
     expect(r.exitCode).to.equal(107);
     expect(r.stderr).to.match(/remote\.js:2:\d+: .*cannot fetch the remote module https:\/\/127\.0\.0\.1:\d+\/lib\/greet\.js/);
+  });
+
+  it('--vendor writes the modules next to the script, and a run then needs neither the server nor the cache', async () => {
+    const p = writeScript('airgap');
+    const v = await load(p, ['--vendor']);
+    expect(v.exitCode, v.stderr).to.equal(0);
+    const vendored = join(dir, 'airgap', 'vendor', `127.0.0.1_${port}`, 'lib');
+    expect(readFileSync(join(vendored, 'greet.js'), 'utf8')).to.equal(modules['/lib/greet.js']);
+    expect(existsSync(join(vendored, 'helper.js'))).to.equal(true);
+    await stopTls();
+    try {
+      const r = await load(p, [], { FAULTLINE_K6_CACHE: join(dir, 'no-cache-at-all') });
+      expect(r.exitCode, r.stderr).to.equal(0);
+      expect(bodies.at(-1)).to.equal('hello k6!');
+    } finally {
+      await startTls();
+    }
   });
 
   it('runs from the cache with --offline while the server is down, and fails without it', async () => {

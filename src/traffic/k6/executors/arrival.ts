@@ -20,15 +20,42 @@ export interface ArrivalPlan {
 
 const MIN_TICK_MS = 1;
 
+/**
+ * One worker's part of a scenario split across `count` processes (`faultline load --workers N`),
+ * as k6's execution segments split it: global iteration k belongs to worker k mod count, so the
+ * workers' iterations are disjoint and add up to exactly the whole schedule, each at its own
+ * due time; VUs are split by floor partition, so their sum is exact too.
+ */
+export interface Segment {
+  index: number;
+  count: number;
+}
+
+/** Worker `seg.index`'s share of `n` things: floor(n(i+1)/N) - floor(ni/N); the shares sum to n. */
+export function segmentShare(n: number, seg: Segment | undefined): number {
+  if (!seg) return n;
+  return Math.floor((n * (seg.index + 1)) / seg.count) - Math.floor((n * seg.index) / seg.count);
+}
+
+/** How many of the global iterations 0..total-1 are worker seg.index's (k mod count = index). */
+export function segmentIterations(total: number, seg: Segment | undefined): number {
+  if (!seg) return total;
+  return Math.max(0, Math.ceil((total - seg.index) / seg.count));
+}
+
 export async function runArrivals(plan: ArrivalPlan, ctx: ScenarioContext): Promise<void> {
   const D = plan.durationMs;
   const total = Math.ceil(plan.cumulative(D) - 1e-9);
+  const seg = ctx.segment;
+  const mine = (k: number) => !seg || k % seg.count === seg.index;
+  const maxVUs = Math.max(segmentShare(plan.maxVUs, seg), seg ? 1 : 0);
   const idle: VU[] = [];
   let allocated = 0;
-  for (let i = 0; i < plan.preAllocatedVUs; i++) idle.push(await ctx.newVU());
+  for (let i = 0; i < segmentShare(plan.preAllocatedVUs, seg); i++) idle.push(await ctx.newVU());
   allocated = idle.length;
   const running = new Set<Promise<void>>();
   let started = 0;
+  let own = 0;
   let dropped = 0;
   let lateSum = 0;
   let lateMax = 0;
@@ -60,13 +87,16 @@ export async function runArrivals(plan: ArrivalPlan, ctx: ScenarioContext): Prom
     if (now >= D) break;
     while (started < total && nextDue <= now) {
       const late = now - nextDue;
-      lateSum += late;
-      if (late > lateMax) lateMax = late;
+      const k = started;
       started++;
       nextDue = dueTime(started);
+      if (!mine(k)) continue; // another worker's iteration
+      own++;
+      lateSum += late;
+      if (late > lateMax) lateMax = late;
       const vu = idle.pop();
       if (vu) runOn(vu);
-      else if (allocated < plan.maxVUs) {
+      else if (allocated < maxVUs) {
         allocated++;
         const p: Promise<void> = ctx.newVU().then((v) => {
           running.delete(p);
@@ -85,6 +115,6 @@ export async function runArrivals(plan: ArrivalPlan, ctx: ScenarioContext): Prom
     const left = D - ctx.now();
     if (left > 0) await ctx.wait(left);
   }
-  ctx.schedule = { scheduled: total, started, dropped, lateMeanMs: started ? lateSum / started : 0, lateMaxMs: lateMax };
+  ctx.schedule = { scheduled: segmentIterations(total, seg), started: own, dropped, lateMeanMs: own ? lateSum / own : 0, lateMaxMs: lateMax };
   await ctx.finish([...running], plan.gracefulStopMs);
 }

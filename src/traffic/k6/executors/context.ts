@@ -44,6 +44,8 @@ export class ScenarioContext {
   readonly vus: VU[] = [];
   startedAt = 0;
   schedule: ScheduleStats | undefined;
+  /** This process's execution segment when a scenario is split across workers (arrival.ts). */
+  segment: { index: number; count: number } | undefined;
 
   constructor(
     readonly host: ScenarioHost,

@@ -78,12 +78,12 @@ describe('sandbox measurements', () => {
 
   describe('attribution to a partition', () => {
     const cuts = [{ start: 1000, end: 2000 }];
-    it('counts a conflict as the partition\'s when both sides\' divergent writes were made while the link was cut', () => {
+    it('counts a conflict as the partition\'s when both sides started diverging while the link was cut', () => {
       const log = [
-        { localNewestAt: 1500, remoteNewestAt: 1900 },
-        { localNewestAt: 500, remoteNewestAt: 520 },
-        { localNewestAt: 1500, remoteNewestAt: 2500 },
-        { localNewestAt: 2100, remoteNewestAt: 2150 },
+        { localFirstAt: 1500, remoteFirstAt: 1900 },
+        { localFirstAt: 500, remoteFirstAt: 520 },
+        { localFirstAt: 1500, remoteFirstAt: 2500 },
+        { localFirstAt: 2100, remoteFirstAt: 2150 },
       ];
       expect(partitionConflicts(log, cuts)).to.equal(1);
       expect(partitionConflicts(log, [])).to.equal(0);

@@ -149,14 +149,14 @@ describe('sandbox store', () => {
       expect(st.clockAt(5000)).to.equal(2_000_000);
     });
 
-    it('logs each conflict with the newest write only its own side had, on each side', () => {
+    it('logs each conflict with the first write only its own side had, on each side', () => {
       const st = new Store('east', 'lww', ['west']);
-      st.apply('k', reg(['e1', 'e2'], { east: 2 }, 100, 'east'));
-      const west = reg(['e1', 'w1'], { east: 1, west: 1 }, 300, 'west');
+      st.apply('k', reg(['e1', 'e2', 'e3'], { east: 3 }, 100, 'east'));
+      const west = reg(['e1', 'w1', 'w2'], { east: 1, west: 2 }, 300, 'west');
       st.apply('k', west, 5000);
       expect(st.conflicts).to.equal(1);
-      // e2 (at 99) only east had; w1 (at 299) only west had.
-      expect(st.conflictLog).to.deep.equal([{ t: 5000, key: 'k', localNewestAt: 99, remoteNewestAt: 299 }]);
+      // e2 (at 98) is the first write only east had; w1 (at 298) the first only west had.
+      expect(st.conflictLog).to.deep.equal([{ t: 5000, key: 'k', localFirstAt: 98, remoteFirstAt: 298 }]);
     });
   });
 });

@@ -20,7 +20,9 @@ describe('k6 options', () => {
   }
 
   const refused: [string, unknown, RegExp][] = [
-    ['an unknown option', { vus: 1, hosts: {} }, /options\.hosts is not supported/],
+    ['an unknown option', { vus: 1, httpDebug: 'full' }, /options\.httpDebug is not supported/],
+    ['a wildcard in options.hosts', { vus: 1, hosts: { '*.example.com': '127.0.0.1' } }, /options\.hosts\.\*\.example\.com: wildcard names are not supported/],
+    ['an options.hosts address that is not one', { vus: 1, hosts: { 'a.example.com': 12 } }, /options\.hosts\.a\.example\.com: expected "address" or "address:port", got 12/],
     ['shortcuts mixed with scenarios', { vus: 2, scenarios: { a: { executor: 'constant-vus', duration: '1s' } } }, /options\.vus cannot be combined with options\.scenarios/],
     ['an unsupported executor', { scenarios: { a: { executor: 'externally-controlled' } } }, /unsupported executor "externally-controlled"/],
     ['an option of another executor', { scenarios: { a: { executor: 'constant-vus', duration: '1s', rate: 5 } } }, /scenarios\.a\.rate is not an option of the constant-vus executor/],
