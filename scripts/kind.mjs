@@ -378,7 +378,7 @@ async function up() {
   writeState({ docker: dockerInfo, regions: REGIONS, kubeconfig, glb: `http://127.0.0.1:${GLB_PORT}`, nodeImage: image ?? 'upstream', k8s: K8S_PIN });
   log(`up in ${((Date.now() - t0) / 1000).toFixed(1)}s; contexts ${REGIONS.map((r) => `kind-${r}`).join(', ')}`);
   log(`kubeconfig ${kubeconfig}; GLB http://127.0.0.1:${GLB_PORT}; env: . ${join(stateDir, 'env')}`);
-  log(`try  npx faultline run experiments/kubernetes/region-outage.yaml --kubeconfig ${kubeconfig}`);
+  log(`try  npx faultline run experiments/kubernetes/kind-region-outage.yaml --kubeconfig ${kubeconfig}`);
 }
 
 async function down() {

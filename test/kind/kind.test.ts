@@ -115,6 +115,12 @@ async function assertPristine(): Promise<void> {
     }
   }
   await eventually('every region and the GLB to answer', async () => (await Promise.all([GLB, ...Object.values(APP)].map((u) => probe(`${u}/health`)))).every((s) => s === 'ok'));
+  // And the GLB has seen every region come back, with us-east primary again (failback), so the next
+  // experiment starts where the first did.
+  await eventually('the GLB to see every region up, us-east primary', async () => {
+    const st = (await (await fetch(`${GLB}/internal/state`)).json()) as { primary: string; health: Record<string, { up: boolean }> };
+    return st.primary === 'us-east' && REGIONS.every((r) => st.health[r]?.up === true);
+  });
 }
 
 describe('kind: real clusters on this machine (npm run test:kind)', function () {
