@@ -117,10 +117,16 @@ async function assertPristine(): Promise<void> {
   await eventually('every region and the GLB to answer', async () => (await Promise.all([GLB, ...Object.values(APP)].map((u) => probe(`${u}/health`)))).every((s) => s === 'ok'));
   // And the GLB has seen every region come back, with us-east primary again (failback), so the next
   // experiment starts where the first did.
-  await eventually('the GLB to see every region up, us-east primary', async () => {
-    const st = (await (await fetch(`${GLB}/internal/state`)).json()) as { primary: string; health: Record<string, { up: boolean }> };
-    return st.primary === 'us-east' && REGIONS.every((r) => st.health[r]?.up === true);
-  });
+  // After a region's app pod is replaced, the GLB -> Toxiproxy -> app path has taken minutes to
+  // answer again on this busy machine (not understood yet: see docs/kubernetes.md), hence 5 min.
+  await eventually(
+    'the GLB to see every region up, us-east primary',
+    async () => {
+      const st = (await (await fetch(`${GLB}/internal/state`)).json()) as { primary: string; health: Record<string, { up: boolean }> };
+      return st.primary === 'us-east' && REGIONS.every((r) => st.health[r]?.up === true);
+    },
+    300_000,
+  );
 }
 
 describe('kind: real clusters on this machine (npm run test:kind)', function () {
