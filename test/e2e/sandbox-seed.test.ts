@@ -89,7 +89,7 @@ describe('the seed article in the sandbox (e2e)', function () {
     const res5 = await runCli(['validate', emptyZone]);
     expect(res5.code, res5.stderr).to.equal(2);
     const rzLine = readFileSync(emptyZone, 'utf8').split('\n').findIndex((l) => l.includes('eu-central')) + 1;
-    expect(res5.stderr).to.match(new RegExp(`empty-zone\\.yaml:${rzLine}:\\d+ environment\\.sandbox\\.residency\\.regions\\.0: expected one of the sandbox's regions \\(us-east, eu-west\\)`));
+    expect(res5.stderr).to.match(new RegExp(`empty-zone\\.yaml:${rzLine}:\\d+ environment\\.sandbox\\.residency\\.regions\\[0\\]: expected one of the sandbox's regions \\(us-east, eu-west\\)`));
 
     const noFailback = join(dir, 'no-failback.yaml');
     writeFileSync(noFailback, readFileSync(file('flapping-failback.yaml'), 'utf8').replace('failback: true', 'failback: false'));
