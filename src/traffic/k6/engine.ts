@@ -153,7 +153,7 @@ export class TestRun implements VUHost, ScenarioHost {
   }
 
   options(): Record<string, unknown> {
-    return this.opts.raw;
+    return this.opts.consolidated;
   }
 
   get normalized(): NormalizedOptions {

@@ -43,6 +43,8 @@ const COMMON_SCENARIO_KEYS = ['executor', 'exec', 'startTime', 'gracefulStop', '
 export interface Scenario {
   config: ScenarioBase & Record<string, unknown>;
   executor: Executor<any>;
+  /** The scenario as k6 would consolidate it (a shortcut becomes scenarios.default). */
+  raw: Record<string, unknown>;
 }
 
 export interface NormalizedOptions {
@@ -60,8 +62,10 @@ export interface NormalizedOptions {
   /** Keep each VU's cookie jar across iterations (k6 empties it by default). */
   noCookiesReset: boolean;
   summaryTrendStats: string[];
-  /** The options as the script wrote them (for exec.test.options and summary.json). */
+  /** The options as the script wrote them (for summary.json). */
   raw: Record<string, unknown>;
+  /** exec.test.options: as written, plus `scenarios` as k6 consolidates them. */
+  consolidated: Record<string, unknown>;
 }
 
 export const DEFAULT_TREND_STATS = ['avg', 'min', 'med', 'max', 'p(90)', 'p(95)'];
@@ -97,6 +101,7 @@ export function normalizeOptions(options: unknown, exportedFunctions: string[]):
     hosts: parseHosts(o.hosts),
     summaryTrendStats: Array.isArray(o.summaryTrendStats) ? o.summaryTrendStats.map(String) : DEFAULT_TREND_STATS,
     raw: o,
+    consolidated: { ...o, scenarios: Object.fromEntries(scenarios.map((sc) => [sc.config.name, sc.raw])) },
   };
 }
 
@@ -197,5 +202,5 @@ function parseScenario(name: string, raw: Record<string, unknown>, fns: string[]
     env: stringMap(raw.env, `scenarios.${name}.env`),
     tags: stringMap(raw.tags, `scenarios.${name}.tags`),
   };
-  return { config: executor.parse(raw, base) as ScenarioBase & Record<string, unknown>, executor };
+  return { config: executor.parse(raw, base) as ScenarioBase & Record<string, unknown>, executor, raw };
 }

@@ -512,6 +512,25 @@ export function handleSummary(data) {
       expect(JSON.parse(readFileSync(file, 'utf8'))).to.deep.equal({ reqs: 2, vusMax: 1 });
     });
 
+    it('consolidates exec.test.options as k6 does: the stages shortcut becomes scenarios.default', async () => {
+      const r = await load(
+        script(
+          'consolidated.js',
+          `import http from 'k6/http';
+import exec from 'k6/execution';
+export const options = { stages: [{ duration: '1s', target: 1 }] };
+export default function () {
+  if (exec.vu.iterationInInstance === 0) http.post(\`\${__ENV.BASE}/consolidated\`, JSON.stringify(exec.test.options.scenarios));
+}`,
+        ),
+      );
+      expect(r.exitCode, r.stderr).to.equal(0);
+      const sc = JSON.parse(seen.find((s) => s.path === '/consolidated')!.body) as Record<string, Record<string, unknown>>;
+      expect(Object.keys(sc)).to.deep.equal(['default']);
+      expect(sc.default).to.include({ executor: 'ramping-vus' });
+      expect(sc.default.stages).to.deep.equal([{ duration: '1s', target: 1 }]);
+    });
+
     it('applies in-place changes to exec.vu.tags to the next request', async () => {
       const out = join(dir, 'tags-out');
       const r = await load(
