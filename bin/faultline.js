@@ -17,7 +17,19 @@ const start = (dir, signals, main) =>
     for (const sig of SIGNALS) process.off(sig, exitEarly);
     return import(`../dist/${dir}/${main}`);
   });
-start('cli', 'signals.js', 'main.js')
+// A bundle older than the compiled modules (tsc run alone, `tsc -w`) would run stale code: then
+// the compiled modules are used instead, until the next `npm run build`.
+const { statSync } = await import('node:fs');
+const mtime = (p) => {
+  try {
+    return statSync(new URL(p, import.meta.url)).mtimeMs;
+  } catch {
+    return -1;
+  }
+};
+// tsc rewrites dist/.tsbuildinfo on every build, whichever files changed
+const bundled = mtime('../dist/cli/main.js') >= Math.max(mtime('../dist/.tsbuildinfo'), mtime('../dist/src/cli/main.js'));
+(bundled ? start('cli', 'signals.js', 'main.js') : Promise.reject(Object.assign(new Error('dist/cli/main.js is older than dist/src'), { code: 'ERR_MODULE_NOT_FOUND' })))
   .catch((err) => {
     if (!notBuilt(err)) throw err;
     return start('src', 'runner/signals.js', 'cli/main.js');

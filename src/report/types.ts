@@ -172,6 +172,9 @@ export interface Measurements {
   writeLatencyMs?: Record<string, { p50: number; p99: number; count: number }>;
   /** Writes the clients saw answered 503 (sync: no peer to confirm; a passive region; load shed). */
   writesRefused?: number;
+  /** Sandbox edge cache: reads the clients saw served by it fresh (hits) and stale (staleReads). */
+  edgeCache?: { reads: number; hits: number; staleReads: number; hitRatio: number | null };
+  staleReads?: number;
   /** Sandbox with capacity: per region, per second, served and shed as clients saw them over the capacity read back from the region. */
   utilisation?: Record<string, { peak: number | null; shed: number; capacityLog: { t: number; rps: number }[]; seconds: { t: number; served: number; shed: number; capacityRps?: number; utilisation?: number }[] }>;
   warnings?: string[];

@@ -44,6 +44,8 @@ export interface SandboxConfig {
   /** Failback policy: passed checks in a row, and ms without a failed check, before failing back. */
   failbackHealthyChecks?: number;
   failbackHoldDownMs?: number;
+  /** The GLB's edge cache for reads (ttl, stale-if-error); none when absent. */
+  edgeCache?: { ttlMs: number; staleIfErrorMs: number };
   batchIntervalMs: number;
   /** When a write is acknowledged: async (default), sync (every peer has it), quorum (a majority). */
   replicationMode?: ReplicationMode;
@@ -232,6 +234,7 @@ export class RunningSandbox {
         failback: config.failback ?? false,
         failbackHealthyChecks: config.failbackHealthyChecks ?? 1,
         failbackHoldDownMs: config.failbackHoldDownMs ?? 0,
+        edgeCache: config.edgeCache,
         requestTimeoutMs: config.requestTimeoutMs,
       };
       const glb = await startApp('glb.js', glbCfg);
@@ -336,6 +339,7 @@ export class RunningSandbox {
       failback: this.config.failback ?? false,
       failbackHealthyChecks: this.config.failbackHealthyChecks ?? 1,
       failbackHoldDownMs: this.config.failbackHoldDownMs ?? 0,
+      edgeCache: this.config.edgeCache,
     });
   }
 

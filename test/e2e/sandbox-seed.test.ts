@@ -25,6 +25,8 @@ interface Measured {
   failbackMs?: number;
   failbackErrors?: number;
   trafficMoves?: number;
+  staleReads?: number;
+  edgeCache?: { reads: number; hits: number; staleReads: number; hitRatio: number | null };
   trafficMoveLog?: { t: number; from: string; to: string }[];
   utilisation?: Record<string, { peak: number | null; shed: number; capacityLog: { t: number; rps: number }[]; seconds: { t: number; served: number; shed: number; utilisation?: number }[] }>;
   [k: string]: unknown;
@@ -72,6 +74,13 @@ describe('the seed article in the sandbox (e2e)', function () {
     expect(res2.code, res2.stderr).to.equal(2);
     const line = readFileSync(scaler, 'utf8').split('\n').findIndex((l) => l.includes('maxRps: 50')) + 1;
     expect(res2.stderr).to.match(new RegExp(`scaler\\.yaml:${line}:\\d+ environment\\.sandbox\\.capacity\\.autoscale\\.maxRps: expected at least capacity\\.rps \\(100\\)`));
+
+    const noCache = join(dir, 'no-cache.yaml');
+    writeFileSync(noCache, readFileSync(file('edge-cache-stale-if-error.yaml'), 'utf8').replace('edgeCache: { ttl: 1s, staleIfError: "${EC_STALE:-30s}" }', 'edgeCache: { ttl: 0s, staleIfError: 0s }'));
+    const res4 = await runCli(['validate', noCache]);
+    expect(res4.code, res4.stderr).to.equal(2);
+    const ecLine = readFileSync(noCache, 'utf8').split('\n').findIndex((l) => l.includes('edgeCache:')) + 1;
+    expect(res4.stderr).to.match(new RegExp(`no-cache\\.yaml:${ecLine}:\\d+ environment\\.sandbox\\.edgeCache: expected ttl or staleIfError above 0`));
 
     const noFailback = join(dir, 'no-failback.yaml');
     writeFileSync(noFailback, readFileSync(file('flapping-failback.yaml'), 'utf8').replace('failback: true', 'failback: false'));
@@ -174,6 +183,28 @@ describe('the seed article in the sandbox (e2e)', function () {
       expect(m.trafficMoves, JSON.stringify(m.trafficMoveLog)).to.be.at.least(4);
       expect(m.failbackMs).to.be.below(2000);
       expect(report.expectations.find((e) => e.name === 'failback.maxTrafficMoves')).to.include({ passed: false });
+    });
+  });
+
+  describe('edge cache: edge-cache-stale-if-error', () => {
+    const short = { EC_BASELINE: '3s', EC_FOR: '5s', EC_RECOVERED: '2s' };
+    const sloOf = (report: Report) => report.slos.find((x) => x.name === 'read-availability' && x.phase === 'fault')!;
+
+    it('stale-if-error keeps reads available while the origin is down, and counts them as stale', async () => {
+      const { code, report, m, stderr } = await run('edge-cache-stale-if-error.yaml', { ...short, EC_STALE: '30s' });
+      expect(code, stderr).to.equal(0);
+      expect(sloOf(report).passed).to.equal(true);
+      // About 90 reads/s for the 5 s outage, less those inside the fresh ttl: hundreds, all stale.
+      expect(m.staleReads).to.be.greaterThan(100);
+      expect(m.edgeCache!.staleReads).to.equal(m.staleReads);
+      expect(m.edgeCache!.hits).to.be.greaterThan(0);
+    });
+
+    it('without stale-if-error (the documented wrong setting) reads fail with the origin: exit 1', async () => {
+      const { code, report, m, stderr } = await run('edge-cache-stale-if-error.yaml', { ...short, EC_STALE: '0s' });
+      expect(code, stderr).to.equal(1);
+      expect(sloOf(report).passed).to.equal(false);
+      expect(m.staleReads).to.equal(0);
     });
   });
 });

@@ -76,6 +76,18 @@ const sandboxObject = s
         })
         .doc('With failback: true, when traffic moves back. Default: at the first passed check (healthyChecks 1, holdDown 0s).'),
     ),
+    edgeCache: s.optional(
+      s
+        .object({
+          ttl: s.optional(s.duration({ max: '1h' }).doc('How long the GLB serves a cached read without asking the origin (region "edge" in the report).'), { ms: 0, text: '0s' }, '0s'),
+          staleIfError: s.optional(
+            s.duration({ max: '1d' }).doc('After the ttl, how much longer a cached read may be served when the origin fails (5xx, no answer, no healthy region): stale, and counted as such (region "edge-stale", measurements.staleReads).'),
+            { ms: 0, text: '0s' },
+            '0s',
+          ),
+        })
+        .doc('An edge cache for reads at the GLB, as CDNs do (a 200 or 404 read is kept).'),
+    ),
     dnsTtl: s.optional(s.duration({ max: '1h' }).doc('With failover: dns, how long clients keep the old answer after the record changes.'), { ms: 5000, text: '5s' }, '5s'),
     replication: s.optional(
       s
@@ -176,6 +188,9 @@ export const sandboxSpec = s.refine(sandboxObject, (spec, path, issues) => {
   if (spec.failback === true && (topology === 'active-active' || topology === 'single-region')) {
     issues.push({ path: [...path, 'failback'], expected: `false with topology ${topology} (failback moves the primary role back: active-passive or read-replicas)`, found: 'true' });
   }
+  if (spec.edgeCache && !spec.edgeCache.ttl?.ms && !spec.edgeCache.staleIfError?.ms) {
+    issues.push({ path: [...path, 'edgeCache'], expected: 'ttl or staleIfError above 0 (with both at 0 the cache never answers a read)', found: 'ttl 0s, staleIfError 0s' });
+  }
   const as = spec.capacity?.autoscale;
   if (as && spec.capacity && as.maxRps < spec.capacity.rps) {
     issues.push({ path: [...path, 'capacity', 'autoscale', 'maxRps'], expected: `at least capacity.rps (${spec.capacity.rps}): the auto-scaler only scales up`, found: String(as.maxRps) });
@@ -210,6 +225,8 @@ export function configFromSpec(spec: SandboxSpec): SandboxConfig {
     failback: spec.failback ?? false,
     failbackHealthyChecks: spec.failbackPolicy?.healthyChecks ?? 1,
     failbackHoldDownMs: spec.failbackPolicy?.holdDown?.ms ?? 0,
+    // Spelled out when absent too, so a reset of a long-lived sandbox turns an old cache off.
+    edgeCache: spec.edgeCache ? { ttlMs: spec.edgeCache.ttl?.ms ?? 0, staleIfErrorMs: spec.edgeCache.staleIfError?.ms ?? 0 } : { ttlMs: 0, staleIfErrorMs: 0 },
     batchIntervalMs: spec.replication?.batchInterval?.ms ?? defaultSandboxConfig.batchIntervalMs,
     replicationMode: spec.replication?.mode ?? 'async',
     syncTimeoutMs: spec.replication?.syncTimeout?.ms ?? 1000,
@@ -698,6 +715,13 @@ export class SandboxEnvironment implements ProxyEnvironment, MeasuringEnvironmen
     out.lostWriteIds = lw.lost.slice(0, 1000);
     if (lw.lost.length > 1000) out.lostWriteIdsTruncated = true;
 
+    if (this.spec.edgeCache) {
+      // Reads the clients saw answered by the edge cache (fresh) and by its stale copy.
+      const reads = input.metrics.ratio({}, (r) => r.op === 'read', (r) => r.region === 'edge');
+      const stale = input.metrics.ratio({}, (r) => r.op === 'read', (r) => r.region === 'edge-stale');
+      out.edgeCache = { reads: reads.total, hits: reads.good, staleReads: stale.good, hitRatio: reads.total ? Math.round((reads.good / reads.total) * 1000) / 1000 : null };
+      out.staleReads = stale.good;
+    }
     if (this.config.capacityRps) {
       const u = utilisation(input.metrics, this.config.regions, stats);
       if (u) out.utilisation = u;

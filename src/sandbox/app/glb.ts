@@ -61,6 +61,13 @@ export interface GlbConfig {
    */
   failbackHealthyChecks?: number;
   failbackHoldDownMs?: number;
+  /**
+   * An edge cache for reads, as a CDN keeps one: a read answered 200 or 404 is kept; for ttlMs
+   * it is served from the cache (region "edge"); after that the origin is asked again, and when
+   * the origin fails (5xx, no answer, no healthy region) an entry up to ttlMs + staleIfErrorMs
+   * old is served instead, marked as stale (region "edge-stale"), so clients can count it.
+   */
+  edgeCache?: { ttlMs: number; staleIfErrorMs: number };
   requestTimeoutMs: number;
   /** Where to listen; by default 127.0.0.1 and a free port (the kind setup pins both). */
   host?: string;
@@ -179,25 +186,45 @@ function pick(): string | undefined {
   return routed.up[rr++ % routed.up.length];
 }
 
+/** The edge cache: URL → the last good answer and when it was fetched. */
+const edge = new Map<string, { status: number; body: string; at: number }>();
+
 async function forward(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
   const op = opOf(req.method);
   const started = process.hrtime.bigint();
   const target = pick();
   let code = 503;
   let servedBy = target ?? 'none';
+  const url = req.url ?? '/';
+  const cached = op === 'read' && cfg.edgeCache ? edge.get(url) : undefined;
+  const age = cached ? Date.now() - cached.at : Infinity;
+  /** Answers from the cache; true when it could (fresh, or stale within stale-if-error). */
+  const fromEdge = (stale: boolean): boolean => {
+    if (!cached || !cfg.edgeCache || age > cfg.edgeCache.ttlMs + (stale ? cfg.edgeCache.staleIfErrorMs : 0)) return false;
+    code = cached.status;
+    servedBy = stale ? 'edge-stale' : 'edge';
+    res.writeHead(cached.status, { 'content-type': 'application/json', [REGION_HEADER]: servedBy, age: String(Math.floor(age / 1000)) });
+    res.end(cached.body);
+    return true;
+  };
   try {
     const body = op === 'write' ? await readBody(req) : undefined;
+    if (cached && age <= cfg.edgeCache!.ttlMs && fromEdge(false)) return;
     if (!target) {
+      if (fromEdge(true)) return;
       sendJson(res, 503, { error: 'no healthy region' });
       return;
     }
     try {
-      const r = await request(`${urlOf(target)}${req.url}`, { method: req.method, body, timeoutMs: cfg.requestTimeoutMs, agent });
+      const r = await request(`${urlOf(target)}${url}`, { method: req.method, body, timeoutMs: cfg.requestTimeoutMs, agent });
+      if (r.status >= 500 && fromEdge(true)) return;
       code = r.status;
       servedBy = String(r.headers[REGION_HEADER] ?? target);
+      if (op === 'read' && cfg.edgeCache && (r.status === 200 || r.status === 404)) edge.set(url, { status: r.status, body: r.body, at: Date.now() });
       res.writeHead(r.status, { 'content-type': String(r.headers['content-type'] ?? 'application/json'), [REGION_HEADER]: servedBy });
       res.end(r.body);
     } catch (err) {
+      if (fromEdge(true)) return;
       const msg = err instanceof Error ? err.message : String(err);
       code = msg.startsWith('timed out') ? 504 : 502;
       sendJson(res, code, { error: `${target}: ${msg}` }, { [REGION_HEADER]: target });
@@ -236,6 +263,7 @@ const server = http.createServer((req, res) => {
         for (const h of health.values()) Object.assign(h, { up: true, fails: 0, oks: 0, lastFailAt: 0 });
         routed = { primary, up: cfg.regions.map((r) => r.name) };
         events.length = 0;
+        edge.clear();
         clearTimeout(healthTimer);
         healthLoop();
         sendJson(res, 200, { ok: true });
