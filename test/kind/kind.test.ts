@@ -7,6 +7,7 @@
 
 import { expect } from 'chai';
 import { spawn, spawnSync } from 'node:child_process';
+import http from 'node:http';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -69,15 +70,21 @@ function faultline(experiment: string, env: Record<string, string> = {}, during?
   });
 }
 
-/** One GET with a short deadline: 'ok', an HTTP status, or 'down' (refused, reset, timed out). */
-async function probe(url: string, timeoutMs = 1500): Promise<string> {
-  try {
-    const r = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
-    await r.arrayBuffer();
-    return r.ok ? 'ok' : String(r.status);
-  } catch {
-    return 'down';
-  }
+/**
+ * One GET on a new connection, with a short deadline: 'ok', an HTTP status, or 'down' (refused,
+ * reset, timed out). A new connection because a NetworkPolicy lets established ones through, and
+ * fetch would reuse a kept-alive one.
+ */
+function probe(url: string, timeoutMs = 1500): Promise<string> {
+  return new Promise((resolve) => {
+    const req = http.get(url, { agent: false, timeout: timeoutMs }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode === 200 ? 'ok' : String(res.statusCode)));
+      res.on('error', () => resolve('down'));
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', () => resolve('down'));
+  });
 }
 
 async function eventually(what: string, fn: () => Promise<boolean>, ms = 90_000): Promise<void> {
