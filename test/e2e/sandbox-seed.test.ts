@@ -238,4 +238,25 @@ describe('the seed article in the sandbox (e2e)', function () {
       expect(report.expectations.find((e) => e.name === 'residency.violations')).to.include({ passed: false });
     });
   });
+
+  it('audit: reading us-east back independently finds exactly the residency violations the report counts', async () => {
+    // A long-lived sandbox outlives the run, so this test can read the stores itself afterwards.
+    const cwd = mkdtempSync(join(tmpdir(), 'fl-seed-audit-'));
+    const env = { FAULTLINE_LOCK_DIR: join(cwd, 'locks'), RS_BASELINE: '2s', RS_FOR: '4s', RS_RECOVERED: '2s', RS_POLICY: 'availability-first' };
+    const up = await runCli(['sandbox', 'up', '--topology', 'active-active', '--regions', 'us-east,eu-west'], { cwd, env });
+    expect(up.code, up.stderr).to.equal(0);
+    try {
+      const res = await runCli(['run', file('residency-eu-outage.yaml'), '--out', join(cwd, 'out')], { cwd, env, timeoutMs: 90_000 });
+      expect(res.code, res.stderr).to.equal(1);
+      const report = JSON.parse(readFileSync(join(cwd, 'out', 'report.json'), 'utf8')) as Report;
+      const status = JSON.parse((await runCli(['sandbox', 'status', '--json'], { cwd, env })).stdout) as { endpoints: Record<string, string> };
+      const dump = (await (await fetch(`${status.endpoints['regions.us-east']}/internal/dump`)).json()) as { data: Record<string, { items: unknown[] }> };
+      let held = 0;
+      for (const [key, reg] of Object.entries(dump.data)) if (/^k[0-9]$/.test(key)) held += reg.items.length;
+      expect(held).to.be.greaterThan(0);
+      expect((report.measurements as Measured).residencyViolations).to.equal(held);
+    } finally {
+      await runCli(['sandbox', 'down'], { cwd, env });
+    }
+  });
 });
