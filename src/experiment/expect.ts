@@ -24,6 +24,11 @@ export const expectSpec = s
         })
         .doc('Failback (sandbox with failback: true).'),
     ),
+    residency: s.optional(
+      s
+        .object({ violations: s.integer({ min: 0 }).doc('At most this many items of a residency zone\'s keys may be held outside the zone (measurements.residencyViolations, read back from the stores).') })
+        .doc('Data residency (sandbox residency).'),
+    ),
     replicationLag: s.optional(
       s.object({ p99Below: s.duration().doc('measurements.replicationLagMs.p99 must stay below this.') }).doc('Replication lag.'),
     ),
@@ -78,6 +83,10 @@ export function evaluateExpectations(expect: ExpectSpec | undefined, m: M): Expe
   if (expect.failback?.maxTrafficMoves !== undefined) {
     const max = expect.failback.maxTrafficMoves;
     check('failback.maxTrafficMoves', `≤ ${max}`, num(m, 'trafficMoves'), (v) => v <= max, String);
+  }
+  if (expect.residency) {
+    const max = expect.residency.violations;
+    check('residency.violations', `≤ ${max}`, num(m, 'residencyViolations'), (v) => v <= max, String);
   }
   if (expect.replicationLag) {
     const lag = m.replicationLagMs;

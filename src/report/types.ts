@@ -175,6 +175,10 @@ export interface Measurements {
   /** Sandbox edge cache: reads the clients saw served by it fresh (hits) and stale (staleReads). */
   edgeCache?: { reads: number; hits: number; staleReads: number; hitRatio: number | null };
   staleReads?: number;
+  /** Sandbox residency: items of the zone's keys held by regions outside the zone (read back). */
+  residencyViolations?: number;
+  residencyViolationsByRegion?: Record<string, number>;
+  residencyUnread?: string[];
   /** Sandbox with capacity: per region, per second, served and shed as clients saw them over the capacity read back from the region. */
   utilisation?: Record<string, { peak: number | null; shed: number; capacityLog: { t: number; rps: number }[]; seconds: { t: number; served: number; shed: number; capacityRps?: number; utilisation?: number }[] }>;
   warnings?: string[];

@@ -46,6 +46,8 @@ export interface SandboxConfig {
   failbackHoldDownMs?: number;
   /** The GLB's edge cache for reads (ttl, stale-if-error); none when absent. */
   edgeCache?: { ttlMs: number; staleIfErrorMs: number };
+  /** Data residency (active-active): keys matching keyPattern stay in regions; policy when none is up. */
+  residency?: { keyPattern: string; regions: string[]; policy: 'compliance-first' | 'availability-first' };
   batchIntervalMs: number;
   /** When a write is acknowledged: async (default), sync (every peer has it), quorum (a majority). */
   replicationMode?: ReplicationMode;
@@ -198,6 +200,7 @@ export class RunningSandbox {
         syncTimeoutMs: config.syncTimeoutMs ?? 1000,
         capacityRps: config.capacityRps,
         autoscale: config.autoscale,
+        residency: config.residency,
         conflictResolution: config.conflictResolution,
         peers: {},
       });
@@ -235,6 +238,7 @@ export class RunningSandbox {
         failbackHealthyChecks: config.failbackHealthyChecks ?? 1,
         failbackHoldDownMs: config.failbackHoldDownMs ?? 0,
         edgeCache: config.edgeCache,
+        residency: config.residency,
         requestTimeoutMs: config.requestTimeoutMs,
       };
       const glb = await startApp('glb.js', glbCfg);
@@ -293,6 +297,7 @@ export class RunningSandbox {
       syncTimeoutMs: this.config.syncTimeoutMs ?? 1000,
       capacityRps: this.config.capacityRps,
       autoscale: this.config.autoscale,
+      residency: this.config.residency,
       conflictResolution: this.config.conflictResolution,
       peers,
       port: info.port,
@@ -326,6 +331,7 @@ export class RunningSandbox {
           syncTimeoutMs: this.config.syncTimeoutMs ?? 1000,
           capacityRps: this.config.capacityRps ?? null,
           autoscale: this.config.autoscale ?? null,
+          residency: this.config.residency ?? null,
         });
         await httpJson(`${url}/internal/reset`, 'POST', {});
       }),
@@ -340,6 +346,7 @@ export class RunningSandbox {
       failbackHealthyChecks: this.config.failbackHealthyChecks ?? 1,
       failbackHoldDownMs: this.config.failbackHoldDownMs ?? 0,
       edgeCache: this.config.edgeCache,
+      residency: this.config.residency,
     });
   }
 

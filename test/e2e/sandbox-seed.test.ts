@@ -26,6 +26,8 @@ interface Measured {
   failbackErrors?: number;
   trafficMoves?: number;
   staleReads?: number;
+  residencyViolations?: number;
+  residencyViolationsByRegion?: Record<string, number>;
   edgeCache?: { reads: number; hits: number; staleReads: number; hitRatio: number | null };
   trafficMoveLog?: { t: number; from: string; to: string }[];
   utilisation?: Record<string, { peak: number | null; shed: number; capacityLog: { t: number; rps: number }[]; seconds: { t: number; served: number; shed: number; utilisation?: number }[] }>;
@@ -81,6 +83,13 @@ describe('the seed article in the sandbox (e2e)', function () {
     expect(res4.code, res4.stderr).to.equal(2);
     const ecLine = readFileSync(noCache, 'utf8').split('\n').findIndex((l) => l.includes('edgeCache:')) + 1;
     expect(res4.stderr).to.match(new RegExp(`no-cache\\.yaml:${ecLine}:\\d+ environment\\.sandbox\\.edgeCache: expected ttl or staleIfError above 0`));
+
+    const emptyZone = join(dir, 'empty-zone.yaml');
+    writeFileSync(emptyZone, readFileSync(file('residency-eu-outage.yaml'), 'utf8').replace('residency: { zone: eu, regions: [eu-west]', 'residency: { zone: eu, regions: [eu-central]'));
+    const res5 = await runCli(['validate', emptyZone]);
+    expect(res5.code, res5.stderr).to.equal(2);
+    const rzLine = readFileSync(emptyZone, 'utf8').split('\n').findIndex((l) => l.includes('eu-central')) + 1;
+    expect(res5.stderr).to.match(new RegExp(`empty-zone\\.yaml:${rzLine}:\\d+ environment\\.sandbox\\.residency\\.regions\\[0\\]: expected one of the sandbox's regions \\(us-east, eu-west\\)`));
 
     const noFailback = join(dir, 'no-failback.yaml');
     writeFileSync(noFailback, readFileSync(file('flapping-failback.yaml'), 'utf8').replace('failback: true', 'failback: false'));
@@ -206,5 +215,48 @@ describe('the seed article in the sandbox (e2e)', function () {
       expect(sloOf(report).passed).to.equal(false);
       expect(m.staleReads).to.equal(0);
     });
+  });
+
+  describe('data residency: residency-eu-outage', () => {
+    const short = { RS_BASELINE: '2s', RS_FOR: '4s', RS_RECOVERED: '2s' };
+
+    it('compliance-first refuses EU requests while the EU is down: 0 violations read back from us-east', async () => {
+      const { code, report, m, stderr } = await run('residency-eu-outage.yaml', { ...short, RS_POLICY: 'compliance-first' });
+      expect(code, stderr).to.equal(0);
+      expect(m.residencyViolations).to.equal(0);
+      expect(m.residencyViolationsByRegion).to.deep.equal({ 'us-east': 0 });
+      // The price: the EU's writes were refused while it was down.
+      expect(m.writesRefused).to.be.greaterThan(0);
+      expect(report.expectations.find((e) => e.name === 'residency.violations')).to.include({ passed: true, actual: '0' });
+    });
+
+    it('availability-first (the documented wrong setting) writes EU data in us-east: violations, exit 1', async () => {
+      const { code, report, m, stderr } = await run('residency-eu-outage.yaml', { ...short, RS_POLICY: 'availability-first' });
+      expect(code, stderr).to.equal(1);
+      expect(m.residencyViolations).to.be.greaterThan(0);
+      expect(m.residencyViolationsByRegion!['us-east']).to.equal(m.residencyViolations);
+      expect(report.expectations.find((e) => e.name === 'residency.violations')).to.include({ passed: false });
+    });
+  });
+
+  it('audit: reading us-east back independently finds exactly the residency violations the report counts', async () => {
+    // A long-lived sandbox outlives the run, so this test can read the stores itself afterwards.
+    const cwd = mkdtempSync(join(tmpdir(), 'fl-seed-audit-'));
+    const env = { FAULTLINE_LOCK_DIR: join(cwd, 'locks'), RS_BASELINE: '2s', RS_FOR: '4s', RS_RECOVERED: '2s', RS_POLICY: 'availability-first' };
+    const up = await runCli(['sandbox', 'up', '--topology', 'active-active', '--regions', 'us-east,eu-west'], { cwd, env });
+    expect(up.code, up.stderr).to.equal(0);
+    try {
+      const res = await runCli(['run', file('residency-eu-outage.yaml'), '--out', join(cwd, 'out')], { cwd, env, timeoutMs: 90_000 });
+      expect(res.code, res.stderr).to.equal(1);
+      const report = JSON.parse(readFileSync(join(cwd, 'out', 'report.json'), 'utf8')) as Report;
+      const status = JSON.parse((await runCli(['sandbox', 'status', '--json'], { cwd, env })).stdout) as { endpoints: Record<string, string> };
+      const dump = (await (await fetch(`${status.endpoints['regions.us-east']}/internal/dump`)).json()) as { data: Record<string, { items: unknown[] }> };
+      let held = 0;
+      for (const [key, reg] of Object.entries(dump.data)) if (/^k[0-9]$/.test(key)) held += reg.items.length;
+      expect(held).to.be.greaterThan(0);
+      expect((report.measurements as Measured).residencyViolations).to.equal(held);
+    } finally {
+      await runCli(['sandbox', 'down'], { cwd, env });
+    }
   });
 });

@@ -2,6 +2,7 @@
 // drivers' own access declarations (src/faults/kubernetes/access.ts via src/faults/rbac.ts).
 // Touches nothing; reads only the files.
 import type { Command } from 'commander';
+import { stringify } from 'yaml';
 import { SET_HELP, collect } from '../options.js';
 
 export function register(program: Command) {
@@ -15,14 +16,13 @@ export function register(program: Command) {
     .option('--format <format>', 'yaml (manifests), json (manifests), plan (rules per context, JSON) or values (charts/faultline rbac values, YAML)', 'yaml')
     .option('--set <path=value>', SET_HELP, collect, [])
     .action(async (patterns: string[], o: { name: string; serviceAccount?: string; context?: string; format: string; set: string[] }) => {
-      const [{ loadExperimentFile }, { expandGlobs }, { failWith }, { InvalidInputError }, { parseOverrides }, rbac, { stringify }] = await Promise.all([
+      const [{ loadExperimentFile }, { expandGlobs }, { failWith }, { InvalidInputError }, { parseOverrides }, rbac] = await Promise.all([
         import('../../experiment/load.js'),
         import('../glob.js'),
         import('../fail.js'),
         import('../../core/errors.js'),
         import('../../experiment/overrides.js'),
         import('../../faults/rbac.js'),
-        import('yaml'),
       ]);
       try {
         if (!['yaml', 'json', 'plan', 'values'].includes(o.format)) throw new InvalidInputError(`--format: expected yaml, json, plan or values, found ${JSON.stringify(o.format)}`);

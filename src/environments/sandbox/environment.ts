@@ -88,6 +88,21 @@ const sandboxObject = s
         })
         .doc('An edge cache for reads at the GLB, as CDNs do (a 200 or 404 read is kept).'),
     ),
+    residency: s.optional(
+      s
+        .object({
+          zone: s.string({ minLength: 1, maxLength: 63 }).doc('The zone\'s name, e.g. eu (for the report).'),
+          regions: s.array(regionName(), { min: 1, max: 5 }).doc('The regions inside the zone.'),
+          keyPattern: s.string({ minLength: 1, maxLength: 200 }).doc('A regular expression: keys it matches are the zone\'s data (built-in traffic uses keys k0..k<n-1>).'),
+          policy: s.optional(
+            s
+              .enum(['compliance-first', 'availability-first'] as const)
+              .doc('When no region of the zone is up: compliance-first refuses the zone\'s requests (503); availability-first serves them from a region outside the zone, and each item written there is a residency violation (measurements.residencyViolations).'),
+            'compliance-first',
+          ),
+        })
+        .doc('Data residency (active-active): the zone\'s keys are routed to its regions only and never replicated outside it.'),
+    ),
     dnsTtl: s.optional(s.duration({ max: '1h' }).doc('With failover: dns, how long clients keep the old answer after the record changes.'), { ms: 5000, text: '5s' }, '5s'),
     replication: s.optional(
       s
@@ -116,7 +131,7 @@ const sandboxObject = s
     capacity: s.optional(
       s
         .object({
-          rps: s.integer({ min: 1, max: 1_000_000 }).doc('Requests per second each region serves (a token bucket with 200 ms of burst); beyond it the region sheds load with 503s. Size it for the load a survivor must absorb after a failover, not for normal times.'),
+          rps: s.integer({ min: 1, max: 1_000_000 }).doc('Requests per second each region serves (a token bucket with 1 s of burst); beyond it the region sheds load with 503s. Size it for the load a survivor must absorb after a failover, not for normal times.'),
           autoscale: s.optional(
             s
               .object({
@@ -191,6 +206,18 @@ export const sandboxSpec = s.refine(sandboxObject, (spec, path, issues) => {
   if (spec.edgeCache && !spec.edgeCache.ttl?.ms && !spec.edgeCache.staleIfError?.ms) {
     issues.push({ path: [...path, 'edgeCache'], expected: 'ttl or staleIfError above 0 (with both at 0 the cache never answers a read)', found: 'ttl 0s, staleIfError 0s' });
   }
+  if (spec.residency) {
+    const rz = spec.residency;
+    rz.regions.forEach((r, i) => {
+      if (!regions.includes(r)) issues.push({ path: [...path, 'residency', 'regions', i], expected: `one of the sandbox's regions (${regions.join(', ')})`, found: JSON.stringify(r) });
+    });
+    if (topology !== 'active-active') issues.push({ path: [...path, 'residency'], expected: 'topology active-active (every region takes writes, so a key can have a home)', found: `topology ${topology}` });
+    try {
+      new RegExp(rz.keyPattern);
+    } catch (err) {
+      issues.push({ path: [...path, 'residency', 'keyPattern'], expected: 'a valid regular expression', found: `${JSON.stringify(rz.keyPattern)} (${errorMessage(err)})` });
+    }
+  }
   const as = spec.capacity?.autoscale;
   if (as && spec.capacity && as.maxRps < spec.capacity.rps) {
     issues.push({ path: [...path, 'capacity', 'autoscale', 'maxRps'], expected: `at least capacity.rps (${spec.capacity.rps}): the auto-scaler only scales up`, found: String(as.maxRps) });
@@ -225,6 +252,7 @@ export function configFromSpec(spec: SandboxSpec): SandboxConfig {
     failback: spec.failback ?? false,
     failbackHealthyChecks: spec.failbackPolicy?.healthyChecks ?? 1,
     failbackHoldDownMs: spec.failbackPolicy?.holdDown?.ms ?? 0,
+    ...(spec.residency ? { residency: { keyPattern: spec.residency.keyPattern, regions: spec.residency.regions, policy: spec.residency.policy ?? 'compliance-first' } } : {}),
     // Spelled out when absent too, so a reset of a long-lived sandbox turns an old cache off.
     edgeCache: spec.edgeCache ? { ttlMs: spec.edgeCache.ttl?.ms ?? 0, staleIfErrorMs: spec.edgeCache.staleIfError?.ms ?? 0 } : { ttlMs: 0, staleIfErrorMs: 0 },
     batchIntervalMs: spec.replication?.batchInterval?.ms ?? defaultSandboxConfig.batchIntervalMs,
@@ -715,6 +743,30 @@ export class SandboxEnvironment implements ProxyEnvironment, MeasuringEnvironmen
     out.lostWriteIds = lw.lost.slice(0, 1000);
     if (lw.lost.length > 1000) out.lostWriteIdsTruncated = true;
 
+    if (this.spec.residency) {
+      // Read back from every region outside the zone: each item of a zone key it holds is a
+      // violation, whether it was written there or replicated there.
+      const rz = this.spec.residency;
+      const re = new RegExp(rz.keyPattern);
+      let violations = 0;
+      const byRegion: Record<string, number> = {};
+      const unread: string[] = [];
+      for (const name of this.config.regions.filter((r) => !rz.regions.includes(r))) {
+        try {
+          const dump = await getJson<{ data: Record<string, Register> }>(`${st.regions[name].url}/internal/dump`, input.signal, 10_000);
+          let n = 0;
+          for (const [key, reg] of Object.entries(dump.data)) if (re.test(key)) n += reg.items.length;
+          byRegion[name] = n;
+          violations += n;
+        } catch {
+          unread.push(name);
+        }
+      }
+      // A region that cannot be read back is not counted as clean: no figure rather than a low one.
+      if (!unread.length) out.residencyViolations = violations;
+      out.residencyViolationsByRegion = byRegion;
+      if (unread.length) out.residencyUnread = unread;
+    }
     if (this.spec.edgeCache) {
       // Reads the clients saw answered by the edge cache (fresh) and by its stale copy.
       const reads = input.metrics.ratio({}, (r) => r.op === 'read', (r) => r.region === 'edge');

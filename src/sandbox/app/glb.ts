@@ -68,6 +68,12 @@ export interface GlbConfig {
    * old is served instead, marked as stale (region "edge-stale"), so clients can count it.
    */
   edgeCache?: { ttlMs: number; staleIfErrorMs: number };
+  /**
+   * Data residency (active-active): keys matching keyPattern live in the zone's regions only. The
+   * GLB sends them there; when no zone region is up, compliance-first refuses them (503) and
+   * availability-first sends them anywhere (a residency violation, counted from the stores).
+   */
+  residency?: { keyPattern: string; regions: string[]; policy: 'compliance-first' | 'availability-first' };
   requestTimeoutMs: number;
   /** Where to listen; by default 127.0.0.1 and a free port (the kind setup pins both). */
   host?: string;
@@ -180,8 +186,15 @@ function healthLoop(): void {
   healthTimer = setTimeout(healthLoop, cfg.intervalMs);
 }
 
-function pick(): string | undefined {
+function pick(key?: string): string | undefined | null {
   if (cfg.topology === 'single-region' || cfg.topology === 'active-passive') return routed.primary;
+  const res = cfg.residency;
+  if (res && key !== undefined && new RegExp(res.keyPattern).test(key)) {
+    const inZone = routed.up.filter((r) => res.regions.includes(r));
+    // null: refused by the residency policy (compliance first), not for want of a region.
+    if (inZone.length) return inZone[rr++ % inZone.length];
+    if (res.policy === 'compliance-first') return null;
+  }
   if (routed.up.length === 0) return undefined;
   return routed.up[rr++ % routed.up.length];
 }
@@ -192,10 +205,12 @@ const edge = new Map<string, { status: number; body: string; at: number }>();
 async function forward(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
   const op = opOf(req.method);
   const started = process.hrtime.bigint();
-  const target = pick();
+  const url = req.url ?? '/';
+  const key = decodeURIComponent(url.split('?')[0].slice(4));
+  const picked = pick(key);
+  const target = picked ?? undefined;
   let code = 503;
   let servedBy = target ?? 'none';
-  const url = req.url ?? '/';
   const cached = op === 'read' && cfg.edgeCache ? edge.get(url) : undefined;
   const age = cached ? Date.now() - cached.at : Infinity;
   /** Answers from the cache; true when it could (fresh, or stale within stale-if-error). */
@@ -212,7 +227,7 @@ async function forward(req: http.IncomingMessage, res: http.ServerResponse): Pro
     if (cached && age <= cfg.edgeCache!.ttlMs && fromEdge(false)) return;
     if (!target) {
       if (fromEdge(true)) return;
-      sendJson(res, 503, { error: 'no healthy region' });
+      sendJson(res, 503, { error: picked === null ? `no region of ${key}'s residency zone is up (compliance first)` : 'no healthy region' });
       return;
     }
     try {
@@ -244,7 +259,7 @@ const server = http.createServer((req, res) => {
       else res.destroy();
     });
   if (path === '/health') {
-    const target = pick();
+    const target = pick() ?? undefined;
     return sendJson(res, target ? 200 : 503, { glb: true, target: target ?? null, primary: routed.primary });
   }
   if (path === '/metrics') return void done(serveMetrics(res, metrics));

@@ -48,12 +48,14 @@ export interface RegionConfig {
   syncTimeoutMs?: number;
   /**
    * Requests per second this region serves before it sheds load with 503s (a token bucket with
-   * 200 ms of burst); unlimited when absent. With autoscale, when demand (served + shed) stays
+   * 1 s of burst); unlimited when absent. With autoscale, when demand (served + shed) stays
    * above 80 % of the capacity for autoscale.delayMs, the capacity doubles (new instances took
    * that long to boot), up to autoscale.maxRps.
    */
   capacityRps?: number;
   autoscale?: { delayMs: number; maxRps: number };
+  /** Data residency: keys matching keyPattern are never replicated to a region outside regions. */
+  residency?: { keyPattern: string; regions: string[] };
   /** Peer region → URL of the Toxiproxy proxy for the link from this region to it. */
   peers: Record<string, string>;
   /** Port to listen on; a restarted region takes its old one so the proxies still lead to it. */
@@ -140,6 +142,7 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse): Prom
     if (body.syncTimeoutMs) cfg.syncTimeoutMs = body.syncTimeoutMs;
     if ('capacityRps' in body) cfg.capacityRps = body.capacityRps ?? undefined;
     if ('autoscale' in body) cfg.autoscale = body.autoscale ?? undefined;
+    if ('residency' in body) cfg.residency = body.residency ?? undefined;
     return sendJson(res, 200, { ok: true });
   }
   if (path === '/internal/reset' && req.method === 'POST') {
@@ -221,8 +224,14 @@ async function kv(req: http.IncomingMessage, res: http.ServerResponse, key: stri
  * that can no longer happen. The batch carries clock 0: it must not advance the peer's watermark
  * of us, since other keys written before this one may still be waiting for the next batch.
  */
+/** Residency: may this region's data for key be sent to peer? (Never outside the key's zone.) */
+function mayHold(peer: string, key: string): boolean {
+  const r = cfg.residency;
+  return !r || r.regions.includes(peer) || !new RegExp(r.keyPattern).test(key);
+}
+
 function confirmWrite(key: string, reg: Register): Promise<{ ok: boolean; confirmed: number; needed: number; by: string[] }> {
-  const targets = Object.keys(peers);
+  const targets = Object.keys(peers).filter((p) => mayHold(p, key));
   const needed = confirmationsNeeded(cfg.replicationMode, targets.length);
   if (needed === 0) return Promise.resolve({ ok: true, confirmed: 0, needed, by: [] });
   const batch: Batch = { from: cfg.region, instance, clock: 0, resync: false, catchUp: false, entries: [[key, reg]] };
@@ -291,7 +300,7 @@ async function replicate(req: http.IncomingMessage, res: http.ServerResponse): P
 async function ship(peer: string): Promise<void> {
   if (shipping.has(peer) || !peers[peer]) return;
   const clock = store.clock;
-  const entries = store.take(peer);
+  const entries = store.take(peer).filter(([key]) => mayHold(peer, key));
   const resyncing = resyncPending.has(peer);
   // An empty batch still carries our clock, which is how a peer learns it is up to date.
   shipping.add(peer);
@@ -323,7 +332,7 @@ function tick(): void {
 }
 
 /**
- * The region's capacity: a token bucket refilled at rps with 200 ms of burst, and the optional
+ * The region's capacity: a token bucket refilled at rps with 1 s of burst, and the optional
  * auto-scaler. Its log ([time, rps] at start and at each scale-up) is read back by the
  * measurements, which divide what clients saw served by it (utilisation).
  */
@@ -351,7 +360,7 @@ class Capacity {
   }
 
   private burst(): number {
-    return Math.max(1, (this.rps ?? 0) * 0.2);
+    return Math.max(1, this.rps ?? 0);
   }
 
   admit(now: number): boolean {

@@ -71,6 +71,8 @@ export interface Timings {
 export interface Result {
   status: number;
   proto: string;
+  /** "tls1.2", "tls1.3" over HTTPS. */
+  tlsVersion?: string;
   /** The header lines after the status line, unparsed (see parseHeaders). */
   rawHead: string;
   /** The x-faultline-region response header, read eagerly: every request is tagged with it. */
@@ -154,6 +156,8 @@ class Conn {
   private keepAlive = true;
   connectedAt = 0;
   tlsAt = 0;
+  /** k6's res.tls_version ("tls1.3"), once the handshake is done; '' over plain HTTP. */
+  tlsVersion = '';
 
   constructor(
     readonly pool: Pool,
@@ -164,7 +168,11 @@ class Conn {
     if (target.https) {
       const s = tls.connect({ host: target.connectHost ?? target.host, port: target.connectPort ?? target.port, servername: net.isIP(target.host) ? undefined : target.host, rejectUnauthorized: !insecure });
       s.once('connect', () => (this.connectedAt = performance.now() - started));
-      s.once('secureConnect', () => (this.tlsAt = performance.now() - started - this.connectedAt));
+      s.once('secureConnect', () => {
+        this.tlsAt = performance.now() - started - this.connectedAt;
+        const v = s.getProtocol();
+        this.tlsVersion = v ? v.replace(/^TLSv/, 'tls').replace(/^tls1$/, 'tls1.0') : '';
+      });
       this.socket = s;
     } else {
       this.socket = net.connect(target.connectPort ?? target.port, target.connectHost ?? target.host);
@@ -350,6 +358,7 @@ class Conn {
     p.resolve({
       status: this.status,
       proto: this.proto,
+      tlsVersion: this.tlsVersion,
       rawHead: this.rawHead,
       region: this.region,
       setCookies: this.setCookies,

@@ -69,6 +69,20 @@ export interface TestResult {
 
 const MAX_LOGGED_ERRORS = 20;
 
+/**
+ * k6's exec.scenario.progress: iterations done of the planned total for the iteration executors,
+ * otherwise the share of the scenario's planned duration (without its graceful stop) elapsed.
+ */
+function scenarioProgress(config: Record<string, unknown> & { gracefulStopMs: number }, maxDurationMs: number, ctx: ScenarioContext): () => number {
+  const iterations = typeof config.iterations === 'number' ? config.iterations : undefined;
+  const total = iterations === undefined ? undefined : config.executor === 'per-vu-iterations' ? iterations * Number(config.vus ?? 1) : iterations;
+  const plannedMs = Math.max(1, maxDurationMs - config.gracefulStopMs);
+  return () => {
+    if (total !== undefined && total > 0) return Math.min(1, ctx.state.iterations / total);
+    return Math.min(1, Math.max(0, (performance.now() - ctx.startedAt) / plannedMs));
+  };
+}
+
 export class TestRun implements VUHost, ScenarioHost {
   readonly sink = new Sink();
   readonly log: Logger;
@@ -386,6 +400,7 @@ export class TestRun implements VUHost, ScenarioHost {
             if (this.aborted) return;
             ctx.state.startTime = Date.now();
             ctx.startedAt = performance.now();
+            ctx.state.progress = scenarioProgress(config, executor.maxDurationMs(config), ctx);
             await executor.run(config, ctx);
             if (ctx.schedule) schedules[config.name] = ctx.schedule;
           }),

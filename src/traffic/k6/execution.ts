@@ -19,6 +19,9 @@ export function createExecutionModule(vu: VU) {
     get iterationInTest() {
       return vu.iterInTest;
     },
+    get progress() {
+      return vu.scenario?.progress?.() ?? 0;
+    },
   };
   const vuInfo = {
     get idInInstance() {

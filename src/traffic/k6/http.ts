@@ -72,6 +72,8 @@ export class Response {
   status: number;
   status_text: string;
   proto: string;
+  /** "tls1.2" or "tls1.3" over HTTPS, '' otherwise. */
+  tls_version: string;
   url: string;
   timings: Timings;
   error: string;
@@ -104,6 +106,7 @@ export class Response {
     this.status = r.status;
     this.status_text = r.status ? `${r.status}` : '';
     this.proto = r.proto;
+    this.tls_version = r.tlsVersion ?? '';
     this.url = url;
     this.timings = r.timings;
     this.error = r.error ?? '';

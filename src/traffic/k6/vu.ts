@@ -23,6 +23,8 @@ export interface ScenarioState {
   exec: string;
   tags: Tags;
   env: Record<string, string>;
+  /** exec.scenario.progress: 0..1, by iterations or by time as the executor plans them. */
+  progress?: () => number;
 }
 
 /** What a VU needs from the test run around it. */

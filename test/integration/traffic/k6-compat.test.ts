@@ -531,6 +531,32 @@ export default function () {
       expect(sc.default.stages).to.deep.equal([{ duration: '1s', target: 1 }]);
     });
 
+    it('reports exec.scenario.progress by iterations, or by time for duration-based executors', async () => {
+      const r = await load(
+        script(
+          'progress.js',
+          `import http from 'k6/http';
+import { sleep } from 'k6';
+import exec from 'k6/execution';
+export const options = {
+  scenarios: {
+    counted: { executor: 'shared-iterations', vus: 1, iterations: 4, exec: 'counted' },
+    timed: { executor: 'constant-vus', vus: 1, duration: '2s', exec: 'timed' },
+  },
+};
+export function counted() { http.post(\`\${__ENV.BASE}/progress-counted\`, String(exec.scenario.progress)); }
+export function timed() { http.post(\`\${__ENV.BASE}/progress-timed\`, String(exec.scenario.progress)); sleep(0.4); }`,
+        ),
+      );
+      expect(r.exitCode, r.stderr).to.equal(0);
+      expect(seen.filter((s) => s.path === '/progress-counted').map((s) => Number(s.body))).to.deep.equal([0.25, 0.5, 0.75, 1]);
+      const timed = seen.filter((s) => s.path === '/progress-timed').map((s) => Number(s.body));
+      expect(timed.length).to.be.at.least(2);
+      expect(timed[0]).to.be.lessThan(0.3);
+      for (let i = 1; i < timed.length; i++) expect(timed[i]).to.be.greaterThan(timed[i - 1]);
+      expect(timed.every((p) => p >= 0 && p <= 1)).to.equal(true);
+    });
+
     it('applies in-place changes to exec.vu.tags to the next request', async () => {
       const out = join(dir, 'tags-out');
       const r = await load(

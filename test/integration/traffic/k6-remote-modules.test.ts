@@ -100,6 +100,24 @@ export default function () {
     expect(readdirSync(join(dir, 'cache', 'blobs'))).to.have.length(2);
   });
 
+  it('gives res.tls_version for a request over HTTPS (and an empty one over HTTP)', async () => {
+    const p = join(dir, 'tls.js');
+    writeFileSync(
+      p,
+      `import http from 'k6/http';
+export const options = { insecureSkipTLSVerify: true };
+export default function () {
+  const secure = http.get('https://127.0.0.1:${port}/lib/helper.js');
+  const plain = http.get(\`\${__ENV.BASE}/plain\`);
+  http.post(\`\${__ENV.BASE}/tls\`, JSON.stringify([secure.status, secure.tls_version, plain.tls_version]));
+}
+`,
+    );
+    const r = await load(p);
+    expect(r.exitCode, r.stderr).to.equal(0);
+    expect(JSON.parse(bodies.at(-1)!)).to.deep.equal([200, 'tls1.3', '']);
+  });
+
   it('refuses a server whose CA is not trusted (TLS is verified)', async () => {
     const r = await load(writeScript(), [], { NODE_EXTRA_CA_CERTS: '', FAULTLINE_K6_CACHE: join(dir, 'other-cache') });
     expect(r.exitCode).to.equal(107);
