@@ -57,7 +57,8 @@ describe('sandbox experiments through the CLI (e2e)', function () {
     // The experiment's comment: detected in (1.0, 1.5] s (500 ms checks, 3 failures), shifted a few ms later.
     expect(m.detectMs).to.be.within(1000 - 80, 1500 + 80);
     expect(m.shiftMs).to.equal(m.failoverMs! - m.detectMs!);
-    expect(m.shiftMs).to.be.within(0, 300);
+    // Negative by at most the client-to-GLB delivery time (docs/sandbox.md, shiftMs).
+    expect(m.shiftMs).to.be.within(-5, 300);
     expect(m.lostWrites).to.be.at.most(10);
     expect(m.acknowledgedWrites).to.be.greaterThan(50);
     expect(report.faults[0]).to.include({ type: 'region.outage', status: 'applied-and-reverted' });
@@ -137,7 +138,7 @@ describe('sandbox experiments through the CLI (e2e)', function () {
     expect(dns.m.shiftMs).to.be.at.least(2500);
     // The experiment's comment: health-check failover detects in (1.0, 1.5] s and shifts a few ms later.
     expect(hc.m.detectMs).to.be.within(1000 - 80, 1500 + 80);
-    expect(hc.m.failoverMs! - hc.m.detectMs!).to.be.within(0, 300);
+    expect(hc.m.failoverMs! - hc.m.detectMs!).to.be.within(-5, 300);
     // And DNS failover is detection plus the TTL: the shift is the TTL (3 s), give or take the loop.
     expect(dns.m.shiftMs).to.be.within(3000 - 100, 3000 + 400);
   });

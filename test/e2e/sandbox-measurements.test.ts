@@ -58,8 +58,15 @@ describe('sandbox measurements mean what they say (e2e)', function () {
 
   it('replication lag is the same for LWW and CRDT twins over working links (within 20%)', async () => {
     // The partition experiments with both cuts replaced by working links: same traffic, same links.
+    // Fewer writes than the partition experiments (20% instead of 50%), still on 5 hot keys (where
+    // LWW adopts whole registers): a CRDT register keeps every item, so at 50 writes/s its batches
+    // grow heavy enough to add CPU time to its lag on a loaded machine, which is not what is compared.
     const noCut = (name: string) =>
-      inline(readFileSync(shipped(name), 'utf8').replace(/toxiproxy\.down: \{ from: ([a-z-]+), to: ([a-z-]+) \}/g, 'toxiproxy.latency: { from: $1, to: $2, latency: 0ms }'));
+      inline(
+        readFileSync(shipped(name), 'utf8')
+          .replace(/toxiproxy\.down: \{ from: ([a-z-]+), to: ([a-z-]+) \}/g, 'toxiproxy.latency: { from: $1, to: $2, latency: 0ms }')
+          .replace('mix: { read: 50%, write: 50% }', 'mix: { read: 80%, write: 20% }'),
+      );
     const env = { PA_BASELINE: '2s', PA_FOR: '4s', PA_RECOVERED: '2s' };
     const lww = await run(noCut('partition-active-active-lww.yaml'), env);
     const crdt = await run(noCut('partition-active-active-crdt.yaml'), env);
