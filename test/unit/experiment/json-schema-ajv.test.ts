@@ -8,6 +8,7 @@ import { Ajv } from 'ajv';
 import { parse } from 'yaml';
 import { projectRoot } from '../../../src/tools/locate.js';
 import { BAD_INPUTS, GOOD_INPUTS } from '../../fixtures/bad-input.js';
+import { templates } from '../../../src/cli/init-templates.js';
 
 function yamlFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -30,6 +31,13 @@ describe('docs/experiment.schema.json in a standard validator (Ajv)', () => {
   for (const file of shipped) {
     it(`accepts ${relative(projectRoot, file)} as written (with its \${VAR:-default} templates)`, () => {
       expect(validate(parse(readFileSync(file, 'utf8'))), errors()).to.equal(true);
+    });
+  }
+
+  // The starter files `faultline init` writes, as an editor would see them.
+  for (const [name, t] of Object.entries(templates)) {
+    it(`accepts the \`faultline init --template ${name}\` starter file`, () => {
+      expect(validate(parse(t.text('../docs/experiment.schema.json', `starter-${name}`))), errors()).to.equal(true);
     });
   }
 
