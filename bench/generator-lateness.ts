@@ -7,11 +7,12 @@
 //
 // Lateness feeds every latency and failover figure (records are timed from the scheduled send),
 // and a coarse tick also makes requests scheduled before a failover leave after it. Target
-// (issue 11): p99 ≤ 2 ms at 1,000 req/s on this machine, where the tick gave about 12 ms.
+// (issue 11): p99 ≤ 2 ms at 1,000 req/s on this machine. The old tick was min(10 ms, 1/rate), so it
+// is 1 ms at 1,000 req/s and a full 10 ms at the demo's 100 req/s: both rates are measured.
 import { spawn, spawnSync } from 'node:child_process';
 import http from 'node:http';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { builtinTraffic } from '../src/traffic/builtin.js';
@@ -20,7 +21,8 @@ import { parseRate } from '../src/schema/values.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
-const RATE = Number(process.env.BENCH_RATE ?? 1000);
+const RATES = (process.env.BENCH_RATES ?? '1000,100').split(',').map(Number);
+let RATE = RATES[0];
 const hasTaskset = spawnSync('sh', ['-c', 'command -v taskset'], { encoding: 'utf8' }).status === 0 && cpus().length >= 2;
 
 async function startServer(): Promise<{ url: string; stop(): void }> {
@@ -71,28 +73,32 @@ async function preciseScheduler(url: string): Promise<Lateness> {
 
 const server = await startServer();
 try {
-  const tick = await tickScheduler(server.url);
-  const precise = await preciseScheduler(server.url);
+  const results = [];
+  for (const rate of RATES) {
+    RATE = rate;
+    const tick = await tickScheduler(server.url);
+    const precise = await preciseScheduler(server.url);
+    results.push({ rate, tick, precise, p99Ratio: Math.round((precise.p99Ms / tick.p99Ms) * 1000) / 1000 });
+    process.stdout.write(
+      `generator lateness at ${rate} req/s for ${SECONDS} s (ms)\n` +
+        `  old tick (${Math.max(1, Math.min(10, 1000 / rate))} ms)  p50 ${tick.p50Ms}  p99 ${tick.p99Ms}  max ${tick.maxMs}  (${tick.count} requests)\n` +
+        `  precise          p50 ${precise.p50Ms}  p99 ${precise.p99Ms}  max ${precise.maxMs}  (${precise.count} requests)\n`,
+    );
+  }
+  const at1000 = results.find((r) => r.rate === 1000);
   const result = {
     date: new Date().toISOString(),
-    rate: RATE,
     seconds: SECONDS,
     cores: cpus().length,
-    tick10ms: tick,
-    precise,
-    p99Ratio: Math.round((precise.p99Ms / tick.p99Ms) * 1000) / 1000,
+    loadAverage: loadavg(),
+    results,
     target: 'precise p99 ≤ 2 ms at 1,000 req/s',
-    met: precise.p99Ms <= 2,
+    met: at1000 ? at1000.precise.p99Ms <= 2 : undefined,
   };
   const dir = join(root, 'bench', 'results');
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'generator-lateness.json'), JSON.stringify(result, null, 2) + '\n');
-  process.stdout.write(
-    `generator lateness at ${RATE} req/s for ${SECONDS} s (ms)\n` +
-      `  10 ms tick   p50 ${tick.p50Ms}  p99 ${tick.p99Ms}  max ${tick.maxMs}  (${tick.count} requests)\n` +
-      `  precise      p50 ${precise.p50Ms}  p99 ${precise.p99Ms}  max ${precise.maxMs}  (${precise.count} requests)\n` +
-      `  precise/tick p99 ratio ${result.p99Ratio}; target ${result.target}: ${result.met ? 'met' : 'NOT met'}\n`,
-  );
+  process.stdout.write(`target ${result.target}: ${result.met ? 'met' : 'NOT met'}\n`);
 } finally {
   server.stop();
 }
