@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { SET_HELP, collect } from '../options.js';
+import { SET_HELP, collect, integerIn } from '../options.js';
 
 interface RunCliOptions {
   out: string[];
@@ -45,8 +45,8 @@ export function register(program: Command) {
     .option('--json', 'print report.json to stdout instead of the summary')
     .option('-q, --quiet', 'no live progress')
     .option('--set <path=value>', SET_HELP, collect, [])
-    .option('--seed <n>', 'seed for random choices (the outage phase in the health-check cycle, pods to kill); recorded in the report', (v) => Number.parseInt(v, 10))
-    .option('--repeat <n>', 'run N times (outage phases spread over the check cycle) and report the distribution of each figure', (v) => Number.parseInt(v, 10))
+    .option('--seed <n>', 'seed for random choices (the outage phase in the health-check cycle, pods to kill); recorded in the report', integerIn(0, 4_294_967_295))
+    .option('--repeat <n>', 'run N times (outage phases spread over the check cycle) and report the distribution of each figure (at most 1000)', integerIn(1, 1000))
     .action(async (file: string, o: RunCliOptions) => {
       const [{ runExperiment }, { createLogger, redact }, { progressObserver }, { formatConsoleReport }, { failWith }, { parseFailOn, gateExitCode }, { outputTypes }, { InvalidInputError }, { combineObservers }, { historyObserver }, { onInterrupt }] = await Promise.all([
         import('../../runner/run.js'),
