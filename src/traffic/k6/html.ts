@@ -336,7 +336,8 @@ export class Element {
     }
   }
   nodeValue(): string | undefined {
-    return this.node.type === 'text' || this.node.type === 'comment' ? (this.node as unknown as { data: string }).data : undefined;
+    const n = this.node;
+    return (n.type === 'text' || n.type === 'comment') && 'data' in n ? n.data : undefined;
   }
   id(): string {
     return this.a('id') ?? '';
