@@ -16,6 +16,7 @@ import { Interrupted, K6ConfigError, K6Error, K6Exit, K6ScriptError, type K6Unsu
 import { compileScript, type CompiledScript } from './loader.js';
 import { IGNORED_OPTIONS, normalizeOptions, type NormalizedOptions } from './options.js';
 import { Sink, type Tags } from './sink.js';
+import { DEFAULT_TLS, type TlsSettings } from './client.js';
 import { bindThresholds, evaluate, ThresholdSyntaxError, type BoundThreshold } from './thresholds.js';
 import { ScenarioContext, type ScenarioHost, type ScheduleStats } from './executors/context.js';
 import { VU, type ScenarioState, type VUHost } from './vu.js';
@@ -96,6 +97,7 @@ export class TestRun implements VUHost, ScenarioHost {
   readonly onRequest?: RecordSink;
   userAgent = '';
   insecureSkipTLSVerify = false;
+  tls: TlsSettings = DEFAULT_TLS;
   discardResponseBodies = false;
   maxRedirects = 10;
   noCookiesReset = false;
@@ -159,6 +161,7 @@ export class TestRun implements VUHost, ScenarioHost {
     this.opts = normalizeOptions(exported.options, fns);
     this.userAgent = this.opts.userAgent;
     this.insecureSkipTLSVerify = this.opts.insecureSkipTLSVerify;
+    this.tls = this.opts.tls;
     this.discardResponseBodies = this.opts.discardResponseBodies;
     this.maxRedirects = this.opts.maxRedirects;
     this.testTags = this.opts.tags;
