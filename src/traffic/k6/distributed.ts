@@ -166,7 +166,8 @@ export async function coordinate(script: string, run: TestRun, fleet: Fleet, o: 
     }
   }
   markStarted();
-  const codes = exitedCodes ?? [];
+  // A worker's own verdict (its end line) where its process ended normally; the process's code otherwise.
+  const codes = (exitedCodes ?? []).map((c, i) => ((c === K6Exit.ok || c === K6Exit.thresholdsFailed) && merger.ends.has(i) ? merger.ends.get(i)!.code : c));
   const durationMs = performance.now() - t0;
   const final = evaluate(thresholds, durationMs);
   const ends = [...merger.ends.values()];
