@@ -24,6 +24,7 @@ import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
+import type { V1Job } from '@kubernetes/client-node';
 import type { Logger } from '../core/log.js';
 import type { CliOptions } from '../core/options.js';
 import { PreflightError } from '../core/errors.js';
@@ -98,7 +99,7 @@ export async function loadOnCluster(script: string, o: OnClusterOptions): Promis
   o.log.info(`run ${runId}: Job ${ns}/${name} in ${o.context}, ${o.parallelism} pods of ${image}`);
 
   const envArgs = Object.entries(o.env).flatMap(([k, v]) => ['--env', `${k}=${v}`]);
-  const job = {
+  const job: V1Job = {
     apiVersion: 'batch/v1',
     kind: 'Job',
     metadata: { name, namespace: ns, labels },
@@ -166,7 +167,7 @@ export async function loadOnCluster(script: string, o: OnClusterOptions): Promis
   let failed: unknown;
   try {
     try {
-      await batch.createNamespacedJob({ namespace: ns, body: job as unknown as import('@kubernetes/client-node').V1Job });
+      await batch.createNamespacedJob({ namespace: ns, body: job });
     } catch (err) {
       throw new PreflightError(`creating Job ${ns}/${name} in ${o.context} failed: ${apiMessage(err)}`, { cause: err });
     }
