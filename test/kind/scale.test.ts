@@ -115,7 +115,8 @@ describe('scale out on real kind pods (issue 18)', function () {
     kubectlMaybe('delete', 'namespace', NS, '--wait=false');
     kubectlMaybe('delete', 'namespace', OPS_NS, '--wait=false');
     if (tmp) rmSync(tmp, { recursive: true, force: true });
-    if (weStarted) sh(process.execPath, [join(root, 'scripts', 'kind.mjs'), 'down'], { allowFail: true });
+    // FAULTLINE_KIND_KEEP=1 keeps clusters this file started (to run it again at once)
+    if (weStarted && !process.env.FAULTLINE_KIND_KEEP) sh(process.execPath, [join(root, 'scripts', 'kind.mjs'), 'down'], { allowFail: true });
   });
 
   function script(name: string, rate: number, duration: string): string {
