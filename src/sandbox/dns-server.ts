@@ -86,6 +86,8 @@ export function zoneFile(appAddresses: string[], ttlSeconds: number, token: stri
 export interface DnsServer {
   /** host:port */
   server: string;
+  /** Its config, zone and run dir (removed by stop()). */
+  dir: string;
   child: ChildProcess;
   stop(): Promise<void>;
 }
@@ -154,7 +156,7 @@ export async function startDnsServer(opts: { appAddresses: string[]; ttlSeconds:
         if (Date.now() > deadline) throw new Error(`knotd on ${server} did not serve ${DNS_ZONE} within 15 s: ${stderr.trim().slice(-800)}`);
         try {
           const txt = await r.resolveTxt(`check.${DNS_ZONE}`);
-          if (txt.flat().join('') === token) return { server, child, stop };
+          if (txt.flat().join('') === token) return { server, dir: tmp.path, child, stop };
           throw new Error(`another DNS server answers on ${server}`);
         } catch (err) {
           if (/another DNS server/.test((err as Error).message)) throw err;

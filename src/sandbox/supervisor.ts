@@ -241,7 +241,7 @@ export class RunningSandbox {
         const addresses = Object.fromEntries(config.regions.map((r, i) => [r, frontDoorAddress(i)]));
         dnsServer = await startDnsServer({ appAddresses: recordFor(config.topology, config.primary, config.regions).map((r) => addresses[r]), ttlSeconds: dnsTtlSeconds(config.dnsTtlMs) });
         children.push(dnsServer.child);
-        reaper.send({ pids: children.map((c) => c.pid) });
+        reaper.send({ pids: children.map((c) => c.pid), dirs: [dnsServer.dir] });
         const port = proxies.find((p) => p.from === 'glb')!.listen.split(':')[1];
         dnsState = { server: dnsServer.server, zone: DNS_ZONE, name: DNS_APP_NAME, appUrl: `http://${DNS_APP_NAME}:${port}`, addresses };
       }
