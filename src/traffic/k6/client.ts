@@ -94,6 +94,8 @@ export interface Result {
   rawHead: string;
   /** The x-faultline-region response header, read eagerly: every request is tagged with it. */
   region?: string;
+  /** The x-faultline-routed-at response header (the sandbox GLB's routing time), for failover timing. */
+  routedAt?: number;
   /** Set-Cookie values, for the VU's cookie jar. */
   setCookies?: string[];
   body: Buffer | null;
@@ -165,6 +167,7 @@ class Conn {
   private proto = '';
   private rawHead = '';
   private region: string | undefined;
+  private routedAt: number | undefined;
   private setCookies: string[] | undefined;
   private bodyMode: 'none' | 'length' | 'chunked' | 'close' = 'none';
   private remaining = 0;
@@ -288,6 +291,7 @@ class Conn {
     let chunked = false;
     let conn: string | undefined;
     this.region = undefined;
+    this.routedAt = undefined;
     this.setCookies = undefined;
     let pos = firstEnd < 0 ? head.length : firstEnd + 2;
     while (pos < head.length) {
@@ -302,6 +306,7 @@ class Conn {
           else if (name === 'transfer-encoding') chunked = head.slice(colon + 1, end).toLowerCase().includes('chunked');
           else if (name === 'connection') conn = head.slice(colon + 1, end).trim().toLowerCase();
           else if (name === 'x-faultline-region') this.region = head.slice(colon + 1, end).trim();
+          else if (name === 'x-faultline-routed-at') this.routedAt = Number(head.slice(colon + 1, end).trim());
           else if (name === 'set-cookie') (this.setCookies ??= []).push(head.slice(colon + 1, end).trim());
         }
       }
@@ -407,6 +412,7 @@ class Conn {
       remotePort: this.remotePort,
       rawHead: this.rawHead,
       region: this.region,
+      routedAt: this.routedAt,
       setCookies: this.setCookies,
       body,
       timings,

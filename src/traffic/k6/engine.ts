@@ -22,6 +22,7 @@ import { ScenarioContext, type ScenarioHost, type ScheduleStats } from './execut
 import { VU, type ScenarioState, type VUHost } from './vu.js';
 import { renderSummary, summaryJson } from './summary.js';
 import { formatDuration } from './format.js';
+import { LatenessHistogram, type Lateness } from '../types.js';
 
 export interface TestOptions {
   /** __ENV for the script. */
@@ -63,6 +64,12 @@ export interface TestResult {
   summary: Record<string, unknown>;
   durationMs: number;
   schedules: Record<string, ScheduleStats>;
+  /**
+   * The generator's own lateness over every arrival-rate scenario: actual start of each
+   * iteration minus its scheduled time. Absent when no arrival-rate iteration started (the
+   * closed-model executors have no schedule to be late against).
+   */
+  lateness?: Lateness;
   requests: number;
   dropped: number;
   scriptErrors: number;
@@ -110,6 +117,7 @@ export class TestRun implements VUHost, ScenarioHost {
   private readonly vus: VU[] = [];
   private nextVuId = 1;
   private inFlight = 0;
+  private readonly lateness = new LatenessHistogram();
   private completed = 0;
   private interruptedCount = 0;
   private scriptErrors = 0;
@@ -240,6 +248,10 @@ export class TestRun implements VUHost, ScenarioHost {
 
   sampleVUs(): void {
     this.sink.add(this.sink.vus, this.activeVUs(), this.testTags);
+  }
+
+  iterationLate(ms: number): void {
+    this.lateness.add(ms);
   }
 
   dropIteration(scenario: ScenarioState): void {
@@ -449,7 +461,8 @@ export class TestRun implements VUHost, ScenarioHost {
     }
     const summary = summaryJson(sink, this.thresholds, this.opts, durationMs);
     // not in k6's data: how well the arrival-rate schedules were kept (bench/load-engine reads it)
-    summary.faultline = { schedules, scriptErrors: this.scriptErrors, interruptedIterations: this.interruptedCount };
+    const lateness = this.lateness.summary();
+    summary.faultline = { schedules, lateness, scriptErrors: this.scriptErrors, interruptedIterations: this.interruptedCount };
     const summaryText = renderSummary(sink, this.thresholds, this.opts, durationMs, {
       scriptPath: this.script.path,
       aborted: this.abortReason,
@@ -476,6 +489,7 @@ export class TestRun implements VUHost, ScenarioHost {
       summary,
       durationMs,
       schedules,
+      lateness: lateness.count > 0 ? lateness : undefined,
       requests: sink.httpReqs.agg.sum,
       dropped: sink.droppedIterations.agg.sum,
       scriptErrors: this.scriptErrors,

@@ -457,6 +457,7 @@ export function createHttpModule(vu: VU) {
         ok: expected,
         op: named ?? `${m} ${urlText}`,
         region,
+        routedAt: r.routedAt !== undefined && Number.isFinite(r.routedAt) ? r.routedAt : undefined,
         key: kvKey(target.path),
         writeId: m === 'PUT' || m === 'POST' ? writeIdOf(enc.text) : undefined,
         tags,
