@@ -60,7 +60,7 @@ export function resolveScriptPath(path: string, baseDir: string): string {
 }
 
 /** What stop() reports, from one process or from the merge of the workers. */
-type ScriptResult = Pick<TestResult, 'requests' | 'dropped' | 'thresholds' | 'scriptErrors' | 'exitCode' | 'summary'>;
+type ScriptResult = Pick<TestResult, 'requests' | 'dropped' | 'thresholds' | 'scriptErrors' | 'exitCode' | 'summary'> & Partial<Pick<TestResult, 'lateness'>>;
 
 class ScriptSource implements TrafficSource {
   private run: TestRun | undefined;
