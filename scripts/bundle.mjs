@@ -82,6 +82,23 @@ console.log(`bundle: ${outputs.length} files, ${Math.round(bytes / 1024)} KB in 
 const validateOut = join(outdir, 'validate.cjs');
 const cacheOut = join(outdir, 'validate.cache');
 rmSync(cacheOut, { force: true });
+// In this bundle, the Node built-ins that checking a file never calls (the sandbox supervisor's
+// child_process, net and http; TLS, crypto) load on first use, not at start: each becomes a
+// module of getters over the real one (its export names read here, from the same Node that runs
+// the build and the CLI). Same values, same behaviour; only later.
+const LAZY_BUILTINS = ['child_process', 'crypto', 'dns', 'http', 'https', 'net', 'perf_hooks', 'readline', 'stream', 'tls', 'util', 'vm', 'worker_threads', 'zlib', 'fs/promises'];
+const lazyBuiltins = {
+  name: 'lazy-builtins',
+  setup(b) {
+    const filter = new RegExp(`^(node:)?(${LAZY_BUILTINS.join('|')})$`);
+    b.onResolve({ filter }, (args) => (args.namespace === 'lazy-builtin' ? undefined : { path: args.path.replace(/^node:/, ''), namespace: 'lazy-builtin' }));
+    b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, async (args) => {
+      const names = Object.keys(await import(`node:${args.path}`)).filter((k) => k !== 'default');
+      const getters = names.map((k) => `${JSON.stringify(k)}: { enumerable: true, get: () => load()[${JSON.stringify(k)}] }`).join(',\n');
+      return { contents: `let m;\nconst load = () => (m ??= require(${JSON.stringify(`node:${args.path}`)}));\nmodule.exports = Object.defineProperties({}, {\n${getters}\n});\n`, loader: 'js' };
+    });
+  },
+};
 await build({
   entryPoints: [join(distSrc, 'cli', 'validate-fast.js')],
   outfile: validateOut,
@@ -94,7 +111,7 @@ await build({
   keepNames: true,
   logLevel: 'warning',
   banner: { js: "var __faultlineBundleUrl = require('node:url').pathToFileURL(__filename).href;" },
-  plugins: [originalImportMetaUrl('__faultlineBundleUrl')],
+  plugins: [originalImportMetaUrl('__faultlineBundleUrl'), lazyBuiltins],
 });
 const stateDir = mkdtempSync(join(tmpdir(), 'faultline-bundle-'));
 try {
