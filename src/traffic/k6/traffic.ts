@@ -86,6 +86,7 @@ class ScriptSource implements TrafficSource {
     return {
       sent: r.requests,
       dropped: r.dropped,
+      lateness: r.lateness,
       extra: {
         script: this.spec.path,
         thresholds: r.thresholds,
