@@ -138,18 +138,5 @@ describe('sandbox experiments through the CLI (e2e)', function () {
     }
   });
 
-  it('dns-vs-healthcheck-failover: DNS failover is slower than health-check failover by about the TTL', async () => {
-    const dh = { DH_BASELINE: '2s', DH_FOR: '6s', DH_RECOVERED: '3s', DH_TTL: '3s' };
-    const hc = await run('dns-vs-healthcheck-failover.yaml', { ...dh, FAILOVER: 'healthcheck' });
-    const dns = await run('dns-vs-healthcheck-failover.yaml', { ...dh, FAILOVER: 'dns' });
-    expect(hc.code, hc.stderr).to.equal(0);
-    expect(dns.code, dns.stderr).to.equal(0);
-    expect(dns.m.failoverMs! - hc.m.failoverMs!).to.be.within(2000, 4500);
-    expect(dns.m.shiftMs).to.be.at.least(2500);
-    // The experiment's comment: health-check failover detects in (1.0, 1.5] s and shifts a few ms later.
-    expect(hc.m.detectMs).to.be.within(1000 - 80, 1500 + 80);
-    expect(hc.m.failoverMs! - hc.m.detectMs!).to.be.within(-5, 300);
-    // And DNS failover is detection plus the TTL: the shift is the TTL (3 s), give or take the loop.
-    expect(dns.m.shiftMs).to.be.within(3000 - 100, 3000 + 400);
-  });
+  // dns-vs-healthcheck-failover (a real DNS server since issue 16 item 8): test/e2e/sandbox-dns.test.ts
 });
