@@ -52,6 +52,10 @@ describe('k6 compatibility: scripts in the style of the k6 docs against a local 
           }
           return;
         }
+        if (req.url!.startsWith('/status/404')) {
+          res.writeHead(404, { 'content-length': 0 }).end();
+          return;
+        }
         if (req.url!.startsWith('/set')) {
           res.writeHead(200, {
             'set-cookie': ['sid=s1; Path=/; HttpOnly; Max-Age=3600', 'pref=blue; Path=/app', 'gone=x; Max-Age=0'],
@@ -377,6 +381,31 @@ export default function () {
       const names = lines.filter((l) => l.type === 'Point' && l.metric === 'http_reqs' && l.data.tags!.url.includes('/posts/')).map((l) => l.data.tags!.name);
       // as in k6, every interpolation becomes ${}, the base URL included
       expect(names).to.deep.equal(['${}/posts/${}', '${}/posts/${}']);
+    });
+
+    it('http.setResponseCallback sets the VU default; params.responseCallback overrides it; null emits no http_req_failed', async () => {
+      const out = join(dir, 'cb-out');
+      const r = await load(
+        script(
+          'callback.js',
+          `import http from 'k6/http';
+http.setResponseCallback(http.expectedStatuses(200, { min: 404, max: 404 }));
+export default function () {
+  http.get(\`\${__ENV.BASE}/status/404?default\`);
+  http.get(\`\${__ENV.BASE}/status/404?strict\`, { responseCallback: http.expectedStatuses(200) });
+  http.get(\`\${__ENV.BASE}/status/404?none\`, { responseCallback: null });
+}`,
+        ),
+        '--out',
+        out,
+      );
+      expect(r.exitCode, r.stderr).to.equal(0);
+      const lines = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string; metric: string; data: { value: number; tags?: Record<string, string> } });
+      const points = (metric: string) => lines.filter((l) => l.type === 'Point' && l.metric === metric && l.data.tags!.url?.includes('/status/404'));
+      const failed = Object.fromEntries(points('http_req_failed').map((l) => [l.data.tags!.url.split('?')[1], l.data.value]));
+      expect(failed).to.deep.equal({ default: 0, strict: 1 });
+      const expectedTag = Object.fromEntries(points('http_reqs').map((l) => [l.data.tags!.url.split('?')[1], l.data.tags!.expected_response]));
+      expect(expectedTag).to.deep.equal({ default: 'true', strict: 'false', none: undefined });
     });
 
     it('connects to the address options.hosts gives a name, keeping the name in the Host header', async () => {
