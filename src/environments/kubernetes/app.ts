@@ -45,10 +45,22 @@ export async function measureApp(app: AppSpec, setupAt: number, input: MeasureIn
     if (f !== undefined) out.failoverMs = f;
     out.failoverSustainMs = app.sustainedSuccess.ms;
     try {
-      const st = await getJson<{ events: { t: number; type: string; region: string }[] }>(`${glb}/internal/state`, input.signal);
+      const st = await getJson<{ events: { t: number; type: string; region: string }[]; config?: { topology?: string } }>(`${glb}/internal/state`, input.signal);
       const down = st.events.find((e) => e.type === 'down' && e.t >= from);
       if (down) out.detectMs = down.t - from;
-      if (down && f !== undefined) out.shiftMs = Math.max(0, f - (down.t - from));
+      if (down && f !== undefined) {
+        // Not clamped (docs/sandbox.md, shiftMs): the GLB stamps when it routed each request, so
+        // failover and detection share its clock, and a negative shift is reported, not hidden.
+        out.shiftMs = f - (down.t - from);
+        // Where the GLB spreads traffic, requests to the regions still up succeed all along, so
+        // failover can precede the decision: real, explained rather than called an error.
+        const spread = st.config?.topology === 'active-active' || st.config?.topology === 'read-replicas';
+        const why = `shiftMs is negative (${out.shiftMs} ms): failover measured ${f} ms, but the GLB detected the outage at ${down.t - from} ms`;
+        if (out.shiftMs < 0) {
+          if (spread) out.warnings = [`${why}; with ${st.config!.topology} the requests after the last failed one went to regions that were up`];
+          else out.measurementErrors = [why];
+        }
+      }
       out.glbEvents = st.events.filter((e) => e.t >= setupAt).map((e) => ({ ...e, atMs: e.t - from }));
     } catch (err) {
       out.glbError = errorMessage(err);
