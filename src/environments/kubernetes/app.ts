@@ -4,7 +4,7 @@
 // where the numbers come from differs (URLs given in the experiment, not a supervisor's state).
 import { errorMessage } from '../../core/errors.js';
 import type { MeasureInput } from '../types.js';
-import { caughtUp, failoverMs, lostWrites, percentiles } from '../sandbox/measure.js';
+import { caughtUp, failoverMs, lostWrites, negativeShift, percentiles } from '../sandbox/measure.js';
 import type { Measurements } from '../../report/types.js';
 
 export interface AppSpec {
@@ -52,14 +52,9 @@ export async function measureApp(app: AppSpec, setupAt: number, input: MeasureIn
         // Not clamped (docs/sandbox.md, shiftMs): the GLB stamps when it routed each request, so
         // failover and detection share its clock, and a negative shift is reported, not hidden.
         out.shiftMs = f - (down.t - from);
-        // Where the GLB spreads traffic, requests to the regions still up succeed all along, so
-        // failover can precede the decision: real, explained rather than called an error.
-        const spread = st.config?.topology === 'active-active' || st.config?.topology === 'read-replicas';
-        const why = `shiftMs is negative (${out.shiftMs} ms): failover measured ${f} ms, but the GLB detected the outage at ${down.t - from} ms`;
-        if (out.shiftMs < 0) {
-          if (spread) out.warnings = [`${why}; with ${st.config!.topology} the requests after the last failed one went to regions that were up`];
-          else out.measurementErrors = [why];
-        }
+        const neg = negativeShift(f, down.t - from, { topology: st.config?.topology, faultType: regionFault?.type });
+        if (neg?.kind === 'error') out.measurementErrors = [neg.text];
+        else if (neg) out.warnings = [neg.text];
       }
       out.glbEvents = st.events.filter((e) => e.t >= setupAt).map((e) => ({ ...e, atMs: e.t - from }));
     } catch (err) {
