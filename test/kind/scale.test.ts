@@ -235,7 +235,16 @@ faults:
         2000,
       );
       const logs = kubectlMaybe('logs', '-n', OPS_NS, `job/${job}`).stdout;
-      const conditions = kubectl('get', 'job', '-n', OPS_NS, job, '-o', 'jsonpath={.status.conditions[*].type}').stdout;
+      // the Job's own verdict follows its pod's exit by a moment
+      const conditions = await eventually(
+        `Job ${job} to be Complete or Failed`,
+        () => {
+          const c = kubectl('get', 'job', '-n', OPS_NS, job, '-o', 'jsonpath={.status.conditions[*].type}').stdout;
+          return /Complete|Failed/.test(c) ? c : undefined;
+        },
+        120_000,
+        1000,
+      );
       return { job, code: exit.code, logs, conditions };
     };
 
