@@ -172,7 +172,7 @@ export function hostNetworkState() {
  * Puts back what dockerd changed on the host (see ensureDocker): the FORWARD policy, and, when
  * they were not there before, docker0 and Docker's iptables rules and chains.
  */
-function restoreHostNetwork(before) {
+export function restoreHostNetwork(before) {
   if (!before) return;
   if (before.forwardPolicy && hostNetworkState().forwardPolicy !== before.forwardPolicy) {
     spawnSync('iptables', ['-P', 'FORWARD', before.forwardPolicy], { stdio: 'inherit' });
