@@ -80,6 +80,15 @@ export const TOOLS = [
     install: () => aptInstall(['prometheus'], 'prometheus'),
   },
   {
+    // the sandbox's authoritative DNS server for failover: dns (src/sandbox/dns-server.ts); knotd
+    // is in /usr/sbin, which `which` finds as root
+    name: 'knot',
+    pin: 'debian',
+    bins: ['knotd'],
+    system: true,
+    install: () => aptInstall(['knot'], 'knotd'),
+  },
+  {
     // checks .github/workflows/*.yml in npm test (test/unit/workflows.test.ts)
     name: 'actionlint',
     pin: ACTIONLINT_PIN,
@@ -181,7 +190,8 @@ function stampOf(name) {
 }
 
 function present(tool) {
-  if (tool.system) return tool.bins.every((b) => which(b) || existsSync(join(binDir, b)));
+  // Debian puts daemons (knotd) in /usr/sbin, which a non-root PATH may lack
+  if (tool.system) return tool.bins.every((b) => which(b) || existsSync(join(binDir, b)) || existsSync(join('/usr/sbin', b)));
   return stampOf(tool.name) === tool.pin && tool.bins.every((b) => existsSync(join(binDir, b)));
 }
 
