@@ -47,6 +47,7 @@ export function removeState(dir = sandboxDir()): void {
 export function endpointsOf(st: SandboxState): Record<string, string> {
   const out: Record<string, string> = { glb: st.glbUrl, toxiproxy: st.toxiproxyUrl, control: st.controlUrl };
   for (const [name, r] of Object.entries(st.regions)) out[`regions.${name}`] = r.url;
+  if (st.backupRegion) out[`backup.${st.backupRegion.name}`] = st.backupRegion.url;
   // host:port, as the toxiproxy environment gives its proxies
   for (const p of st.proxies) out[`proxies.${p.name}`] = p.listen;
   return out;
