@@ -36,7 +36,7 @@ describe('cold caches and backups in the sandbox (e2e)', function () {
     writeFileSync(noBackup, readFileSync(file('backup-restore-rpo.yaml'), 'utf8').replace(/\n    backup: \{[^\n]*\n/, '\n'));
     const r1 = await runCli(['validate', noBackup]);
     expect(r1.code, r1.stderr).to.equal(2);
-    expect(r1.stderr).to.match(new RegExp(`no-backup\\.yaml:${lineOf(noBackup, 'region.restore:')}:\\d+ faults\\[0\\]\\.region\\.restore\\.region: expected a region with snapshots to restore from`));
+    expect(r1.stderr).to.match(new RegExp(`no-backup\\.yaml:${lineOf(noBackup, '    region.restore: {')}:\\d+ faults\\[0\\]\\["region\\.restore"\\]\\.region: expected a region with snapshots to restore from`));
 
     const noCache = join(dir, 'no-cache.yaml');
     writeFileSync(noCache, readFileSync(file('cold-cache-thundering-herd.yaml'), 'utf8').replace('cache: { ttl: 30s, coalesce: true }', 'cache: { coalesce: true }'));
