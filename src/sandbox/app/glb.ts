@@ -29,6 +29,7 @@
 import http from 'node:http';
 import {
   REGION_HEADER,
+  ROUTED_AT_HEADER,
   announce,
   createMetrics,
   exitWithParent,
@@ -207,6 +208,10 @@ async function forward(req: http.IncomingMessage, res: http.ServerResponse): Pro
   const started = process.hrtime.bigint();
   const url = req.url ?? '/';
   const key = decodeURIComponent(url.split('?')[0].slice(4));
+  // The routing decision and its time, on the clock of the health-check events: every answer
+  // (forwarded, cached, refused, failed) carries it, so a client's record says on which side of
+  // a detection its request was routed, whatever the delivery took (docs/sandbox.md, shiftMs).
+  res.setHeader(ROUTED_AT_HEADER, String(Date.now()));
   const picked = pick(key);
   const target = picked ?? undefined;
   let code = 503;
