@@ -77,9 +77,9 @@ export interface BackupFigures {
   lostAt: number;
   /** When the snapshot it came back from was taken (read back from the restored region); null: none, it came back empty. */
   restoredSnapshotAt: number | null;
-  /** lostAt − restoredSnapshotAt (or − the start of traffic when there was none). */
+  /** lostAt − restoredSnapshotAt (or − the baseline's start when there was none). */
   snapshotAgeMs: number;
-  /** Acknowledged writes (clients' records) scheduled between the restored snapshot and the disaster. */
+  /** Acknowledged writes (clients' records) scheduled between the restored snapshot (or the first write) and the disaster. */
   writesSinceSnapshot: number;
   /** Acknowledged writes no store holds after the run (read back). */
   lostWrites: number;
@@ -110,7 +110,8 @@ export function backupFigures(input: {
 }): BackupFigures {
   const { lostAt } = input;
   const snapAt = input.restored?.snapshotAt ?? null;
-  const since = snapAt ?? input.trafficStart;
+  // With no snapshot, every write before the disaster counts (traffic starts before the baseline).
+  const since = snapAt ?? -Infinity;
   let oldestLost: number | undefined;
   let lostWrites = 0;
   let writesSinceSnapshot = 0;
@@ -125,7 +126,7 @@ export function backupFigures(input: {
     region: input.region,
     lostAt,
     restoredSnapshotAt: snapAt,
-    snapshotAgeMs: lostAt - since,
+    snapshotAgeMs: lostAt - (snapAt ?? input.trafficStart),
     writesSinceSnapshot,
     lostWrites,
     rpoMs: oldestLost === undefined ? 0 : Math.max(0, lostAt - oldestLost),
