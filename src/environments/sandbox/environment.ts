@@ -618,6 +618,11 @@ export class SandboxEnvironment implements ProxyEnvironment, MeasuringEnvironmen
       // sandbox as it is, without wiping its data or undoing what else is going on.
       if (ctx.options.sandboxReset !== false) await postJson(`${this.attached.controlUrl}/reset`, this.config, ctx.signal);
       this.st = await getJson<SandboxState>(`${this.attached.controlUrl}/state`, ctx.signal);
+      // The DNS server is started with the sandbox: one that was brought up with health-check
+      // failover has none, so its clients use the GLB (the modelled TTL), not a real record.
+      if (this.config.failover === 'dns' && !this.st.dns) {
+        ctx.log.warn('sandbox: failover: dns, but the sandbox that is up was started without its DNS server: traffic uses the GLB with the modelled TTL. Start it with failover: dns for a real DNS record');
+      }
     } else {
       ctx.log.info(`sandbox: starting ${this.config.topology} with ${this.config.regions.join(', ')}`);
       this.own = await RunningSandbox.start(this.config);
