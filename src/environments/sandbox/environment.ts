@@ -17,7 +17,7 @@ import type {
 import { locateTool } from '../../tools/locate.js';
 import { RunningSandbox, defaultSandboxConfig, proxyName, type SandboxConfig, type SandboxState } from '../../sandbox/supervisor.js';
 import { endpointsOf, readLiveState, sandboxDir } from '../../sandbox/state.js';
-import { caughtUp, convergedAfterMs, failoverMs, lostDuring, lostWrites, partitionConflicts, percentiles, type ConflictSample, type Window } from './measure.js';
+import { caughtUp, convergedAfterMs, failoverMs, lostDuring, lostWrites, negativeShift, partitionConflicts, percentiles, type ConflictSample, type Window } from './measure.js';
 import type { Register } from '../../sandbox/app/store.js';
 import type { CacheSecond } from '../../sandbox/app/cache.js';
 import type { BackupStats } from '../../sandbox/app/backup.js';
@@ -722,21 +722,10 @@ export class SandboxEnvironment implements ProxyEnvironment, MeasuringEnvironmen
         if (down && f !== undefined && !single && !alreadyDown.length) {
           const shift = f - (down.t - from);
           out.shiftMs = shift;
-          // Both ends are on the GLB's clock (requests by when it routed them, detection by its
-          // event), so with one primary, traffic to a dead region cannot recover before the GLB
-          // moved it: a negative shift is a measurement error, reported, not hidden. Two cases
-          // are real, not errors, and are explained instead: where the GLB spreads traffic over
-          // regions, the requests to the regions still up succeed all along (failover can precede
-          // the decision by the gap between two requests to the dead one); and a frozen region
-          // answers the requests it held once it resumes, which succeed if that is within the
-          // GLB's request timeout.
-          if (shift < 0) {
-            const at = `failover measured ${f} ms, but the GLB detected the outage at ${down.t - from} ms`;
-            const spread = this.config.topology === 'active-active' || this.config.topology === 'read-replicas';
-            if (spread) warnings.push(`shiftMs is negative (${shift} ms): ${at}; with ${this.config.topology} the requests after the last failed one went to regions that were up`);
-            else if (regionFault?.type === 'region.freeze') warnings.push(`shiftMs is negative (${shift} ms): ${at}; requests the GLB routed to the frozen region before that were answered once it resumed (within the GLB's ${this.config.requestTimeoutMs} ms request timeout), so they count as successes`);
-            else errors.push(`shiftMs is negative (${shift} ms): ${at}; requests are timed by when the GLB routed them, so one it routed to the failed region before detecting the outage succeeded`);
-          }
+          // Both ends are on the GLB's clock: a negative shift is reported, never hidden, as an
+          // error or, where it is real, with its explanation (measure.ts, negativeShift).
+          const neg = negativeShift(f, down.t - from, { topology: this.config.topology, faultType: regionFault?.type, requestTimeoutMs: this.config.requestTimeoutMs });
+          if (neg) (neg.kind === 'error' ? errors : warnings).push(neg.text);
         }
         if (shifted) out.trafficShiftedAtMs = shifted.t - from;
         if (st.dns && this.config.failover === 'dns') {
