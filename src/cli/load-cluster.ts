@@ -296,16 +296,27 @@ class JobFleet implements Fleet {
     void poll();
   }
 
+  /** When each pod was first seen gone while its log was still being read. */
+  private readonly goneAt = new Map<string, number>();
+
   private async settled(live: string[], seen: Map<string, number>): Promise<boolean> {
     const done = new Set<number>();
     for (const [pod, index] of seen) {
       const f = this.following.get(pod);
-      if (f && (await Promise.race([f.then(() => true), new Promise<boolean>((r) => setImmediate(() => r(false)))]))) done.add(index);
-      else if (!live.includes(pod) && this.stopping) done.add(index);
-      else if (this.codes[index] !== undefined && !f) done.add(index);
+      const read = f ? await Promise.race([f.then(() => true), new Promise<boolean>((r) => setImmediate(() => r(false)))]) : false;
+      if (read) done.add(index);
+      else if (!live.includes(pod) && this.stopping) {
+        // A deleted pod's log may still be arriving (its last aggregates and end line): give
+        // the stream 15 s to finish before counting the pod as done without them.
+        if (!f) done.add(index);
+        else {
+          const since = this.goneAt.get(pod) ?? Date.now();
+          this.goneAt.set(pod, since);
+          if (Date.now() - since > 15_000) done.add(index);
+        }
+      } else if (this.codes[index] !== undefined && !f) done.add(index);
     }
-    if (this.stopping && live.length === 0) return true;
-    return done.size === this.o.parallelism;
+    return done.size === this.o.parallelism || (this.stopping && live.length === 0 && done.size === seen.size);
   }
 
   async release(startAt: number): Promise<void> {
