@@ -28,7 +28,7 @@ import type { V1Job } from '@kubernetes/client-node';
 import type { Logger } from '../core/log.js';
 import type { CliOptions } from '../core/options.js';
 import { PreflightError } from '../core/errors.js';
-import { coordinate, loadForSplit, type DistributedResult, type Fleet } from '../traffic/k6/distributed.js';
+import { UNKNOWN_EXIT, coordinate, loadForSplit, type DistributedResult, type Fleet } from '../traffic/k6/distributed.js';
 import { K6ConfigError, K6Exit } from '../traffic/k6/errors.js';
 import { START_AT_ANNOTATION } from '../traffic/k6/worker.js';
 import { makeRunId } from '../runner/run.js';
@@ -285,7 +285,8 @@ class JobFleet implements Fleet {
         // no pod left to read.
         const settled = await this.settled(pods.map((p) => p.metadata!.name!), seenPods);
         if (settled) {
-          this.resolveExited(this.codes.map((x) => x ?? K6Exit.scriptAborted));
+          // a pod deleted (stop) before its status was read: its end line, if it came, decides
+          this.resolveExited(this.codes.map((x) => x ?? UNKNOWN_EXIT));
           return;
         }
       } catch (err) {
