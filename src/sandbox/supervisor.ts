@@ -59,7 +59,18 @@ export interface SandboxConfig {
   autoscale?: { delayMs: number; maxRps: number };
   conflictResolution: 'lww' | 'crdt';
   requestTimeoutMs: number;
+  /**
+   * Client geographies: per geography, the base round-trip latency (ms) of its link to each
+   * region. Each link is a Toxiproxy proxy <geo>-to-<region> with a latency toxic named
+   * GEO_BASE_TOXIC; the GLB forwards a client's request through its geography's link.
+   */
+  geographies?: Record<string, Record<string, number>>;
+  /** topology (default): as the topology routes; latency: the nearest healthy region per geography, measured by the GLB. */
+  routing?: 'topology' | 'latency';
 }
+
+/** The toxic that gives a geography link its base latency (not a fault: it is the distance). */
+export const GEO_BASE_TOXIC = 'geo-base-latency';
 
 export const defaultSandboxConfig: SandboxConfig = {
   topology: 'active-passive',
@@ -222,6 +233,7 @@ export class RunningSandbox {
         if (r.status !== 201 && r.status !== 200) throw new Error(`creating proxy ${name}: ${JSON.stringify(r.json)}`);
         proxies.push({ name, from, to, listen: r.json.listen as string, upstream });
       }
+      await ensureGeoLinks(toxiproxyUrl, config, regions, proxies);
       const peersOf = (name: string) =>
         Object.fromEntries(proxies.filter((p) => p.from === name).map((p) => [p.to, `http://${p.listen}`]));
       await Promise.all(config.regions.map((name) => httpJson(`${regions[name].url}/internal/config`, 'POST', { peers: peersOf(name) })));
@@ -240,6 +252,8 @@ export class RunningSandbox {
         edgeCache: config.edgeCache,
         residency: config.residency,
         requestTimeoutMs: config.requestTimeoutMs,
+        geographies: geoLinksOf(config, proxies),
+        routing: config.routing ?? 'topology',
       };
       const glb = await startApp('glb.js', glbCfg);
       children.push(glb.child);
@@ -320,6 +334,8 @@ export class RunningSandbox {
       }
     }
     Object.assign(this.config, runtime);
+    if (!('geographies' in runtime)) delete this.config.geographies;
+    await ensureGeoLinks(this.toxiproxyUrl, this.config, this.st.regions, this.st.proxies);
     for (const p of this.st.proxies) await httpJson(`${this.toxiproxyUrl}/proxies/${encodeURIComponent(p.name)}`, 'POST', { enabled: true });
     await Promise.all(
       this.config.regions.map(async (name) => {
@@ -347,6 +363,8 @@ export class RunningSandbox {
       failbackHoldDownMs: this.config.failbackHoldDownMs ?? 0,
       edgeCache: this.config.edgeCache,
       residency: this.config.residency,
+      geographies: geoLinksOf(this.config, this.st.proxies),
+      routing: this.config.routing ?? 'topology',
     });
   }
 
@@ -393,12 +411,52 @@ export class RunningSandbox {
   }
 }
 
+/**
+ * Creates the proxy of every geography link that does not exist yet (a long-lived sandbox reset
+ * for a run with other geographies) and sets its base latency toxic to the configured distance.
+ * Links of geographies the config no longer has stay, unused.
+ */
+async function ensureGeoLinks(toxiproxyUrl: string, config: SandboxConfig, regions: SandboxState['regions'], proxies: ProxyInfo[]): Promise<void> {
+  for (const [geo, dist] of Object.entries(config.geographies ?? {})) {
+    for (const region of config.regions) {
+      const name = proxyName(geo, region);
+      if (!proxies.some((p) => p.name === name)) {
+        const upstream = `127.0.0.1:${regions[region].port}`;
+        const r = await httpJson(`${toxiproxyUrl}/proxies`, 'POST', { name, listen: '127.0.0.1:0', upstream, enabled: true });
+        if (r.status !== 201 && r.status !== 200) throw new Error(`creating proxy ${name}: ${JSON.stringify(r.json)}`);
+        proxies.push({ name, from: geo, to: region, listen: r.json.listen as string, upstream });
+      }
+      const base = `${toxiproxyUrl}/proxies/${encodeURIComponent(name)}/toxics`;
+      await httpJson(`${base}/${GEO_BASE_TOXIC}`, 'DELETE');
+      const latency = dist[region] ?? 0;
+      // The whole round trip on the answer's way back: a request/response pays it once.
+      const r = await httpJson(base, 'POST', { name: GEO_BASE_TOXIC, type: 'latency', stream: 'downstream', toxicity: 1, attributes: { latency, jitter: 0 } });
+      if (r.status !== 200 && r.status !== 201) throw new Error(`setting the base latency of ${name}: ${JSON.stringify(r.json)}`);
+    }
+  }
+}
+
+/** The GLB's view of the geographies: per geography, its link URL to each region. */
+function geoLinksOf(config: SandboxConfig, proxies: ProxyInfo[]): GlbConfig['geographies'] {
+  const out: NonNullable<GlbConfig['geographies']> = {};
+  for (const geo of Object.keys(config.geographies ?? {})) {
+    out[geo] = Object.fromEntries(config.regions.map((r) => [r, `http://${proxies.find((p) => p.from === geo && p.to === r)!.listen}`]));
+  }
+  return out;
+}
+
 function validateConfig(c: SandboxConfig): void {
   if (c.regions.length === 0) throw new Error('a sandbox needs at least one region');
   if (new Set(c.regions).size !== c.regions.length) throw new Error(`region names repeat: ${c.regions.join(', ')}`);
   if (!c.regions.includes(c.primary)) throw new Error(`primary ${c.primary} is not one of the regions (${c.regions.join(', ')})`);
   if (c.topology === 'single-region' && c.regions.length !== 1) throw new Error(`topology single-region takes exactly one region, got ${c.regions.length}`);
   if (c.topology !== 'single-region' && c.regions.length < 2) throw new Error(`topology ${c.topology} needs at least two regions`);
+  for (const [geo, dist] of Object.entries(c.geographies ?? {})) {
+    if (c.regions.includes(geo) || geo === 'glb') throw new Error(`geography ${geo} has the name of a region or of the GLB`);
+    const missing = c.regions.filter((r) => typeof dist[r] !== 'number');
+    if (missing.length) throw new Error(`geography ${geo} has no latency to ${missing.join(', ')}`);
+  }
+  if (c.routing === 'latency' && !Object.keys(c.geographies ?? {}).length) throw new Error('routing latency needs geographies');
 }
 
 export function isAlive(pid: number): boolean {
