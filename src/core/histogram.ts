@@ -32,6 +32,17 @@ const REP_FACTOR = 2 / (GAMMA + 1);
 const keyOf = (v: number) => Math.ceil(Math.log(v) * INV_LN_GAMMA);
 const valueOfKey = (k: number) => Math.pow(GAMMA, k) * REP_FACTOR;
 
+/** LatencyHistogram.toJSON(): count, sum, min, max, values below 1 µs, first key, bucket counts. */
+export interface SketchJson {
+  n: number;
+  s: number;
+  mn: number;
+  mx: number;
+  lo: number;
+  o: number;
+  c: number[];
+}
+
 export class LatencyHistogram {
   count = 0;
   sum = 0;
@@ -83,6 +94,42 @@ export class LatencyHistogram {
       }
     }
     return this;
+  }
+
+  /**
+   * A compact, lossless form for sending a sketch between processes (`faultline load --workers`
+   * streams one per metric per second): the occupied buckets only. fromJSON(toJSON()) merges and
+   * answers exactly like the original.
+   */
+  toJSON(): SketchJson {
+    const out: SketchJson = { n: this.count, s: this.sum, mn: this.min, mx: this.max, lo: this.low, o: 0, c: [] };
+    const c = this.counts;
+    if (c) {
+      let a = 0;
+      let b = c.length - 1;
+      while (a <= b && c[a] === 0) a++;
+      while (b >= a && c[b] === 0) b--;
+      if (a <= b) {
+        out.o = this.offset + a;
+        out.c = Array.from(c.subarray(a, b + 1));
+      }
+    }
+    return out;
+  }
+
+  static fromJSON(j: SketchJson): LatencyHistogram {
+    const h = new LatencyHistogram();
+    if (!(j.n > 0)) return h;
+    h.count = j.n;
+    h.sum = j.s;
+    h.min = j.mn;
+    h.max = j.mx;
+    h.low = j.lo;
+    if (j.c.length) {
+      h.offset = j.o;
+      h.counts = Uint32Array.from(j.c);
+    }
+    return h;
   }
 
   /** The value of the `rank`-th smallest value (1-based), within the documented bound. */

@@ -9,6 +9,13 @@ export interface RequestRecord {
   t: number;
   /** When it actually left (built-in traffic); sentAt − t is the generator's own lateness. */
   sentAt?: number;
+  /**
+   * When the system under test's entry point routed it, on that entry point's own clock, as it
+   * said in its answer (the sandbox GLB's x-faultline-routed-at). Failover is timed on this clock
+   * when it is known: the one the GLB's detection is on, so the two compare without the
+   * client-to-GLB delivery time between them.
+   */
+  routedAt?: number;
   /** From scheduled send time to the end of the response (or the error). */
   latencyMs: number;
   /** HTTP status; 0 when no response arrived (connection refused, reset, timeout). */

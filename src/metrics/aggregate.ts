@@ -296,9 +296,10 @@ export class RunMetrics {
     if (h === undefined) h = s.latency.getOrCreate(sec, () => new LatencyHistogram());
     h.record(r.latencyMs);
     if (!ok) this.nFailed++;
-    // A request's outcome speaks for the moment it left (a late generator must not make a request
-    // scheduled before a failover count as a success before it).
-    this.outcomes.add(r.sentAt ?? t, ok);
+    // A request's outcome speaks for the moment the system routed it (the clock the GLB's
+    // detection is on), else the moment it left: a late generator must not make a request
+    // scheduled before a failover count as a success before it.
+    this.outcomes.add(r.routedAt ?? r.sentAt ?? t, ok);
     if (ok && r.writeId !== undefined) this.writes.add(r.writeId, t);
     const geo = r.tags?.[GROUP_TAG];
     if (geo !== undefined) this.addToGroup(geo, r, slot, sec);

@@ -1,7 +1,8 @@
 // The raw per-request data a measurement inherently needs, kept compact (docs/metrics.md):
 //
-//   OutcomeTimeline  one byte per 1 ms of send time (the scheduled time when a source does not
-//                    record when it sent): "a request here succeeded" (bit 0)
+//   OutcomeTimeline  one byte per 1 ms of the time the system routed the request (the sandbox
+//                    GLB says so in its answer), else of send time, else of the scheduled time
+//                    (a source that does not record when it sent): "a request here succeeded" (bit 0)
 //                    and "a request here failed" (bit 1). Recovery and failover time are "the
 //                    first moment from which every request succeeds for N s", which needs the
 //                    order of successes and failures in time, not just per-second counts.
@@ -24,7 +25,7 @@ export class OutcomeTimeline {
 
   static of(records: readonly RequestRecord[]): OutcomeTimeline {
     const t = new OutcomeTimeline();
-    for (const r of records) t.add(r.sentAt ?? r.t, r.ok);
+    for (const r of records) t.add(r.routedAt ?? r.sentAt ?? r.t, r.ok);
     return t;
   }
 

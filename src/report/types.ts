@@ -82,7 +82,7 @@ export interface Report {
     ok: number;
     failed: number;
     extra?: Record<string, unknown>;
-    /** The generator's own lateness (actual send minus scheduled time), ms; built-in traffic. */
+    /** The generator's own lateness (actual send, or a script's arrival-rate iteration start, minus scheduled time), ms. */
     lateness?: { p50Ms: number; p99Ms: number; maxMs: number; count: number };
   };
   abortedBy?: AbortInfo;

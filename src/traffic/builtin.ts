@@ -242,7 +242,7 @@ class BuiltinTraffic implements TrafficSource {
     const timeoutMs = this.spec.timeout?.ms ?? 5000;
     let done = false;
     const chunks: Buffer[] = [];
-    const finish = (status: number, region: string | undefined, error?: string) => {
+    const finish = (status: number, region: string | undefined, error?: string, routedAt?: number) => {
       if (done) return;
       done = true;
       clearTimeout(timer);
@@ -250,6 +250,7 @@ class BuiltinTraffic implements TrafficSource {
       const ok = write ? status >= 200 && status < 400 : (status >= 200 && status < 400) || status === 404;
       const rec: RequestRecord = { t, sentAt, latencyMs: Date.now() - t, status, ok, op: write ? 'write' : 'read', key };
       if (region) rec.region = region;
+      if (routedAt !== undefined && Number.isFinite(routedAt)) rec.routedAt = routedAt;
       if (writeId) rec.writeId = writeId;
       if (error) rec.error = error;
       if (geo !== undefined || r.check) rec.tags = { ...(geo !== undefined ? { geo } : {}), ...(r.check ? { check: 'read-your-writes' } : {}) };
@@ -282,7 +283,8 @@ class BuiltinTraffic implements TrafficSource {
         // Only a read-your-writes check needs the body (the write ids it lists).
         if (r.check) res.on('data', (c: Buffer) => chunks.push(c));
         else res.resume();
-        res.on('end', () => finish(res.statusCode ?? 0, header(res.headers['x-faultline-region'])));
+        const routed = header(res.headers['x-faultline-routed-at']);
+        res.on('end', () => finish(res.statusCode ?? 0, header(res.headers['x-faultline-region']), undefined, routed === undefined ? undefined : Number(routed)));
         res.on('error', (e) => finish(0, undefined, e.message));
       },
     );

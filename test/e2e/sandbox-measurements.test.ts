@@ -112,19 +112,22 @@ describe('sandbox measurements mean what they say (e2e)', function () {
     expect(d.max, `detectMs ${d.values.join(', ')}`).to.be.at.least(max - (max - min) / 5 - slack);
   });
 
-  // A request sent a moment before the GLB decides, and delivered just after, is routed to the
-  // new region: on a quiet machine that delivery time is well under a millisecond, under heavy CPU
-  // contention it reached tens of ms here (docs/sandbox.md, shiftMs). So the bound is the
-  // delivery time, not the 0–12 ms of generator lateness the 10 ms tick used to add.
-  it('no negative shift beyond client-to-GLB delivery time in 20 runs, and every negative one is reported', async () => {
-    const { out } = await run(shipped('region-outage-active-passive.yaml'), { AP_BASELINE: '1s', AP_FOR: '2500ms', AP_RECOVERED: '2500ms' }, ['--repeat', '20']);
+  // Failover and detection are on one clock: each request is timed by when the GLB routed it
+  // (x-faultline-routed-at), detection by the GLB's own event. With one primary, a request the
+  // GLB routed before it detected the crash went to the dead region and failed, so traffic can
+  // only recover after the decision: no shift is negative, whatever the client-to-GLB delivery
+  // took on a busy machine (docs/sandbox.md, shiftMs). Phases are short: a crash is detected
+  // within 1.5 s, and failover needs 2 s of sustained success after it.
+  it('no negative shift in 20 runs, and no measurement error', async () => {
+    const { out } = await run(shipped('region-outage-active-passive.yaml'), { AP_BASELINE: '1s', AP_FOR: '2500ms', AP_RECOVERED: '1500ms' }, ['--repeat', '20']);
     const summary = JSON.parse(readFileSync(join(out, 'repeat.json'), 'utf8')) as { measurements: Record<string, { values: number[]; count: number }> };
     expect(summary.measurements.shiftMs.count).to.equal(20);
-    expect(Math.min(...summary.measurements.shiftMs.values), summary.measurements.shiftMs.values.join(', ')).to.be.at.least(-5);
+    expect(Math.min(...summary.measurements.shiftMs.values), summary.measurements.shiftMs.values.join(', ')).to.be.at.least(0);
     for (let i = 1; i <= 20; i++) {
       const r = JSON.parse(readFileSync(join(out, String(i), 'report.json'), 'utf8')) as Report;
       const m = r.measurements as M;
-      expect(m.measurementErrors !== undefined, `run ${i}: shift ${m.shiftMs} must be reported when negative`).to.equal(m.shiftMs! < 0);
+      expect(m.measurementErrors, `run ${i}`).to.equal(undefined);
+      expect(m.shiftMs, `run ${i}`).to.equal(m.failoverMs! - m.detectMs!);
     }
   });
 

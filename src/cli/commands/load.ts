@@ -18,8 +18,17 @@ export function register(program: Command) {
     .option('--offline', 'take remote (https://) modules from the on-disk cache only; never fetch')
     .option('--vendor', "write the script's remote modules to vendor/ next to it (used before any fetch), then exit")
     .option('--workers <n>', 'split the arrival-rate scenarios across N worker processes (execution segments; "auto" = the machine\'s cores); metrics merged exactly, thresholds on the merge')
-    .addOption(new Option('--segment <i/n>', 'run only execution segment i of n (what each --workers worker runs)').hideHelp())
-    .action(async (script: string, o: { env: string[]; out?: string; summaryExport?: string; quiet?: boolean; allowOpenAnywhere?: boolean; offline?: boolean; vendor?: boolean; workers?: string; segment?: string }) => {
+    .option('--on-cluster <context>', 'run the workers as the pods of an Indexed Job in this kube context (see --parallelism, --namespace, --image)')
+    .option('--parallelism <n>', 'with --on-cluster: how many pods (execution segments)', '2')
+    .option('--namespace <ns>', 'with --on-cluster: the namespace of the Job', 'default')
+    .option('--image <ref>', 'with --on-cluster: the faultline image the pods run (built by scripts/faultline-image.mjs)')
+    .option('--kubeconfig <path>', 'with --on-cluster: the kubeconfig (else $KUBECONFIG, ~/.kube/config)')
+    .option('--allow-context <ctx>', 'with --on-cluster: allow this kube context (repeatable; or FAULTLINE_ALLOW_CONTEXTS, or the kubeconfig\'s faultline.dev/allow)', collect, [])
+    .addOption(new Option('--segment <i/n>', 'run only execution segment i of n (what each --workers worker runs); job/N takes i from JOB_COMPLETION_INDEX').hideHelp())
+    .addOption(new Option('--stream', 'as a worker: stream per-second aggregates on stdout (src/traffic/k6/stream.ts)').hideHelp())
+    .addOption(new Option('--barrier <kind>', 'as a worker: how the start barrier is released (stdin, job, none)').default('none').hideHelp())
+    .addOption(new Option('--records', 'as a worker: stream every request record too').hideHelp())
+    .action(async (script: string, o: { env: string[]; out?: string; summaryExport?: string; quiet?: boolean; allowOpenAnywhere?: boolean; offline?: boolean; vendor?: boolean; workers?: string; segment?: string; stream?: boolean; barrier: string; records?: boolean; onCluster?: string; parallelism: string; namespace: string; image?: string; kubeconfig?: string; allowContext: string[] }) => {
       const [{ TestRun }, { createLogger }, { K6Error, K6Exit }, { writeFile }] = await Promise.all([
         import('../../traffic/k6/engine.js'),
         import('../../core/log.js'),
@@ -57,19 +66,56 @@ export function register(program: Command) {
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
       try {
+        if (o.onCluster !== undefined) {
+          const { loadOnCluster } = await import('../load-cluster.js');
+          const result = await loadOnCluster(script, {
+            context: o.onCluster,
+            parallelism: Number(o.parallelism),
+            namespace: o.namespace,
+            image: o.image,
+            env,
+            log,
+            signal: controller.signal,
+            options: { kubeconfig: o.kubeconfig, allowContexts: o.allowContext },
+            allowOpenAnywhere: o.allowOpenAnywhere,
+          });
+          const { writeFile: wf, mkdir } = await import('node:fs/promises');
+          if (o.out) {
+            await mkdir(o.out, { recursive: true });
+            await wf((await import('node:path')).join(o.out, 'summary.json'), `${JSON.stringify(result.summary, null, 2)}\n`);
+          }
+          if (o.summaryExport) await wf(o.summaryExport, `${JSON.stringify(result.summary, null, 2)}\n`);
+          if (!o.quiet) process.stdout.write(result.summaryText);
+          if (result.exitCode === K6Exit.thresholdsFailed) log.error('thresholds on metrics have been crossed (on the merged metrics of every pod)');
+          process.exitCode = result.exitCode;
+          return;
+        }
+        if (o.stream) {
+          const [{ runWorker, BARRIERS }, { parseSegment }] = await Promise.all([import('../../traffic/k6/worker.js'), import('../../traffic/k6/distributed.js')]);
+          if (!(BARRIERS as readonly string[]).includes(o.barrier)) throw new (await import('../../traffic/k6/errors.js')).K6ConfigError(`--barrier: expected one of ${BARRIERS.join(', ')}, got ${JSON.stringify(o.barrier)}`);
+          if (o.segment === undefined) throw new (await import('../../traffic/k6/errors.js')).K6ConfigError('--stream needs --segment');
+          const result = await runWorker(script, {
+            segment: parseSegment(o.segment),
+            env,
+            log,
+            barrier: o.barrier as 'stdin' | 'job' | 'none',
+            records: o.records,
+            outDir: o.out,
+            signal: controller.signal,
+            allowOpenAnywhere: o.allowOpenAnywhere,
+            offline: o.offline,
+          });
+          process.exitCode = result.exitCode;
+          return;
+        }
         if (o.workers !== undefined) {
-          const [{ runDistributed }, { availableParallelism, tmpdir }, { mkdtempSync }, { join }] = await Promise.all([
-            import('../../traffic/k6/distributed.js'),
-            import('node:os'),
-            import('node:fs'),
-            import('node:path'),
-          ]);
+          const [{ runDistributed }, { availableParallelism }, { join }] = await Promise.all([import('../../traffic/k6/distributed.js'), import('node:os'), import('node:path')]);
           const workers = o.workers === 'auto' ? availableParallelism() : Number(o.workers);
           const result = await runDistributed(script, {
             workers,
             env,
             log,
-            outDir: o.out ? join(o.out, 'workers') : mkdtempSync(join(tmpdir(), 'faultline-load-')),
+            outDir: o.out ? join(o.out, 'workers') : undefined,
             workerCommand: [process.execPath, process.argv[1]],
             signal: controller.signal,
             allowOpenAnywhere: o.allowOpenAnywhere,

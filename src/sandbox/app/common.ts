@@ -4,6 +4,11 @@ import http from 'node:http';
 import client from 'prom-client';
 
 export const REGION_HEADER = 'x-faultline-region';
+/**
+ * When the GLB routed the request (ms since the epoch, its Date.now(), the clock its health-check
+ * events use): failover is timed on it, so failover, detection and shift share one clock.
+ */
+export const ROUTED_AT_HEADER = 'x-faultline-routed-at';
 
 /** Exits when the process that started us is gone, so a SIGKILLed runner orphans nothing. */
 export function exitWithParent(): void {

@@ -37,6 +37,7 @@
 import http from 'node:http';
 import {
   REGION_HEADER,
+  ROUTED_AT_HEADER,
   announce,
   createMetrics,
   exitWithParent,
@@ -308,6 +309,10 @@ async function forward(req: http.IncomingMessage, res: http.ServerResponse): Pro
   const geoHeader = req.headers[GEO_HEADER];
   const geo = typeof geoHeader === 'string' && cfg.geographies?.[geoHeader] ? geoHeader : undefined;
   const one = (h: string | string[] | undefined) => (typeof h === 'string' && h ? h : undefined);
+  // The routing decision and its time, on the clock of the health-check events: every answer
+  // (forwarded, cached, refused, failed) carries it, so a client's record says on which side of
+  // a detection its request was routed, whatever the delivery took (docs/sandbox.md, shiftMs).
+  res.setHeader(ROUTED_AT_HEADER, String(Date.now()));
   const picked = pick(key, geo, { prefer: one(req.headers['x-faultline-prefer-region']), avoid: one(req.headers['x-faultline-avoid-region']) });
   const target = picked ?? undefined;
   let code = 503;

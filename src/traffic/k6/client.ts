@@ -68,15 +68,34 @@ export interface Timings {
   duration: number;
 }
 
+/** k6's TLS options, as Node's tls.connect takes them (options.ts builds this). */
+export interface TlsSettings {
+  /** options.tlsVersion → Node's 'TLSv1.2' style bounds. */
+  minVersion?: tls.SecureVersion;
+  maxVersion?: tls.SecureVersion;
+  /** options.tlsCipherSuites as an OpenSSL cipher string. */
+  ciphers?: string;
+  /** options.tlsAuth: client certificates, each for its domains (none listed: every host). */
+  auth: { domains?: string[]; cert: string; key: string; passphrase?: string }[];
+}
+
+export const DEFAULT_TLS: TlsSettings = { auth: [] };
+
 export interface Result {
   status: number;
   proto: string;
   /** "tls1.2", "tls1.3" over HTTPS. */
   tlsVersion?: string;
+  /** The IANA name of the negotiated cipher suite over HTTPS (TLS_AES_128_GCM_SHA256). */
+  tlsCipherSuite?: string;
+  remoteIp?: string;
+  remotePort?: number;
   /** The header lines after the status line, unparsed (see parseHeaders). */
   rawHead: string;
   /** The x-faultline-region response header, read eagerly: every request is tagged with it. */
   region?: string;
+  /** The x-faultline-routed-at response header (the sandbox GLB's routing time), for failover timing. */
+  routedAt?: number;
   /** Set-Cookie values, for the VU's cookie jar. */
   setCookies?: string[];
   body: Buffer | null;
@@ -148,6 +167,7 @@ class Conn {
   private proto = '';
   private rawHead = '';
   private region: string | undefined;
+  private routedAt: number | undefined;
   private setCookies: string[] | undefined;
   private bodyMode: 'none' | 'length' | 'chunked' | 'close' = 'none';
   private remaining = 0;
@@ -158,6 +178,9 @@ class Conn {
   tlsAt = 0;
   /** k6's res.tls_version ("tls1.3"), once the handshake is done; '' over plain HTTP. */
   tlsVersion = '';
+  tlsCipherSuite = '';
+  remoteIp = '';
+  remotePort = 0;
 
   constructor(
     readonly pool: Pool,
@@ -165,18 +188,41 @@ class Conn {
     insecure: boolean,
   ) {
     const started = performance.now();
+    const onConnect = () => {
+      this.connectedAt = performance.now() - started;
+      this.remoteIp = this.socket.remoteAddress ?? '';
+      this.remotePort = this.socket.remotePort ?? 0;
+    };
     if (target.https) {
-      const s = tls.connect({ host: target.connectHost ?? target.host, port: target.connectPort ?? target.port, servername: net.isIP(target.host) ? undefined : target.host, rejectUnauthorized: !insecure });
-      s.once('connect', () => (this.connectedAt = performance.now() - started));
+      const t = pool.tls();
+      // a client certificate goes only to the hosts it is listed for (by the URL's name, not the
+      // address options.hosts maps it to)
+      const host = target.host.toLowerCase();
+      const auth = t.auth.find((a) => !a.domains || a.domains.includes(host));
+      const s = tls.connect({
+        host: target.connectHost ?? target.host,
+        port: target.connectPort ?? target.port,
+        servername: net.isIP(target.host) ? undefined : target.host,
+        rejectUnauthorized: !insecure,
+        minVersion: t.minVersion,
+        maxVersion: t.maxVersion,
+        ciphers: t.ciphers,
+        cert: auth?.cert,
+        key: auth?.key,
+        passphrase: auth?.passphrase,
+      });
+      s.once('connect', onConnect);
       s.once('secureConnect', () => {
         this.tlsAt = performance.now() - started - this.connectedAt;
         const v = s.getProtocol();
         this.tlsVersion = v ? v.replace(/^TLSv/, 'tls').replace(/^tls1$/, 'tls1.0') : '';
+        const c = s.getCipher() as tls.CipherNameAndProtocol & { standardName?: string };
+        this.tlsCipherSuite = c?.standardName ?? c?.name ?? '';
       });
       this.socket = s;
     } else {
       this.socket = net.connect(target.connectPort ?? target.port, target.connectHost ?? target.host);
-      this.socket.once('connect', () => (this.connectedAt = performance.now() - started));
+      this.socket.once('connect', onConnect);
     }
     this.socket.setNoDelay(true);
     this.socket.on('data', (d: Buffer) => this.onData(d));
@@ -245,6 +291,7 @@ class Conn {
     let chunked = false;
     let conn: string | undefined;
     this.region = undefined;
+    this.routedAt = undefined;
     this.setCookies = undefined;
     let pos = firstEnd < 0 ? head.length : firstEnd + 2;
     while (pos < head.length) {
@@ -259,6 +306,7 @@ class Conn {
           else if (name === 'transfer-encoding') chunked = head.slice(colon + 1, end).toLowerCase().includes('chunked');
           else if (name === 'connection') conn = head.slice(colon + 1, end).trim().toLowerCase();
           else if (name === 'x-faultline-region') this.region = head.slice(colon + 1, end).trim();
+          else if (name === 'x-faultline-routed-at') this.routedAt = Number(head.slice(colon + 1, end).trim());
           else if (name === 'set-cookie') (this.setCookies ??= []).push(head.slice(colon + 1, end).trim());
         }
       }
@@ -359,8 +407,12 @@ class Conn {
       status: this.status,
       proto: this.proto,
       tlsVersion: this.tlsVersion,
+      tlsCipherSuite: this.tlsCipherSuite,
+      remoteIp: this.remoteIp,
+      remotePort: this.remotePort,
       rawHead: this.rawHead,
       region: this.region,
+      routedAt: this.routedAt,
       setCookies: this.setCookies,
       body,
       timings,
@@ -420,7 +472,11 @@ export class Pool {
   private readonly all = new Set<Conn>();
   closed = false;
 
-  constructor(private readonly userAgent: string) {}
+  constructor(
+    private readonly userAgent: string,
+    /** Read when a TLS connection opens (the run's options are known only after init). */
+    readonly tls: () => TlsSettings = () => DEFAULT_TLS,
+  ) {}
 
   request(opts: SendOptions): Promise<Result> {
     return new Promise<Result>((resolve) => {

@@ -16,11 +16,13 @@ import { Interrupted, K6ConfigError, K6Error, K6Exit, K6ScriptError, type K6Unsu
 import { compileScript, type CompiledScript } from './loader.js';
 import { IGNORED_OPTIONS, normalizeOptions, type NormalizedOptions } from './options.js';
 import { Sink, type Tags } from './sink.js';
+import { DEFAULT_TLS, type TlsSettings } from './client.js';
 import { bindThresholds, evaluate, ThresholdSyntaxError, type BoundThreshold } from './thresholds.js';
 import { ScenarioContext, type ScenarioHost, type ScheduleStats } from './executors/context.js';
 import { VU, type ScenarioState, type VUHost } from './vu.js';
 import { renderSummary, summaryJson } from './summary.js';
 import { formatDuration } from './format.js';
+import { LatenessHistogram, type Lateness } from '../types.js';
 
 export interface TestOptions {
   /** __ENV for the script. */
@@ -62,6 +64,12 @@ export interface TestResult {
   summary: Record<string, unknown>;
   durationMs: number;
   schedules: Record<string, ScheduleStats>;
+  /**
+   * The generator's own lateness over every arrival-rate scenario: actual start of each
+   * iteration minus its scheduled time. Absent when no arrival-rate iteration started (the
+   * closed-model executors have no schedule to be late against).
+   */
+  lateness?: Lateness;
   requests: number;
   dropped: number;
   scriptErrors: number;
@@ -89,6 +97,7 @@ export class TestRun implements VUHost, ScenarioHost {
   readonly onRequest?: RecordSink;
   userAgent = '';
   insecureSkipTLSVerify = false;
+  tls: TlsSettings = DEFAULT_TLS;
   discardResponseBodies = false;
   maxRedirects = 10;
   noCookiesReset = false;
@@ -108,6 +117,7 @@ export class TestRun implements VUHost, ScenarioHost {
   private readonly vus: VU[] = [];
   private nextVuId = 1;
   private inFlight = 0;
+  private readonly lateness = new LatenessHistogram();
   private completed = 0;
   private interruptedCount = 0;
   private scriptErrors = 0;
@@ -151,6 +161,7 @@ export class TestRun implements VUHost, ScenarioHost {
     this.opts = normalizeOptions(exported.options, fns);
     this.userAgent = this.opts.userAgent;
     this.insecureSkipTLSVerify = this.opts.insecureSkipTLSVerify;
+    this.tls = this.opts.tls;
     this.discardResponseBodies = this.opts.discardResponseBodies;
     this.maxRedirects = this.opts.maxRedirects;
     this.testTags = this.opts.tags;
@@ -237,6 +248,10 @@ export class TestRun implements VUHost, ScenarioHost {
 
   sampleVUs(): void {
     this.sink.add(this.sink.vus, this.activeVUs(), this.testTags);
+  }
+
+  iterationLate(ms: number): void {
+    this.lateness.add(ms);
   }
 
   dropIteration(scenario: ScenarioState): void {
@@ -446,7 +461,8 @@ export class TestRun implements VUHost, ScenarioHost {
     }
     const summary = summaryJson(sink, this.thresholds, this.opts, durationMs);
     // not in k6's data: how well the arrival-rate schedules were kept (bench/load-engine reads it)
-    summary.faultline = { schedules, scriptErrors: this.scriptErrors, interruptedIterations: this.interruptedCount };
+    const lateness = this.lateness.summary();
+    summary.faultline = { schedules, lateness, scriptErrors: this.scriptErrors, interruptedIterations: this.interruptedCount };
     const summaryText = renderSummary(sink, this.thresholds, this.opts, durationMs, {
       scriptPath: this.script.path,
       aborted: this.abortReason,
@@ -473,6 +489,7 @@ export class TestRun implements VUHost, ScenarioHost {
       summary,
       durationMs,
       schedules,
+      lateness: lateness.count > 0 ? lateness : undefined,
       requests: sink.httpReqs.agg.sum,
       dropped: sink.droppedIterations.agg.sum,
       scriptErrors: this.scriptErrors,

@@ -13,11 +13,15 @@ import { parseHeaders, parseTarget, type Result, type Target, type Timings } fro
 import { parseK6Duration } from './duration.js';
 import type { Tags } from './sink.js';
 import type { VU } from './vu.js';
+import { encodeForm, parseHTML, type Selection } from './html.js';
 
 const DEFAULT_TIMEOUT_MS = 60_000;
 export const PARAM_KEYS = new Set(['headers', 'tags', 'timeout', 'responseType', 'responseCallback', 'redirects', 'cookies', 'jar', 'auth']);
-/** Response members of k6 faultline does not implement (k6/html is not implemented). */
-export const UNSUPPORTED_RESPONSE_MEMBERS = ['html', 'submitForm', 'clickLink'] as const;
+/** Response members of k6 faultline does not implement, refused at load time (none left). */
+export const UNSUPPORTED_RESPONSE_MEMBERS: readonly string[] = [];
+
+/** How a Response makes its follow-up request (submitForm, clickLink): http.request of its VU. */
+type Send = (method: string, url: string, body: Body, params: unknown) => Promise<Response>;
 
 type Body = string | ArrayBuffer | Uint8Array | Record<string, unknown> | null | undefined;
 
@@ -74,6 +78,10 @@ export class Response {
   proto: string;
   /** "tls1.2" or "tls1.3" over HTTPS, '' otherwise. */
   tls_version: string;
+  /** The negotiated suite's IANA name over HTTPS (TLS_AES_128_GCM_SHA256), '' otherwise. */
+  tls_cipher_suite: string;
+  remote_ip: string;
+  remote_port: number;
   url: string;
   timings: Timings;
   error: string;
@@ -91,7 +99,8 @@ export class Response {
   private cachedCookies: Record<string, ResponseCookie[]> | undefined;
   private readonly setCookies: string[] | undefined;
   private readonly reqCookies: Record<string, { name: string; value: string; replace: boolean }[]>;
-  private readonly onUnsupported: (err: K6Unsupported) => void;
+  private readonly send: Send;
+  private cachedDoc: Selection | undefined;
 
   constructor(
     method: string,
@@ -101,12 +110,15 @@ export class Response {
     r: Result,
     responseType: string,
     reqCookies: Record<string, { name: string; value: string; replace: boolean }[]>,
-    onUnsupported: (err: K6Unsupported) => void,
+    send: Send,
   ) {
     this.status = r.status;
     this.status_text = r.status ? `${r.status}` : '';
     this.proto = r.proto;
     this.tls_version = r.tlsVersion ?? '';
+    this.tls_cipher_suite = r.tlsCipherSuite ?? '';
+    this.remote_ip = r.remoteIp ?? '';
+    this.remote_port = r.remotePort ?? 0;
     this.url = url;
     this.timings = r.timings;
     this.error = r.error ?? '';
@@ -119,7 +131,7 @@ export class Response {
     this.method = method;
     this.setCookies = r.setCookies;
     this.reqCookies = reqCookies;
-    this.onUnsupported = onUnsupported;
+    this.send = send;
   }
 
   get request(): { method: string; url: string; headers: Record<string, string[]>; body: string; cookies: Record<string, { name: string; value: string; replace: boolean }[]> } {
@@ -182,22 +194,50 @@ export class Response {
     return cur;
   }
 
-  html(): never {
-    return this.unsupported('Response.html()');
+  /** The body parsed as HTML (k6/html's Selection); with a selector, doc.find(selector). */
+  html(selector?: string): Selection {
+    if (!this.cachedDoc) {
+      const body = this.body;
+      if (typeof body !== 'string') throw new Error(`Response.html(): the body of ${this.url} was ${body === null ? 'discarded (responseType none or discardResponseBodies)' : 'binary'}`);
+      this.cachedDoc = parseHTML(body, this.url);
+    }
+    return selector === undefined ? this.cachedDoc : this.cachedDoc.find(String(selector));
   }
 
-  submitForm(): never {
-    return this.unsupported('Response.submitForm()');
+  /**
+   * Fills in and submits a form of this page, as k6 does: the form's method (GET by default) to its
+   * action resolved against this URL (this URL when absent), with the form's values, the submit
+   * button's name=value, and `fields` over them. GET sends them as the query string.
+   */
+  async submitForm(args?: { formSelector?: string; fields?: Record<string, unknown>; submitSelector?: string; params?: unknown }): Promise<Response> {
+    const a = args ?? {};
+    const formSelector = a.formSelector ?? 'form';
+    const form = this.html(formSelector).first();
+    if (form.size() === 0) throw new Error(`Response.submitForm(): no form found for selector ${JSON.stringify(formSelector)} in the response of ${this.url}`);
+    const method = String(form.attr('method') ?? 'GET').toUpperCase();
+    const action = form.attr('action');
+    const target = new URL(action === undefined ? this.url : String(action), this.url);
+    const values = form.serializeObject();
+    const submit = form.find(a.submitSelector ?? '[type="submit"]').first();
+    const submitName = submit.attr('name');
+    const submitValue = submit.attr('value');
+    if (submitName !== undefined && submitValue !== undefined) values[String(submitName)] = String(submitValue);
+    for (const [k, v] of Object.entries(a.fields ?? {})) values[k] = String(v);
+    if (method === 'GET') {
+      target.search = encodeForm(Object.entries(values));
+      return this.send('GET', target.toString(), null, a.params);
+    }
+    return this.send(method, target.toString(), values, a.params);
   }
 
-  clickLink(): never {
-    return this.unsupported('Response.clickLink()');
-  }
-
-  private unsupported(what: string): never {
-    const err = new K6Unsupported(what);
-    this.onUnsupported(err);
-    throw err;
+  /** Follows the first link matching selector (default a[href]), resolved against this URL. */
+  async clickLink(args?: { selector?: string; params?: unknown }): Promise<Response> {
+    const selector = args?.selector ?? 'a[href]';
+    const link = this.html(selector).first();
+    if (link.size() === 0) throw new Error(`Response.clickLink(): no element found for selector ${JSON.stringify(selector)} in the response of ${this.url}`);
+    const href = link.attr('href');
+    if (href === undefined) throw new Error(`Response.clickLink(): the element found for ${JSON.stringify(selector)} in the response of ${this.url} has no href`);
+    return this.send('GET', new URL(String(href), this.url).toString(), null, args?.params);
   }
 }
 
@@ -417,14 +457,17 @@ export function createHttpModule(vu: VU) {
         ok: expected,
         op: named ?? `${m} ${urlText}`,
         region,
+        routedAt: r.routedAt !== undefined && Number.isFinite(r.routedAt) ? r.routedAt : undefined,
         key: kvKey(target.path),
         writeId: m === 'PUT' || m === 'POST' ? writeIdOf(enc.text) : undefined,
         tags,
         error: r.error,
       });
     }
-    return new Response(m, urlText, headers, enc.text, r, responseType, reqCookies, onUnsupported);
+    return new Response(m, urlText, headers, enc.text, r, responseType, reqCookies, send);
   }
+
+  const send: Send = (method, url, body, params) => request(method, url, body, params);
 
   type BatchItem = string | [string, string, Body?, Params?] | { method?: string; url: string; body?: Body; params?: Params };
   async function batch(reqs: BatchItem[] | Record<string, BatchItem>): Promise<Response[] | Record<string, Response>> {
@@ -471,6 +514,15 @@ export function createHttpModule(vu: VU) {
       return new URLTemplate(url, name);
     },
     CookieJar,
+    SSL_3_0: 'ssl3.0',
+    TLS_1_0: 'tls1.0',
+    TLS_1_1: 'tls1.1',
+    TLS_1_2: 'tls1.2',
+    TLS_1_3: 'tls1.3',
+    OCSP_STATUS_GOOD: 'good',
+    OCSP_STATUS_REVOKED: 'revoked',
+    OCSP_STATUS_SERVER_FAILED: 'server_failed',
+    OCSP_STATUS_UNKNOWN: 'unknown',
     setResponseCallback: () => {
       const err = new K6Unsupported('http.setResponseCallback (pass responseCallback in params instead)');
       onUnsupported(err);

@@ -18,18 +18,20 @@ import { RemoteModules } from './remote.js';
 import { PARAM_KEYS, UNSUPPORTED_RESPONSE_MEMBERS } from './http.js';
 
 /** k6 modules faultline implements. Anything else under k6 fails at load time. */
-export const SUPPORTED_MODULES = ['k6', 'k6/http', 'k6/metrics', 'k6/execution', 'k6/data', 'k6/encoding', 'k6/crypto', 'k6/timers'] as const;
+export const SUPPORTED_MODULES = ['k6', 'k6/http', 'k6/metrics', 'k6/execution', 'k6/data', 'k6/encoding', 'k6/crypto', 'k6/timers', 'k6/html'] as const;
 
 /** What each module exports here; a named import of anything else fails at load time. */
 const MODULE_EXPORTS: Record<string, string[]> = {
   k6: ['check', 'group', 'sleep', 'fail', 'default'],
-  'k6/http': ['get', 'head', 'options', 'post', 'put', 'patch', 'del', 'request', 'batch', 'expectedStatuses', 'cookieJar', 'CookieJar', 'file', 'url', 'default'],
+  'k6/http': ['get', 'head', 'options', 'post', 'put', 'patch', 'del', 'request', 'batch', 'expectedStatuses', 'cookieJar', 'CookieJar', 'file', 'url',
+    'SSL_3_0', 'TLS_1_0', 'TLS_1_1', 'TLS_1_2', 'TLS_1_3', 'OCSP_STATUS_GOOD', 'OCSP_STATUS_REVOKED', 'OCSP_STATUS_SERVER_FAILED', 'OCSP_STATUS_UNKNOWN', 'default'],
   'k6/metrics': ['Counter', 'Gauge', 'Rate', 'Trend', 'default'],
   'k6/execution': ['scenario', 'vu', 'instance', 'test', 'default'],
   'k6/data': ['SharedArray', 'default'],
   'k6/encoding': ['b64encode', 'b64decode', 'default'],
   'k6/crypto': CRYPTO_EXPORTS,
   'k6/timers': ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'default'],
+  'k6/html': ['parseHTML', 'default'],
 };
 
 export interface ModuleInstance {

@@ -9,6 +9,8 @@ import { parseK6Duration } from './duration.js';
 import { executors } from './executors/index.js';
 import type { ScenarioBase } from './executors/context.js';
 import type { Executor } from './executors/types.js';
+import { parseTlsOptions } from './tls.js';
+import type { TlsSettings } from './client.js';
 
 const SUPPORTED = [
   'vus',
@@ -22,6 +24,9 @@ const SUPPORTED = [
   'tags',
   'userAgent',
   'insecureSkipTLSVerify',
+  'tlsVersion',
+  'tlsCipherSuites',
+  'tlsAuth',
   'discardResponseBodies',
   'summaryTrendStats',
   'maxRedirects',
@@ -55,6 +60,8 @@ export interface NormalizedOptions {
   tags: Record<string, string>;
   userAgent: string;
   insecureSkipTLSVerify: boolean;
+  /** tlsVersion, tlsCipherSuites and tlsAuth, as Node's TLS options. */
+  tls: TlsSettings;
   discardResponseBodies: boolean;
   maxRedirects: number;
   /** options.hosts: "name" or "name:port" → {host, port?} to connect to instead. */
@@ -95,6 +102,7 @@ export function normalizeOptions(options: unknown, exportedFunctions: string[]):
     tags: stringMap(o.tags, 'options.tags'),
     userAgent: typeof o.userAgent === 'string' ? o.userAgent : 'faultline-k6/0.1 (https://github.com/faultline)',
     insecureSkipTLSVerify: o.insecureSkipTLSVerify === true,
+    tls: parseTlsOptions(o),
     discardResponseBodies: o.discardResponseBodies === true,
     maxRedirects: intOption(o, 'maxRedirects', 10),
     noCookiesReset: o.noCookiesReset === true,

@@ -45,6 +45,23 @@ export class Aggregate {
     }
   }
 
+  /**
+   * Adds another aggregate of the same metric (another worker's, or another second's): counts,
+   * sums and rate trues add, min and max are those of the union, sketches merge exactly. `last`
+   * becomes the other's: merged in time order, that is the latest value. (Gauges summed across
+   * workers are the coordinator's business: src/traffic/k6/stream.ts.)
+   */
+  merge(o: Aggregate): void {
+    if (o.count === 0) return;
+    this.count += o.count;
+    this.sum += o.sum;
+    if (o.min < this.min) this.min = o.min;
+    if (o.max > this.max) this.max = o.max;
+    this.last = o.last;
+    this.trues += o.trues;
+    if (this.sketch && o.sketch) this.sketch.merge(o.sketch);
+  }
+
   /** p in [0,100]; linear interpolation between closest ranks, as k6 does (within 1%). */
   percentile(p: number): number {
     return this.sketch ? this.sketch.interpolatedPercentile(p) : 0;
@@ -113,6 +130,11 @@ function canonicalSelector(tags: [string, string][]): string {
 
 export const METRIC_NAME = /^[a-zA-Z_][a-zA-Z0-9_]{0,127}$/;
 
+export interface SinkTap {
+  sample(m: Metric, value: number, tags: Tags): void;
+  check(group: string, name: string, ok: boolean): void;
+}
+
 export class Sink {
   readonly metrics = new Map<string, Metric>();
   private out: JsonOut | undefined;
@@ -159,21 +181,39 @@ export class Sink {
     return m;
   }
 
+  /**
+   * Sees every sample and check result after the sink has (a `--workers` worker streams them to
+   * its coordinator: src/traffic/k6/stream.ts).
+   */
+  tap: SinkTap | undefined;
+
   add(m: Metric, value: number, tags: Tags): void {
     if (!m.recorded) return;
     m.agg.add(value);
     const subs = m.submetrics;
     for (let i = 0; i < subs.length; i++) if (subs[i].matches(tags)) subs[i].agg.add(value);
     if (this.out) this.out.point(m, value, tags);
+    if (this.tap) this.tap.sample(m, value, tags);
   }
 
   recordCheck(group: string, name: string, ok: boolean): void {
+    if (this.tap) this.tap.check(group, name, ok);
     let g = this.checkResults.get(group);
     if (!g) this.checkResults.set(group, (g = new Map()));
     let c = g.get(name);
     if (!c) g.set(name, (c = { passes: 0, fails: 0 }));
     if (ok) c.passes++;
     else c.fails++;
+  }
+
+  /** Another process's check results (a worker's, merged by its coordinator). */
+  mergeCheck(group: string, name: string, passes: number, fails: number): void {
+    let g = this.checkResults.get(group);
+    if (!g) this.checkResults.set(group, (g = new Map()));
+    let c = g.get(name);
+    if (!c) g.set(name, (c = { passes: 0, fails: 0 }));
+    c.passes += passes;
+    c.fails += fails;
   }
 
   /** Starts k6-style `--out json` lines: {"type":"Metric"|"Point","data":...,"metric":name}. */

@@ -21,6 +21,13 @@ const spec = s
       .string({ minLength: 1, maxLength: 1024, pattern: /\.(m|c)?[jt]s$/, patternHint: 'a script path ending in .ts or .js' })
       .doc('The script, relative to the current directory (the repo root), or else to the experiment file\'s directory or one of its parents; e.g. experiments/load/checkout.ts. TypeScript or JavaScript, written against the k6 API.'),
     env: s.optional(s.record(s.string()).doc('Extra __ENV values for the script. They override the endpoint values faultline sets (GLB, BASE_URL, REGIONS_<NAME>, ...).')),
+    workers: s.optional(
+      s
+        .integer({ min: 1, max: 64 })
+        .doc(
+          'Split the script across this many worker processes on this machine, by execution segments (as `faultline load --workers` does; arrival-rate scenarios only). Every request record streams back to the run, so SLOs and guards see exactly what one process would have sent; the script\'s thresholds are judged on the merged per-second aggregates. Default 1 (in process).',
+        ),
+    ),
   })
   .doc(
     'A load script written against the k6 JavaScript API (typed with @types/k6), run on faultline\'s engine for the whole experiment. ' +
@@ -52,9 +59,13 @@ export function resolveScriptPath(path: string, baseDir: string): string {
   }
 }
 
+/** What stop() reports, from one process or from the merge of the workers. */
+type ScriptResult = Pick<TestResult, 'requests' | 'dropped' | 'thresholds' | 'scriptErrors' | 'exitCode' | 'summary'> & Partial<Pick<TestResult, 'lateness'>>;
+
 class ScriptSource implements TrafficSource {
   private run: TestRun | undefined;
-  private done: Promise<TestResult> | undefined;
+  private done: Promise<ScriptResult> | undefined;
+  private stopWorkers: AbortController | undefined;
 
   constructor(
     private readonly spec: ScriptSpec,
@@ -64,6 +75,7 @@ class ScriptSource implements TrafficSource {
   async start(sink: RecordSink, signal: AbortSignal): Promise<void> {
     const { TestRun } = await import('./engine.js');
     const env = { ...endpointEnv(this.ctx.endpoints, this.ctx.runId), ...(this.spec.env ?? {}) };
+    if ((this.spec.workers ?? 1) > 1) return this.startWorkers(sink, signal, env);
     this.run = await TestRun.load(resolveScriptPath(this.spec.path, this.ctx.baseDir), {
       env,
       log: createLogger(),
@@ -78,14 +90,37 @@ class ScriptSource implements TrafficSource {
     if (this.run.setupError) throw this.run.setupError;
   }
 
+  /**
+   * `workers: N`: N local worker processes behind a start barrier (distributed.ts). Their request
+   * records stream into `sink` as they complete; their per-second aggregates merge into the
+   * coordinator's sink, where the script's thresholds are judged.
+   */
+  private async startWorkers(sink: RecordSink, signal: AbortSignal, env: Record<string, string>): Promise<void> {
+    const [{ loadForSplit, coordinate, LocalFleet }, { projectRoot }, { join }] = await Promise.all([import('./distributed.js'), import('../../tools/locate.js'), import('node:path')]);
+    const workers = this.spec.workers!;
+    const script = resolveScriptPath(this.spec.path, this.ctx.baseDir);
+    const log = createLogger();
+    const run = await loadForSplit(script, { workers, env, log });
+    const stop = (this.stopWorkers = new AbortController());
+    signal.addEventListener('abort', () => stop.abort(), { once: true });
+    const fleet = new LocalFleet({ workers, script, env, log, workerCommand: [process.execPath, join(projectRoot, 'bin', 'faultline.js')], records: true });
+    let started!: () => void;
+    const startedP = new Promise<void>((r) => (started = r));
+    this.done = coordinate(script, run, fleet, { workers, env, log, signal: stop.signal, onRecord: sink, onStarted: () => started() });
+    this.done.catch(() => undefined);
+    await Promise.race([startedP, this.done.then(() => undefined)]);
+  }
+
   async stop(): Promise<TrafficSummary> {
-    if (!this.run || !this.done) return { sent: 0, dropped: 0 };
-    this.run.stop('the experiment stopped its traffic');
+    if (!this.done) return { sent: 0, dropped: 0 };
+    if (this.run) this.run.stop('the experiment stopped its traffic');
+    this.stopWorkers?.abort();
     const r = await this.done;
     const checks = r.summary.metrics as Record<string, { values?: Record<string, number> }>;
     return {
       sent: r.requests,
       dropped: r.dropped,
+      lateness: r.lateness,
       extra: {
         script: this.spec.path,
         thresholds: r.thresholds,
@@ -94,6 +129,7 @@ class ScriptSource implements TrafficSource {
         iterations: checks.iterations?.values?.count ?? 0,
         scriptErrors: r.scriptErrors,
         k6ExitCode: r.exitCode,
+        ...(this.spec.workers && this.spec.workers > 1 ? { workers: this.spec.workers, workerExitCodes: (r.summary.faultline as { workerExitCodes?: number[] } | undefined)?.workerExitCodes } : {}),
       },
     };
   }

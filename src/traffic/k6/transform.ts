@@ -28,6 +28,14 @@ export const WAITING_FUNCTIONS: Record<string, ReadonlySet<string>> = {
   k6: new Set(['sleep', 'group']),
 };
 
+// Methods that always make a request: Response.submitForm() and clickLink() (whatever the object,
+// awaiting a plain value is harmless).
+const WAITING_METHODS = new Set(['submitForm', 'clickLink']);
+// Selection.each(fn) waits for fn in turn when fn returns a promise; a call with one coloured
+// callback is therefore awaited rather than refused (two-argument forms such as _.each(list, fn)
+// stay refused: they do not wait).
+const CALLBACK_WAITING_METHODS = new Set(['each']);
+
 // Global functions that never wait; calling them is not "unknown".
 const SYNC_GLOBALS = new Set([
   'parseInt', 'parseFloat', 'isNaN', 'isFinite', 'String', 'Number', 'Boolean', 'Array', 'Object', 'Symbol', 'BigInt', 'Date',
@@ -251,7 +259,7 @@ export function transformScript(code: string, locate: Locate = (l, c) => `${l}:$
       if (callee.type === 'MemberExpression') {
         const prop = propName(callee);
         if (prop !== undefined && u.responseMethods.includes(prop) && !definedMethods.has(prop)) {
-          throw new TransformError(`${where(callee.property)}: Response.${prop}() is not supported by faultline's engine (k6/html is not implemented); see docs/load-engine.md`);
+          throw new TransformError(`${where(callee.property)}: Response.${prop}() is not supported by faultline's engine; see docs/load-engine.md`);
         }
       }
     }
@@ -295,6 +303,11 @@ export function transformScript(code: string, locate: Locate = (l, c) => `${l}:$
       if (obj.type === 'Identifier') {
         const b = moduleBindings.get(obj.name);
         if (b && (b.imported === 'default' || b.imported === '*')) return WAITING_FUNCTIONS[b.module]?.has(prop) ?? false;
+      }
+      if (WAITING_METHODS.has(prop)) return true;
+      if (CALLBACK_WAITING_METHODS.has(prop) && call.arguments.length === 1) {
+        const arg = call.arguments[0] as AnyNode;
+        if (arg.type === 'Identifier' ? coloredNames.has(arg.name) : byNode.get(arg)?.colored === true) return true;
       }
       return coloredMethods.has(prop);
     }

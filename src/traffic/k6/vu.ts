@@ -2,7 +2,7 @@
 // VUs share one event loop; a VU is busy while an iteration's promise is pending.
 import type { Logger } from '../../core/log.js';
 import type { RecordSink } from '../../core/records.js';
-import { Pool } from './client.js';
+import { Pool, type TlsSettings } from './client.js';
 import { CookieJar } from './cookies.js';
 import { Interrupted } from './errors.js';
 import type { CompiledScript, ModuleInstance } from './loader.js';
@@ -13,6 +13,7 @@ import { createMetricsModule } from './metrics.js';
 import { createExecutionModule } from './execution.js';
 import { createDataModule } from './data.js';
 import { createCryptoModule, createEncodingModule } from './encoding.js';
+import { createHtmlModule } from './html.js';
 
 export interface ScenarioState {
   name: string;
@@ -34,6 +35,8 @@ export interface VUHost {
   readonly script: CompiledScript;
   readonly userAgent: string;
   readonly insecureSkipTLSVerify: boolean;
+  /** options.tlsVersion, tlsCipherSuites, tlsAuth. */
+  readonly tls: TlsSettings;
   readonly discardResponseBodies: boolean;
   readonly maxRedirects: number;
   readonly noCookiesReset: boolean;
@@ -72,7 +75,7 @@ export class VU {
     readonly host: VUHost,
     readonly id: number,
   ) {
-    this.pool = new Pool(host.userAgent);
+    this.pool = new Pool(host.userAgent, () => host.tls);
     this.tags = { ...host.testTags };
   }
 
@@ -110,6 +113,9 @@ export class VU {
         break;
       case 'k6/crypto':
         m = createCryptoModule();
+        break;
+      case 'k6/html':
+        m = createHtmlModule();
         break;
       case 'k6/timers': {
         // the same functions k6 also offers as globals; callbacks run on the shared event loop

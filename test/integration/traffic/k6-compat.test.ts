@@ -101,22 +101,18 @@ export default function () {
       expect(seen.length).to.equal(before);
     });
 
-    it('refuses an unsupported Response member (res.html(), res.submitForm()) at load time with file:line:col', async () => {
+    it('refuses an unsupported http function (asyncRequest) at load time with file:line:col', async () => {
       const a = await load(
         script(
-          'html.js',
+          'async-request.js',
           `import http from 'k6/http';
-export default function () {
-  const res = http.get(\`\${__ENV.BASE}/page\`);
-  const title = res.html().find('title').text();
+export default async function () {
+  const res = await http.asyncRequest('GET', \`\${__ENV.BASE}/page\`);
 }`,
         ),
       );
       expect(a.exitCode).to.equal(107);
-      expect(a.stderr).to.match(/html\.js:4:21: Response\.html\(\) is not supported/);
-      const b = await load(script('form.js', `import http from 'k6/http';\nexport default function () {\n  let res = http.get(\`\${__ENV.BASE}/form\`);\n  res = res.submitForm({ formSelector: 'form' });\n}`));
-      expect(b.exitCode).to.equal(107);
-      expect(b.stderr).to.match(/form\.js:4:13: Response\.submitForm\(\) is not supported/);
+      expect(a.stderr).to.match(/async-request\.js:3:\d+: "k6\/http" has no export "asyncRequest"/);
     });
 
     it('fails the run with 107 when an unsupported param is only visible at run time, even if the script catches the error', async () => {

@@ -32,7 +32,8 @@ async function startServer(): Promise<Server> {
     req.on('end', () => {
       const reply = () => {
         const status = req.url!.startsWith('/fail') ? 503 : 200;
-        res.writeHead(status, { 'content-type': 'text/plain', 'content-length': 2, 'x-faultline-region': 'us-east' });
+        // as the sandbox GLB does: when it routed the request, on its clock
+        res.writeHead(status, { 'content-type': 'text/plain', 'content-length': 2, 'x-faultline-region': 'us-east', 'x-faultline-routed-at': String(Date.now()) });
         res.end('ok');
       };
       if (req.url!.startsWith('/slow')) setTimeout(reply, 300);
@@ -370,10 +371,51 @@ describe('traffic.script (a k6-API script as experiment traffic)', function () {
     expect(failed.op).to.equal(`GET ${server.url}/fail?x=yes`);
     expect(summary.sent).to.equal(records.length);
     expect(summary.extra).to.deep.include({ thresholdsPassed: true, k6ExitCode: 0 });
+    // the GLB's routing time rides along, between the request's start and its end
+    expect(home.routedAt).to.be.a('number');
+    expect(home.routedAt!).to.be.within(home.t - 1, home.t + home.latencyMs + 1);
+    // closed model (vus/duration): nothing is scheduled, so there is no lateness to report
+    expect(summary.lateness).to.equal(undefined);
     // stopping is prompt: nothing arrives afterwards
     const n = records.length;
     await new Promise((r) => setTimeout(r, 200));
     expect(records.length).to.equal(n);
+  });
+
+  it('reports the generator\'s lateness for arrival-rate scenarios: each iteration\'s actual start against its schedule', async () => {
+    // On time: 50 iterations/s of one request each.
+    const onTime = join(dir, 'open.ts');
+    writeFileSync(
+      onTime,
+      `import http from 'k6/http';
+       export const options = { scenarios: { open: { executor: 'constant-arrival-rate', rate: 50, timeUnit: '1s', duration: '30s', preAllocatedVUs: 5, maxVUs: 20 } } };
+       export default function () { http.get(\`\${__ENV.GLB}/\`); }`,
+    );
+    // Late by construction: each iteration holds the event loop for 30 ms while one is due every
+    // 10 ms, so iterations can only start 20 ms and more after their time.
+    const late = join(dir, 'late.ts');
+    writeFileSync(
+      late,
+      `export const options = { scenarios: { busy: { executor: 'ramping-arrival-rate', startRate: 100, timeUnit: '1s', stages: [{ target: 100, duration: '30s' }], preAllocatedVUs: 5, maxVUs: 5 } } };
+       export default function () { const end = Date.now() + 30; while (Date.now() < end) { /* busy */ } }`,
+    );
+    const factory = await scriptTraffic.load();
+    const runFor = async (path: string, ms: number) => {
+      const source = factory.create({ path }, { endpoints: { glb: server.url }, baseDir: dir, runId: 'r4', env: {} });
+      await source.start(() => undefined, new AbortController().signal);
+      await new Promise((r) => setTimeout(r, ms));
+      return source.stop();
+    };
+    const a = await runFor(onTime, 1500);
+    const iterations = (a.extra as { iterations: number }).iterations;
+    expect(a.lateness, JSON.stringify(a)).to.not.equal(undefined);
+    // every started iteration is counted once (interrupted ones too, hence up to maxVUs more)
+    expect(a.lateness!.count).to.be.within(Math.max(1, iterations), iterations + 20);
+    expect(a.lateness!.p50Ms).to.be.at.most(a.lateness!.p99Ms);
+    expect(a.lateness!.p99Ms).to.be.at.most(a.lateness!.maxMs);
+    const b = await runFor(late, 1000);
+    expect(b.lateness!.count).to.be.greaterThan(5);
+    expect(b.lateness!.p99Ms, JSON.stringify(b.lateness)).to.be.at.least(20);
   });
 
   it('starts only after setup() has run, and fails at start when setup() throws', async () => {

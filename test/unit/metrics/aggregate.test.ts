@@ -97,6 +97,18 @@ describe('run metrics (streaming aggregate)', () => {
     expect(m.writes.list().map((w) => w.id)).to.deep.equal(acked);
   });
 
+  it('places each outcome at the GLB\'s routing time when the record has one, else at its send time', () => {
+    const m = new RunMetrics();
+    m.markPhase('baseline', T0);
+    // sent at 100 but routed at 130 (after a detection at 120): succeeded
+    m.add({ t: T0 + 100, sentAt: T0 + 100, routedAt: T0 + 130, latencyMs: 40, status: 200, ok: true, op: 'read' });
+    m.add({ t: T0 + 90, sentAt: T0 + 92, latencyMs: 5, status: 502, ok: false, op: 'read' });
+    m.add({ t: T0 + 3000, sentAt: T0 + 3000, routedAt: T0 + 3001, latencyMs: 5, status: 200, ok: true, op: 'read' });
+    expect(m.outcomes.failedBetween(T0 + 92, T0 + 93)).to.equal(true);
+    expect(m.outcomes.failedBetween(T0 + 100, T0 + 130)).to.equal(false);
+    expect(m.outcomes.sustainedSuccessFrom(T0, Infinity, 2000)).to.equal(T0 + 130);
+  });
+
   it('stays bounded: memory grows with seconds, not requests', () => {
     const sizeAfter = (perSecond: number) => {
       const m = new RunMetrics();

@@ -73,7 +73,10 @@ export async function runArrivals(plan: ArrivalPlan, ctx: ScenarioContext): Prom
     return hi;
   };
 
-  const runOn = (vu: VU) => {
+  // Lateness is taken when the iteration really starts: after the scheduler noticed it was due,
+  // and after a VU was initialized for it when none was idle.
+  const runOn = (vu: VU, due: number) => {
+    ctx.host.iterationLate(ctx.now() - due);
     const p: Promise<void> = ctx.iterate(vu).then(() => {
       running.delete(p);
       if (!vu.interrupted) idle.push(vu);
@@ -87,6 +90,7 @@ export async function runArrivals(plan: ArrivalPlan, ctx: ScenarioContext): Prom
     if (now >= D) break;
     while (started < total && nextDue <= now) {
       const late = now - nextDue;
+      const due = nextDue;
       const k = started;
       started++;
       nextDue = dueTime(started);
@@ -95,12 +99,12 @@ export async function runArrivals(plan: ArrivalPlan, ctx: ScenarioContext): Prom
       lateSum += late;
       if (late > lateMax) lateMax = late;
       const vu = idle.pop();
-      if (vu) runOn(vu);
+      if (vu) runOn(vu, due);
       else if (allocated < maxVUs) {
         allocated++;
         const p: Promise<void> = ctx.newVU().then((v) => {
           running.delete(p);
-          runOn(v);
+          runOn(v, due);
         });
         running.add(p);
       } else {

@@ -22,6 +22,8 @@ export interface ScenarioHost {
   dropIteration(scenario: ScenarioState): void;
   /** Records the vus gauge now (a looping VU started or stopped). */
   sampleVUs(): void;
+  /** An arrival-rate iteration started `ms` after its scheduled time (the generator's lateness). */
+  iterationLate(ms: number): void;
   readonly aborted: boolean;
   /** Resolves when the whole test is aborted (threshold, exec.test.abort, stop()). */
   readonly abortPromise: Promise<void>;

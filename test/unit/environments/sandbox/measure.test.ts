@@ -21,6 +21,20 @@ describe('sandbox measurements', () => {
     ];
     for (const c of cases) it(c.name, () => expect(failoverMs(c.recs, c.start, c.sustain)).to.equal(c.want));
 
+    it('times each request by when the GLB routed it, not by when the client sent it', () => {
+      // Detection at 2000: requests sent before it but routed after it succeed. By send time
+      // failover would be 1990 - 1000 = 990 ms, before the detection; by routing time 1000 ms.
+      const recs: RequestRecord[] = [];
+      for (let t = 0; t <= 6000; t += 10) {
+        const routedAt = t + 15; // a slow delivery
+        const ok = routedAt < 1000 || routedAt >= 2000;
+        recs.push({ t, sentAt: t, routedAt, latencyMs: 20, status: ok ? 200 : 502, ok, op: 'read' });
+      }
+      expect(failoverMs(recs, 1000, 2000)).to.equal(1005);
+      // without the GLB's stamp, the send time decides
+      expect(failoverMs(recs.map(({ routedAt: _, ...r }) => r), 1000, 2000)).to.equal(990);
+    });
+
     it('does not depend on the order records arrived in', () => {
       const recs = records(6000, (t) => t >= 1000 && t < 2500).reverse();
       expect(failoverMs(recs, 1000, 2000)).to.equal(1500);
