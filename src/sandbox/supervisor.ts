@@ -258,6 +258,7 @@ export class RunningSandbox {
       const glb = await startApp('glb.js', glbCfg);
       children.push(glb.child);
       reaper.send({ pids: children.map((c) => c.pid) });
+      await geoMeasured(`http://127.0.0.1:${glb.port}`, config);
       const sb = new RunningSandbox(config, toxiproxy, toxiproxyUrl, reaper, glb.child, {
         version: 1,
         supervisorPid: process.pid,
@@ -366,6 +367,7 @@ export class RunningSandbox {
       geographies: geoLinksOf(this.config, this.st.proxies),
       routing: this.config.routing ?? 'topology',
     });
+    await geoMeasured(this.st.glbUrl, this.config);
   }
 
   private async startControl(): Promise<void> {
@@ -434,6 +436,23 @@ async function ensureGeoLinks(toxiproxyUrl: string, config: SandboxConfig, regio
       if (r.status !== 200 && r.status !== 201) throw new Error(`setting the base latency of ${name}: ${JSON.stringify(r.json)}`);
     }
   }
+}
+
+/**
+ * Waits until the GLB has measured every geography link at least once: latency routing routes by
+ * what it measured, so a run must not start while it still knows nothing (it would round-robin).
+ */
+async function geoMeasured(glbUrl: string, config: SandboxConfig): Promise<void> {
+  const geos = Object.keys(config.geographies ?? {});
+  if (!geos.length) return;
+  await waitFor(
+    async () => {
+      const st = (await httpJson(`${glbUrl}/internal/state`, 'GET', undefined, 2000)).json as { geoRttMs?: Record<string, Record<string, number | null>> };
+      return geos.every((g) => config.regions.every((r) => typeof st.geoRttMs?.[g]?.[r] === 'number'));
+    },
+    15_000,
+    'the GLB to measure every geography link',
+  );
 }
 
 /** The GLB's view of the geographies: per geography, its link URL to each region. */
