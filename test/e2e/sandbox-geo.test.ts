@@ -47,7 +47,7 @@ describe('users in places, read-your-writes and quorum in the sandbox (e2e)', fu
     };
     const geo = readFileSync(file('geo-latency-routing.yaml'), 'utf8');
 
-    const missing = write('missing.yaml', geo.replace('eu: { us-east: 100ms, eu-west: 20ms, ap-south: 150ms }', 'eu: { us-east: 100ms, eu-west: 20ms }'));
+    const missing = write('missing.yaml', geo.replace('eu: { us-east: 250ms, eu-west: 20ms, ap-south: 400ms }', 'eu: { us-east: 250ms, eu-west: 20ms }'));
     let res = await runCli(['validate', missing.path]);
     expect(res.code, res.stderr).to.equal(2);
     expect(res.stderr).to.match(new RegExp(`missing\\.yaml:${missing.line('eu: { us-east')}:\\d+ environment\\.sandbox\\.geographies\\.eu: expected a latency to every region .*got none to ap-south`));
@@ -55,7 +55,7 @@ describe('users in places, read-your-writes and quorum in the sandbox (e2e)', fu
     const noGeo = write('no-geo.yaml', geo.replace(/ {4}geographies:\n(.*\n){3}/, '').replace(', clients: { us: 50%, eu: 30%, ap: 20% }', ''));
     res = await runCli(['validate', noGeo.path]);
     expect(res.code, res.stderr).to.equal(2);
-    expect(res.stderr).to.match(new RegExp(`no-geo\\.yaml:${noGeo.line('routing:')}:\\d+ environment\\.sandbox\\.routing: expected geographies alongside it`));
+    expect(res.stderr).to.match(new RegExp(`no-geo\\.yaml:${noGeo.line('routing: "')}:\\d+ environment\\.sandbox\\.routing: expected geographies alongside it`));
 
     const unknown = write('unknown.yaml', geo.replace('clients: { us: 50%, eu: 30%, ap: 20% }', 'clients: { us: 50%, eu: 30%, sa: 20% }'));
     res = await runCli(['validate', unknown.path]);
@@ -80,22 +80,22 @@ describe('users in places, read-your-writes and quorum in the sandbox (e2e)', fu
       expect(mostly(m, 'eu', 'baseline')).to.equal('eu-west');
       expect(Object.keys(g.eu.phases.fault.servedBy)).to.deep.equal(['eu-west']);
       expect(g.eu.phases.fault.errors).to.equal(0);
-      // US p50 rises by about the us→eu-west minus us→us-east distance (100 − 20 = 80 ms); a
+      // US p50 rises by about the us→eu-west minus us→us-east distance (250 − 20 = 230 ms); a
       // loaded machine only adds to latency, so the bounds are wide above.
       const usRise = g.us.phases.fault.p50! - g.us.phases.baseline.p50!;
-      expect(usRise).to.be.within(60, 250);
-      expect(g.us.p99RiseMs).to.be.greaterThan(40);
-      expect(g.us.phases.baseline.p50).to.be.within(18, 80);
-      expect(g.eu.phases.fault.p50).to.be.within(18, 80);
+      expect(usRise).to.be.within(180, 600);
+      expect(g.us.p99RiseMs).to.be.greaterThan(100);
+      expect(g.us.phases.baseline.p50).to.be.within(18, 180);
+      expect(g.eu.phases.fault.p50).to.be.within(18, 180);
       // The GLB's own measurement of the distances, near the configured latency toxics.
-      expect(g.eu.rttMs!['eu-west']).to.be.within(18, 120);
-      expect(g.eu.rttMs!['ap-south']).to.be.within(145, 400);
+      expect(g.eu.rttMs!['eu-west']).to.be.within(18, 200);
+      expect(g.eu.rttMs!['ap-south']).to.be.within(390, 1200);
       expect(slo(report, 'us-latency', 'fault')?.passed).to.equal(true);
       expect(slo(report, 'eu-latency', 'fault')?.passed).to.equal(true);
     });
 
-    it('a US latency objective that assumes no far failover fails (GL_US_BOUND=60ms, exit 1)', async () => {
-      const { code, report, m, out } = await run('geo-latency-routing.yaml', { ...GEO, GL_US_BOUND: '60ms' });
+    it('a US latency objective that assumes no far failover fails (GL_US_BOUND=100ms, exit 1)', async () => {
+      const { code, report, m, out } = await run('geo-latency-routing.yaml', { ...GEO, GL_US_BOUND: '100ms' });
       expect(code, out).to.equal(1);
       expect(slo(report, 'us-latency', 'fault')?.passed).to.equal(false);
       expect(slo(report, 'eu-latency', 'fault')?.passed).to.equal(true);
@@ -105,10 +105,10 @@ describe('users in places, read-your-writes and quorum in the sandbox (e2e)', fu
     it('routing that is not latency-based makes EU users pay the distance (GL_ROUTING=topology, exit 1)', async () => {
       const { code, report, m, out } = await run('geo-latency-routing.yaml', { ...GEO, GL_ROUTING: 'topology' });
       expect(code, out).to.equal(1);
-      expect(slo(report, 'eu-latency', 'baseline')?.passed).to.equal(false);
-      const euServed = m.geographies!.eu.phases.baseline.servedBy;
-      expect(Object.keys(euServed)).to.include.members(['us-east', 'ap-south']);
-      expect(m.geographies!.eu.phases.baseline.p50).to.be.greaterThan(60);
+      expect(slo(report, 'eu-latency', 'fault')?.passed).to.equal(false);
+      expect(Object.keys(m.geographies!.eu.phases.baseline.servedBy)).to.include.members(['us-east', 'eu-west', 'ap-south']);
+      expect(Object.keys(m.geographies!.eu.phases.fault.servedBy)).to.include.members(['eu-west', 'ap-south']);
+      expect(m.geographies!.eu.phases.baseline.p50).to.be.greaterThan(180);
     });
 
     it('audit: timing the geography links itself agrees with the distances the GLB measured', async () => {
@@ -133,8 +133,8 @@ describe('users in places, read-your-writes and quorum in the sandbox (e2e)', fu
           times.sort((a, b) => a - b);
           const mine = times[2];
           const glb = m.geographies![geo].rttMs![region]!;
-          // Same link, two clocks on a loaded machine: agree within 60 ms.
-          expect(Math.abs(mine - glb), `${geo}→${region}: mine ${mine} ms, GLB ${glb} ms`).to.be.lessThan(60);
+          // Same link, two processes on a loaded machine: agree within 100 ms.
+          expect(Math.abs(mine - glb), `${geo}→${region}: mine ${mine} ms, GLB ${glb} ms`).to.be.lessThan(100);
         }
       } finally {
         await runCli(['sandbox', 'down'], { cwd, env });

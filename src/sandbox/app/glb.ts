@@ -31,6 +31,10 @@
 //                                  median of the last RTT_SAMPLES; failureThreshold failed probes
 //                                  in a row make the link unusable until one passes, as health
 //                                  checks do for a region), never a configured figure
+//   a client's hint               x-faultline-prefer-region: that region if it is up;
+//   (active-active, read-replicas) x-faultline-avoid-region: another healthy one (the nearest with
+//                                  latency routing); the built-in traffic's read-your-writes
+//                                  checks send them. Never for a residency zone's keys.
 // failover "dns" models clients resolving a DNS name: a routing change is decided at detection
 // but clients keep their cached answer for dnsTtlMs, so traffic shifts a full TTL later (the
 // worst-case client, whose cache was refreshed just before the change).
@@ -110,6 +114,7 @@ interface GlbEvent {
 const GEO_HEADER = 'x-faultline-geo';
 /** Round trips kept per geography link; the median of them is the link's measured distance. */
 const RTT_SAMPLES = 5;
+const GEO_PROBE_TIMEOUT_MS = 2000;
 
 const cfg = readConfig<GlbConfig>();
 const metrics = createMetrics();
@@ -150,7 +155,9 @@ async function probe(geo: string, region: string, url: string): Promise<void> {
   const started = process.hrtime.bigint();
   let ok = false;
   try {
-    const r = await request(`${url}/health`, { timeoutMs: cfg.checkTimeoutMs ?? Math.max(400, Math.min(cfg.intervalMs, 1000)), agent: checkAgent });
+    // A far link is slow, not dead: a probe waits at least GEO_PROBE_TIMEOUT_MS.
+    const timeoutMs = Math.max(GEO_PROBE_TIMEOUT_MS, cfg.checkTimeoutMs ?? 0);
+    const r = await request(`${url}/health`, { timeoutMs, agent: checkAgent });
     ok = r.status === 200;
   } catch {
     ok = false;
