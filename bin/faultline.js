@@ -29,6 +29,57 @@ const mtime = (p) => {
 };
 // tsc rewrites dist/.tsbuildinfo on every build, whichever files changed
 const bundled = mtime('../dist/cli/main.js') >= Math.max(mtime('../dist/.tsbuildinfo'), mtime('../dist/src/cli/main.js'));
+
+// `faultline validate FILE...` with plain arguments: the fast path (src/cli/validate-fast.ts), one
+// CommonJS file compiled with the code cache the build made (scripts/bundle.mjs). It touches
+// nothing, so the early signal handlers above are all it needs. It declines what it does not
+// handle (--help, other options, an ad hoc fault whose expiry the full CLI checks first).
+if (bundled && process.argv[2] === 'validate' && mtime('../dist/cli/validate.cjs') >= mtime('../dist/cli/main.js')) {
+  const code = (await loadWithCodeCache('../dist/cli/validate.cjs', '../dist/cli/validate.cache')).fastValidate(process.argv.slice(3));
+  if (code !== undefined) {
+    const flush = (s) => new Promise((res) => (s.writableLength ? s.write('', () => res()) : res()));
+    await Promise.all([flush(process.stdout), flush(process.stderr)]);
+    process.exit(code);
+  }
+}
+
+/**
+ * Runs a CommonJS bundle the way require() would, but compiled with V8's code cache when one
+ * matches the file (stamped with its size and mtime; V8 also refuses one from another version or
+ * other flags). FAULTLINE_WRITE_CODE_CACHE=1 (the build) writes the cache at exit, with the code
+ * of every function that ran.
+ */
+async function loadWithCodeCache(rel, cacheRel) {
+  const [{ readFileSync, writeFileSync }, vm, { createRequire }, { dirname }, { fileURLToPath }] = await Promise.all([
+    import('node:fs'),
+    import('node:vm'),
+    import('node:module'),
+    import('node:path'),
+    import('node:url'),
+  ]);
+  const file = fileURLToPath(new URL(rel, import.meta.url));
+  const cacheFile = fileURLToPath(new URL(cacheRel, import.meta.url));
+  const st = statSync(file);
+  const stamp = `${st.size} ${st.mtimeMs}\n`;
+  let cachedData;
+  try {
+    const buf = readFileSync(cacheFile);
+    if (buf.toString('latin1', 0, stamp.length) === stamp) cachedData = buf.subarray(stamp.length);
+  } catch {
+    // no cache: compile as usual
+  }
+  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {"use strict";${readFileSync(file, 'utf8')}\n})`, {
+    filename: file,
+    cachedData,
+    // npm packages the bundle leaves external and imports on demand
+    importModuleDynamically: (specifier) => import(specifier),
+  });
+  const module = { exports: {} };
+  script.runInThisContext()(module.exports, createRequire(file), module, file, dirname(file));
+  if (process.env.FAULTLINE_WRITE_CODE_CACHE) process.on('exit', () => writeFileSync(cacheFile, Buffer.concat([Buffer.from(stamp), script.createCachedData()])));
+  return module.exports;
+}
+
 (bundled ? start('cli', 'signals.js', 'main.js') : Promise.reject(Object.assign(new Error('dist/cli/main.js is older than dist/src'), { code: 'ERR_MODULE_NOT_FOUND' })))
   .catch((err) => {
     if (!notBuilt(err)) throw err;

@@ -13,7 +13,9 @@
 // to itself through import.meta.url (the project root, the sandbox's app scripts, createRequire)
 // gets the URL of the file it was compiled to, so it behaves the same bundled or not.
 import { build } from 'esbuild';
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { readFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,18 +29,21 @@ const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const BUNDLED = new Set(['commander', 'yaml']);
 const external = [...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.devDependencies ?? {})].filter((d) => !BUNDLED.has(d));
 
-/** import.meta.url in a compiled file → the URL of that file, computed from the bundle's own URL. */
-const originalImportMetaUrl = {
+/**
+ * import.meta.url in a compiled file → the URL of that file, computed from the bundle's own URL
+ * (`bundleUrl`: an expression for it; in a CommonJS bundle there is no import.meta).
+ */
+const originalImportMetaUrl = (bundleUrl = 'import.meta.url') => ({
   name: 'original-import-meta-url',
   setup(b) {
     b.onLoad({ filter: /[\\/]dist[\\/]src[\\/].*\.js$/ }, async (args) => {
       const text = await readFile(args.path, 'utf8');
       if (!text.includes('import.meta.url')) return undefined;
       const rel = relative(outdir, args.path).split(sep).join('/');
-      return { contents: text.replaceAll('import.meta.url', `new URL(${JSON.stringify(rel)}, import.meta.url).href`), loader: 'js' };
+      return { contents: text.replaceAll('import.meta.url', `new URL(${JSON.stringify(rel)}, ${bundleUrl}).href`), loader: 'js' };
     });
   },
-};
+});
 
 const started = Date.now();
 const result = await build({
@@ -58,7 +63,7 @@ const result = await build({
   chunkNames: 'chunk-[hash]',
   metafile: true,
   logLevel: 'warning',
-  plugins: [originalImportMetaUrl],
+  plugins: [originalImportMetaUrl()],
 });
 const outputs = Object.entries(result.metafile.outputs);
 if (process.env.BUNDLE_META) (await import('node:fs')).writeFileSync(process.env.BUNDLE_META, JSON.stringify(result.metafile));
@@ -67,3 +72,54 @@ if (process.argv.includes('--verbose')) {
   for (const [file, o] of outputs) console.log(`${relative(root, file)} ${o.bytes} bytes`);
 }
 console.log(`bundle: ${outputs.length} files, ${Math.round(bytes / 1024)} KB in dist/cli (${Date.now() - started} ms)`);
+
+// The fast path for `faultline validate` (src/cli/validate-fast.ts): one CommonJS file with
+// everything it needs, no command-line framework. bin/faultline.js compiles it with a V8 code
+// cache, which Node 20 cannot keep for ES modules (module.enableCompileCache is Node 22): the
+// cache is made here, by validating the bundled examples once, and holds the compiled code of
+// every function that ran. It is stamped with the bundle's size and mtime; V8 itself refuses a
+// cache from another V8 version or flags, and the file then compiles as usual.
+const validateOut = join(outdir, 'validate.cjs');
+const cacheOut = join(outdir, 'validate.cache');
+rmSync(cacheOut, { force: true });
+// In this bundle, the Node built-ins that checking a file never calls (the sandbox supervisor's
+// child_process, net and http; TLS, crypto) load on first use, not at start: each becomes a
+// module of getters over the real one (its export names read here, from the same Node that runs
+// the build and the CLI). Same values, same behaviour; only later.
+const LAZY_BUILTINS = ['child_process', 'crypto', 'dns', 'http', 'https', 'net', 'perf_hooks', 'readline', 'stream', 'tls', 'util', 'vm', 'worker_threads', 'zlib', 'fs/promises'];
+const lazyBuiltins = {
+  name: 'lazy-builtins',
+  setup(b) {
+    const filter = new RegExp(`^(node:)?(${LAZY_BUILTINS.join('|')})$`);
+    b.onResolve({ filter }, (args) => (args.namespace === 'lazy-builtin' ? undefined : { path: args.path.replace(/^node:/, ''), namespace: 'lazy-builtin' }));
+    b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, async (args) => {
+      const names = Object.keys(await import(`node:${args.path}`)).filter((k) => k !== 'default');
+      const getters = names.map((k) => `${JSON.stringify(k)}: { enumerable: true, get: () => load()[${JSON.stringify(k)}] }`).join(',\n');
+      return { contents: `let m;\nconst load = () => (m ??= require(${JSON.stringify(`node:${args.path}`)}));\nmodule.exports = Object.defineProperties({}, {\n${getters}\n});\n`, loader: 'js' };
+    });
+  },
+};
+await build({
+  entryPoints: [join(distSrc, 'cli', 'validate-fast.js')],
+  outfile: validateOut,
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  external,
+  minify: true,
+  keepNames: true,
+  logLevel: 'warning',
+  banner: { js: "var __faultlineBundleUrl = require('node:url').pathToFileURL(__filename).href;" },
+  plugins: [originalImportMetaUrl('__faultlineBundleUrl'), lazyBuiltins],
+});
+const stateDir = mkdtempSync(join(tmpdir(), 'faultline-bundle-'));
+try {
+  const env = { ...process.env, FAULTLINE_WRITE_CODE_CACHE: '1', FAULTLINE_STATE_DIR: stateDir };
+  // the cache must match the V8 flags `faultline` runs with: none
+  delete env.NODE_OPTIONS;
+  spawnSync(process.execPath, [join(root, 'bin', 'faultline.js'), 'validate', 'experiments/**/*.yaml'], { cwd: root, env, stdio: 'ignore' });
+} finally {
+  rmSync(stateDir, { recursive: true, force: true });
+}
+if (!existsSync(cacheOut)) console.warn(`bundle: no code cache was written for ${relative(root, validateOut)}: \`faultline validate\` starts slower`);

@@ -80,6 +80,15 @@ export const TOOLS = [
     install: () => aptInstall(['prometheus'], 'prometheus'),
   },
   {
+    // the sandbox's authoritative DNS server for failover: dns (src/sandbox/dns-server.ts); knotd
+    // is in /usr/sbin, which `which` finds as root
+    name: 'knot',
+    pin: 'debian',
+    bins: ['knotd'],
+    system: true,
+    install: () => aptInstall(['knot'], 'knotd'),
+  },
+  {
     // checks .github/workflows/*.yml in npm test (test/unit/workflows.test.ts)
     name: 'actionlint',
     pin: ACTIONLINT_PIN,

@@ -69,6 +69,7 @@ export function completionData(program: Command): CompletionData {
     'init -t': Object.keys(templates),
     'sandbox up --topology': ['single-region', 'active-passive', 'read-replicas', 'active-active'],
     'sandbox up --conflict-resolution': ['lww', 'crdt'],
+    'sandbox up --failover': ['healthcheck', 'dns'],
     'run --fail-on': ['slo', 'expectation', 'steady-state', 'any'],
     'gameday --operator-steps': ['prompt', 'skip'],
   };

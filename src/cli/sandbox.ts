@@ -38,7 +38,7 @@ function print(st: SandboxState, json: boolean | undefined, headline: string): v
   for (const [k, v] of Object.entries(endpoints)) process.stdout.write(`  ${k.padEnd(width)}  ${v}\n`);
 }
 
-export async function sandboxUp(o: { topology: string; regions: string; primary?: string; conflictResolution: string; json?: boolean }): Promise<number> {
+export async function sandboxUp(o: { topology: string; regions: string; primary?: string; conflictResolution: string; failover?: string; json?: boolean }): Promise<number> {
   const existing = readLiveState();
   if (existing) {
     print(existing, o.json, 'already up');
@@ -51,7 +51,9 @@ export async function sandboxUp(o: { topology: string; regions: string; primary?
       regions: o.regions.split(',').map((r) => r.trim()).filter(Boolean),
       primary: o.primary,
       conflictResolution: o.conflictResolution as SandboxSpec['conflictResolution'],
+      failover: (o.failover ?? 'healthcheck') as SandboxSpec['failover'],
     });
+    if (!['healthcheck', 'dns'].includes(config.failover)) throw new Error(`--failover: expected healthcheck or dns, found ${o.failover}`);
     if (!['single-region', 'active-passive', 'read-replicas', 'active-active'].includes(config.topology)) throw new Error(`--topology: expected single-region, active-passive, read-replicas or active-active, found ${o.topology}`);
     if (!['lww', 'crdt'].includes(config.conflictResolution)) throw new Error(`--conflict-resolution: expected lww or crdt, found ${o.conflictResolution}`);
   } catch (err) {

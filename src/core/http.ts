@@ -9,7 +9,9 @@ import http from 'node:http';
 import https from 'node:https';
 
 // Idle sockets are unref'd by the agent: a kept-alive connection never holds the process open.
-const agents = { 'http:': new http.Agent({ keepAlive: true, maxSockets: 16 }), 'https:': new https.Agent({ keepAlive: true, maxSockets: 16 }) };
+// Made on first use: a command that only validates never pays for them (docs/performance.md).
+let agents: { 'http:': http.Agent; 'https:': https.Agent } | undefined;
+const agentFor = (protocol: 'http:' | 'https:') => (agents ??= { 'http:': new http.Agent({ keepAlive: true, maxSockets: 16 }), 'https:': new https.Agent({ keepAlive: true, maxSockets: 16 }) })[protocol];
 
 export interface HttpResponse {
   status: number;
@@ -40,7 +42,7 @@ export function httpRequest(url: string, opts: HttpRequestOptions = {}): Promise
     if (opts.signal?.aborted) return reject(opts.signal.reason);
     const headers: Record<string, string> = { ...opts.headers };
     if (opts.body !== undefined) headers['Content-Length'] = String(Buffer.byteLength(opts.body));
-    const req = mod.request(u, { method: opts.method ?? 'GET', headers, agent: agents[u.protocol as 'http:' | 'https:'] });
+    const req = mod.request(u, { method: opts.method ?? 'GET', headers, agent: agentFor(u.protocol as 'http:' | 'https:') });
     const onAbort = () => req.destroy(opts.signal!.reason instanceof Error ? opts.signal!.reason : new Error('aborted'));
     opts.signal?.addEventListener('abort', onAbort, { once: true });
     const done = () => opts.signal?.removeEventListener('abort', onAbort);

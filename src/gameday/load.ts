@@ -37,7 +37,11 @@ export interface LoadedGameDay {
 /** Is this YAML file a game day (kind: GameDay)? Cheap enough for `validate` and `schedule` to ask. */
 export function isGameDayFile(file: string): boolean {
   try {
-    const doc = parseYaml(readFileSync(file, 'utf8')) as { kind?: unknown } | null;
+    const text = readFileSync(file, 'utf8');
+    // Without the word, or an escape that could spell it ("Game\x44ay"), kind cannot be GameDay:
+    // an experiment then skips a second full parse (it is parsed again to be checked).
+    if (!text.includes('GameDay') && !text.includes('\\')) return false;
+    const doc = parseYaml(text) as { kind?: unknown } | null;
     return doc?.kind === 'GameDay';
   } catch {
     return false;

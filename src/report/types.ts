@@ -140,6 +140,12 @@ export interface Measurements {
   detectMs?: number;
   shiftMs?: number;
   trafficShiftedAtMs?: number;
+  /** failover: dns with the real server: the record's TTL, when the GLB's update was acknowledged
+   *  (from the fault), how long the update took, and the clients' failover after it. */
+  dnsTtlMs?: number;
+  dnsUpdatedAtMs?: number;
+  dnsUpdateMs?: number;
+  dnsShiftMs?: number;
   /** Where detection should land for a crash: ((k−1)·I, k·I]. */
   detectExpectedMs?: { min: number; max: number };
   /** The health-check phase the fault was aimed at (sandbox outagePhase), for repeating a run. */

@@ -39,7 +39,7 @@ export async function startDaemon(config: SandboxConfig, dir: string, timeoutMs 
 
 /** Stops a daemon and everything it started; returns the pids it was responsible for. */
 export async function stopDaemon(st: SandboxState, dir: string): Promise<number[]> {
-  const pids = [st.supervisorPid, st.pids.toxiproxy, st.pids.glb, st.pids.reaper, ...Object.values(st.regions).map((r) => r.pid)];
+  const pids = [st.supervisorPid, st.pids.toxiproxy, st.pids.glb, st.pids.reaper, ...(st.pids.dns ? [st.pids.dns] : []), ...Object.values(st.regions).map((r) => r.pid)];
   if (isAlive(st.supervisorPid) && looksLikeSandbox(st.supervisorPid)) {
     process.kill(st.supervisorPid, 'SIGTERM');
     const deadline = Date.now() + 10_000;

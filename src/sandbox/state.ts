@@ -46,6 +46,10 @@ export function removeState(dir = sandboxDir()): void {
 /** Every endpoint of a sandbox, as templates see them (${glb}, ${regions.us-east}, ...). */
 export function endpointsOf(st: SandboxState): Record<string, string> {
   const out: Record<string, string> = { glb: st.glbUrl, toxiproxy: st.toxiproxyUrl, control: st.controlUrl };
+  // The URL clients use: a name in the sandbox's own DNS zone with failover: dns (resolved through
+  // the `dns` server), else the GLB itself.
+  out.app = st.dns?.appUrl ?? st.glbUrl;
+  if (st.dns) out.dns = st.dns.server;
   for (const [name, r] of Object.entries(st.regions)) out[`regions.${name}`] = r.url;
   // host:port, as the toxiproxy environment gives its proxies
   for (const p of st.proxies) out[`proxies.${p.name}`] = p.listen;
@@ -59,7 +63,7 @@ export function looksLikeSandbox(pid: number): boolean {
   if (!existsSync('/proc/self/cmdline')) return true;
   try {
     const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-    return /sandbox[/\\](daemon|reaper|app[/\\])|toxiproxy/.test(cmd);
+    return /sandbox[/\\](daemon|reaper|app[/\\])|toxiproxy|knotd/.test(cmd);
   } catch {
     return false;
   }

@@ -7,7 +7,13 @@
 //               ├─ region us-east  ◄── proxy glb-to-us-east, proxy eu-west-to-us-east
 //               ├─ region eu-west  ◄── proxy glb-to-eu-west, proxy us-east-to-eu-west
 //               ├─ glb             (talks to regions only through their glb-to-* proxies)
+//               ├─ knotd           (failover: dns only; see dns-server.ts)
 //               └─ reaper
+//
+// With failover: dns the glb-to-<region> proxies are the regions' front doors: each listens on
+// its own loopback address (127.0.1.1, 127.0.1.2, ...) and one shared port, the GLB's checks go
+// through them as before, and clients that resolve app.sandbox.faultline.test (the `app`
+// endpoint) connect to whichever address the record holds.
 import { fork, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import net from 'node:net';
@@ -18,6 +24,7 @@ import type { ReplicationMode } from './app/store.js';
 import type { GlbConfig } from './app/glb.js';
 import { locateTool } from '../tools/locate.js';
 import { ownerEnv, spawnOwned, trackChild } from '../tools/owned.js';
+import { DNS_APP_NAME, DNS_ZONE, frontDoorAddress, startDnsServer, type DnsServer } from './dns-server.js';
 
 /**
  * For every forked sandbox process: its own process group (a terminal's Ctrl-C reaches only the
@@ -104,8 +111,10 @@ export interface SandboxState {
   config: SandboxConfig;
   regions: Record<string, { url: string; pid: number; port: number }>;
   proxies: ProxyInfo[];
-  pids: { toxiproxy: number; glb: number; reaper: number };
+  pids: { toxiproxy: number; glb: number; reaper: number; dns?: number };
   startedAt: string;
+  /** failover: dns: the authoritative server (host:port), the name, and the URL clients use. */
+  dns?: { server: string; zone: string; name: string; appUrl: string; addresses: Record<string, string> };
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -185,6 +194,7 @@ export class RunningSandbox {
     private readonly reaper: ChildProcess,
     private glb: ChildProcess | undefined,
     private st: Omit<SandboxState, 'controlUrl' | 'pids'> & { controlUrl: string },
+    private readonly dns?: DnsServer,
   ) {}
 
   static async start(config: SandboxConfig): Promise<RunningSandbox> {
@@ -199,6 +209,7 @@ export class RunningSandbox {
     reaper.send({ pids: [toxiproxy.pid] });
     const toxiproxyUrl = `http://127.0.0.1:${tpPort}`;
     const children: ChildProcess[] = [toxiproxy];
+    let dnsServer: DnsServer | undefined;
     try {
       await waitFor(async () => (await httpJson(`${toxiproxyUrl}/version`, 'GET', undefined, 1000)).status === 200, 15_000, `toxiproxy-server on ${toxiproxyUrl}`);
       // Regions first (their ports are the proxies' upstreams), then proxies, then peers and GLB.
@@ -226,7 +237,10 @@ export class RunningSandbox {
       const links: [string, string][] = [];
       for (const to of config.regions) links.push(['glb', to]);
       for (const from of config.regions) for (const to of config.regions) if (from !== to) links.push([from, to]);
+      const dnsMode = config.failover === 'dns';
+      if (dnsMode) proxies.push(...(await frontDoors(toxiproxyUrl, config.regions, regions)));
       for (const [from, to] of links) {
+        if (dnsMode && from === 'glb') continue;
         const name = proxyName(from, to);
         const upstream = `127.0.0.1:${regions[to].port}`;
         const r = await httpJson(`${toxiproxyUrl}/proxies`, 'POST', { name, listen: '127.0.0.1:0', upstream, enabled: true });
@@ -234,6 +248,15 @@ export class RunningSandbox {
         proxies.push({ name, from, to, listen: r.json.listen as string, upstream });
       }
       await ensureGeoLinks(toxiproxyUrl, config, regions, proxies);
+      let dnsState: SandboxState['dns'];
+      if (dnsMode) {
+        const addresses = Object.fromEntries(config.regions.map((r, i) => [r, frontDoorAddress(i)]));
+        dnsServer = await startDnsServer({ appAddresses: recordFor(config.topology, config.primary, config.regions).map((r) => addresses[r]), ttlSeconds: dnsTtlSeconds(config.dnsTtlMs) });
+        children.push(dnsServer.child);
+        reaper.send({ pids: children.map((c) => c.pid), dirs: [dnsServer.dir] });
+        const port = proxies.find((p) => p.from === 'glb')!.listen.split(':')[1];
+        dnsState = { server: dnsServer.server, zone: DNS_ZONE, name: DNS_APP_NAME, appUrl: `http://${DNS_APP_NAME}:${port}`, addresses };
+      }
       const peersOf = (name: string) =>
         Object.fromEntries(proxies.filter((p) => p.from === name).map((p) => [p.to, `http://${p.listen}`]));
       await Promise.all(config.regions.map((name) => httpJson(`${regions[name].url}/internal/config`, 'POST', { peers: peersOf(name) })));
@@ -254,6 +277,7 @@ export class RunningSandbox {
         requestTimeoutMs: config.requestTimeoutMs,
         geographies: geoLinksOf(config, proxies),
         routing: config.routing ?? 'topology',
+        dns: dnsState && { server: dnsState.server, zone: dnsState.zone, name: dnsState.name, ttlSeconds: dnsTtlSeconds(config.dnsTtlMs), addresses: dnsState.addresses },
       };
       const glb = await startApp('glb.js', glbCfg);
       children.push(glb.child);
@@ -269,12 +293,14 @@ export class RunningSandbox {
         regions,
         proxies,
         startedAt: new Date().toISOString(),
-      });
+        ...(dnsState ? { dns: dnsState } : {}),
+      }, dnsServer);
       config.regions.forEach((name, i) => sb.regionChildren.set(name, started[i].child));
       await sb.startControl();
       return sb;
     } catch (err) {
       for (const c of children) c.kill('SIGKILL');
+      await dnsServer?.stop();
       reaper.kill('SIGKILL');
       throw err;
     }
@@ -287,12 +313,13 @@ export class RunningSandbox {
         toxiproxy: this.toxiproxy.pid!,
         glb: this.glb?.pid ?? 0,
         reaper: this.reaper.pid!,
+        ...(this.dns?.child.pid ? { dns: this.dns.child.pid } : {}),
       },
     };
   }
 
   private updateReaper(): void {
-    const pids = [this.toxiproxy.pid, this.glb?.pid, ...[...this.regionChildren.values()].map((c) => c.pid)].filter((p): p is number => !!p);
+    const pids = [this.toxiproxy.pid, this.glb?.pid, this.dns?.child.pid, ...[...this.regionChildren.values()].map((c) => c.pid)].filter((p): p is number => !!p);
     if (this.reaper.connected) this.reaper.send({ pids });
   }
 
@@ -366,6 +393,8 @@ export class RunningSandbox {
       residency: this.config.residency,
       geographies: geoLinksOf(this.config, this.st.proxies),
       routing: this.config.routing ?? 'topology',
+      // the record goes back to the configured primary with this run's TTL
+      ...(this.st.dns ? { dns: { server: this.st.dns.server, zone: this.st.dns.zone, name: this.st.dns.name, ttlSeconds: dnsTtlSeconds(this.config.dnsTtlMs), addresses: this.st.dns.addresses } } : {}),
     });
     await geoMeasured(this.st.glbUrl, this.config);
   }
@@ -401,11 +430,12 @@ export class RunningSandbox {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    const kids = [this.glb, ...this.regionChildren.values(), this.toxiproxy];
+    const kids = [this.glb, ...this.regionChildren.values(), this.toxiproxy, this.dns?.child];
     for (const c of kids) {
       if (c?.pid && isAlive(c.pid)) c.kill('SIGKILL');
     }
     await Promise.all(kids.map((c) => (c && c.exitCode === null && c.signalCode === null ? new Promise((r) => c.once('exit', r)) : undefined)));
+    await this.dns?.stop();
     this.control?.close();
     this.control?.closeAllConnections();
     if (this.reaper.connected) this.reaper.disconnect();
@@ -462,6 +492,43 @@ function geoLinksOf(config: SandboxConfig, proxies: ProxyInfo[]): GlbConfig['geo
     out[geo] = Object.fromEntries(config.regions.map((r) => [r, `http://${proxies.find((p) => p.from === geo && p.to === r)!.listen}`]));
   }
   return out;
+}
+
+/** A DNS TTL is whole seconds (validation refuses anything else for failover: dns). */
+export function dnsTtlSeconds(ms: number): number {
+  return Math.round(ms / 1000);
+}
+
+/** The regions the app's A record names: the primary, or every region that takes traffic. Pure. */
+export function recordFor(topology: Topology, primary: string, up: string[]): string[] {
+  return topology === 'active-passive' || topology === 'single-region' ? [primary] : up;
+}
+
+/**
+ * The glb-to-<region> proxies as front doors: region i's on 127.0.1.(i+1), all on one port (an A
+ * record carries no port). A port free on 127.0.0.1 may still be taken on one of the addresses:
+ * then the created ones are deleted and another port tried.
+ */
+async function frontDoors(toxiproxyUrl: string, names: string[], regions: SandboxState['regions']): Promise<ProxyInfo[]> {
+  let last = '';
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const port = await freePort();
+    const made: ProxyInfo[] = [];
+    try {
+      for (const [i, to] of names.entries()) {
+        const name = proxyName('glb', to);
+        const upstream = `127.0.0.1:${regions[to].port}`;
+        const r = await httpJson(`${toxiproxyUrl}/proxies`, 'POST', { name, listen: `${frontDoorAddress(i)}:${port}`, upstream, enabled: true });
+        if (r.status !== 201 && r.status !== 200) throw new Error(`creating proxy ${name} on ${frontDoorAddress(i)}:${port}: ${JSON.stringify(r.json)}`);
+        made.push({ name, from: 'glb', to, listen: r.json.listen as string, upstream });
+      }
+      return made;
+    } catch (err) {
+      last = (err as Error).message;
+      for (const p of made) await httpJson(`${toxiproxyUrl}/proxies/${encodeURIComponent(p.name)}`, 'DELETE').catch(() => {});
+    }
+  }
+  throw new Error(`no port free on every front-door address after 5 tries: ${last}`);
 }
 
 function validateConfig(c: SandboxConfig): void {

@@ -30,6 +30,11 @@ export const TOOLS = {
     envVar: 'FAULTLINE_PROMETHEUS',
     install: 'run `npm run tools` (as root it runs `apt-get install -y prometheus`), or set FAULTLINE_PROMETHEUS to a prometheus binary',
   },
+  knotd: {
+    bin: 'knotd',
+    envVar: 'FAULTLINE_KNOTD',
+    install: 'run `npm run tools` (as root it runs `apt-get install -y knot`), or set FAULTLINE_KNOTD to a knotd binary',
+  },
 } as const satisfies Record<string, ToolInfo>;
 
 function executable(path: string): boolean {
@@ -51,7 +56,8 @@ export function locateTool(name: keyof typeof TOOLS, configured?: string): strin
   }
   const local = join(toolsBin, tool.bin);
   if (executable(local)) return local;
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+  // Debian puts daemons (knotd) in /usr/sbin, which is not on a non-root user's PATH
+  for (const dir of [...(process.env.PATH ?? '').split(delimiter), '/usr/sbin']) {
     if (dir && executable(join(dir, tool.bin))) return join(dir, tool.bin);
   }
   throw new PreflightError(`${tool.bin} was not found (looked in ${tool.envVar}, ${toolsBin} and PATH): ${tool.install}`);

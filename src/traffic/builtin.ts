@@ -15,6 +15,11 @@
 // Keys: `keys` names k0..k(n-1), picked uniformly. A small key set (e.g. 5) makes concurrent
 // writes to the same key from different regions likely, so active-active conflicts show up.
 //
+// Names: when the target's host is a name (the sandbox's `app` endpoint with failover: dns), each
+// request belongs to one of `dns.clients` simulated clients, round-robin, and each client resolves
+// the name through its own caching stub (dns-stub.ts) against the DNS server, honouring the TTL
+// or ignoring it. The request then goes to the answer's address with the name in the Host header;
+// connections are pooled per address, so a changed answer means new connections.
 // Clients in places: with `clients` ({us: 50%, eu: 30%, ap: 20%}) each request is made by a
 // client of one geography, picked by weight; it names it in the x-faultline-geo header (the
 // sandbox GLB sends it over that geography's links) and the record carries tag geo.
@@ -23,9 +28,11 @@
 // by a read of the same key by the same client, asked of another region than the one that took
 // the write (readFrom other: header x-faultline-avoid-region) or of that one (readFrom home:
 // x-faultline-prefer-region). The read's answer lists the key's write ids: the client saw its own
-// write, or it did not (a stale read). The checks go into the summary (extra.readYourWrites), for
-// the environment to read back against its stores.
+// write, or it did not (a stale read). The checks go into the summary (readYourWrites), for the
+// environment to read back against its stores.
 import http from 'node:http';
+import net from 'node:net';
+import { StubResolvers } from './dns-stub.js';
 import { s, type Infer } from '../schema/dsl.js';
 import { percent, type Percent } from '../schema/values.js';
 import { LatenessHistogram, type ReadYourWritesCheck, type TrafficContext, type TrafficSource, type TrafficSummary, type TrafficType } from './types.js';
@@ -53,7 +60,7 @@ const spec = s
         .doc('Read/write mix. Default 80% reads, 20% writes; give one and the other is the rest.'),
     ),
     keys: s.optional(s.integer({ min: 1, max: 1_000_000 }).doc('Size of the key space (k0..k<n-1>). Small values make write conflicts likely.'), 100),
-    target: s.optional(s.string({ pattern: /^https?:\/\/\S+$/, patternHint: 'an http URL like "${glb}"' }).doc('Base URL requests go to. Default: the environment\'s `glb` endpoint.')),
+    target: s.optional(s.string({ pattern: /^https?:\/\/\S+$/, patternHint: 'an http URL like "${glb}"' }).doc('Base URL requests go to. Default: the environment\'s `app` endpoint if it has one (the sandbox: a DNS name with failover: dns, else the GLB), else `glb`.')),
     timeout: s.optional(s.duration({ min: '1ms', max: '1h' }).doc('A request with no answer after this counts as failed (status 0).'), { ms: 5000, text: '5s' }, '5s'),
     maxInFlight: s.optional(s.integer({ min: 1, max: 100_000 }).doc('At most this many requests at once; requests due while all are busy are dropped.'), 512),
     clients: s.optional(
@@ -75,6 +82,28 @@ const spec = s
           ),
         })
         .doc('After a write is acknowledged, the same client reads the key back and looks for its own write id: measurements.readYourWrites counts the stale reads, checked against the stores.'),
+    ),
+    dns: s.optional(
+      s
+        .refine(
+          s.object({
+            server: s.optional(
+              s.string({ pattern: /^[^\s:/]+:[0-9]{1,5}$/, patternHint: 'host:port like "${dns}"' }).doc('The DNS server the stubs ask (host:port). Default: the environment\'s `dns` endpoint (the sandbox\'s own server with failover: dns).'),
+            ),
+            clients: s.optional(s.integer({ min: 1, max: 10_000 }).doc('Simulated clients, each with its own cache; requests are spread over them round-robin. Their first answers are staggered over one lifetime, as if they had looked the name up at different moments.'), 20),
+            ttl: s.optional(
+              s.enum(['honour', 'ignore'] as const).doc('honour: a client asks again when its answer\'s TTL runs out. ignore: it keeps its first answer for `pin`, or forever, as some real clients do (a JVM with networkaddress.cache.ttl=-1, long-lived pools).'),
+              'honour',
+            ),
+            pin: s.optional(s.duration({ min: '1ms', max: '1d' }).doc('With ttl: ignore, how long a client keeps its first answer. Absent: forever.')),
+          }),
+          (d, path, issues) => {
+            if (d.pin && (d.ttl ?? 'honour') === 'honour') {
+              issues.push({ path: [...path, 'pin'], expected: 'ttl: ignore alongside it (a client that honours the TTL keeps an answer for the TTL, not for pin)', found: `pin ${d.pin.text} with ttl: honour` });
+            }
+          },
+        )
+        .doc('How clients resolve the target when its host is a name: a caching stub per client against a DNS server. Used only when the host is a name.'),
     ),
   })
   .doc('Open-model traffic against the sandbox app API (reads and writes of keys), recorded per request.');
@@ -127,15 +156,29 @@ class BuiltinTraffic implements TrafficSource {
   private readonly geoShares: [string, number][];
   private readonly ryw: ReadYourWritesCheck[] = [];
   private rywCounts = { checks: 0, stale: 0, failed: 0 };
+  /** With a named host: the name, its port, the stubs, and which client sends next. */
+  private readonly named?: { host: string; port: string; stubs: StubResolvers; server: string };
+  private nextClient = 0;
+  private rr = 0;
 
   constructor(
     private readonly spec: BuiltinSpec,
     ctx: TrafficContext,
   ) {
     this.writeShare = writeRatio(spec.mix);
-    const base = spec.target ?? ctx.endpoints.glb;
+    // `app` is what clients use (a DNS name with the sandbox's failover: dns); `glb` otherwise
+    const base = spec.target ?? ctx.endpoints.app ?? ctx.endpoints.glb;
     if (!base) throw new Error('traffic.builtin: no target given and the environment has no `glb` endpoint');
     this.base = base.replace(/\/+$/, '');
+    const url = new URL(this.base);
+    const host = url.hostname.replace(/^\[|\]$/g, '');
+    if (net.isIP(host) === 0 && host !== 'localhost') {
+      const server = spec.dns?.server ?? ctx.endpoints.dns;
+      if (!server) throw new Error(`traffic.builtin: the target ${this.base} is a name and there is no DNS server to resolve it (traffic.builtin.dns.server, or an environment with a \`dns\` endpoint: the sandbox with failover: dns)`);
+      const ignore = spec.dns?.ttl === 'ignore';
+      const stubs = new StubResolvers({ server, honourTtl: !ignore, pinMs: ignore ? spec.dns?.pin?.ms : undefined }, spec.dns?.clients ?? 20);
+      this.named = { host, port: url.port || (url.protocol === 'https:' ? '443' : '80'), stubs, server };
+    }
     this.prefix = ctx.runId.slice(-12);
     this.agent = new http.Agent({ keepAlive: true, maxSockets: spec.maxInFlight ?? 512 });
     this.geoShares = Object.entries(spec.clients ?? {}).map(([g, p]) => [g, p.ratio]);
@@ -266,35 +309,36 @@ class BuiltinTraffic implements TrafficSource {
       }
       if (this.inFlight === 0) this.idle?.();
     };
-    const headers: Record<string, string | number> = { ...(r.headers ?? {}) };
-    if (geo !== undefined) headers['x-faultline-geo'] = geo;
-    if (body) {
-      headers['content-type'] = 'application/json';
-      headers['content-length'] = Buffer.byteLength(body);
-    }
-    const req = http.request(
-      `${this.base}/kv/${key}`,
-      {
-        method: write ? 'PUT' : 'GET',
-        agent: this.agent,
-        headers,
-      },
-      (res) => {
+    let req: http.ClientRequest | undefined;
+    const timer = setTimeout(() => {
+      req?.destroy();
+      finish(0, undefined, `no answer within ${timeoutMs}ms`);
+    }, timeoutMs);
+    const go = (url: string, hostHeader?: string) => {
+      if (done) return;
+      const headers: http.OutgoingHttpHeaders = { ...(r.headers ?? {}), ...(body ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } : {}) };
+      if (geo !== undefined) headers['x-faultline-geo'] = geo;
+      if (hostHeader) headers.host = hostHeader;
+      req = http.request(url, { method: write ? 'PUT' : 'GET', agent: this.agent, headers }, (res) => {
         // Only a read-your-writes check needs the body (the write ids it lists).
         if (r.check) res.on('data', (c: Buffer) => chunks.push(c));
         else res.resume();
         const routed = header(res.headers['x-faultline-routed-at']);
         res.on('end', () => finish(res.statusCode ?? 0, header(res.headers['x-faultline-region']), undefined, routed === undefined ? undefined : Number(routed)));
         res.on('error', (e) => finish(0, undefined, e.message));
-      },
+      });
+      req.on('error', (e) => finish(0, undefined, e.message));
+      if (body) req.write(body);
+      req.end();
+    };
+    const named = this.named;
+    if (!named) return go(`${this.base}/kv/${key}`);
+    // The request is the next client's: its stub's answer (cached or fresh) picks the address.
+    const client = this.nextClient++ % named.stubs.clients;
+    named.stubs.resolve(client, named.host).then(
+      (addrs) => go(`http://${addrs[this.rr++ % addrs.length]}:${named.port}/kv/${key}`, `${named.host}:${named.port}`),
+      (err: Error) => finish(0, undefined, `DNS lookup of ${named.host} at ${named.server}: ${err.message}`),
     );
-    const timer = setTimeout(() => {
-      req.destroy();
-      finish(0, undefined, `no answer within ${timeoutMs}ms`);
-    }, timeoutMs);
-    req.on('error', (e) => finish(0, undefined, e.message));
-    if (body) req.write(body);
-    req.end();
   }
 
   async stop(): Promise<TrafficSummary> {
@@ -307,11 +351,18 @@ class BuiltinTraffic implements TrafficSource {
       });
     }
     this.agent.destroy();
-    const summary: TrafficSummary = { sent: this.sent, dropped: this.dropped, lateness: this.lateness.summary() };
-    if (this.spec.readYourWrites) {
-      summary.readYourWrites = { ...this.rywCounts, readFrom: this.spec.readYourWrites.readFrom ?? 'other', list: this.ryw };
+    const out: TrafficSummary = { sent: this.sent, dropped: this.dropped, lateness: this.lateness.summary() };
+    if (this.spec.readYourWrites) out.readYourWrites = { ...this.rywCounts, readFrom: this.spec.readYourWrites.readFrom ?? 'other', list: this.ryw };
+    const n = this.named;
+    if (n) {
+      n.stubs.close();
+      const policy = this.spec.dns?.ttl === 'ignore' ? (this.spec.dns.pin ? `ignore the TTL, pin ${this.spec.dns.pin.text}` : 'ignore the TTL, pin forever') : 'honour the TTL';
+      // what each client saw: when it started using which answer (its first one included)
+      out.extra = {
+        dns: { server: n.server, name: n.host, clients: n.stubs.clients, policy, lookups: n.stubs.lookups, lookupFailures: n.stubs.failures, lastLookupError: n.stubs.lastError, answerChanges: n.stubs.changes.slice(0, 500) },
+      };
     }
-    return summary;
+    return out;
   }
 }
 

@@ -37,7 +37,8 @@ describe('burn-rate-abort experiment (e2e, sandbox)', function () {
     // well before the scheduled end: 2 s baseline + 60 s fault + 3 s recovered
     const fault = report.faults[0];
     expect(fault).to.include({ name: 'region-dark', status: 'applied-and-reverted' });
-    // The experiment's comment claims about half a second (measured 0.48 s); 1.5 s leaves room for a busy machine.
+    // The experiment's comment claims within about half a second (the next 500 ms evaluation;
+    // measured 0.07 s and 0.48 s); 1.5 s leaves room for a busy machine.
     expect(ab.at - fault.appliedAt!, 'tripped within 1.5 s of the fault').to.be.below(1500);
     expect(fault.revertedAt! - ab.at, 'rolled back right after the trip').to.be.below(10_000);
     expect(report.durationMs).to.be.below(40_000);

@@ -56,7 +56,7 @@ const sandboxObject = s
     failover: s.optional(
       s
         .enum(['healthcheck', 'dns'] as const)
-        .doc('healthcheck: the GLB shifts traffic as soon as it marks a region down. dns: clients keep their cached DNS answer, so traffic shifts dnsTtl after the decision.'),
+        .doc('healthcheck: the GLB shifts traffic as soon as it marks a region down. dns: the sandbox runs an authoritative DNS server (Knot) for sandbox.faultline.test; the GLB rewrites app.sandbox.faultline.test to the new primary\'s front door at the decision (RFC 2136 update), and clients of the `app` endpoint move when their own DNS cache lets them (traffic.builtin.dns). Clients of the GLB\'s own URL get the modelled delay: traffic shifts dnsTtl after the decision.'),
       'healthcheck',
     ),
     failback: s.optional(
@@ -120,7 +120,7 @@ const sandboxObject = s
         .doc('topology: as the topology routes (round-robin over healthy regions in active-active). latency (active-active, read-replicas; needs geographies): each geography goes to the healthy region with the lowest round trip the GLB measures over its links (its own probes, not the configured figures).'),
       'topology',
     ),
-    dnsTtl: s.optional(s.duration({ max: '1h' }).doc('With failover: dns, how long clients keep the old answer after the record changes.'), { ms: 5000, text: '5s' }, '5s'),
+    dnsTtl: s.optional(s.duration({ max: '1h' }).doc('With failover: dns, the TTL of the app\'s record (whole seconds): how long a client that honours it may keep the old answer after the record changes.'), { ms: 5000, text: '5s' }, '5s'),
     replication: s.optional(
       s
         .object({
@@ -239,6 +239,12 @@ export const sandboxSpec = s.refine(sandboxObject, (spec, path, issues) => {
   if (as && spec.capacity && as.maxRps < spec.capacity.rps) {
     issues.push({ path: [...path, 'capacity', 'autoscale', 'maxRps'], expected: `at least capacity.rps (${spec.capacity.rps}): the auto-scaler only scales up`, found: String(as.maxRps) });
   }
+  if (spec.failover === 'dns' && spec.dnsTtl && spec.dnsTtl.ms % 1000 !== 0) {
+    issues.push({ path: [...path, 'dnsTtl'], expected: 'whole seconds with failover: dns (a DNS record\'s TTL is a number of seconds)', found: spec.dnsTtl.text });
+  }
+  if (spec.failover === 'dns' && topology === 'single-region') {
+    issues.push({ path: [...path, 'failover'], expected: 'healthcheck with topology single-region (DNS failover repoints the name to another region, and there is none)', found: 'dns' });
+  }
   const mode = spec.replication?.mode;
   if ((mode === 'sync' || mode === 'quorum') && regions.length < 2) {
     issues.push({ path: [...path, 'replication', 'mode'], expected: `async with a single region (${mode} replication needs a peer region to confirm writes)`, found: JSON.stringify(mode) });
@@ -340,7 +346,7 @@ const round1 = (v: number) => Math.round(v * 10) / 10;
 const CUT_FAULTS = new Set(['toxiproxy.down', 'toxiproxy.timeout', 'toxiproxy.reset_peer']);
 
 interface GlbState {
-  events: { t: number; type: string; region: string }[];
+  events: { t: number; type: string; region: string; sentAt?: number; error?: string }[];
   /** When the newest round of health checks started (absent on an older GLB). */
   lastRoundAt?: number;
 }
@@ -668,6 +674,11 @@ export class SandboxEnvironment implements ProxyEnvironment, MeasuringEnvironmen
       // sandbox as it is, without wiping its data or undoing what else is going on.
       if (ctx.options.sandboxReset !== false) await postJson(`${this.attached.controlUrl}/reset`, this.config, ctx.signal);
       this.st = await getJson<SandboxState>(`${this.attached.controlUrl}/state`, ctx.signal);
+      // The DNS server is started with the sandbox: one that was brought up with health-check
+      // failover has none, so its clients use the GLB (the modelled TTL), not a real record.
+      if (this.config.failover === 'dns' && !this.st.dns) {
+        ctx.log.warn('sandbox: failover: dns, but the sandbox that is up was started without its DNS server: traffic uses the GLB with the modelled TTL. Start it with failover: dns for a real DNS record');
+      }
     } else {
       ctx.log.info(`sandbox: starting ${this.config.topology} with ${this.config.regions.join(', ')}`);
       this.own = await RunningSandbox.start(this.config);
@@ -768,17 +779,36 @@ export class SandboxEnvironment implements ProxyEnvironment, MeasuringEnvironmen
           const shift = f - (down.t - from);
           out.shiftMs = shift;
           // Both ends are on the GLB's clock (requests by when it routed them, detection by its
-          // event), so with one primary traffic cannot recover before the GLB moved it: a
-          // negative shift is a measurement error, reported, not hidden. Where the GLB spreads
-          // traffic over regions, the requests to the regions still up succeed all along, so
-          // failover can precede the decision by the gap between two requests to the dead one.
+          // event), so with one primary, traffic to a dead region cannot recover before the GLB
+          // moved it: a negative shift is a measurement error, reported, not hidden. Two cases
+          // are real, not errors, and are explained instead: where the GLB spreads traffic over
+          // regions, the requests to the regions still up succeed all along (failover can precede
+          // the decision by the gap between two requests to the dead one); and a frozen region
+          // answers the requests it held once it resumes, which succeed if that is within the
+          // GLB's request timeout.
           if (shift < 0) {
+            const at = `failover measured ${f} ms, but the GLB detected the outage at ${down.t - from} ms`;
             const spread = this.config.topology === 'active-active' || this.config.topology === 'read-replicas';
-            if (spread) warnings.push(`shiftMs is negative (${shift} ms): with ${this.config.topology} the requests after the last failed one went to regions that were up before the GLB detected the outage at ${down.t - from} ms`);
-            else errors.push(`shiftMs is negative (${shift} ms): failover measured ${f} ms, but the GLB detected the outage at ${down.t - from} ms; requests are timed by when the GLB routed them, so one it routed before detecting the outage succeeded`);
+            if (spread) warnings.push(`shiftMs is negative (${shift} ms): ${at}; with ${this.config.topology} the requests after the last failed one went to regions that were up`);
+            else if (regionFault?.type === 'region.freeze') warnings.push(`shiftMs is negative (${shift} ms): ${at}; requests the GLB routed to the frozen region before that were answered once it resumed (within the GLB's ${this.config.requestTimeoutMs} ms request timeout), so they count as successes`);
+            else errors.push(`shiftMs is negative (${shift} ms): ${at}; requests are timed by when the GLB routed them, so one it routed to the failed region before detecting the outage succeeded`);
           }
         }
         if (shifted) out.trafficShiftedAtMs = shifted.t - from;
+        if (st.dns && this.config.failover === 'dns') {
+          // The real record change (the GLB's RFC 2136 update, acknowledged by knotd) and what
+          // the clients made of it: dnsShiftMs is from that acknowledgement to the failover the
+          // clients saw, so with TTL-honouring clients it is at most about the TTL.
+          const updated = glb.events.find((e) => e.type === 'dns-updated' && e.t >= from);
+          const failed = glb.events.filter((e) => e.type === 'dns-update-failed' && e.t >= from);
+          out.dnsTtlMs = this.config.dnsTtlMs;
+          if (updated) {
+            out.dnsUpdatedAtMs = updated.t - from;
+            if (updated.sentAt !== undefined) out.dnsUpdateMs = updated.t - updated.sentAt;
+            if (f !== undefined && !alreadyDown.length) out.dnsShiftMs = f - (updated.t - from);
+          }
+          if (failed.length) errors.push(`the GLB could not update the DNS record ${failed.length} time(s): ${failed[0].error}`);
+        }
         const phase = [...this.aligned.values()].find((p) => p !== undefined);
         if (phase) out.outagePhase = phase;
         if (regionFault?.type === 'region.outage') {

@@ -37,8 +37,13 @@
 //                                  checks send them. Never for a residency zone's keys.
 // failover "dns" models clients resolving a DNS name: a routing change is decided at detection
 // but clients keep their cached answer for dnsTtlMs, so traffic shifts a full TTL later (the
-// worst-case client, whose cache was refreshed just before the change).
+// worst-case client, whose cache was refreshed just before the change). That model is for
+// clients of the GLB's own URL. With a real DNS server (cfg.dns, started by the supervisor for
+// failover: dns) every routing decision also rewrites the app's A record through an RFC 2136
+// update, in order, and logs a "dns-updated" event when the server acknowledged it: clients that
+// resolve the name themselves (the `app` endpoint) then move when their own cache lets them.
 import http from 'node:http';
+import { sendUpdate } from './dns-update.js';
 import {
   REGION_HEADER,
   ROUTED_AT_HEADER,
@@ -101,13 +106,19 @@ export interface GlbConfig {
    * never see a region it isolates.
    */
   freshHealthConnections?: boolean;
+  /** failover: dns with a real server: where to send updates, and each region's front door. */
+  dns?: { server: string; zone: string; name: string; ttlSeconds: number; addresses: Record<string, string> };
 }
 
 interface GlbEvent {
   t: number;
   /** nearest: a geography's nearest region changed (region is "<geo>:<region>"). */
-  type: 'down' | 'up' | 'promoted' | 'shifted' | 'nearest';
+  type: 'down' | 'up' | 'promoted' | 'shifted' | 'dns-updated' | 'dns-update-failed' | 'nearest';
   region: string;
+  /** dns-updated: when the update was sent (t is when the server acknowledged it), the addresses. */
+  sentAt?: number;
+  addresses?: string[];
+  error?: string;
 }
 
 /** The header a client names its geography with (the built-in traffic sets it). */
@@ -234,6 +245,34 @@ function decide(): void {
   if (pendingShift) clearTimeout(pendingShift);
   if (cfg.failover === 'dns' && cfg.dnsTtlMs > 0) pendingShift = setTimeout(shift, cfg.dnsTtlMs);
   else shift();
+  publish(primaryOnlyTopology() ? [primary] : up);
+}
+
+const primaryOnlyTopology = () => cfg.topology === 'active-passive' || cfg.topology === 'single-region';
+
+/** What the record holds now (after the last acknowledged update), by region. */
+let published: string[] = cfg.dns ? (primaryOnlyTopology() ? [cfg.primary] : cfg.regions.map((r) => r.name)) : [];
+let dnsChain: Promise<void> = Promise.resolve();
+/**
+ * Points the app's record at these regions' front doors, if it does not already. Updates are
+ * chained so they reach the server in decision order; the event says when each was acknowledged.
+ */
+function publish(regions: string[], force = false): void {
+  const d = cfg.dns;
+  if (!d || cfg.failover !== 'dns' || regions.length === 0) return;
+  const want = regions.join(',');
+  dnsChain = dnsChain.then(async () => {
+    if (!force && published.join(',') === want) return;
+    const addresses = regions.map((r) => d.addresses[r]);
+    const sentAt = Date.now();
+    try {
+      await sendUpdate({ server: d.server, zone: d.zone, name: d.name, ttlSeconds: d.ttlSeconds }, addresses);
+      published = regions;
+      events.push({ t: Date.now(), type: 'dns-updated', region: want, sentAt, addresses });
+    } catch (err) {
+      events.push({ t: Date.now(), type: 'dns-update-failed', region: want, sentAt, error: err instanceof Error ? err.message : String(err) });
+    }
+  });
 }
 
 async function check(name: string): Promise<void> {
@@ -396,6 +435,9 @@ const server = http.createServer((req, res) => {
         preferred = cfg.primary;
         for (const h of health.values()) Object.assign(h, { up: true, fails: 0, oks: 0, lastFailAt: 0 });
         routed = { primary, up: cfg.regions.map((r) => r.name) };
+        // back to the configured primary (with this run's TTL), before the run's first event
+        publish(primaryOnlyTopology() ? [primary] : cfg.regions.map((r) => r.name), true);
+        await dnsChain;
         events.length = 0;
         edge.clear();
         rtt.clear();

@@ -78,7 +78,7 @@ export interface TestResult {
 const MAX_LOGGED_ERRORS = 20;
 
 /**
- * k6's exec.scenario.progress: iterations done of the planned total for the iteration executors,
+ * k6's exec.scenario.progress: iterations finished of the planned total for the iteration executors,
  * otherwise the share of the scenario's planned duration (without its graceful stop) elapsed.
  */
 function scenarioProgress(config: Record<string, unknown> & { gracefulStopMs: number }, maxDurationMs: number, ctx: ScenarioContext): () => number {
@@ -86,7 +86,7 @@ function scenarioProgress(config: Record<string, unknown> & { gracefulStopMs: nu
   const total = iterations === undefined ? undefined : config.executor === 'per-vu-iterations' ? iterations * Number(config.vus ?? 1) : iterations;
   const plannedMs = Math.max(1, maxDurationMs - config.gracefulStopMs);
   return () => {
-    if (total !== undefined && total > 0) return Math.min(1, ctx.state.iterations / total);
+    if (total !== undefined && total > 0) return Math.min(1, (ctx.state.finished ?? 0) / total);
     return Math.min(1, Math.max(0, (performance.now() - ctx.startedAt) / plannedMs));
   };
 }
@@ -291,6 +291,7 @@ export class TestRun implements VUHost, ScenarioHost {
       return;
     }
     this.completed++;
+    s.finished = (s.finished ?? 0) + 1;
     if (!failed) this.cleanIterations++;
     const tags = vu.tags;
     this.sink.add(this.sink.iterations, 1, tags);

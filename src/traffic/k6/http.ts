@@ -30,7 +30,8 @@ export interface Params {
   tags?: Record<string, string>;
   timeout?: string | number;
   responseType?: 'text' | 'binary' | 'none';
-  responseCallback?: ExpectedStatuses;
+  /** Statuses that count as expected; null: emit no http_req_failed sample (as k6). */
+  responseCallback?: ExpectedStatuses | null;
   /** How many redirects to follow (default: options.maxRedirects, 10). */
   redirects?: number;
   /** Request-scoped cookies: name → value, or {value, replace} to override the jar's. */
@@ -312,6 +313,12 @@ function checkParams(fn: string, params: unknown, onUnsupported: (err: K6Unsuppo
     onUnsupported(err);
     throw err;
   }
+  const cb = (params as Params).responseCallback;
+  if (cb !== undefined && cb !== null && !(cb instanceof ExpectedStatuses)) {
+    const err = new K6Unsupported(`http.${fn}: a params.responseCallback other than http.expectedStatuses(...) or null`);
+    onUnsupported(err);
+    throw err;
+  }
   const jar = (params as Params).jar;
   if (jar !== undefined && jar !== null && !(jar instanceof CookieJar)) throw new TypeError(`http.${fn}: params.jar must be a jar from http.cookieJar() or new http.CookieJar()`);
   const p = params as Params;
@@ -327,6 +334,8 @@ export function createHttpModule(vu: VU) {
   const tagCache = new Map<string, Tags>();
   let tagBase: Tags | undefined;
   const onUnsupported = (err: K6Unsupported) => host.unsupported(err);
+  // http.setResponseCallback(): this VU's default for requests without params.responseCallback
+  let defaultCallback: ExpectedStatuses | null = DEFAULT_EXPECTED;
 
   async function request(method: string, url: unknown, body: Body, rawParams: unknown): Promise<Response> {
     if (vu.interrupted) throw new Interrupted();
@@ -416,11 +425,14 @@ export function createHttpModule(vu: VU) {
     if (vu.interrupted) throw new Interrupted();
     if (r.setCookies) jar.store.storeSetCookies(new URL(urlText), r.setCookies);
 
-    const expected = (params.responseCallback ?? DEFAULT_EXPECTED).has(r.status);
+    const callback = params.responseCallback !== undefined ? params.responseCallback : defaultCallback;
+    // with no callback (null) k6 neither tags expected_response nor emits http_req_failed; the
+    // RequestRecord still judges by k6's default (2xx/3xx)
+    const expected = (callback ?? DEFAULT_EXPECTED).has(r.status);
     const region = r.region;
     // Tag sets repeat (same URL, status, name...), so each VU reuses them: building one costs
     // more than the rest of the request's bookkeeping. Consumers must not mutate tags.
-    let key = `${m} ${urlText} ${r.status} ${expected} ${region} ${r.errorCode} ${nameTag}`;
+    let key = `${m} ${urlText} ${r.status} ${callback ? expected : '-'} ${region} ${r.errorCode} ${nameTag}`;
     if (params.tags) for (const k in params.tags) key += `\n${k}=${params.tags[k]}`;
     if (tagBase !== vu.tags || tagCache.size > 1000) {
       tagCache.clear();
@@ -428,7 +440,8 @@ export function createHttpModule(vu: VU) {
     }
     let tags = tagCache.get(key);
     if (!tags) {
-      tags = { ...vu.tags, name: nameTag ?? urlText, method: m, url: urlText, status: String(r.status), expected_response: String(expected) };
+      tags = { ...vu.tags, name: nameTag ?? urlText, method: m, url: urlText, status: String(r.status) };
+      if (callback) tags.expected_response = String(expected);
       if (params.tags) for (const [k, v] of Object.entries(params.tags)) tags[k] = String(v);
       if (region !== undefined) tags.region = region;
       if (r.errorCode) tags.error_code = String(r.errorCode);
@@ -444,7 +457,7 @@ export function createHttpModule(vu: VU) {
     sink.add(sink.httpReqTls, t.tls_handshaking, tags);
     sink.add(sink.httpReqSending, t.sending, tags);
     sink.add(sink.httpReqReceiving, t.receiving, tags);
-    sink.add(sink.httpReqFailed, expected ? 0 : 1, tags);
+    if (callback) sink.add(sink.httpReqFailed, expected ? 0 : 1, tags);
     sink.add(sink.dataSent, r.bytesSent, tags);
     sink.add(sink.dataReceived, r.bytesReceived, tags);
 
@@ -523,10 +536,13 @@ export function createHttpModule(vu: VU) {
     OCSP_STATUS_REVOKED: 'revoked',
     OCSP_STATUS_SERVER_FAILED: 'server_failed',
     OCSP_STATUS_UNKNOWN: 'unknown',
-    setResponseCallback: () => {
-      const err = new K6Unsupported('http.setResponseCallback (pass responseCallback in params instead)');
-      onUnsupported(err);
-      throw err;
+    setResponseCallback: (cb: unknown) => {
+      if (cb !== null && !(cb instanceof ExpectedStatuses)) {
+        const err = new K6Unsupported('http.setResponseCallback with anything but http.expectedStatuses(...) or null');
+        onUnsupported(err);
+        throw err;
+      }
+      defaultCallback = cb;
     },
     default: undefined as unknown,
   };

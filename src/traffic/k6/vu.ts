@@ -21,6 +21,8 @@ export interface ScenarioState {
   startTime: number;
   /** Iterations started in this scenario by all its VUs (exec.scenario.iterationInTest). */
   iterations: number;
+  /** Iterations of this scenario that have ended (passed or threw): what k6's progress counts. */
+  finished?: number;
   exec: string;
   tags: Tags;
   env: Record<string, string>;

@@ -52,6 +52,10 @@ describe('k6 compatibility: scripts in the style of the k6 docs against a local 
           }
           return;
         }
+        if (req.url!.startsWith('/status/404')) {
+          res.writeHead(404, { 'content-length': 0 }).end();
+          return;
+        }
         if (req.url!.startsWith('/set')) {
           res.writeHead(200, {
             'set-cookie': ['sid=s1; Path=/; HttpOnly; Max-Age=3600', 'pref=blue; Path=/app', 'gone=x; Max-Age=0'],
@@ -379,6 +383,31 @@ export default function () {
       expect(names).to.deep.equal(['${}/posts/${}', '${}/posts/${}']);
     });
 
+    it('http.setResponseCallback sets the VU default; params.responseCallback overrides it; null emits no http_req_failed', async () => {
+      const out = join(dir, 'cb-out');
+      const r = await load(
+        script(
+          'callback.js',
+          `import http from 'k6/http';
+http.setResponseCallback(http.expectedStatuses(200, { min: 404, max: 404 }));
+export default function () {
+  http.get(\`\${__ENV.BASE}/status/404?default\`);
+  http.get(\`\${__ENV.BASE}/status/404?strict\`, { responseCallback: http.expectedStatuses(200) });
+  http.get(\`\${__ENV.BASE}/status/404?none\`, { responseCallback: null });
+}`,
+        ),
+        '--out',
+        out,
+      );
+      expect(r.exitCode, r.stderr).to.equal(0);
+      const lines = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string; metric: string; data: { value: number; tags?: Record<string, string> } });
+      const points = (metric: string) => lines.filter((l) => l.type === 'Point' && l.metric === metric && l.data.tags!.url?.includes('/status/404'));
+      const failed = Object.fromEntries(points('http_req_failed').map((l) => [l.data.tags!.url.split('?')[1], l.data.value]));
+      expect(failed).to.deep.equal({ default: 0, strict: 1 });
+      const expectedTag = Object.fromEntries(points('http_reqs').map((l) => [l.data.tags!.url.split('?')[1], l.data.tags!.expected_response]));
+      expect(expectedTag).to.deep.equal({ default: 'true', strict: 'false', none: undefined });
+    });
+
     it('connects to the address options.hosts gives a name, keeping the name in the Host header', async () => {
       const port = new URL(base).port;
       const r = await load(
@@ -527,7 +556,7 @@ export default function () {
       expect(sc.default.stages).to.deep.equal([{ duration: '1s', target: 1 }]);
     });
 
-    it('reports exec.scenario.progress by iterations, or by time for duration-based executors', async () => {
+    it('reports exec.scenario.progress by finished iterations (as k6 counts them), or by time for duration-based executors', async () => {
       const r = await load(
         script(
           'progress.js',
@@ -545,7 +574,7 @@ export function timed() { http.post(\`\${__ENV.BASE}/progress-timed\`, String(ex
         ),
       );
       expect(r.exitCode, r.stderr).to.equal(0);
-      expect(seen.filter((s) => s.path === '/progress-counted').map((s) => Number(s.body))).to.deep.equal([0.25, 0.5, 0.75, 1]);
+      expect(seen.filter((s) => s.path === '/progress-counted').map((s) => Number(s.body))).to.deep.equal([0, 0.25, 0.5, 0.75]);
       const timed = seen.filter((s) => s.path === '/progress-timed').map((s) => Number(s.body));
       expect(timed.length).to.be.at.least(2);
       expect(timed[0]).to.be.lessThan(0.3);

@@ -55,6 +55,12 @@ describe('game day files', () => {
     expect(isGameDayFile(join(projectRoot, 'experiments/sandbox/region-outage-active-passive.yaml'))).to.equal(false);
   });
 
+  it('tells a game day spelt with a YAML escape from an experiment without a second parse', () => {
+    expect(isGameDayFile(write('escaped.yaml', 'kind: "Game\\x44ay"\nname: x\n'))).to.equal(true);
+    expect(isGameDayFile(write('experiment.yaml', 'kind: Experiment\nmetadata: { name: x }\n'))).to.equal(false);
+    expect(isGameDayFile(write('flow.yaml', '{ name: x, kind: GameDay }\n'))).to.equal(true);
+  });
+
   it('loads experiment files relative to the game day file', () => {
     write('exp.yaml', EXP);
     const g = loadGameDayFile(write('ok.yaml', `${HEAD}steps:\n  - experiment: exp.yaml\n  - pause: 2s\n`), {});
