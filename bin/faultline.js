@@ -28,13 +28,14 @@ const mtime = (p) => {
   }
 };
 // tsc rewrites dist/.tsbuildinfo on every build, whichever files changed
-const bundled = mtime('../dist/cli/main.js') >= Math.max(mtime('../dist/.tsbuildinfo'), mtime('../dist/src/cli/main.js'));
+const built = Math.max(mtime('../dist/.tsbuildinfo'), mtime('../dist/src/cli/main.js'));
+const bundled = mtime('../dist/cli/main.js') >= built;
 
 // `faultline validate FILE...` with plain arguments: the fast path (src/cli/validate-fast.ts), one
-// CommonJS file compiled with the code cache the build made (scripts/bundle.mjs). It touches
-// nothing, so the early signal handlers above are all it needs. It declines what it does not
-// handle (--help, other options, an ad hoc fault whose expiry the full CLI checks first).
-if (bundled && process.argv[2] === 'validate' && mtime('../dist/cli/validate.cjs') >= mtime('../dist/cli/main.js')) {
+// CommonJS file with no command-line framework. It touches nothing, so the early signal handlers
+// above are all it needs. It declines what it does not handle (--help, other options, an ad hoc
+// fault whose expiry the full CLI checks first).
+if (process.argv[2] === 'validate' && mtime('../dist/cli/validate.cjs') >= built) {
   const code = (await loadWithCodeCache('../dist/cli/validate.cjs', '../dist/cli/validate.cache')).fastValidate(process.argv.slice(3));
   if (code !== undefined) {
     const flush = (s) => new Promise((res) => (s.writableLength ? s.write('', () => res()) : res()));
@@ -43,11 +44,33 @@ if (bundled && process.argv[2] === 'validate' && mtime('../dist/cli/validate.cjs
   }
 }
 
+if (mtime('../dist/cli/faultline.cjs') >= built) {
+  // The whole CLI in one CommonJS file compiled with its code cache (scripts/bundle.mjs).
+  const cli = await loadWithCodeCache('../dist/cli/faultline.cjs', '../dist/cli/faultline.cache');
+  cli.installInterruptHandlers();
+  for (const sig of SIGNALS) process.off(sig, exitEarly);
+  await cli.main(process.argv);
+} else {
+  // The ES module bundle (code splitting), else the compiled modules.
+  (bundled ? start('cli', 'signals.js', 'main.js') : Promise.reject(Object.assign(new Error('dist/cli/main.js is older than dist/src'), { code: 'ERR_MODULE_NOT_FOUND' })))
+    .catch((err) => {
+      if (!notBuilt(err)) throw err;
+      return start('src', 'runner/signals.js', 'cli/main.js');
+    })
+    .catch((err) => {
+      if (notBuilt(err)) {
+        process.stderr.write('faultline: not built yet. Run `npm run build` (or `npm ci`, which builds it).\n');
+        process.exit(5);
+      }
+      throw err;
+    });
+}
+
 /**
  * Runs a CommonJS bundle the way require() would, but compiled with V8's code cache when one
  * matches the file (stamped with its size and mtime; V8 also refuses one from another version or
- * other flags). FAULTLINE_WRITE_CODE_CACHE=1 (the build) writes the cache at exit, with the code
- * of every function that ran.
+ * other flags). The build sets FAULTLINE_WRITE_CODE_CACHE to a cache's path to have it written at
+ * exit, with the code of every function that ran.
  */
 async function loadWithCodeCache(rel, cacheRel) {
   const [{ readFileSync, writeFileSync }, vm, { createRequire }, { dirname }, { fileURLToPath }] = await Promise.all([
@@ -71,24 +94,9 @@ async function loadWithCodeCache(rel, cacheRel) {
   const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {"use strict";${readFileSync(file, 'utf8')}\n})`, {
     filename: file,
     cachedData,
-    // npm packages the bundle leaves external and imports on demand
-    importModuleDynamically: (specifier) => import(specifier),
   });
   const module = { exports: {} };
   script.runInThisContext()(module.exports, createRequire(file), module, file, dirname(file));
-  if (process.env.FAULTLINE_WRITE_CODE_CACHE) process.on('exit', () => writeFileSync(cacheFile, Buffer.concat([Buffer.from(stamp), script.createCachedData()])));
+  if (process.env.FAULTLINE_WRITE_CODE_CACHE === cacheFile) process.on('exit', () => writeFileSync(cacheFile, Buffer.concat([Buffer.from(stamp), script.createCachedData()])));
   return module.exports;
 }
-
-(bundled ? start('cli', 'signals.js', 'main.js') : Promise.reject(Object.assign(new Error('dist/cli/main.js is older than dist/src'), { code: 'ERR_MODULE_NOT_FOUND' })))
-  .catch((err) => {
-    if (!notBuilt(err)) throw err;
-    return start('src', 'runner/signals.js', 'cli/main.js');
-  })
-  .catch((err) => {
-    if (notBuilt(err)) {
-      process.stderr.write('faultline: not built yet. Run `npm run build` (or `npm ci`, which builds it).\n');
-      process.exit(5);
-    }
-    throw err;
-  });

@@ -73,19 +73,26 @@ if (process.argv.includes('--verbose')) {
 }
 console.log(`bundle: ${outputs.length} files, ${Math.round(bytes / 1024)} KB in dist/cli (${Date.now() - started} ms)`);
 
-// The fast path for `faultline validate` (src/cli/validate-fast.ts): one CommonJS file with
-// everything it needs, no command-line framework. bin/faultline.js compiles it with a V8 code
-// cache, which Node 20 cannot keep for ES modules (module.enableCompileCache is Node 22): the
-// cache is made here, by validating the bundled examples once, and holds the compiled code of
-// every function that ran. It is stamped with the bundle's size and mtime; V8 itself refuses a
-// cache from another V8 version or flags, and the file then compiles as usual.
-const validateOut = join(outdir, 'validate.cjs');
-const cacheOut = join(outdir, 'validate.cache');
-rmSync(cacheOut, { force: true });
-// In this bundle, the Node built-ins that checking a file never calls (the sandbox supervisor's
-// child_process, net and http; TLS, crypto) load on first use, not at start: each becomes a
-// module of getters over the real one (its export names read here, from the same Node that runs
-// the build and the CLI). Same values, same behaviour; only later.
+// The CommonJS bundles bin/faultline.js prefers (docs/performance.md). Node 20 keeps no compiled
+// code for ES modules between runs (module.enableCompileCache is Node 22), and loads each chunk
+// through its ES module loader; a CommonJS file can be compiled with a V8 code cache instead:
+//
+//   dist/src/cli/bundle-entry.js ──esbuild (one file)──► dist/cli/faultline.cjs + faultline.cache
+//   dist/src/cli/validate-fast.js ─────────────────────► dist/cli/validate.cjs  + validate.cache
+//
+// Everything is in the one file; what a command imports lazily stays lazy (esbuild runs a module's
+// top level on its first import). npm packages stay external, loaded with require() (Node 20.19+
+// requires ES module packages too: engines in package.json). The second file
+// is `faultline validate`'s fast path (src/cli/validate-fast.ts): no command-line framework.
+//
+// Each cache is made here by running the CLI once (the code of every function that ran) and is
+// stamped with its bundle's size and mtime; V8 itself refuses a cache from another V8 version or
+// other flags, and the file then compiles as usual.
+//
+// In these bundles, the Node built-ins a command may never call (the sandbox supervisor's
+// child_process, net and http; TLS, crypto) load on first use, not at start: each becomes a module
+// of getters over the real one (its export names read here, from the Node that runs the build and
+// the CLI). Same values, same behaviour; only later.
 const LAZY_BUILTINS = ['child_process', 'crypto', 'dns', 'http', 'https', 'net', 'perf_hooks', 'readline', 'stream', 'tls', 'util', 'vm', 'worker_threads', 'zlib', 'fs/promises'];
 const lazyBuiltins = {
   name: 'lazy-builtins',
@@ -99,27 +106,41 @@ const lazyBuiltins = {
     });
   },
 };
-await build({
-  entryPoints: [join(distSrc, 'cli', 'validate-fast.js')],
-  outfile: validateOut,
-  bundle: true,
-  format: 'cjs',
-  platform: 'node',
-  target: 'node20',
-  external,
-  minify: true,
-  keepNames: true,
-  logLevel: 'warning',
-  banner: { js: "var __faultlineBundleUrl = require('node:url').pathToFileURL(__filename).href;" },
-  plugins: [originalImportMetaUrl('__faultlineBundleUrl'), lazyBuiltins],
-});
-const stateDir = mkdtempSync(join(tmpdir(), 'faultline-bundle-'));
-try {
-  const env = { ...process.env, FAULTLINE_WRITE_CODE_CACHE: '1', FAULTLINE_STATE_DIR: stateDir };
-  // the cache must match the V8 flags `faultline` runs with: none
-  delete env.NODE_OPTIONS;
-  spawnSync(process.execPath, [join(root, 'bin', 'faultline.js'), 'validate', 'experiments/**/*.yaml'], { cwd: root, env, stdio: 'ignore' });
-} finally {
-  rmSync(stateDir, { recursive: true, force: true });
+
+async function commonJsBundle(entry, name, cacheRun) {
+  const out = join(outdir, `${name}.cjs`);
+  const cache = join(outdir, `${name}.cache`);
+  rmSync(cache, { force: true });
+  await build({
+    entryPoints: [entry],
+    outfile: out,
+    bundle: true,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    external,
+    minify: true,
+    keepNames: true,
+    logLevel: 'warning',
+    banner: { js: "var __faultlineBundleUrl = require('node:url').pathToFileURL(__filename).href;" },
+    plugins: [originalImportMetaUrl('__faultlineBundleUrl'), lazyBuiltins],
+    // import() of an npm package or built-in becomes a require() in a promise: code compiled by
+    // vm.Script cannot import() on Node 20 (it needs --experimental-vm-modules), and Node 20.19+
+    // requires ES module packages too
+    supported: { 'dynamic-import': false },
+  });
+  const stateDir = mkdtempSync(join(tmpdir(), 'faultline-bundle-'));
+  try {
+    const env = { ...process.env, FAULTLINE_WRITE_CODE_CACHE: cache, FAULTLINE_STATE_DIR: stateDir, FAULTLINE_LOCK_DIR: join(stateDir, 'locks'), TOXIPROXY_URL: 'http://127.0.0.1:1' };
+    // the cache must match the V8 flags `faultline` runs with: none
+    delete env.NODE_OPTIONS;
+    spawnSync(process.execPath, [join(root, 'bin', 'faultline.js'), ...cacheRun], { cwd: root, env, stdio: 'ignore', timeout: 60_000 });
+  } finally {
+    rmSync(stateDir, { recursive: true, force: true });
+  }
+  if (!existsSync(cache)) console.warn(`bundle: no code cache was written for ${relative(root, out)}: faultline starts slower`);
 }
-if (!existsSync(cacheOut)) console.warn(`bundle: no code cache was written for ${relative(root, validateOut)}: \`faultline validate\` starts slower`);
+// validate's cache: every shipped experiment and game day. The CLI's: a dry run of a Toxiproxy
+// experiment, the common path (a dry run touches nothing, and nothing answers on port 1).
+await commonJsBundle(join(distSrc, 'cli', 'validate-fast.js'), 'validate', ['validate', 'experiments/**/*.yaml']);
+await commonJsBundle(join(distSrc, 'cli', 'bundle-entry.js'), 'faultline', ['run', '--dry-run', 'experiments/toxiproxy/latency-smoke.yaml']);

@@ -10,7 +10,7 @@
 //              plane images kubeadm runs, etcd, coredns, pause, kube-router, then the node image
 //              itself, assembled the way `kind build node-image` does it, minus the pulls
 //
-// Every step has a stamp in .tools/stamps holding its pin, and images carry the pin in their tag,
+// Every step has a stamp (in /var/lib/faultline-kind/stamps as root, else .tools/kind/stamps) holding its pin, and images carry the pin in their tag,
 // so a second run builds nothing. Plain JS so it runs before the TypeScript build.
 //
 //   node scripts/kind-images.mjs            build what is missing (needs Docker: DOCKER_HOST)
@@ -26,9 +26,11 @@ import { buildKubernetes, goInstall } from './tools.mjs';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const toolsDir = join(root, '.tools');
 const binDir = join(toolsDir, 'bin');
-// FAULTLINE_KIND_TOOLS moves the binaries, build files and stamps of this script elsewhere (one
-// machine-wide cache for several checkouts).
-const kindTools = process.env.FAULTLINE_KIND_TOOLS || join(toolsDir, 'kind');
+// The binaries, build files and stamps of this script: a machine-wide cache when root (beside the
+// private dockerd's images in /var/lib/faultline-docker), so every checkout and every fresh CI clone
+// on the machine shares one build; every entry is stamped with its pin and rebuilt when the pin
+// changes or the file is missing. FAULTLINE_KIND_TOOLS moves it (an empty directory = a cold build).
+const kindTools = process.env.FAULTLINE_KIND_TOOLS || (process.getuid?.() === 0 ? '/var/lib/faultline-kind' : join(toolsDir, 'kind'));
 const kindBin = join(kindTools, 'bin');
 const buildDir = join(kindTools, 'build');
 const stampDir = join(kindTools, 'stamps');

@@ -4,7 +4,8 @@
 // global entry point (GLB) in front of them. Left running between the two.
 //
 //   up     Docker: the engine DOCKER_HOST or /var/run/docker.sock names, else a private dockerd
-//          started here (root; data in .tools/docker, socket /run/faultline-docker/docker.sock).
+//          started here (root; data in /var/lib/faultline-docker or FAULTLINE_DOCKER_DATA_ROOT,
+//          socket /run/faultline-docker/docker.sock).
 //          Images: built here by scripts/kind-images.mjs (no registry needed), or, with
 //          FAULTLINE_KIND_UPSTREAM=1, kind's own node image pulled from its registry.
 //          Then the clusters, the charts, the GLB; writes .faultline/kind/{kubeconfig,env,state.json}.
@@ -34,8 +35,9 @@ const PRIVATE = {
   dir: '/run/faultline-docker',
   host: 'unix:///run/faultline-docker/docker.sock',
   pidfile: '/run/faultline-docker/docker.pid',
-  // Outside the checkout: images and clusters are machine-wide, like /var/lib/docker.
-  dataRoot: '/var/lib/faultline-docker',
+  // Outside the checkout: images and clusters are machine-wide, like /var/lib/docker. The images
+  // are tagged with their pins, so every checkout (and every CI clone) shares them.
+  dataRoot: process.env.FAULTLINE_DOCKER_DATA_ROOT || '/var/lib/faultline-docker',
 };
 
 function log(msg) {
@@ -101,19 +103,24 @@ function privateDaemonPid() {
 async function ensureDocker(prev) {
   if (process.env.DOCKER_HOST) {
     if (!dockerWorks(process.env.DOCKER_HOST)) throw new Error(`DOCKER_HOST=${process.env.DOCKER_HOST} does not answer \`docker info\``);
-    return { host: process.env.DOCKER_HOST, started: prev?.docker?.host === process.env.DOCKER_HOST && prev.docker.started };
+    const ours = prev?.docker?.host === process.env.DOCKER_HOST && prev.docker.started;
+    return { host: process.env.DOCKER_HOST, started: ours, ...(ours ? { hostBefore: prev.docker.hostBefore } : {}) };
   }
   if (spawnSync('sh', ['-c', 'command -v docker'], { stdio: 'ignore' }).status === 0 && existsSync('/var/run/docker.sock') && dockerWorks(undefined)) {
     return { host: 'unix:///var/run/docker.sock', started: false };
   }
   if (privateDaemonPid() && dockerWorks(PRIVATE.host)) {
     // Ours from an earlier up (then down stops it), or from a second checkout (then it stays).
-    return { host: PRIVATE.host, started: prev?.docker?.host === PRIVATE.host ? prev.docker.started : false };
+    const ours = prev?.docker?.host === PRIVATE.host && prev.docker.started;
+    return { host: PRIVATE.host, started: ours, ...(ours ? { hostBefore: prev.docker.hostBefore } : {}) };
   }
   if (process.getuid?.() !== 0) {
     throw new Error('no Docker engine answers (DOCKER_HOST, /var/run/docker.sock), and starting a private one needs root: start Docker, or run as root');
   }
   aptInstall(['docker.io', 'iptables'], 'dockerd');
+  // What dockerd changes on the host and never puts back, so that down can: it sets the FORWARD
+  // policy to DROP, and leaves docker0 and its iptables chains and rules after it stops.
+  const hostBefore = hostNetworkState();
   mkdirSync(PRIVATE.dir, { recursive: true });
   mkdirSync(PRIVATE.dataRoot, { recursive: true });
   mkdirSync(stateDir, { recursive: true });
@@ -135,7 +142,7 @@ async function ensureDocker(prev) {
   child.unref();
   log(`starting a private dockerd (pid ${child.pid}, ${PRIVATE.host}, data in ${PRIVATE.dataRoot})`);
   for (let i = 0; i < 120; i++) {
-    if (dockerWorks(PRIVATE.host)) return { host: PRIVATE.host, started: true };
+    if (dockerWorks(PRIVATE.host)) return { host: PRIVATE.host, started: true, hostBefore };
     if (!pidAlive(child.pid)) break;
     await sleep(500);
   }
@@ -150,13 +157,50 @@ function fullBoundingSet() {
   return BigInt(`0x${hex}`) === (1n << BigInt(last + 1)) - 1n;
 }
 
-async function stopPrivateDocker() {
+/** The host's FORWARD policy, and whether docker0 and Docker's iptables chains exist. */
+export function hostNetworkState() {
+  const filter = spawnSync('iptables', ['-S'], { encoding: 'utf8' });
+  const policy = /^-P FORWARD (\S+)$/m.exec(filter.stdout ?? '')?.[1];
+  return {
+    forwardPolicy: policy,
+    docker0: spawnSync('ip', ['link', 'show', 'docker0'], { stdio: 'ignore' }).status === 0,
+    dockerChains: /^-N DOCKER/m.test(filter.stdout ?? ''),
+  };
+}
+
+/**
+ * Puts back what dockerd changed on the host (see ensureDocker): the FORWARD policy, and, when
+ * they were not there before, docker0 and Docker's iptables rules and chains.
+ */
+export function restoreHostNetwork(before) {
+  if (!before) return;
+  if (before.forwardPolicy && hostNetworkState().forwardPolicy !== before.forwardPolicy) {
+    spawnSync('iptables', ['-P', 'FORWARD', before.forwardPolicy], { stdio: 'inherit' });
+    log(`iptables FORWARD policy back to ${before.forwardPolicy}`);
+  }
+  if (!before.docker0) spawnSync('ip', ['link', 'delete', 'docker0'], { stdio: 'ignore' });
+  if (!before.dockerChains) {
+    for (const table of ['filter', 'nat']) {
+      const rules = spawnSync('iptables', ['-t', table, '-S'], { encoding: 'utf8' }).stdout ?? '';
+      // Rules in the built-in chains that jump to Docker's chains or name its bridges.
+      for (const line of rules.split('\n')) {
+        if (!/^-A (FORWARD|INPUT|OUTPUT|PREROUTING|POSTROUTING) /.test(line) || !/DOCKER|docker0|br-[0-9a-f]{12}/.test(line)) continue;
+        spawnSync('sh', ['-c', `iptables -t ${table} ${line.replace(/^-A /, '-D ')}`], { stdio: 'ignore' });
+      }
+      for (const chain of rules.match(/^-N DOCKER\S*$/gm) ?? []) spawnSync('iptables', ['-t', table, '-F', chain.slice(3)], { stdio: 'ignore' });
+      for (const chain of rules.match(/^-N DOCKER\S*$/gm) ?? []) spawnSync('iptables', ['-t', table, '-X', chain.slice(3)], { stdio: 'ignore' });
+    }
+  }
+}
+
+async function stopPrivateDocker(hostBefore) {
   const pid = privateDaemonPid();
   if (!pid) return;
   process.kill(pid, 'SIGTERM');
   for (let i = 0; i < 120 && pidAlive(pid); i++) await sleep(500);
   if (pidAlive(pid)) throw new Error(`dockerd ${pid} did not stop within 60 s`);
   log(`stopped the private dockerd (pid ${pid})`);
+  restoreHostNetwork(hostBefore);
 }
 
 const upstream = process.env.FAULTLINE_KIND_UPSTREAM === '1';
@@ -378,7 +422,7 @@ async function up() {
   writeState({ docker: dockerInfo, regions: REGIONS, kubeconfig, glb: `http://127.0.0.1:${GLB_PORT}`, nodeImage: image ?? 'upstream', k8s: K8S_PIN });
   log(`up in ${((Date.now() - t0) / 1000).toFixed(1)}s; contexts ${REGIONS.map((r) => `kind-${r}`).join(', ')}`);
   log(`kubeconfig ${kubeconfig}; GLB http://127.0.0.1:${GLB_PORT}; env: . ${join(stateDir, 'env')}`);
-  log(`try  npx faultline run experiments/kubernetes/kind-region-outage.yaml --kubeconfig ${kubeconfig}`);
+  log(`try  npx faultline run experiments/kubernetes/region-outage.yaml --kubeconfig ${kubeconfig}`);
 }
 
 async function down() {
@@ -408,7 +452,7 @@ async function down() {
     const users = spawnSync('docker', ['network', 'inspect', 'kind', '--format', '{{len .Containers}}'], { encoding: 'utf8' });
     if (users.status === 0 && users.stdout.trim() === '0') spawnSync('docker', ['network', 'rm', 'kind'], { stdio: 'ignore' });
   }
-  if (state?.docker?.started) await stopPrivateDocker();
+  if (state?.docker?.started) await stopPrivateDocker(state.docker.hostBefore);
   rmSync(statePath, { force: true });
   rmSync(join(stateDir, 'env'), { force: true });
   rmSync(kubeconfig, { force: true });

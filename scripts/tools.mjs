@@ -190,7 +190,8 @@ function stampOf(name) {
 }
 
 function present(tool) {
-  if (tool.system) return tool.bins.every((b) => which(b) || existsSync(join(binDir, b)));
+  // Debian puts daemons (knotd) in /usr/sbin, which a non-root PATH may lack
+  if (tool.system) return tool.bins.every((b) => which(b) || existsSync(join(binDir, b)) || existsSync(join('/usr/sbin', b)));
   return stampOf(tool.name) === tool.pin && tool.bins.every((b) => existsSync(join(binDir, b)));
 }
 

@@ -38,7 +38,7 @@ function print(st: SandboxState, json: boolean | undefined, headline: string): v
   for (const [k, v] of Object.entries(endpoints)) process.stdout.write(`  ${k.padEnd(width)}  ${v}\n`);
 }
 
-export async function sandboxUp(o: { topology: string; regions: string; primary?: string; conflictResolution: string; failover?: string; json?: boolean }): Promise<number> {
+export async function sandboxUp(o: { topology: string; regions: string; primary?: string; conflictResolution: string; failover?: string; backupRegion?: string; json?: boolean }): Promise<number> {
   const existing = readLiveState();
   if (existing) {
     print(existing, o.json, 'already up');
@@ -56,6 +56,13 @@ export async function sandboxUp(o: { topology: string; regions: string; primary?
     if (!['healthcheck', 'dns'].includes(config.failover)) throw new Error(`--failover: expected healthcheck or dns, found ${o.failover}`);
     if (!['single-region', 'active-passive', 'read-replicas', 'active-active'].includes(config.topology)) throw new Error(`--topology: expected single-region, active-passive, read-replicas or active-active, found ${o.topology}`);
     if (!['lww', 'crdt'].includes(config.conflictResolution)) throw new Error(`--conflict-resolution: expected lww or crdt, found ${o.conflictResolution}`);
+    if (o.backupRegion !== undefined) {
+      if (config.regions.includes(o.backupRegion) || !/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/.test(o.backupRegion)) {
+        throw new Error(`--backup-region: expected a lowercase region name that is not one of the regions (${config.regions.join(', ')}), found ${JSON.stringify(o.backupRegion)}`);
+      }
+      // No snapshots until a run's reset gives the interval (environment.sandbox.backup.interval).
+      config.backup = { region: o.backupRegion, intervalMs: 0 };
+    }
   } catch (err) {
     process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
     return ExitCode.invalid;

@@ -14,6 +14,11 @@ export const expectSpec = s
         .object({ acknowledgedWrites: s.integer({ min: 0 }).doc('At most this many acknowledged writes may be lost (measurements.lostWrites).') })
         .doc('Data loss (RPO) in acknowledged writes.'),
     ),
+    rpo: s.optional(
+      s
+        .object({ within: s.duration().doc('The oldest acknowledged write lost in a region.restore (measurements.rpoMs, from the clients\' acknowledged writes read back against the stores) must be at most this old when the store was lost.') })
+        .doc('Recovery point objective of a restore from backups (sandbox backup).'),
+    ),
     failback: s.optional(
       s
         .object({
@@ -80,6 +85,10 @@ export function evaluateExpectations(expect: ExpectSpec | undefined, m: M): Expe
   if (expect.dataLoss) {
     const max = expect.dataLoss.acknowledgedWrites;
     check('dataLoss.acknowledgedWrites', `≤ ${max}`, num(m, 'lostWrites'), (v) => v <= max, String);
+  }
+  if (expect.rpo) {
+    const bound = expect.rpo.within.ms;
+    check('rpo.within', `≤ ${expect.rpo.within.text}`, num(m, 'rpoMs'), (v) => v <= bound, formatMs);
   }
   if (expect.failback?.within) {
     const bound = expect.failback.within.ms;

@@ -16,6 +16,7 @@ import { clusterStop } from './kind/cluster-stop.js';
 import { clusterPause } from './kind/cluster-pause.js';
 import { regionOutage } from './region/outage.js';
 import { regionFreeze } from './region/freeze.js';
+import { regionRestore } from './region/restore.js';
 
 export const faultTypes = {
   'toxiproxy.latency': latency,
@@ -31,6 +32,7 @@ export const faultTypes = {
   'kind.cluster-pause': clusterPause,
   'region.outage': regionOutage,
   'region.freeze': regionFreeze,
+  'region.restore': regionRestore,
 } as const satisfies Record<string, FaultType<any>>;
 
 export type FaultTypeName = keyof typeof faultTypes;

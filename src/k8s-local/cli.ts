@@ -48,7 +48,7 @@ async function up(): Promise<void> {
   copyFileSync(cp.kubeconfigPath, kubeconfig);
   const state: State = { pids: cp.pids, dir, kubeconfig, contexts: cp.contexts };
   writeFileSync(statePath, JSON.stringify(state, null, 2));
-  // experiments/kubernetes/region-outage.yaml and pod-kill.yaml act on the shop chart.
+  // experiments/kubernetes/shop-region-outage.yaml and pod-kill.yaml act on the shop chart.
   await Promise.all(
     Object.entries(cp.contexts).map(async ([region, context]) => {
       await execFileAsync(
@@ -63,7 +63,7 @@ async function up(): Promise<void> {
   process.stdout.write(
     `k8s: up in ${((Date.now() - started) / 1000).toFixed(1)}s; contexts ${Object.values(cp.contexts).join(', ')}\n` +
       `k8s: kubeconfig ${kubeconfig}\n` +
-      `k8s: try  npx faultline run experiments/kubernetes/region-outage.yaml --kubeconfig ${kubeconfig}\n`,
+      `k8s: try  npx faultline run experiments/kubernetes/shop-region-outage.yaml --kubeconfig ${kubeconfig}\n`,
   );
 }
 

@@ -221,6 +221,51 @@ export interface Measurements {
   residencyUnread?: string[];
   /** Sandbox with capacity: per region, per second, served and shed as clients saw them over the capacity read back from the region. */
   utilisation?: Record<string, { peak: number | null; shed: number; capacityLog: { t: number; rps: number }[]; seconds: { t: number; served: number; shed: number; capacityRps?: number; utilisation?: number }[] }>;
+  /**
+   * Sandbox in-region read cache / store capacity, per phase, read back from each region's own
+   * log: cache lookups, hits, misses, coalesced reads, hit ratio, reads that reached the store (per
+   * second, and the busiest second), reads the store refused; clientReads is what the clients saw
+   * answered by a region in the same phase.
+   */
+  readCache?: {
+    ttlMs: number;
+    coalesce: boolean;
+    phases: Record<
+      string,
+      {
+        lookups: number;
+        hits: number;
+        misses: number;
+        coalesced: number;
+        hitRatio: number | null;
+        storeReads: number;
+        storeRefused: number;
+        storeReadsPerSec: number;
+        peakStoreReadsPerSec: number;
+        seconds: number;
+        clientReads: number;
+      }
+    >;
+    regionsReadBack: string[];
+  };
+  /** Reads per second that reached the stores, per phase (readCache.phases[p].storeReadsPerSec). */
+  storeReadsPerSec?: Record<string, number>;
+  /** Sandbox backups and region.restore: the RPO measured from lost acknowledged writes, and the restore. */
+  backup?: {
+    region: string;
+    lostAt: number;
+    restoredSnapshotAt: number | null;
+    snapshotAgeMs: number;
+    writesSinceSnapshot: number;
+    lostWrites: number;
+    rpoMs: number;
+    restoreMs: number | null;
+    restoredItems: number | null;
+    copiesBeforeLoss: number;
+    restoreError?: string;
+  };
+  /** backup.rpoMs: how old the oldest acknowledged write lost in the disaster was (0: none lost). */
+  rpoMs?: number;
   warnings?: string[];
   measurementErrors?: string[];
   /** Per phase (baseline, fault, recovery, recovered): requests and latency. */

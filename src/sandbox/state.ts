@@ -51,6 +51,7 @@ export function endpointsOf(st: SandboxState): Record<string, string> {
   out.app = st.dns?.appUrl ?? st.glbUrl;
   if (st.dns) out.dns = st.dns.server;
   for (const [name, r] of Object.entries(st.regions)) out[`regions.${name}`] = r.url;
+  if (st.backupRegion) out[`backup.${st.backupRegion.name}`] = st.backupRegion.url;
   // host:port, as the toxiproxy environment gives its proxies
   for (const p of st.proxies) out[`proxies.${p.name}`] = p.listen;
   return out;

@@ -74,6 +74,16 @@ export interface SandboxConfig {
   geographies?: Record<string, Record<string, number>>;
   /** topology (default): as the topology routes; latency: the nearest healthy region per geography, measured by the GLB. */
   routing?: 'topology' | 'latency';
+  /** An in-region read cache per region (ttlMs 0: none), coalescing concurrent misses of a key when asked. */
+  readCache?: { ttlMs: number; coalesce: boolean };
+  /** Each region's store read capacity (connections 0: unlimited). */
+  storeLimits?: { connections: number; readTimeMs: number; queueTimeoutMs: number };
+  /**
+   * Snapshots of every region's store each intervalMs (0: none), copied to the backup region: a
+   * region process of its own (named region, not one of regions) that holds copies and serves no
+   * traffic, reached through a proxy <region>-to-<backup region>.
+   */
+  backup?: { region: string; intervalMs: number };
 }
 
 /** The toxic that gives a geography link its base latency (not a fault: it is the distance). */
@@ -110,6 +120,8 @@ export interface SandboxState {
   glbUrl: string;
   config: SandboxConfig;
   regions: Record<string, { url: string; pid: number; port: number }>;
+  /** The backup region (sandbox with backup): holds snapshot copies, serves no traffic. */
+  backupRegion?: { name: string; url: string; pid: number; port: number };
   proxies: ProxyInfo[];
   pids: { toxiproxy: number; glb: number; reaper: number; dns?: number };
   startedAt: string;
@@ -186,6 +198,7 @@ export class RunningSandbox {
   private stopped = false;
   private control?: http.Server;
   private regionChildren = new Map<string, ChildProcess>();
+  private vault?: ChildProcess;
 
   private constructor(
     readonly config: SandboxConfig,
@@ -223,6 +236,8 @@ export class RunningSandbox {
         capacityRps: config.capacityRps,
         autoscale: config.autoscale,
         residency: config.residency,
+        readCache: config.readCache,
+        storeLimits: config.storeLimits,
         conflictResolution: config.conflictResolution,
         peers: {},
       });
@@ -232,17 +247,24 @@ export class RunningSandbox {
         children.push(started[i].child);
         regions[name] = { url: `http://127.0.0.1:${started[i].port}`, pid: started[i].child.pid!, port: started[i].port };
       });
+      let vault: { child: ChildProcess; port: number } | undefined;
+      if (config.backup) {
+        const b = config.backup;
+        vault = await startApp('region.js', { ...regionCfg(b.region), readCache: undefined, storeLimits: undefined, vault: true } satisfies RegionConfig);
+        children.push(vault.child);
+      }
       reaper.send({ pids: children.map((c) => c.pid) });
       const proxies: ProxyInfo[] = [];
       const links: [string, string][] = [];
       for (const to of config.regions) links.push(['glb', to]);
       for (const from of config.regions) for (const to of config.regions) if (from !== to) links.push([from, to]);
+      if (config.backup) for (const from of config.regions) links.push([from, config.backup.region]);
       const dnsMode = config.failover === 'dns';
       if (dnsMode) proxies.push(...(await frontDoors(toxiproxyUrl, config.regions, regions)));
       for (const [from, to] of links) {
         if (dnsMode && from === 'glb') continue;
         const name = proxyName(from, to);
-        const upstream = `127.0.0.1:${regions[to].port}`;
+        const upstream = `127.0.0.1:${to === config.backup?.region ? vault!.port : regions[to].port}`;
         const r = await httpJson(`${toxiproxyUrl}/proxies`, 'POST', { name, listen: '127.0.0.1:0', upstream, enabled: true });
         if (r.status !== 201 && r.status !== 200) throw new Error(`creating proxy ${name}: ${JSON.stringify(r.json)}`);
         proxies.push({ name, from, to, listen: r.json.listen as string, upstream });
@@ -258,8 +280,10 @@ export class RunningSandbox {
         dnsState = { server: dnsServer.server, zone: DNS_ZONE, name: DNS_APP_NAME, appUrl: `http://${DNS_APP_NAME}:${port}`, addresses };
       }
       const peersOf = (name: string) =>
-        Object.fromEntries(proxies.filter((p) => p.from === name).map((p) => [p.to, `http://${p.listen}`]));
-      await Promise.all(config.regions.map((name) => httpJson(`${regions[name].url}/internal/config`, 'POST', { peers: peersOf(name) })));
+        Object.fromEntries(proxies.filter((p) => p.from === name && p.to !== config.backup?.region).map((p) => [p.to, `http://${p.listen}`]));
+      await Promise.all(
+        config.regions.map((name) => httpJson(`${regions[name].url}/internal/config`, 'POST', { peers: peersOf(name), backup: backupOf(config, proxies, name) ?? null })),
+      );
       const glbCfg: GlbConfig = {
         topology: config.topology,
         regions: config.regions.map((name) => ({ name, url: `http://${proxies.find((p) => p.from === 'glb' && p.to === name)!.listen}` })),
@@ -291,11 +315,13 @@ export class RunningSandbox {
         glbUrl: `http://127.0.0.1:${glb.port}`,
         config,
         regions,
+        ...(vault && config.backup ? { backupRegion: { name: config.backup.region, url: `http://127.0.0.1:${vault.port}`, pid: vault.child.pid!, port: vault.port } } : {}),
         proxies,
         startedAt: new Date().toISOString(),
         ...(dnsState ? { dns: dnsState } : {}),
       }, dnsServer);
       config.regions.forEach((name, i) => sb.regionChildren.set(name, started[i].child));
+      sb.vault = vault?.child;
       await sb.startControl();
       return sb;
     } catch (err) {
@@ -319,17 +345,22 @@ export class RunningSandbox {
   }
 
   private updateReaper(): void {
-    const pids = [this.toxiproxy.pid, this.glb?.pid, this.dns?.child.pid, ...[...this.regionChildren.values()].map((c) => c.pid)].filter((p): p is number => !!p);
+    const pids = [this.toxiproxy.pid, this.glb?.pid, this.vault?.pid, this.dns?.child.pid, ...[...this.regionChildren.values()].map((c) => c.pid)].filter((p): p is number => !!p);
     if (this.reaper.connected) this.reaper.send({ pids });
   }
 
-  /** Starts a region again (after a crash), on its old port so the proxies still lead to it. Idempotent. */
-  async restartRegion(name: string): Promise<'restarted' | 'running'> {
+  /**
+   * Starts a region again (after a crash), on its old port so the proxies still lead to it.
+   * Idempotent. With restore, it first loads its newest snapshot from the backup region.
+   */
+  async restartRegion(name: string, opts: { restore?: boolean } = {}): Promise<'restarted' | 'running'> {
     const info = this.st.regions[name];
     if (!info) throw new Error(`no region ${name} (have ${Object.keys(this.st.regions).join(', ')})`);
     const child = this.regionChildren.get(name);
     if (child && child.exitCode === null && child.signalCode === null && isAlive(info.pid)) return 'running';
-    const peers = Object.fromEntries(this.st.proxies.filter((p) => p.from === name).map((p) => [p.to, `http://${p.listen}`]));
+    const peers = Object.fromEntries(this.st.proxies.filter((p) => p.from === name && p.to !== this.config.backup?.region).map((p) => [p.to, `http://${p.listen}`]));
+    const backup = backupOf(this.config, this.st.proxies, name);
+    if (opts.restore && !backup) throw Object.assign(new Error(`region ${name} has no backups to restore from (the sandbox has no backup region)`), { status: 409 });
     const cfg: RegionConfig & { port: number } = {
       region: name,
       topology: this.config.topology,
@@ -340,6 +371,10 @@ export class RunningSandbox {
       capacityRps: this.config.capacityRps,
       autoscale: this.config.autoscale,
       residency: this.config.residency,
+      readCache: this.config.readCache,
+      storeLimits: this.config.storeLimits,
+      ...(backup ? { backup } : {}),
+      ...(opts.restore && backup ? { restoreFrom: backup.url } : {}),
       conflictResolution: this.config.conflictResolution,
       peers,
       port: info.port,
@@ -376,10 +411,14 @@ export class RunningSandbox {
           capacityRps: this.config.capacityRps ?? null,
           autoscale: this.config.autoscale ?? null,
           residency: this.config.residency ?? null,
+          readCache: this.config.readCache ?? null,
+          storeLimits: this.config.storeLimits ?? null,
+          backup: backupOf(this.config, this.st.proxies, name) ?? null,
         });
         await httpJson(`${url}/internal/reset`, 'POST', {});
       }),
     );
+    if (this.st.backupRegion) await httpJson(`${this.st.backupRegion.url}/internal/reset`, 'POST', {});
     await httpJson(`${this.st.glbUrl}/internal/reset`, 'POST', {
       intervalMs: this.config.healthCheckIntervalMs,
       checkTimeoutMs: this.config.healthCheckTimeoutMs,
@@ -413,7 +452,7 @@ export class RunningSandbox {
         const m = /^\/regions\/([^/]+)\/restart$/.exec(path);
         let p: Promise<unknown>;
         if (path === '/state') p = Promise.resolve(this.state());
-        else if (m && req.method === 'POST') p = this.restartRegion(decodeURIComponent(m[1])).then((outcome) => ({ outcome }));
+        else if (m && req.method === 'POST') p = this.restartRegion(decodeURIComponent(m[1]), { restore: body.restore === true }).then((outcome) => ({ outcome }));
         else if (path === '/reset' && req.method === 'POST') p = this.reset(body as Partial<SandboxConfig>).then(() => ({ ok: true }));
         else p = Promise.reject(Object.assign(new Error(`no route ${req.method} ${path}`), { status: 404 }));
         p.then(
@@ -430,7 +469,7 @@ export class RunningSandbox {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    const kids = [this.glb, ...this.regionChildren.values(), this.toxiproxy, this.dns?.child];
+    const kids = [this.glb, this.vault, ...this.regionChildren.values(), this.toxiproxy, this.dns?.child];
     for (const c of kids) {
       if (c?.pid && isAlive(c.pid)) c.kill('SIGKILL');
     }
@@ -494,6 +533,13 @@ function geoLinksOf(config: SandboxConfig, proxies: ProxyInfo[]): GlbConfig['geo
   return out;
 }
 
+/** A region's snapshot schedule and where its copies go (its proxy to the backup region); undefined without backups. */
+function backupOf(c: SandboxConfig, proxies: ProxyInfo[], region: string): { intervalMs: number; url: string } | undefined {
+  if (!c.backup || c.backup.intervalMs <= 0) return undefined;
+  const p = proxies.find((x) => x.from === region && x.to === c.backup!.region);
+  return p ? { intervalMs: c.backup.intervalMs, url: `http://${p.listen}` } : undefined;
+}
+
 /** A DNS TTL is whole seconds (validation refuses anything else for failover: dns). */
 export function dnsTtlSeconds(ms: number): number {
   return Math.round(ms / 1000);
@@ -543,6 +589,7 @@ function validateConfig(c: SandboxConfig): void {
     if (missing.length) throw new Error(`geography ${geo} has no latency to ${missing.join(', ')}`);
   }
   if (c.routing === 'latency' && !Object.keys(c.geographies ?? {}).length) throw new Error('routing latency needs geographies');
+  if (c.backup && c.regions.includes(c.backup.region)) throw new Error(`backup region ${c.backup.region} must not be a serving region (${c.regions.join(', ')})`);
 }
 
 export function isAlive(pid: number): boolean {

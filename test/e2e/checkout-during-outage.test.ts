@@ -39,6 +39,14 @@ describe('checkout-during-outage: a k6-API script as experiment traffic (e2e)', 
     expect(extra.thresholds.find((t) => t.metric === 'http_req_duration{name:checkout}')!.ok).to.equal(true);
     expect(extra.iterations).to.be.greaterThan(50);
     expect(extra.scriptErrors).to.equal(0);
+    // script traffic reports the generator's lateness too (arrival-rate iterations vs schedule)
+    expect(traffic.lateness, JSON.stringify(traffic)).to.not.equal(undefined);
+    expect(traffic.lateness!.count).to.be.at.least(extra.iterations);
+    expect(traffic.lateness!.p99Ms).to.be.at.least(traffic.lateness!.p50Ms);
+    // failover and the GLB's detection on one clock (the script records the GLB's routing stamp)
+    const mm = report.measurements as { failoverMs?: number; detectMs?: number; shiftMs?: number; measurementErrors?: string[] };
+    expect(mm.measurementErrors).to.equal(undefined);
+    expect(mm.shiftMs).to.be.at.least(0);
     // the script's requests feed the same per-second timeline as built-in traffic
     const seconds = parseTimeline(readFileSync(join(out, 'timeline.jsonl'), 'utf8')).lines.filter((l) => l.type === 'second');
     expect(new Set(seconds.map((l) => (l as { region: string }).region))).to.include.members(['*', 'us-east', 'eu-west']);

@@ -12,7 +12,7 @@ import { projectRoot } from '../../src/k8s-local/paths.js';
 import { runCli, spawnCli } from '../helpers/cli.js';
 import { allReady, api, controlPlanes, deployments, eventually, installShop, type Api } from './kubernetes-fixture.js';
 
-const EXPERIMENT = join(projectRoot(), 'experiments/kubernetes/region-outage.yaml');
+const EXPERIMENT = join(projectRoot(), 'experiments/kubernetes/shop-region-outage.yaml');
 
 /** A TCP relay to target that counts the connections it is asked for. */
 async function countingRelay(target: { host: string; port: number }) {
@@ -115,7 +115,7 @@ describe('allow-list gates every request, leftovers included (real control plane
     first.child.kill('SIGINT');
     expect((await first.done).code).to.equal(3);
     expect(second.code, second.stderr).to.equal(5);
-    expect(second.stderr).to.match(/is in use by run .*kubernetes-region-outage/);
+    expect(second.stderr).to.match(/is in use by run .*shop-region-outage/);
     await eventually('us-east restored', async () => (await replicas()).every((n) => n > 0));
   });
 });

@@ -1,4 +1,4 @@
-// experiments/kubernetes/region-outage.yaml through the real CLI (`node bin/faultline.js`)
+// experiments/kubernetes/shop-region-outage.yaml through the real CLI (`node bin/faultline.js`)
 // against the real three-region control plane: dry run, allow-list refusal, and a run killed
 // with SIGKILL mid-fault that `faultline rollback` undoes, with the journal and without it.
 import { expect } from 'chai';
@@ -11,7 +11,7 @@ import { projectRoot } from '../../src/k8s-local/paths.js';
 import { allReady, api, controlPlanes, deployments, eventually, installShop, runningPods, type Api } from './kubernetes-fixture.js';
 
 const REGIONS = ['us-east', 'eu-west', 'ap-south'];
-const EXPERIMENT = 'experiments/kubernetes/region-outage.yaml';
+const EXPERIMENT = 'experiments/kubernetes/shop-region-outage.yaml';
 
 interface Result {
   code: number | null;

@@ -1,4 +1,4 @@
-// `faultline plan` of experiments/kubernetes/region-outage.yaml against the real three-region
+// `faultline plan` of experiments/kubernetes/shop-region-outage.yaml against the real three-region
 // control plane: it resolves the workloads it would scale in us-east only, and changes nothing
 // (every Deployment keeps its resourceVersion).
 import { expect } from 'chai';
@@ -27,7 +27,7 @@ describe('faultline plan with the kubernetes environment (real control plane)', 
 
   const snapshot = async () => Object.fromEntries(await Promise.all(REGIONS.map(async (r) => [r, (await deployments(apis[r], 'shop')).map((d) => `${d.name}=${d.replicas}@${d.resourceVersion}`)] as const)));
   const plan = (args: string[]) =>
-    spawnSync(process.execPath, [join(projectRoot(), 'bin', 'faultline.js'), 'plan', 'experiments/kubernetes/region-outage.yaml', '--kubeconfig', cp.kubeconfigPath, ...REGIONS.flatMap((r) => ['--allow-context', cp.contexts[r]]), ...args], {
+    spawnSync(process.execPath, [join(projectRoot(), 'bin', 'faultline.js'), 'plan', 'experiments/kubernetes/shop-region-outage.yaml', '--kubeconfig', cp.kubeconfigPath, ...REGIONS.flatMap((r) => ['--allow-context', cp.contexts[r]]), ...args], {
       cwd: projectRoot(),
       encoding: 'utf8',
       env: { ...process.env, FAULTLINE_ALLOW_CONTEXTS: '' },

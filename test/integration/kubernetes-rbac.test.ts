@@ -1,5 +1,5 @@
 // Least privilege against the real control plane (kube-apiserver runs --authorization-mode=RBAC):
-// `faultline rbac` prints the rules for experiments/kubernetes/region-outage.yaml, they are applied
+// `faultline rbac` prints the rules for experiments/kubernetes/shop-region-outage.yaml, they are applied
 // with kubectl and bound to a ServiceAccount, and the CLI then runs as that ServiceAccount through
 // a token from the TokenRequest API. It passes; the same ServiceAccount aimed at a namespace it was
 // not granted is refused by preflight (exit 5), naming the missing permission, with nothing touched.
@@ -14,7 +14,7 @@ import { projectRoot } from '../../src/k8s-local/paths.js';
 import { allReady, api, controlPlanes, deployments, installShop, tool, type Api } from './kubernetes-fixture.js';
 
 const REGIONS = ['us-east', 'eu-west', 'ap-south'];
-const EXPERIMENT = join(projectRoot(), 'experiments/kubernetes/region-outage.yaml');
+const EXPERIMENT = join(projectRoot(), 'experiments/kubernetes/shop-region-outage.yaml');
 const SA = { namespace: 'faultline-system', name: 'faultline-runner' };
 
 interface Result {
@@ -120,7 +120,7 @@ describe('least-privilege RBAC against a real RBAC-enforcing control plane', fun
     expect(cannot('eu-west', 'patch', 'deployments.apps', 'shop')).to.equal('no');
   });
 
-  it('region-outage.yaml runs as the ServiceAccount (TokenRequest token) and passes', async () => {
+  it('shop-region-outage.yaml runs as the ServiceAccount (TokenRequest token) and passes', async () => {
     const before = (await deployments(apis['us-east'], 'shop', 'app=shop')).map((d) => `${d.name}=${d.replicas}`);
     const res = await cli(['run', EXPERIMENT, '--kubeconfig', saKubeconfig, ...allow(), '--out', join(tmp, 'run-ok')], { OUTAGE_FOR: '3s', OUTAGE_BASELINE: '1s', OUTAGE_RECOVERED: '1s' }, tmp);
     expect(res.code, `${res.stdout}\n${res.stderr}`).to.equal(0);

@@ -7,6 +7,7 @@ interface UpOptions {
   regions: string;
   primary?: string;
   conflictResolution: string;
+  backupRegion?: string;
   failover: string;
   json?: boolean;
 }
@@ -21,6 +22,7 @@ export function register(program: Command) {
     .option('--regions <list>', 'comma-separated region names, in failover order', 'us-east,eu-west')
     .option('--primary <region>', 'the starting primary (default: the first region)')
     .option('--conflict-resolution <mode>', 'lww | crdt (active-active)', 'lww')
+    .option('--backup-region <name>', 'also start a backup region holding snapshot copies (for experiments with environment.sandbox.backup)')
     .option('--failover <mode>', 'healthcheck | dns (dns also runs its DNS server, so runs with failover: dns get a real record)', 'healthcheck')
     .option('--json', 'print the state as JSON')
     .action(async (o: UpOptions) => {

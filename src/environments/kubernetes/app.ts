@@ -4,7 +4,7 @@
 // where the numbers come from differs (URLs given in the experiment, not a supervisor's state).
 import { errorMessage } from '../../core/errors.js';
 import type { MeasureInput } from '../types.js';
-import { caughtUp, failoverMs, lostWrites, percentiles } from '../sandbox/measure.js';
+import { caughtUp, failoverMs, lostWrites, negativeShift, percentiles } from '../sandbox/measure.js';
 import type { Measurements } from '../../report/types.js';
 
 export interface AppSpec {
@@ -45,10 +45,17 @@ export async function measureApp(app: AppSpec, setupAt: number, input: MeasureIn
     if (f !== undefined) out.failoverMs = f;
     out.failoverSustainMs = app.sustainedSuccess.ms;
     try {
-      const st = await getJson<{ events: { t: number; type: string; region: string }[] }>(`${glb}/internal/state`, input.signal);
+      const st = await getJson<{ events: { t: number; type: string; region: string }[]; config?: { topology?: string } }>(`${glb}/internal/state`, input.signal);
       const down = st.events.find((e) => e.type === 'down' && e.t >= from);
       if (down) out.detectMs = down.t - from;
-      if (down && f !== undefined) out.shiftMs = Math.max(0, f - (down.t - from));
+      if (down && f !== undefined) {
+        // Not clamped (docs/sandbox.md, shiftMs): the GLB stamps when it routed each request, so
+        // failover and detection share its clock, and a negative shift is reported, not hidden.
+        out.shiftMs = f - (down.t - from);
+        const neg = negativeShift(f, down.t - from, { topology: st.config?.topology, faultType: regionFault?.type });
+        if (neg?.kind === 'error') out.measurementErrors = [neg.text];
+        else if (neg) out.warnings = [neg.text];
+      }
       out.glbEvents = st.events.filter((e) => e.t >= setupAt).map((e) => ({ ...e, atMs: e.t - from }));
     } catch (err) {
       out.glbError = errorMessage(err);

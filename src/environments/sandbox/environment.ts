@@ -17,8 +17,11 @@ import type {
 import { locateTool } from '../../tools/locate.js';
 import { RunningSandbox, defaultSandboxConfig, proxyName, type SandboxConfig, type SandboxState } from '../../sandbox/supervisor.js';
 import { endpointsOf, readLiveState, sandboxDir } from '../../sandbox/state.js';
-import { caughtUp, convergedAfterMs, failoverMs, lostDuring, lostWrites, partitionConflicts, percentiles, type ConflictSample, type Window } from './measure.js';
+import { caughtUp, convergedAfterMs, failoverMs, lostDuring, lostWrites, negativeShift, partitionConflicts, percentiles, type ConflictSample, type Window } from './measure.js';
 import type { Register } from '../../sandbox/app/store.js';
+import type { CacheSecond } from '../../sandbox/app/cache.js';
+import type { BackupStats } from '../../sandbox/app/backup.js';
+import { backupFigures, cacheByPhase, phaseWindows } from './measure-cache.js';
 import type { Measurements } from '../../report/types.js';
 import type { GroupFigures } from '../../metrics/aggregate.js';
 
@@ -160,6 +163,38 @@ const sandboxObject = s
         })
         .doc('Per-region capacity. The report gives each region\'s utilisation per second (measurements.utilisation): what clients saw it serve, over its capacity read back from it.'),
     ),
+    cache: s.optional(
+      s
+        .object({
+          ttl: s.optional(s.duration({ max: '1h' }).doc('How long a region serves a read from its cache before asking its store again (0s: no cache).'), { ms: 0, text: '0s' }, '0s'),
+          coalesce: s.optional(
+            s.boolean().doc('Request coalescing (single flight per key): while a read of a key is at the store, other reads of that key wait for its answer instead of going to the store too.'),
+            false,
+          ),
+        })
+        .doc('An in-region read cache in front of each region\'s store (a local write updates it, a replicated one drops the key). A region that takes over, or restarts, starts with it cold. measurements.readCache gives, per phase, the hit ratio and the reads per second that reached the store, read back from each region\'s own log.'),
+    ),
+    store: s.optional(
+      s
+        .object({
+          connections: s.integer({ min: 1, max: 10_000 }).doc('Reads the store serves at once; more wait in line.'),
+          readTime: s.optional(s.duration({ min: '1ms', max: '10s' }).doc('How long one read holds a connection.'), { ms: 20, text: '20ms' }, '20ms'),
+          queueTimeout: s.optional(
+            s.duration({ min: '1ms', max: '1m' }).doc('A read that waited this long for a connection is refused with 503 (store overloaded).'),
+            { ms: 1000, text: '1s' },
+            '1s',
+          ),
+        })
+        .doc('Each region\'s store has a limited read capacity, connections / readTime reads per second (unlimited when absent): a thundering herd on it shows as 503s and latency.'),
+    ),
+    backup: s.optional(
+      s
+        .object({
+          region: regionName().doc('The backup region: holds the snapshot copies and serves no traffic (a region of its own, not one of regions). Links <region>-to-<backup region> are proxies like any other.'),
+          interval: s.duration({ min: '10ms', max: '1d' }).doc('Every region snapshots its whole store this often (the first one interval after the start) and copies it to the backup region. Writes acknowledged since the newest copy are lost when the region\'s store is (region.restore).'),
+        })
+        .doc('Backups: periodic snapshots of each region\'s store, copied to another region. region.restore brings a region back from its newest one; measurements.backup gives the RPO measured from lost acknowledged writes, and the restore time.'),
+    ),
     conflictResolution: s.optional(
       s
         .enum(['lww', 'crdt'] as const)
@@ -239,6 +274,16 @@ export const sandboxSpec = s.refine(sandboxObject, (spec, path, issues) => {
   if (as && spec.capacity && as.maxRps < spec.capacity.rps) {
     issues.push({ path: [...path, 'capacity', 'autoscale', 'maxRps'], expected: `at least capacity.rps (${spec.capacity.rps}): the auto-scaler only scales up`, found: String(as.maxRps) });
   }
+  if (spec.cache?.coalesce && !spec.cache.ttl?.ms) {
+    issues.push({ path: [...path, 'cache', 'coalesce'], expected: 'a cache to fill (cache.ttl above 0s): coalescing shares one store read among the reads waiting to cache it', found: `coalesce: true with ttl ${spec.cache.ttl?.text ?? '0s'}` });
+  }
+  if (spec.backup && regions.includes(spec.backup.region)) {
+    issues.push({
+      path: [...path, 'backup', 'region'],
+      expected: `a region of its own, not one of the serving regions (${regions.join(', ')}): a live region holding the copies would be a replica, not a backup`,
+      found: JSON.stringify(spec.backup.region),
+    });
+  }
   if (spec.failover === 'dns' && spec.dnsTtl && spec.dnsTtl.ms % 1000 !== 0) {
     issues.push({ path: [...path, 'dnsTtl'], expected: 'whole seconds with failover: dns (a DNS record\'s TTL is a number of seconds)', found: spec.dnsTtl.text });
   }
@@ -303,6 +348,12 @@ export function configFromSpec(spec: SandboxSpec): SandboxConfig {
     requestTimeoutMs: spec.requestTimeout?.ms ?? defaultSandboxConfig.requestTimeoutMs,
     ...(spec.geographies ? { geographies: Object.fromEntries(Object.entries(spec.geographies).map(([g, d]) => [g, Object.fromEntries(Object.entries(d).map(([r, v]) => [r, v.ms]))])) } : {}),
     routing: spec.routing ?? 'topology',
+    // Spelled out when absent, so a reset of a long-lived sandbox turns an old setting off.
+    readCache: { ttlMs: spec.cache?.ttl?.ms ?? 0, coalesce: spec.cache?.coalesce ?? false },
+    storeLimits: spec.store
+      ? { connections: spec.store.connections, readTimeMs: spec.store.readTime?.ms ?? 20, queueTimeoutMs: spec.store.queueTimeout?.ms ?? 1000 }
+      : { connections: 0, readTimeMs: 0, queueTimeoutMs: 0 },
+    ...(spec.backup ? { backup: { region: spec.backup.region, intervalMs: spec.backup.interval.ms } } : {}),
   };
 }
 
@@ -338,6 +389,9 @@ interface RegionStats {
   clockAt?: number;
   /** The region's capacity (requests/s, null = unlimited) and [time, rps] at start and each scale-up. */
   capacity?: { rps: number | null; log: [number, number][] };
+  /** The read cache's and store's per-second log (absent on an older region). */
+  cache?: { ttlMs: number; coalesce: boolean; seconds: CacheSecond[] };
+  backup?: BackupStats;
 }
 
 const round1 = (v: number) => Math.round(v * 10) / 10;
@@ -631,6 +685,8 @@ export class SandboxEnvironment implements ProxyEnvironment, MeasuringEnvironmen
     const out = this.config.regions.map((r) => proxyName('glb', r));
     for (const a of this.config.regions) for (const b of this.config.regions) if (a !== b) out.push(proxyName(a, b));
     for (const g of Object.keys(this.config.geographies ?? {})) for (const r of this.config.regions) out.push(proxyName(g, r));
+    const backup = this.config.backup?.region;
+    if (backup) for (const a of this.config.regions) out.push(proxyName(a, backup));
     return out;
   }
 
@@ -651,6 +707,7 @@ export class SandboxEnvironment implements ProxyEnvironment, MeasuringEnvironmen
       if (a.topology !== this.config.topology) mismatch.push(`topology ${a.topology} (experiment: ${this.config.topology})`);
       if (a.regions.join(',') !== this.config.regions.join(',')) mismatch.push(`regions ${a.regions.join(',')} (experiment: ${this.config.regions.join(',')})`);
       if (a.primary !== this.config.primary) mismatch.push(`primary ${a.primary} (experiment: ${this.config.primary})`);
+      if (a.backup?.region !== this.config.backup?.region) mismatch.push(`backup region ${a.backup?.region ?? 'none'} (experiment: ${this.config.backup?.region ?? 'none'})`);
       if (mismatch.length) {
         throw new PreflightError(
           `the sandbox that is up in ${sandboxDir()} has ${mismatch.join(', ')}; run \`faultline sandbox down\` to let the run start its own, or \`faultline sandbox up\` with matching options`,
@@ -778,21 +835,10 @@ export class SandboxEnvironment implements ProxyEnvironment, MeasuringEnvironmen
         if (down && f !== undefined && !single && !alreadyDown.length) {
           const shift = f - (down.t - from);
           out.shiftMs = shift;
-          // Both ends are on the GLB's clock (requests by when it routed them, detection by its
-          // event), so with one primary, traffic to a dead region cannot recover before the GLB
-          // moved it: a negative shift is a measurement error, reported, not hidden. Two cases
-          // are real, not errors, and are explained instead: where the GLB spreads traffic over
-          // regions, the requests to the regions still up succeed all along (failover can precede
-          // the decision by the gap between two requests to the dead one); and a frozen region
-          // answers the requests it held once it resumes, which succeed if that is within the
-          // GLB's request timeout.
-          if (shift < 0) {
-            const at = `failover measured ${f} ms, but the GLB detected the outage at ${down.t - from} ms`;
-            const spread = this.config.topology === 'active-active' || this.config.topology === 'read-replicas';
-            if (spread) warnings.push(`shiftMs is negative (${shift} ms): ${at}; with ${this.config.topology} the requests after the last failed one went to regions that were up`);
-            else if (regionFault?.type === 'region.freeze') warnings.push(`shiftMs is negative (${shift} ms): ${at}; requests the GLB routed to the frozen region before that were answered once it resumed (within the GLB's ${this.config.requestTimeoutMs} ms request timeout), so they count as successes`);
-            else errors.push(`shiftMs is negative (${shift} ms): ${at}; requests are timed by when the GLB routed them, so one it routed to the failed region before detecting the outage succeeded`);
-          }
+          // Both ends are on the GLB's clock: a negative shift is reported, never hidden, as an
+          // error or, where it is real, with its explanation (measure.ts, negativeShift).
+          const neg = negativeShift(f, down.t - from, { topology: this.config.topology, faultType: regionFault?.type, requestTimeoutMs: this.config.requestTimeoutMs });
+          if (neg) (neg.kind === 'error' ? errors : warnings).push(neg.text);
         }
         if (shifted) out.trafficShiftedAtMs = shifted.t - from;
         if (st.dns && this.config.failover === 'dns') {
@@ -939,6 +985,50 @@ export class SandboxEnvironment implements ProxyEnvironment, MeasuringEnvironmen
       const g = geographies(input.metrics, glbNow?.geoRttMs);
       if (g) out.geographies = g;
     }
+    if (this.config.readCache?.ttlMs || this.config.storeLimits?.connections) {
+      // Read back from each region's own log of its cache and store, per second; next to it, the
+      // reads the clients saw answered by a region in the same phase (they should agree with the
+      // lookups, less what the regions shed before the cache).
+      const windows = phaseWindows(input.metrics.phaseMarks());
+      const logs: Record<string, CacheSecond[]> = {};
+      for (const [name, x] of Object.entries(stats)) logs[name] = x.cache?.seconds ?? [];
+      const phases = cacheByPhase(windows, logs);
+      const answered = (r: { op: string; region?: string; status: number }) => r.op === 'read' && r.region !== undefined && r.status !== 0;
+      const clientReads: Record<string, number> = {};
+      for (const w of windows) clientReads[w.phase] = (clientReads[w.phase] ?? 0) + input.metrics.ratio({ from: w.from, to: w.to }, () => true, answered).good;
+      out.readCache = {
+        ttlMs: this.config.readCache?.ttlMs ?? 0,
+        coalesce: this.config.readCache?.coalesce ?? false,
+        phases: Object.fromEntries(Object.entries(phases).map(([ph, p]) => [ph, { ...p, clientReads: clientReads[ph] ?? 0 }])),
+        regionsReadBack: Object.keys(logs),
+      };
+      out.storeReadsPerSec = Object.fromEntries(Object.entries(phases).map(([ph, p]) => [ph, p.storeReadsPerSec]));
+    }
+    const restoreFault = input.faults.find((f) => f.type === 'region.restore' && f.appliedAt !== undefined);
+    if (this.config.backup && restoreFault) {
+      const region = restoreFault.targets.find((id) => id.startsWith('region:'))?.slice(7) ?? '';
+      let held: BackupStats['held'] = [];
+      if (st.backupRegion) {
+        try {
+          held = (await getJson<RegionStats>(`${st.backupRegion.url}/internal/stats`, input.signal)).backup?.held ?? [];
+        } catch (err) {
+          warnings.push(`the backup region did not answer: ${errorMessage(err)}`);
+        }
+      }
+      const marks = input.metrics.phaseMarks();
+      const figures = backupFigures({
+        region,
+        lostAt: restoreFault.appliedAt!,
+        trafficStart: (marks.find((m) => m.phase === 'baseline') ?? marks[0])?.at ?? this.setupAt,
+        acked: input.metrics.writes.list(),
+        lost: new Set(lw.lost),
+        restored: stats[region]?.backup?.restore,
+        vaultHeld: held,
+      });
+      out.backup = figures;
+      out.rpoMs = figures.rpoMs;
+      if (warnings.length) out.warnings = warnings;
+    }
     if (this.config.capacityRps) {
       const u = utilisation(input.metrics, this.config.regions, stats);
       if (u) out.utilisation = u;
@@ -989,7 +1079,9 @@ export const sandboxEnvironment: EnvironmentType<SandboxSpec> = {
     for (const a of regions) for (const b of regions) if (a !== b) links.push([a, b]);
     const geos = Object.keys(spec.geographies ?? {});
     for (const g of geos) for (const r of regions) links.push([g, r]);
-    return { regions, proxies: links.map(([a, b]) => proxyName(a, b)), linkEnds: ['glb', ...geos, ...regions], links, geographies: geos };
+    const backup = spec.backup?.region;
+    if (backup) for (const a of regions) links.push([a, backup]);
+    return { regions, proxies: links.map(([a, b]) => proxyName(a, b)), linkEnds: ['glb', ...geos, ...regions, ...(backup ? [backup] : [])], links, geographies: geos };
   },
   async load() {
     return { create: (spec: SandboxSpec) => new SandboxEnvironment(spec) };

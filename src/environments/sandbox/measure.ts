@@ -22,6 +22,33 @@ export function failoverMs(source: OutcomeTimeline | readonly RequestRecord[], f
 
 export type { Percentiles };
 
+/**
+ * What a negative shift (failover before the GLB's detection) means, with both on the GLB's
+ * clock: requests timed by when it routed them, detection by its own event. With one primary,
+ * traffic to a dead region cannot recover before the GLB moved it, so it is a measurement error.
+ * Two cases are real and get an explanation instead: where the GLB spreads traffic over regions
+ * (active-active, read-replicas) the requests to the regions still up succeed all along; and a
+ * frozen region answers what it held once it resumes, within the GLB's request timeout.
+ * undefined when the shift is not negative.
+ */
+export function negativeShift(
+  failoverMs: number,
+  detectMs: number,
+  ctx: { topology?: string; faultType?: string; requestTimeoutMs?: number },
+): { kind: 'warning' | 'error'; text: string } | undefined {
+  const shift = failoverMs - detectMs;
+  if (shift >= 0) return undefined;
+  const at = `shiftMs is negative (${shift} ms): failover measured ${failoverMs} ms, but the GLB detected the outage at ${detectMs} ms`;
+  if (ctx.topology === 'active-active' || ctx.topology === 'read-replicas') {
+    return { kind: 'warning', text: `${at}; with ${ctx.topology} the requests after the last failed one went to regions that were up` };
+  }
+  if (ctx.faultType === 'region.freeze') {
+    const within = ctx.requestTimeoutMs !== undefined ? ` (within the GLB's ${ctx.requestTimeoutMs} ms request timeout)` : '';
+    return { kind: 'warning', text: `${at}; requests the GLB routed to the frozen region before that were answered once it resumed${within}, so they count as successes` };
+  }
+  return { kind: 'error', text: `${at}; requests are timed by when the GLB routed them, so one it routed to the failed region before detecting the outage succeeded` };
+}
+
 /** Nearest-rank percentiles; undefined for no samples. */
 export function percentiles(values: readonly number[]): Percentiles | undefined {
   if (values.length === 0) return undefined;

@@ -18,6 +18,8 @@ export interface RegionRestartUndo {
   region: string;
   /** The processes that were killed, for the record. */
   pids: number[];
+  /** region.restore: come back from the newest snapshot in the backup region, not empty. */
+  restore?: boolean;
 }
 
 // Tolerates a journal edited by hand: only numbers are pids.
@@ -60,7 +62,12 @@ export const regionRestartUndoer: Undoer<RegionRestartUndo> = {
     const url = `${r.control}/regions/${encodeURIComponent(r.region)}/restart`;
     let res: Response;
     try {
-      res = await fetch(url, { method: 'POST', signal: AbortSignal.any([ctx.signal, AbortSignal.timeout(20_000)]) });
+      res = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ restore: r.restore === true }),
+        signal: AbortSignal.any([ctx.signal, AbortSignal.timeout(60_000)]),
+      });
     } catch (err) {
       if (errnoCode(err) === 'ECONNREFUSED') return 'already-gone';
       throw err;
@@ -69,5 +76,5 @@ export const regionRestartUndoer: Undoer<RegionRestartUndo> = {
     if (!res.ok) throw new Error(`restarting region ${r.region}: ${res.status} ${errorField(body, 'error') ?? ''}`);
     return errorField(body, 'outcome') === 'restarted' ? 'undone' : 'already-gone';
   },
-  manualFix: (r) => `curl -X POST ${r.control}/regions/${r.region}/restart   # or: faultline sandbox down && faultline sandbox up`,
+  manualFix: (r) => `curl -X POST ${r.control}/regions/${r.region}/restart${r.restore ? ` -d '{"restore":true}'` : ''}   # or: faultline sandbox down && faultline sandbox up`,
 };

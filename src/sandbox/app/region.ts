@@ -15,6 +15,8 @@
 // whole state again as soon as they see its new instance id.
 import http from 'node:http';
 import { randomUUID } from 'node:crypto';
+import { Backups, type Snapshot } from './backup.js';
+import { ReadCache, ReadPath, StoreGate, StoreOverloadedError } from './cache.js';
 import { Store, confirmationsNeeded, trimOldest, type ConflictResolution, type Register, type ReplicationMode } from './store.js';
 import {
   REGION_HEADER,
@@ -56,6 +58,18 @@ export interface RegionConfig {
   autoscale?: { delayMs: number; maxRps: number };
   /** Data residency: keys matching keyPattern are never replicated to a region outside regions. */
   residency?: { keyPattern: string; regions: string[] };
+  /** An in-region read cache in front of the store (ttlMs 0: none), coalescing concurrent misses of a key when asked. */
+  readCache?: { ttlMs: number; coalesce: boolean };
+  /** The store's read capacity (none: reads are free): connections, time per read, how long a read may wait in line. */
+  storeLimits?: { connections: number; readTimeMs: number; queueTimeoutMs: number };
+  /**
+   * Snapshots of this region's store every intervalMs, copied to url (the backup region, through
+   * this region's proxy to it). A backup region itself has vault: true and serves no traffic.
+   */
+  backup?: { intervalMs: number; url: string };
+  vault?: boolean;
+  /** Start from the last snapshot of this region held at this URL (the backup region) before taking traffic. */
+  restoreFrom?: string;
   /** Peer region → URL of the Toxiproxy proxy for the link from this region to it. */
   peers: Record<string, string>;
   /** Port to listen on; a restarted region takes its old one so the proxies still lead to it. */
@@ -88,6 +102,18 @@ const lagSamples: [number, number, string, number][] = [];
 /** [received at, origin, origin clock] per batch: what we had from each origin when (for convergence). */
 const seenLog: [number, string, number][] = [];
 const shipping = new Set<string>();
+const readPathOf = () =>
+  new ReadPath<Register>(
+    cfg.readCache?.ttlMs ? new ReadCache<Register>(cfg.readCache.ttlMs) : undefined,
+    cfg.storeLimits?.connections ? new StoreGate(cfg.storeLimits) : undefined,
+    !!cfg.readCache?.coalesce,
+  );
+let readPath = readPathOf();
+const backups = new Backups(
+  cfg.region,
+  () => Object.fromEntries(store.data),
+  async (url, body) => (await request(url, { method: 'POST', body, timeoutMs: 10_000, agent })).status,
+);
 
 const writable = () => cfg.topology === 'active-active' || primary === cfg.region;
 
@@ -99,6 +125,14 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse): Prom
   if (path === '/metrics') return serveMetrics(res, metrics);
   if (path.startsWith('/kv/')) return kv(req, res, decodeURIComponent(path.slice(4)));
   if (path === '/internal/replicate' && req.method === 'POST') return replicate(req, res);
+  if (path === '/internal/snapshots' && req.method === 'POST') {
+    backups.receive(JSON.parse(await readBody(req, 256 * 1024 * 1024)) as Snapshot);
+    return sendJson(res, 200, { ok: true }, hdr);
+  }
+  if (path.startsWith('/internal/snapshots/')) {
+    const snap = backups.newestOf(decodeURIComponent(path.slice('/internal/snapshots/'.length)));
+    return snap ? sendJson(res, 200, snap, hdr) : sendJson(res, 404, { error: 'no snapshot' }, hdr);
+  }
   if (path === '/internal/dump') {
     const data: Record<string, Register> = {};
     for (const [k, v] of store.data) data[k] = v;
@@ -118,6 +152,8 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse): Prom
       conflicts: store.conflicts,
       keys: store.data.size,
       capacity: { rps: capacity.rps ?? null, log: capacity.log },
+      cache: { ttlMs: cfg.readCache?.ttlMs ?? 0, coalesce: !!cfg.readCache?.coalesce, seconds: readPath.log.seconds },
+      backup: backups.stats(),
       lag: url.searchParams.has('since') ? lagSamples.filter((s) => s[0] >= since) : [],
       conflictLog: url.searchParams.has('since') ? store.conflictLog.filter((c) => c.t >= since) : [],
       seenLog: url.searchParams.has('since') ? seenLog.filter((s) => s[0] >= since) : [],
@@ -143,6 +179,13 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse): Prom
     if ('capacityRps' in body) cfg.capacityRps = body.capacityRps ?? undefined;
     if ('autoscale' in body) cfg.autoscale = body.autoscale ?? undefined;
     if ('residency' in body) cfg.residency = body.residency ?? undefined;
+    if ('readCache' in body) cfg.readCache = body.readCache ?? undefined;
+    if ('storeLimits' in body) cfg.storeLimits = body.storeLimits ?? undefined;
+    if ('backup' in body) {
+      cfg.backup = body.backup ?? undefined;
+      backups.schedule(cfg.backup);
+    }
+    readPath = readPathOf();
     return sendJson(res, 200, { ok: true });
   }
   if (path === '/internal/reset' && req.method === 'POST') {
@@ -152,6 +195,9 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse): Prom
     seenLog.length = 0;
     primary = cfg.primary;
     capacity.reset();
+    readPath.clear();
+    backups.reset();
+    backups.schedule(cfg.backup);
     return sendJson(res, 200, { ok: true });
   }
   sendJson(res, 404, { error: `no route ${req.method} ${path}` }, hdr);
@@ -172,7 +218,14 @@ async function kv(req: http.IncomingMessage, res: http.ServerResponse, key: stri
       return;
     }
     if (op === 'read') {
-      const reg = store.data.get(key);
+      let reg: Register | undefined;
+      try {
+        reg = await readPath.read(key, () => store.data.get(key));
+      } catch (err) {
+        if (!(err instanceof StoreOverloadedError)) throw err;
+        reply(503, { error: `${cfg.region}: ${err.message}`, storeOverloaded: true });
+        return;
+      }
       if (!reg) reply(404, { key, found: false });
       else reply(200, { key, value: reg.items[reg.items.length - 1]?.value ?? null, count: reg.items.length, writeIds: reg.items.map((i) => i.writeId) });
     } else {
@@ -202,6 +255,7 @@ async function kv(req: http.IncomingMessage, res: http.ServerResponse, key: stri
         return;
       }
       const reg = store.write(key, body.writeId, body.value ?? null, Date.now());
+      readPath.invalidate(key);
       const confirmed = await confirmWrite(key, reg);
       if (!confirmed.ok) {
         reply(503, { error: `not acknowledged: ${confirmed.confirmed} of ${confirmed.needed} peer confirmations (${cfg.replicationMode} replication)`, writeId: body.writeId });
@@ -278,6 +332,7 @@ async function replicate(req: http.IncomingMessage, res: http.ServerResponse): P
   let newest = 0;
   for (const [key, reg] of batch.entries) {
     const r = store.apply(key, reg, now);
+    if (r.changed) readPath.invalidate(key);
     if (!r.changed || batch.resync) continue;
     const fresh = reg.items.filter((i) => i.region === batch.from && (i.c ?? 0) > seenBefore);
     if (fresh.length === 0) continue;
@@ -404,6 +459,35 @@ const server = http.createServer((req, res) => {
 });
 server.keepAliveTimeout = 30_000;
 exitWithParent();
+if (cfg.restoreFrom) await restore(cfg.restoreFrom);
+backups.schedule(cfg.backup);
 const port = await listen(server, cfg.port ?? 0, cfg.host);
 setTimeout(tick, cfg.batchIntervalMs).unref();
 announce(port);
+
+/**
+ * Brings the store back from the newest snapshot the backup region holds of us, before we listen:
+ * the restore is part of the time the region is down (RTO). With no snapshot, or the backup
+ * region unreachable, the region starts empty and the record says why.
+ */
+async function restore(url: string): Promise<void> {
+  const startedAt = Date.now();
+  const rec = { startedAt, doneAt: startedAt, snapshotAt: null as number | null, keys: 0, items: 0 } as NonNullable<Backups['restoreRecord']>;
+  try {
+    const r = await request(`${url}/internal/snapshots/${encodeURIComponent(cfg.region)}`, { timeoutMs: 30_000, agent });
+    if (r.status === 200) {
+      const snap = JSON.parse(r.body) as Snapshot;
+      for (const [key, reg] of Object.entries(snap.data)) {
+        store.data.set(key, reg);
+        rec.items += reg.items.length;
+        for (const it of reg.items) if (it.region === cfg.region && (it.c ?? 0) > store.clock) store.clock = it.c!;
+      }
+      rec.keys = Object.keys(snap.data).length;
+      rec.snapshotAt = snap.at;
+    } else rec.error = `the backup region answered ${r.status}`;
+  } catch (err) {
+    rec.error = err instanceof Error ? err.message : String(err);
+  }
+  rec.doneAt = Date.now();
+  backups.restoreRecord = rec;
+}

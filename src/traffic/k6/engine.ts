@@ -274,6 +274,7 @@ export class TestRun implements VUHost, ScenarioHost {
     let failed = false;
     try {
       await (fn as (data: unknown) => unknown)(this.dataFor(vu));
+      if (vu.pendingAsync.size) await vu.settleAsync();
     } catch (err) {
       if (err instanceof Interrupted || vu.interrupted) interrupted = true;
       else {

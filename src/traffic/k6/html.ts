@@ -144,23 +144,13 @@ export class Selection {
     for (let i = from + 1; i < nodes.length; i++) await fn(i, new Element(this.$, nodes[i], this.baseURL));
   }
 
-  /** fn(index, Selection) for each element; the return values, in order. */
-  map(fn: (index: number, sel: Selection) => unknown): unknown[] | Promise<unknown[]> {
+  /**
+   * fn(index, Selection) for each element; the return values, in order (promises of an async
+   * fn included, as k6 returns them; the loader refuses a request-making fn that is not async).
+   */
+  map(fn: (index: number, sel: Selection) => unknown): unknown[] {
     if (typeof fn !== 'function') throw new TypeError('Selection.map(fn): fn must be a function');
-    const nodes = this.sel.toArray();
-    const out: unknown[] = [];
-    for (let i = 0; i < nodes.length; i++) {
-      const r = fn(i, this.wrap(this.$(nodes[i])));
-      if (isThenable(r)) return this.mapAsync(fn, nodes, i, r, out);
-      out.push(r);
-    }
-    return out;
-  }
-
-  private async mapAsync(fn: (index: number, sel: Selection) => unknown, nodes: AnyNode[], from: number, pending: PromiseLike<unknown>, out: unknown[]): Promise<unknown[]> {
-    out.push(await pending);
-    for (let i = from + 1; i < nodes.length; i++) out.push(await fn(i, this.wrap(this.$(nodes[i]))));
-    return out;
+    return this.sel.toArray().map((n, i) => fn(i, this.wrap(this.$(n))));
   }
 
   is(m: Matcher): boolean {

@@ -508,6 +508,9 @@ export function createHttpModule(vu: VU) {
     patch: (url: string, body?: Body, params?: Params) => request('PATCH', url, body, params),
     del: (url: string, body?: Body, params?: Params) => request('DELETE', url, body, params),
     request: (method: string, url: string, body?: Body, params?: Params) => request(method, url, body, params),
+    // k6's promise-returning request: not awaited by the transformer (the script awaits it or
+    // chains it); the iteration still ends only once every one it started has settled, as in k6
+    asyncRequest: (method: string, url: string, body?: Body, params?: Params) => vu.track(request(method, url, body, params)),
     batch,
     expectedStatuses: (...specs: (number | { min: number; max: number })[]) =>
       new ExpectedStatuses(specs.map((s) => (typeof s === 'number' ? { min: s, max: s } : { min: s.min, max: s.max }))),

@@ -23,7 +23,7 @@ export const SUPPORTED_MODULES = ['k6', 'k6/http', 'k6/metrics', 'k6/execution',
 /** What each module exports here; a named import of anything else fails at load time. */
 const MODULE_EXPORTS: Record<string, string[]> = {
   k6: ['check', 'group', 'sleep', 'fail', 'default'],
-  'k6/http': ['get', 'head', 'options', 'post', 'put', 'patch', 'del', 'request', 'batch', 'expectedStatuses', 'cookieJar', 'CookieJar', 'file', 'url', 'setResponseCallback',
+  'k6/http': ['get', 'head', 'options', 'post', 'put', 'patch', 'del', 'request', 'batch', 'expectedStatuses', 'cookieJar', 'CookieJar', 'file', 'url', 'setResponseCallback', 'asyncRequest',
     'SSL_3_0', 'TLS_1_0', 'TLS_1_1', 'TLS_1_2', 'TLS_1_3', 'OCSP_STATUS_GOOD', 'OCSP_STATUS_REVOKED', 'OCSP_STATUS_SERVER_FAILED', 'OCSP_STATUS_UNKNOWN', 'default'],
   'k6/metrics': ['Counter', 'Gauge', 'Rate', 'Trend', 'default'],
   'k6/execution': ['scenario', 'vu', 'instance', 'test', 'default'],

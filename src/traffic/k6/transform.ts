@@ -36,6 +36,9 @@ const WAITING_METHODS = new Set(['submitForm', 'clickLink']);
 // stay refused: they do not wait).
 const CALLBACK_WAITING_METHODS = new Set(['each']);
 
+// Promise methods: a coloured (async) callback handed to them is waited for by the chain.
+const PROMISE_METHODS = new Set(['then', 'catch', 'finally']);
+
 // Global functions that never wait; calling them is not "unknown".
 const SYNC_GLOBALS = new Set([
   'parseInt', 'parseFloat', 'isNaN', 'isFinite', 'String', 'Number', 'Boolean', 'Array', 'Object', 'Symbol', 'BigInt', 'Date',
@@ -333,6 +336,8 @@ export function transformScript(code: string, locate: Locate = (l, c) => `${l}:$
     if (!parent || parent.type !== 'CallExpression' && parent.type !== 'NewExpression') return;
     if (!parent.arguments.includes(valueNode)) return;
     if (parent.type === 'CallExpression' && isWaitingCall(parent)) return;
+    // a promise chain waits for what its callback returns: p.then(async (res) => ...) is fine
+    if (parent.type === 'CallExpression' && parent.callee.type === 'MemberExpression' && PROMISE_METHODS.has(propName(parent.callee) ?? '')) return;
     throw new TransformError(
       `${where(valueNode)}: ${what} makes requests or sleeps, and is passed to ${describeCallee(parent)}(), which cannot wait for it. ` +
         'faultline runs k6 scripts as async code (see docs/load-engine.md); call it directly or use a for...of loop instead.',

@@ -71,6 +71,8 @@ export class VU {
   /** The VU's own jar (http.cookieJar()); params.jar replaces it for one request. */
   readonly cookieJar = new CookieJar();
   private readonly sleeps = new Set<{ timer: NodeJS.Timeout; reject(e: Error): void }>();
+  /** Promises of http.asyncRequest() not yet settled: the iteration waits for them. */
+  readonly pendingAsync = new Set<Promise<unknown>>();
   private readonly modules = new Map<string, unknown>();
 
   constructor(
@@ -164,6 +166,18 @@ export class VU {
       };
       this.sleeps.add(entry);
     });
+  }
+
+  track<T>(p: Promise<T>): Promise<T> {
+    this.pendingAsync.add(p);
+    const forget = () => this.pendingAsync.delete(p);
+    p.then(forget, forget);
+    return p;
+  }
+
+  /** Waits until every asyncRequest this iteration started has settled (their outcomes are the script's). */
+  async settleAsync(): Promise<void> {
+    while (this.pendingAsync.size) await Promise.allSettled([...this.pendingAsync]);
   }
 
   /** Hard stop: pending requests and sleeps of this VU end now; its iteration is interrupted. */

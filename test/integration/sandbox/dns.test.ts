@@ -160,6 +160,25 @@ describe('sandbox with failover: dns (integration)', function () {
   });
 });
 
+describe('active-active with failover: dns (integration)', function () {
+  this.timeout(60_000);
+
+  it('names every healthy region\'s front door, and drops a dead one', async () => {
+    const sb = await RunningSandbox.start({ ...defaultSandboxConfig, topology: 'active-active', failover: 'dns', dnsTtlMs: 1000, healthCheckIntervalMs: 200, failureThreshold: 2 });
+    try {
+      const st = sb.state();
+      const r = resolverFor(st.dns!.server);
+      expect((await r.resolve4(DNS_APP_NAME)).sort()).to.deep.equal(['127.0.1.1', '127.0.1.2']);
+      process.kill(st.regions['eu-west'].pid, 'SIGKILL');
+      await eventually('the record to name us-east only', async () => (await r.resolve4(DNS_APP_NAME)).join() === '127.0.1.1');
+      expect(await sb.restartRegion('eu-west')).to.equal('restarted');
+      await eventually('the record to name both again', async () => (await r.resolve4(DNS_APP_NAME)).length === 2);
+    } finally {
+      await sb.stop();
+    }
+  });
+});
+
 describe('a failover: dns sandbox whose starter is SIGKILLed (integration)', function () {
   this.timeout(60_000);
 

@@ -52,6 +52,10 @@ describe('k6 compatibility: scripts in the style of the k6 docs against a local 
           }
           return;
         }
+        if (req.url === '/async/slow') {
+          setTimeout(() => res.writeHead(200, { 'content-length': 2 }).end('ok'), 300);
+          return;
+        }
         if (req.url!.startsWith('/status/404')) {
           res.writeHead(404, { 'content-length': 0 }).end();
           return;
@@ -105,18 +109,19 @@ export default function () {
       expect(seen.length).to.equal(before);
     });
 
-    it('refuses an unsupported http function (asyncRequest) at load time with file:line:col', async () => {
+    it('refuses a constant of k6/http it does not implement (OCSP_REASON_*) at load time with file:line:col', async () => {
       const a = await load(
         script(
-          'async-request.js',
+          'ocsp.js',
           `import http from 'k6/http';
-export default async function () {
-  const res = await http.asyncRequest('GET', \`\${__ENV.BASE}/page\`);
+export default function () {
+  const res = http.get(\`\${__ENV.BASE}/page\`);
+  if (res.ocsp.revocation_reason === http.OCSP_REASON_KEY_COMPROMISE) throw new Error('revoked');
 }`,
         ),
       );
       expect(a.exitCode).to.equal(107);
-      expect(a.stderr).to.match(/async-request\.js:3:\d+: "k6\/http" has no export "asyncRequest"/);
+      expect(a.stderr).to.match(/ocsp\.js:4:\d+: "k6\/http" has no export "OCSP_REASON_KEY_COMPROMISE"/);
     });
 
     it('fails the run with 107 when an unsupported param is only visible at run time, even if the script catches the error', async () => {
@@ -381,6 +386,35 @@ export default function () {
       const names = lines.filter((l) => l.type === 'Point' && l.metric === 'http_reqs' && l.data.tags!.url.includes('/posts/')).map((l) => l.data.tags!.name);
       // as in k6, every interpolation becomes ${}, the base URL included
       expect(names).to.deep.equal(['${}/posts/${}', '${}/posts/${}']);
+    });
+
+    it('http.asyncRequest returns a promise (Promise.all runs requests concurrently); the iteration waits for the ones it did not await', async () => {
+      const r = await load(
+        script(
+          'async.js',
+          `import http from 'k6/http';
+export const options = { vus: 1, iterations: 2 };
+export default async function () {
+  const [a, b] = await Promise.all([
+    http.asyncRequest('GET', \`\${__ENV.BASE}/async/a\`),
+    http.asyncRequest('POST', \`\${__ENV.BASE}/async/b\`, 'body-b'),
+  ]);
+  http.asyncRequest('GET', \`\${__ENV.BASE}/async/slow\`).then((res) => http.post(\`\${__ENV.BASE}/async/then\`, String(res.status)));
+  http.post(\`\${__ENV.BASE}/async/result\`, [a.status, b.status, typeof a.then].join(','));
+}`,
+        ),
+      );
+      expect(r.exitCode, r.stderr).to.equal(0);
+      const at = (p: string) => seen.filter((s) => s.path === p).at(-1);
+      expect(at('/async/b')!.body).to.equal('body-b');
+      expect(at('/async/result')!.body).to.equal('200,200,undefined');
+      // the .then() after the un-awaited (slow) request ran before the iteration ended: before
+      // the second iteration's first request
+      expect(at('/async/then')?.body).to.equal('200');
+      const paths = seen.map((s) => s.path).filter((p) => p.startsWith('/async/'));
+      const secondA = paths.indexOf('/async/a', paths.indexOf('/async/a') + 1);
+      expect(secondA).to.be.greaterThan(-1);
+      expect(paths.indexOf('/async/then')).to.be.lessThan(secondA);
     });
 
     it('http.setResponseCallback sets the VU default; params.responseCallback overrides it; null emits no http_req_failed', async () => {

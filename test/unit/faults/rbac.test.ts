@@ -5,7 +5,7 @@ import { accessChecks, describeCheck, rbacManifests, rbacPlan } from '../../../s
 import { faultTypes } from '../../../src/faults/registry.js';
 import { projectRoot } from '../../../src/tools/locate.js';
 
-const file = join(projectRoot, 'experiments/kubernetes/region-outage.yaml');
+const file = join(projectRoot, 'experiments/kubernetes/shop-region-outage.yaml');
 const load = (env: Record<string, string> = {}) => loadExperimentFile(file, env).experiment;
 
 describe('faultline rbac: least privilege derived from the drivers', () => {

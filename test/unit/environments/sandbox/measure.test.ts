@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { caughtUp, convergedAfterMs, failoverMs, lostDuring, lostWrites, partitionConflicts, percentiles } from '../../../../src/environments/sandbox/measure.js';
+import { caughtUp, convergedAfterMs, failoverMs, lostDuring, lostWrites, negativeShift, partitionConflicts, percentiles } from '../../../../src/environments/sandbox/measure.js';
 import type { RequestRecord } from '../../../../src/core/records.js';
 
 /** Records every 100 ms from t=0; `bad` lists the times that failed. */
@@ -38,6 +38,28 @@ describe('sandbox measurements', () => {
     it('does not depend on the order records arrived in', () => {
       const recs = records(6000, (t) => t >= 1000 && t < 2500).reverse();
       expect(failoverMs(recs, 1000, 2000)).to.equal(1500);
+    });
+  });
+
+  describe('negativeShift', () => {
+    it('is nothing when failover comes at or after detection', () => {
+      expect(negativeShift(1200, 1200, { topology: 'active-passive', faultType: 'region.outage' })).to.equal(undefined);
+      expect(negativeShift(1205, 1200, { topology: 'active-passive', faultType: 'region.outage' })).to.equal(undefined);
+    });
+    it('is a measurement error with one primary and a dead region: on one clock it cannot happen', () => {
+      const n = negativeShift(1190, 1200, { topology: 'active-passive', faultType: 'region.outage' });
+      expect(n?.kind).to.equal('error');
+      expect(n?.text).to.match(/shiftMs is negative \(-10 ms\): failover measured 1190 ms, but the GLB detected the outage at 1200 ms/);
+    });
+    it('is explained, not an error, where the GLB spreads traffic, or a frozen region answered after its thaw', () => {
+      for (const topology of ['active-active', 'read-replicas']) {
+        const n = negativeShift(1190, 1200, { topology, faultType: 'region.outage' });
+        expect(n?.kind, topology).to.equal('warning');
+        expect(n?.text).to.include(`with ${topology} the requests after the last failed one went to regions that were up`);
+      }
+      const frozen = negativeShift(1029, 1170, { topology: 'active-passive', faultType: 'region.freeze', requestTimeoutMs: 2000 });
+      expect(frozen?.kind).to.equal('warning');
+      expect(frozen?.text).to.include('answered once it resumed (within the GLB\'s 2000 ms request timeout)');
     });
   });
 
