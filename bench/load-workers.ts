@@ -55,27 +55,27 @@ async function main() {
   const server = await startServer();
   const url = `http://127.0.0.1:${server.port}/`;
   const load = (workers: number, rate: number, out: string) => [
-    'node', join(root, 'bin/faultline.js'), 'load', '--quiet', '--workers', String(workers), '--out', out,
+    // --summary-export, not --out: --out also makes every worker dump its raw samples
+    'node', join(root, 'bin/faultline.js'), 'load', '--quiet', '--workers', String(workers), '--summary-export', out,
     '--env', `URL=${url}`, '--env', `RATE=${rate}`, '--env', `DURATION=${SECONDS}s`, join(root, 'bench/load-scripts/open-rate.js'),
   ];
   try {
-    const one = await measure('saturation-1', server.port, load(1, SAT_RATE, join(work, 's1')));
-    const two = await measure('saturation-2', server.port, load(2, SAT_RATE, join(work, 's2')));
-    const open = await measure('open-2', server.port, load(2, RATE, join(work, 'o2')));
+    const one = await measure('saturation-1', server.port, load(1, SAT_RATE, join(work, 's1.json')));
+    const two = await measure('saturation-2', server.port, load(2, SAT_RATE, join(work, 's2.json')));
+    const open = await measure('open-2', server.port, load(2, RATE, join(work, 'o2.json')));
     for (const m of [one, two, open]) {
       process.stdout.write(`${m.name.padEnd(14)} ${String(m.requests).padStart(8)} req  ${m.rps.toFixed(0).padStart(6)} req/s  ${m.cpu.toFixed(2)} cpu-s  ${m.perCpu.toFixed(0)} req/cpu-s  exit ${m.exitCode}\n`);
     }
-    const slips = [0, 1].map((i) => {
-      const s = JSON.parse(readFileSync(join(work, 'o2', 'workers', `worker-${i}`, 'summary.json'), 'utf8')) as { faultline: { schedules: Record<string, { lateMeanMs: number; scheduled: number; started: number; dropped: number }> } };
-      return s.faultline.schedules.open;
-    });
+    // each worker's schedule, from the coordinator's merged summary (the workers' end lines)
+    const merged = JSON.parse(readFileSync(join(work, 'o2.json'), 'utf8')) as { faultline: { schedules: Record<string, { lateMeanMs: number; scheduled: number; started: number; dropped: number }>[] } };
+    const slips = merged.faultline.schedules.map((s) => s.open);
     const target = RATE * SECONDS;
     const report = {
       date: new Date().toISOString(),
       machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version },
       settings: { seconds: SECONDS, rate: RATE, saturationRate: SAT_RATE },
       saturation: { oneWorker: strip(one), twoWorkers: strip(two), throughputRatio: two.rps / one.rps, perCpuRatio: two.perCpu / one.perCpu },
-      open: { ...strip(open), target, countError: (open.requests - target) / target, workers: slips, worstMeanLatenessMs: Math.max(...slips.map((s) => s.lateMeanMs)) },
+      open: { ...strip(open), target, countError: (open.requests - target) / target, workers: slips, worstMeanLatenessMs: Math.max(...slips.map((s) => s.lateMeanMs)), startedShare: slips.reduce((n, s) => n + s.started, 0) / target, droppedShare: slips.reduce((n, s) => n + s.dropped, 0) / target },
     };
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     writeFileSync(join(root, 'bench', 'results', 'load-workers.json'), `${JSON.stringify(report, null, 2)}\n`);

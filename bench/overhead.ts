@@ -5,6 +5,7 @@
 // validate FILE` against `node -e 0`, the floor of any Node CLI.
 //
 //   npm run build && node dist/bench/overhead.js        (OVERHEAD_RUNS=5)
+//   BENCH_NO_EXTRA_CA=1 node dist/bench/overhead.js     without NODE_EXTRA_CA_CERTS (see baseEnv)
 //
 // Chaos Toolkit 1.21.4 + chaostoolkit-toxiproxy come from PyPI into a venv under .bench/ (Python
 // 3.12 from pyenv, or PYTHON312=/path/to/python3.12), run with --no-version-check. Targets (issue
@@ -31,10 +32,19 @@ interface Timed {
   code: number;
 }
 
+/**
+ * The environment every command runs in. This machine sets NODE_EXTRA_CA_CERTS (a CA bundle of
+ * ~150 certificates), which every Node process parses at start-up (about 30 ms of CPU, more wall
+ * time when the machine is busy) and Python does not; BENCH_NO_EXTRA_CA=1 runs everything without
+ * it, to show both.
+ */
+const baseEnv: Record<string, string | undefined> = { ...process.env };
+if (process.env.BENCH_NO_EXTRA_CA === '1') delete baseEnv.NODE_EXTRA_CA_CERTS;
+
 /** Runs argv under /usr/bin/time; wall, user+sys and max RSS of the command. */
 function timed(argv: string[], opts: { cwd?: string; env?: Record<string, string> } = {}): Timed {
   const out = join(work, 'time.txt');
-  const r = spawnSync('/usr/bin/time', ['-o', out, '-f', '%e %U %S %M', ...argv], { cwd: opts.cwd ?? work, env: { ...process.env, ...opts.env }, encoding: 'utf8' });
+  const r = spawnSync('/usr/bin/time', ['-o', out, '-f', '%e %U %S %M', ...argv], { cwd: opts.cwd ?? work, env: { ...baseEnv, ...opts.env }, encoding: 'utf8' });
   const [e, u, s, m] = readFileSync(out, 'utf8').trim().split('\n').pop()!.split(/\s+/).map(Number);
   if (r.status !== 0) process.stderr.write(`${argv.join(' ')} exited ${r.status}\n${r.stdout}\n${r.stderr}\n`);
   return { wallS: e, cpuS: +(u + s).toFixed(3), maxRssMiB: Math.round((m / 1024) * 10) / 10, code: r.status ?? -1 };
@@ -88,6 +98,16 @@ function chaosToolkit(): string {
     if (r.status !== 0) throw new Error(`${argv.join(' ')} failed`);
   }
   return chaos;
+}
+
+/** Mean wall and CPU (user + sys) seconds of each command by hyperfine, or undefined without it. */
+function hyperfine(commands: string[]): { command: string; meanS: number; stddevS: number; cpuS: number; runs: number }[] | undefined {
+  if (spawnSync('hyperfine', ['--version']).status !== 0) return undefined;
+  const out = join(work, 'hyperfine.json');
+  const r = spawnSync('hyperfine', ['-N', '--warmup', '3', '--runs', String(Math.max(RUNS * 4, 20)), '--export-json', out, ...commands], { cwd: root, env: baseEnv, stdio: 'ignore' });
+  if (r.status !== 0) return undefined;
+  const res = (JSON.parse(readFileSync(out, 'utf8')) as { results: { command: string; mean: number; stddev: number; user: number; system: number; times: number[] }[] }).results;
+  return res.map((x) => ({ command: x.command.replace(root, '.'), meanS: +x.mean.toFixed(4), stddevS: +x.stddev.toFixed(4), cpuS: +(x.user + x.system).toFixed(4), runs: x.times.length }));
 }
 
 async function main() {
@@ -155,6 +175,9 @@ faults:
     nodeFloor.push(timed([process.execPath, '-e', '0']));
     validate.push(timed([process.execPath, bin, 'validate', flFile]));
   }
+  // /usr/bin/time counts CPU in 10 ms steps, as coarse as the figures compared: hyperfine (Debian)
+  // gives means in µs, the two commands interleaved run by run
+  const precise = hyperfine([`${process.execPath} -e 0`, `${process.execPath} ${bin} validate ${flFile}`]);
   tp.stop();
   up.close();
 
@@ -177,7 +200,20 @@ faults:
     holdS: HOLD_S,
     faultline: f,
     chaosToolkit: c,
-    startup: { nodeE0: floor, validate: val, validateOverNodeE0Wall: +(val.wallS / floor.wallS).toFixed(2), validateOverNodeE0Cpu: +(val.cpuS / Math.max(floor.cpuS, 0.01)).toFixed(2) },
+    nodeExtraCaCerts: baseEnv.NODE_EXTRA_CA_CERTS ? 'set' : 'unset',
+    startup: {
+      nodeE0: floor,
+      validate: val,
+      validateOverNodeE0Wall: +(val.wallS / floor.wallS).toFixed(2),
+      validateOverNodeE0Cpu: +(val.cpuS / Math.max(floor.cpuS, 0.01)).toFixed(2),
+      ...(precise
+        ? {
+            hyperfine: precise,
+            validateOverNodeE0WallPrecise: +(precise[1].meanS / precise[0].meanS).toFixed(2),
+            validateOverNodeE0CpuPrecise: +(precise[1].cpuS / precise[0].cpuS).toFixed(2),
+          }
+        : {}),
+    },
     ratios: {
       overhead: +(f.overheadS / c.overheadS).toFixed(2),
       cpu: +(f.cpuS / c.cpuS).toFixed(2),
@@ -188,7 +224,7 @@ faults:
   };
   const dir = join(root, 'bench', 'results');
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'overhead.json'), JSON.stringify(result, null, 2) + '\n');
+  writeFileSync(join(dir, process.env.BENCH_NO_EXTRA_CA === '1' ? 'overhead-no-extra-ca.json' : 'overhead.json'), JSON.stringify(result, null, 2) + '\n');
   console.log(JSON.stringify({ faultline: f, chaosToolkit: c, startup: result.startup, ratios: result.ratios }, null, 2));
 }
 

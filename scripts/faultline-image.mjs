@@ -10,9 +10,14 @@
 //
 //   node scripts/faultline-image.mjs               stage, base (if missing), image (needs Docker)
 //   node scripts/faultline-image.mjs --stage-only  only the staged context (no Docker), and its size
+//   node scripts/faultline-image.mjs --kind        also load the image into every kind cluster
+//                                                  (`kind load docker-image`; no registry needed)
+// Docker: DOCKER_HOST, else the private dockerd of `npm run kind:up` (.faultline/kind/env), else
+// the default socket. The debootstrap tree is kept (build/debian-minbase, stamped) so a new
+// Docker data root only re-imports it.
 // Plain JS so it runs before the TypeScript build (it runs `npm run build` itself if dist/ is missing).
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, readdirSync, copyFileSync, chmodSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, readdirSync, copyFileSync, chmodSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -22,6 +27,15 @@ const stage = join(root, 'build', 'faultline-image');
 const BASE = 'faultline-local/debian-minbase:bookworm';
 const TAG = `faultline:${pkg.version}`;
 const stageOnly = process.argv.includes('--stage-only');
+const loadKind = process.argv.includes('--kind');
+// the private dockerd that `npm run kind:up` starts, when no DOCKER_HOST is given
+if (!process.env.DOCKER_HOST) {
+  const kindEnv = join(process.env.FAULTLINE_KIND_DIR || join(root, '.faultline', 'kind'), 'env');
+  if (existsSync(kindEnv)) {
+    const m = /DOCKER_HOST=(\S+)/.exec(readFileSync(kindEnv, 'utf8'));
+    if (m) process.env.DOCKER_HOST = m[1];
+  }
+}
 
 function run(cmd, args, opts = {}) {
   const r = spawnSync(cmd, args, { stdio: 'inherit', ...opts });
@@ -61,8 +75,12 @@ if (!haveBase) {
   if (process.getuid?.() !== 0) throw new Error('building the Debian base runs debootstrap, which needs root');
   if (spawnSync('sh', ['-c', 'command -v debootstrap'], { stdio: 'ignore' }).status !== 0) run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'debootstrap'], { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
   const dir = join(root, 'build', 'debian-minbase');
-  rmSync(dir, { recursive: true, force: true });
-  run('debootstrap', ['--variant=minbase', '--include=ca-certificates', 'bookworm', dir, 'http://deb.debian.org/debian']);
+  const stamp = `${dir}.stamp`;
+  if (!existsSync(stamp)) {
+    rmSync(dir, { recursive: true, force: true });
+    run('debootstrap', ['--variant=minbase', '--include=ca-certificates', 'bookworm', dir, 'http://deb.debian.org/debian']);
+    writeFileSync(stamp, 'debootstrap --variant=minbase --include=ca-certificates bookworm\n');
+  }
   // apt lists and docs are not needed at run time
   for (const p of ['var/lib/apt/lists', 'usr/share/doc', 'usr/share/man', 'var/cache/apt']) rmSync(join(dir, p), { recursive: true, force: true });
   const tar = spawnSync('tar', ['-C', dir, '--numeric-owner', '-c', '.'], { maxBuffer: 1 << 30 });
@@ -71,4 +89,15 @@ if (!haveBase) {
 }
 run('docker', ['build', '-t', TAG, '--build-arg', `BASE=${BASE}`, '-f', join(root, 'images', 'faultline', 'Dockerfile'), stage]);
 const inspect = spawnSync('docker', ['image', 'inspect', TAG, '--format', '{{.Size}}'], { encoding: 'utf8' });
-console.log(`built ${TAG} (${(Number(inspect.stdout.trim()) / 1e6).toFixed(0)} MB)`);
+const user = spawnSync('docker', ['image', 'inspect', TAG, '--format', '{{.Config.User}}'], { encoding: 'utf8' }).stdout.trim();
+console.log(`built ${TAG} (${(Number(inspect.stdout.trim()) / 1e6).toFixed(0)} MB, user ${user || 'root'})`);
+if (loadKind) {
+  const kindBin = [join(process.env.FAULTLINE_KIND_TOOLS || join(root, '.tools', 'kind'), 'bin', 'kind'), 'kind'].find((p) => p === 'kind' || existsSync(p));
+  const clusters = spawnSync(kindBin, ['get', 'clusters'], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
+  if (!clusters.length) throw new Error('--kind: no kind cluster is running (npm run kind:up)');
+  for (const name of clusters) {
+    const t = Date.now();
+    run(kindBin, ['load', 'docker-image', TAG, '--name', name]);
+    console.log(`loaded ${TAG} into kind cluster ${name} (${((Date.now() - t) / 1000).toFixed(1)} s)`);
+  }
+}

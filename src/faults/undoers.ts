@@ -13,6 +13,7 @@ export const undoers = {
   'kubernetes.replicas': async () => (await import('./kubernetes/scale.js')).replicasUndoer,
   'kubernetes.uncordon': async () => (await import('./kubernetes/drain.js')).uncordonUndoer,
   'kubernetes.network-policy': async () => (await import('./kubernetes/isolate.js')).networkPolicyUndoer,
+  'kubernetes.load-job': async () => (await import('./kubernetes/load-job.js')).loadJobUndoer,
   'kind.container': async () => (await import('./kind/docker.js')).containerUndoer,
   'sandbox.region-restart': async () => (await import('./process/undo.js')).regionRestartUndoer,
   'process.continue': async () => (await import('./process/undo.js')).continueUndoer,

@@ -76,6 +76,10 @@ export class HistoryStore {
       db = new Ctor(full, { readonly: opts.readonly ?? false, fileMustExist: opts.readonly ?? false, timeout: BUSY_TIMEOUT_MS });
       if (!opts.readonly) {
         db.pragma('journal_mode = WAL');
+        // A commit is not fsynced; the WAL stays consistent and a power cut can lose at most the
+        // newest rows, never corrupt the file. History is an index over run dirs that are written
+        // first (above): their fsyncs are not worth a run's wall time (docs/performance.md).
+        db.pragma('synchronous = NORMAL');
         migrate(db);
       } else {
         // Reading a history that was never written is an empty history, not an error.

@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir, userInfo } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LockHeldError } from '../core/errors.js';
 import { redact } from '../core/log.js';
@@ -25,7 +25,8 @@ export interface LockHolder {
 }
 
 export function lockDir(): string {
-  return process.env.FAULTLINE_LOCK_DIR ?? join(tmpdir(), `faultline-locks-${userInfo().uid}`);
+  // process.getuid, not os.userInfo(): a pod's uid may have no passwd entry, and userInfo() throws there
+  return process.env.FAULTLINE_LOCK_DIR ?? join(tmpdir(), `faultline-locks-${process.getuid?.() ?? 'user'}`);
 }
 
 /** The lock file for a (canonical) key: its kind and a hash, nothing a secret could hide in. */

@@ -100,8 +100,12 @@ export function registerRun(run: NewRun): RunIndexHandle {
     entry: () => entry,
     update(patch) {
       if (finished) return;
-      entry = clean({ ...entry, ...patch });
-      writeAtomic(path, entry);
+      const next = clean({ ...entry, ...patch });
+      // Rewritten (and fsynced) only when it says something new: watchers report the same list
+      // again (the runner's owned-resources watcher starts with an empty one).
+      const changed = sameEntry(next) !== sameEntry(entry);
+      entry = next;
+      if (changed) writeAtomic(path, entry);
       for (const url of patch.toxiproxy ?? []) rememberToxiproxy(url);
     },
     finish() {
@@ -152,7 +156,11 @@ const MAX_SERVERS = 50;
 /** Remembers a Toxiproxy server (credentials stripped) for the orphan finder. */
 export function rememberToxiproxy(url: string): void {
   const clean = stripCredentials(url).replace(/\/+$/, '');
-  const known = readServers().filter((s) => s.url !== clean);
+  const servers = readServers();
+  // Already the most recent: not rewritten (and fsynced) on every run. lastUsed then says when it
+  // became the most recent, which keeps the order the list is pruned by.
+  if (servers[0]?.url === clean) return;
+  const known = servers.filter((s) => s.url !== clean);
   known.unshift({ url: clean, lastUsed: new Date().toISOString() });
   writeAtomic(serversPath(), known.slice(0, MAX_SERVERS));
 }
@@ -178,6 +186,9 @@ function readServers(): { url: string; lastUsed: string }[] {
     return [];
   }
 }
+
+/** An entry's content for comparison: an empty list says the same as no list. */
+const sameEntry = (e: RunIndexEntry) => JSON.stringify(e, (_k, v: unknown) => (Array.isArray(v) && v.length === 0 ? undefined : v));
 
 function clean(e: RunIndexEntry): RunIndexEntry {
   return {

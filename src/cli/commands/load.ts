@@ -105,7 +105,9 @@ export function register(program: Command) {
             allowOpenAnywhere: o.allowOpenAnywhere,
             offline: o.offline,
           });
-          process.exitCode = result.exitCode;
+          // Its own thresholds are judged by the coordinator, on the merge (its verdict is in its
+          // end line): failing here would fail an Indexed Job and stop the sibling pods.
+          process.exitCode = result.exitCode === K6Exit.thresholdsFailed ? K6Exit.ok : result.exitCode;
           return;
         }
         if (o.workers !== undefined) {

@@ -79,6 +79,11 @@ export interface TlsSettings {
   auth: { domains?: string[]; cert: string; key: string; passphrase?: string }[];
 }
 
+/** options.noConnectionReuse: every request on a connection of its own (read per release). */
+export interface ReusePolicy {
+  noConnectionReuse: boolean;
+}
+
 export const DEFAULT_TLS: TlsSettings = { auth: [] };
 
 export interface Result {
@@ -476,6 +481,7 @@ export class Pool {
     private readonly userAgent: string,
     /** Read when a TLS connection opens (the run's options are known only after init). */
     readonly tls: () => TlsSettings = () => DEFAULT_TLS,
+    private readonly reuse: ReusePolicy = { noConnectionReuse: false },
   ) {}
 
   request(opts: SendOptions): Promise<Result> {
@@ -546,7 +552,7 @@ export class Pool {
   }
 
   release(c: Conn): void {
-    if (this.closed) return c.destroy();
+    if (this.closed || this.reuse.noConnectionReuse) return c.destroy();
     let list = this.idle.get(c.target.key);
     if (!list) this.idle.set(c.target.key, (list = []));
     list.push(c);
@@ -554,6 +560,12 @@ export class Pool {
 
   forget(c: Conn): void {
     this.all.delete(c);
+  }
+
+  /** Closes the idle connections (options.noVUConnectionReuse, between iterations). */
+  closeIdle(): void {
+    for (const list of this.idle.values()) for (const c of list) c.destroy();
+    this.idle.clear();
   }
 
   /** Ends every connection; requests in flight complete as interrupted (status 0). */

@@ -166,7 +166,8 @@ export async function coordinate(script: string, run: TestRun, fleet: Fleet, o: 
     }
   }
   markStarted();
-  const codes = exitedCodes ?? [];
+  // A worker's own verdict (its end line) where its process ended normally; the process's code otherwise.
+  const codes = (exitedCodes ?? []).map((c, i) => ((c === K6Exit.ok || c === K6Exit.thresholdsFailed) && merger.ends.has(i) ? merger.ends.get(i)!.code : c));
   const durationMs = performance.now() - t0;
   const final = evaluate(thresholds, durationMs);
   const ends = [...merger.ends.values()];
@@ -175,7 +176,7 @@ export async function coordinate(script: string, run: TestRun, fleet: Fleet, o: 
   const summary = summaryJson(sink, thresholds, run.normalized, durationMs);
   // When each worker was ready and when it started (epoch ms): the start barrier, visible.
   const barrier = { readyAt: [...Array(o.workers).keys()].map((i) => merger.ends.get(i)?.readyAt ?? null), startedAt: [...Array(o.workers).keys()].map((i) => merger.ends.get(i)?.startedAt ?? null) };
-  summary.faultline = { workers: o.workers, workerExitCodes: codes, aggregateLines: merger.aggLines, barrier };
+  summary.faultline = { workers: o.workers, workerExitCodes: codes, aggregateLines: merger.aggLines, barrier, schedules: [...Array(o.workers).keys()].map((i) => merger.ends.get(i)?.schedules ?? {}) };
   const summaryText = renderSummary(sink, thresholds, run.normalized, durationMs, { scriptPath: script, scriptErrors, interrupted, aborted });
   // A worker that failed for another reason than thresholds decides (so does one that never sent
   // its end line: its figures are missing); thresholds are judged on the merge.

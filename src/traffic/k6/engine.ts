@@ -101,6 +101,9 @@ export class TestRun implements VUHost, ScenarioHost {
   discardResponseBodies = false;
   maxRedirects = 10;
   noCookiesReset = false;
+  noConnectionReuse = false;
+  private noVUConnectionReuse = false;
+  private minIterationMs = 0;
   hosts: ReadonlyMap<string, { host: string; port?: number }> = new Map();
   testTags: Tags = {};
   startedAt = 0;
@@ -166,6 +169,9 @@ export class TestRun implements VUHost, ScenarioHost {
     this.maxRedirects = this.opts.maxRedirects;
     this.testTags = this.opts.tags;
     this.noCookiesReset = this.opts.noCookiesReset;
+    this.noConnectionReuse = this.opts.noConnectionReuse;
+    this.noVUConnectionReuse = this.opts.noVUConnectionReuse;
+    this.minIterationMs = this.opts.minIterationDurationMs;
     this.hosts = this.opts.hosts;
     for (const k of IGNORED_OPTIONS) if (k in this.opts.raw) this.log.info(`options.${k} is accepted and ignored (as \`k6 run\` does)`);
     try {
@@ -267,14 +273,20 @@ export class TestRun implements VUHost, ScenarioHost {
     vu.instance.setIter(vu.iterInInstance++);
     // k6 gives every iteration an empty cookie jar unless options.noCookiesReset
     if (!this.noCookiesReset && vu.cookieJar.store.size) vu.cookieJar.store.clearAll();
+    // k6: a VU's connections are not carried from one iteration to the next
+    if (this.noVUConnectionReuse) vu.pool.closeIdle();
     this.inFlight++;
     vu.busy = true;
     const started = performance.now();
     let interrupted = false;
     let failed = false;
+    let took = -1;
     try {
       await (fn as (data: unknown) => unknown)(this.dataFor(vu));
       if (vu.pendingAsync.size) await vu.settleAsync();
+      took = performance.now() - started;
+      // k6 pads a short iteration to minIterationDuration; iteration_duration is measured before
+      if (this.minIterationMs > took) await vu.sleep((this.minIterationMs - took) / 1000);
     } catch (err) {
       if (err instanceof Interrupted || vu.interrupted) interrupted = true;
       else {
@@ -296,7 +308,7 @@ export class TestRun implements VUHost, ScenarioHost {
     if (!failed) this.cleanIterations++;
     const tags = vu.tags;
     this.sink.add(this.sink.iterations, 1, tags);
-    this.sink.add(this.sink.iterationDuration, performance.now() - started, tags);
+    this.sink.add(this.sink.iterationDuration, took >= 0 ? took : performance.now() - started, tags);
   }
 
   private readonly dataCache = new WeakMap<VU, unknown>();

@@ -31,6 +31,8 @@ const SUPPORTED = [
   'summaryTrendStats',
   'maxRedirects',
   'noConnectionReuse',
+  'noVUConnectionReuse',
+  'minIterationDuration',
   'batch',
   'batchPerHost',
   'noCookiesReset',
@@ -66,6 +68,11 @@ export interface NormalizedOptions {
   maxRedirects: number;
   /** options.hosts: "name" or "name:port" → {host, port?} to connect to instead. */
   hosts: Map<string, { host: string; port?: number }>;
+  noConnectionReuse: boolean;
+  /** Close a VU's connections between its iterations. */
+  noVUConnectionReuse: boolean;
+  /** An iteration that ends sooner waits out the rest (options.minIterationDuration), ms. */
+  minIterationDurationMs: number;
   /** Keep each VU's cookie jar across iterations (k6 empties it by default). */
   noCookiesReset: boolean;
   summaryTrendStats: string[];
@@ -106,6 +113,9 @@ export function normalizeOptions(options: unknown, exportedFunctions: string[]):
     discardResponseBodies: o.discardResponseBodies === true,
     maxRedirects: intOption(o, 'maxRedirects', 10),
     noCookiesReset: o.noCookiesReset === true,
+    noConnectionReuse: o.noConnectionReuse === true,
+    noVUConnectionReuse: o.noVUConnectionReuse === true,
+    minIterationDurationMs: durationOption(o, 'minIterationDuration', 0),
     hosts: parseHosts(o.hosts),
     summaryTrendStats: Array.isArray(o.summaryTrendStats) ? o.summaryTrendStats.map(String) : DEFAULT_TREND_STATS,
     raw: o,

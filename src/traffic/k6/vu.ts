@@ -39,6 +39,8 @@ export interface VUHost {
   readonly insecureSkipTLSVerify: boolean;
   /** options.tlsVersion, tlsCipherSuites, tlsAuth. */
   readonly tls: TlsSettings;
+  /** options.noConnectionReuse (read when a connection is released). */
+  readonly noConnectionReuse: boolean;
   readonly discardResponseBodies: boolean;
   readonly maxRedirects: number;
   readonly noCookiesReset: boolean;
@@ -79,7 +81,7 @@ export class VU {
     readonly host: VUHost,
     readonly id: number,
   ) {
-    this.pool = new Pool(host.userAgent, () => host.tls);
+    this.pool = new Pool(host.userAgent, () => host.tls, host);
     this.tags = { ...host.testTags };
   }
 

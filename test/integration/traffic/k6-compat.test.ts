@@ -23,6 +23,9 @@ interface Seen {
   auth?: string;
   host?: string;
   body: string;
+  /** The client's port: one per connection. */
+  port?: number;
+  at: number;
 }
 
 describe('k6 compatibility: scripts in the style of the k6 docs against a local server', function () {
@@ -37,7 +40,7 @@ describe('k6 compatibility: scripts in the style of the k6 docs against a local 
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
-        seen.push({ path: req.url!, cookie: req.headers.cookie, auth: req.headers.authorization, host: req.headers.host, body: Buffer.concat(chunks).toString('utf8') });
+        seen.push({ path: req.url!, cookie: req.headers.cookie, auth: req.headers.authorization, host: req.headers.host, body: Buffer.concat(chunks).toString('utf8'), port: req.socket.remotePort, at: Date.now() });
         if (req.url === '/digest-auth') {
           // RFC 7616 verification, written here independently of the engine's client side
           const h = req.headers.authorization ?? '';
@@ -440,6 +443,49 @@ export default function () {
       expect(failed).to.deep.equal({ default: 0, strict: 1 });
       const expectedTag = Object.fromEntries(points('http_reqs').map((l) => [l.data.tags!.url.split('?')[1], l.data.tags!.expected_response]));
       expect(expectedTag).to.deep.equal({ default: 'true', strict: 'false', none: undefined });
+    });
+
+    it('reuses connections by default; noConnectionReuse and noVUConnectionReuse open new ones as k6 does', async () => {
+      const run = async (name: string, option: string) => {
+        const r = await load(
+          script(
+            `conn-${name}.js`,
+            `import http from 'k6/http';
+export const options = { vus: 1, iterations: 2${option} };
+export default function () {
+  http.get(\`\${__ENV.BASE}/conn/${name}?\${__ITER}-a\`);
+  http.get(\`\${__ENV.BASE}/conn/${name}?\${__ITER}-b\`);
+}`,
+          ),
+        );
+        expect(r.exitCode, r.stderr).to.equal(0);
+        const port = (q: string) => seen.find((s) => s.path === `/conn/${name}?${q}`)!.port;
+        return [port('0-a'), port('0-b'), port('1-a'), port('1-b')];
+      };
+      const [a, b, c, d] = await run('default', '');
+      expect(new Set([a, b, c, d]).size).to.equal(1);
+      const perVU = await run('pervu', ', noVUConnectionReuse: true');
+      expect(perVU[0]).to.equal(perVU[1]);
+      expect(perVU[2]).to.equal(perVU[3]);
+      expect(perVU[2]).to.not.equal(perVU[0]);
+      const none = await run('none', ', noConnectionReuse: true');
+      expect(new Set(none).size).to.equal(4);
+    });
+
+    it('pads iterations shorter than minIterationDuration', async () => {
+      const r = await load(
+        script(
+          'miniter.js',
+          `import http from 'k6/http';
+export const options = { vus: 1, iterations: 3, minIterationDuration: '400ms' };
+export default function () { http.get(\`\${__ENV.BASE}/miniter/\${__ITER}\`); }`,
+        ),
+      );
+      expect(r.exitCode, r.stderr).to.equal(0);
+      const at = [0, 1, 2].map((i) => seen.find((s) => s.path === `/miniter/${i}`)!.at);
+      // a lower bound only (timer and clock granularity allowed for): a slow machine only adds
+      expect(at[1] - at[0]).to.be.at.least(380);
+      expect(at[2] - at[1]).to.be.at.least(380);
     });
 
     it('connects to the address options.hosts gives a name, keeping the name in the Host header', async () => {
