@@ -425,6 +425,7 @@ async function executeRun(st: RunState): Promise<Report> {
           faults: faultReports.map((f) => ({ type: f.type, targets: f.targets, appliedAt: f.targetAppliedAt?.[0] ?? f.appliedAt, revertedAt: f.revertedAt })),
           signal: AbortSignal.timeout(CLEANUP_DEADLINE_MS),
           expect: { ...exp.expect },
+          traffic: trafficSummary,
         });
       }
     } catch (err) {
