@@ -136,6 +136,9 @@ export interface Measurements {
   /** The same figure with a single region: the time to recover. */
   recoveryMs?: number;
   failoverSustainMs?: number;
+  /** Kubernetes: the fault's API call → the first sign of the outage (a failed request or the GLB
+   *  marking the region down); failoverMs and detectMs count from there. */
+  onsetMs?: number;
   /** Fault start → the GLB marked the region down; shiftMs is the rest of failoverMs. */
   detectMs?: number;
   shiftMs?: number;
