@@ -101,6 +101,15 @@ export async function sandboxStatus(o: { json?: boolean }): Promise<number> {
     else process.stdout.write('no sandbox is up here (start one with `faultline sandbox up`)\n');
     return 1;
   }
-  print(st, o.json, 'sandbox up');
+  // The supervisor's own view when it answers: a run may have added proxies since up wrote the
+  // file (a geography's links are created when a run names it).
+  let live = st;
+  try {
+    const r = await fetch(`${st.controlUrl}/state`, { signal: AbortSignal.timeout(2000) });
+    if (r.ok) live = { ...st, ...((await r.json()) as typeof st) };
+  } catch {
+    // the file's view
+  }
+  print(live, o.json, 'sandbox up');
   return ExitCode.passed;
 }

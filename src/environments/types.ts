@@ -3,7 +3,7 @@ import type { Measurements } from '../report/types.js';
 import type { UndoOutcome } from '../core/undo.js';
 import type { ProxyCreatedUndo } from './toxiproxy/undo.js';
 import type { Logger } from '../core/log.js';
-import type { TrafficSource } from '../traffic/types.js';
+import type { TrafficSource, TrafficSummary } from '../traffic/types.js';
 import type { RunMetrics } from '../metrics/aggregate.js';
 import type { CliOptions } from '../core/options.js';
 
@@ -89,6 +89,8 @@ export interface MeasureInput {
   signal: AbortSignal;
   /** The experiment's expect block, so measurement knows e.g. the sustained-success window. */
   expect: Record<string, unknown>;
+  /** What the traffic source reported when it stopped (built-in traffic: its read-your-writes checks). */
+  traffic?: TrafficSummary;
 }
 
 export function isMeasuringEnvironment(env: Environment): env is MeasuringEnvironment {
@@ -113,6 +115,8 @@ export interface DeclaredNames {
   linkEnds?: string[];
   /** The links that exist as [from, to] pairs, when the environment knows them all up front. */
   links?: [string, string][];
+  /** Client geographies traffic may name (traffic.builtin.clients); undefined when it has none. */
+  geographies?: string[];
 }
 
 export interface EnvironmentType<S> {

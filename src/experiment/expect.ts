@@ -34,6 +34,11 @@ export const expectSpec = s
         .object({ violations: s.integer({ min: 0 }).doc('At most this many items of a residency zone\'s keys may be held outside the zone (measurements.residencyViolations, read back from the stores).') })
         .doc('Data residency (sandbox residency).'),
     ),
+    readYourWrites: s.optional(
+      s
+        .object({ staleReads: s.integer({ min: 0 }).doc('At most this many read-your-writes checks may miss the client\'s own acknowledged write (measurements.readYourWrites.staleReads; needs traffic.builtin.readYourWrites).') })
+        .doc('Read-your-writes consistency, as the clients saw it.'),
+    ),
     replicationLag: s.optional(
       s.object({ p99Below: s.duration().doc('measurements.replicationLagMs.p99 must stay below this.') }).doc('Replication lag.'),
     ),
@@ -96,6 +101,11 @@ export function evaluateExpectations(expect: ExpectSpec | undefined, m: M): Expe
   if (expect.residency) {
     const max = expect.residency.violations;
     check('residency.violations', `≤ ${max}`, num(m, 'residencyViolations'), (v) => v <= max, String);
+  }
+  if (expect.readYourWrites) {
+    const max = expect.readYourWrites.staleReads;
+    const v: unknown = m.readYourWrites?.staleReads;
+    check('readYourWrites.staleReads', `≤ ${max}`, typeof v === 'number' ? v : undefined, (x) => x <= max, (x) => `${x} of ${m.readYourWrites?.checks ?? '?'} checks`);
   }
   if (expect.replicationLag) {
     const lag = m.replicationLagMs;

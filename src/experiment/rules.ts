@@ -32,6 +32,7 @@ export const CROSS_FIELD_RULES: { rule: string; jsonSchema: boolean }[] = [
   { rule: '`environment.sandbox.primary` is one of the regions; regions are distinct; single-region has one region, other topologies at least two.', jsonSchema: false },
   { rule: 'A declared Toxiproxy proxy has both `listen` and `upstream` (an existing one neither); proxy names are unique.', jsonSchema: true },
   { rule: '`traffic.builtin.mix`: read + write = 100%.', jsonSchema: false },
+  { rule: '`traffic.builtin.clients`: shares add up to 100%, and each geography is one the environment declares (`environment.sandbox.geographies`, with a latency to every region); `routing: latency` needs geographies and an active-active or read-replicas topology; `replication.mode: quorum` needs at least 3 regions.', jsonSchema: false },
   { rule: 'With `phases.fault`, every fault\'s `at` is before its end and `at` + `for` within it.', jsonSchema: false },
   { rule: '`toxiproxy.slicer.sizeVariation` is smaller than `averageSize`.', jsonSchema: false },
   { rule: '`traffic.script.path` is a .ts/.js file that exists.', jsonSchema: false },
@@ -84,8 +85,24 @@ export function experimentIssues(e: Experiment): Issue[] {
       found: JSON.stringify(ledger),
     });
   }
+  out.push(...geographyIssues(e, declared?.geographies));
   out.push(...sloReferenceIssues(e.slos ?? [], e.abortWhen ?? [], e.metrics));
   return out;
+}
+
+/** Built-in traffic's client geographies must be ones the environment has links for. */
+function geographyIssues(e: Experiment, declared: string[] | undefined): Issue[] {
+  const t = e.traffic as { type?: string; spec?: { clients?: Record<string, unknown> } } | undefined;
+  if (t?.type !== 'builtin' || !t.spec?.clients) return [];
+  const have = declared ?? [];
+  return Object.keys(t.spec.clients)
+    .filter((g) => !have.includes(g))
+    .map((g) => ({
+      path: ['traffic', 'builtin', 'clients', g],
+      expected: have.length ? `a geography of environment.${e.environment.type}.geographies (${have.join(', ')})` : `a geography the environment declares (environment.${e.environment.type} has no geographies)`,
+      found: JSON.stringify(g),
+      atKey: true,
+    }));
 }
 
 /**

@@ -10,6 +10,8 @@
 //                                                                     good/total per 100 ms slot
 //          ──► running totals of requests and failures (the live error rate: by completion)
 //          ──► outcome timeline (1 ms), acknowledged write ids
+//          ──► per value of tag `geo` (client geographies): requests and errors per 100 ms slot,
+//              latency of its successful requests per second, requests per serving region
 //
 // Queries take a Window: a phase (exact: records are labelled with their phase on arrival) and/or
 // a time range [from, to) of scheduled time. Counts resolve time edges to 100 ms, latency to
@@ -29,6 +31,29 @@ const MAX_REGIONS = 64;
 const MAX_OPS = 256;
 /** Region label for requests no region answered (refused, reset, timed out). */
 export const NO_REGION = 'unknown';
+
+/** The record tag whose values get their own figures (client geographies); at most MAX_GROUPS values. */
+export const GROUP_TAG = 'geo';
+const MAX_GROUPS = 32;
+
+/** One geography's requests: counts per 100 ms slot, latency of its successes per second, where they went. */
+class GroupStats {
+  readonly requests = new SlotCounts();
+  readonly errors = new SlotCounts();
+  readonly latency = new SlotValues<LatencyHistogram>();
+  readonly byRegion = new Map<string, SlotCounts>();
+}
+
+/** A geography's figures over a window: latency (ms) of its successful requests, and where they were served. */
+export interface GroupFigures {
+  requests: number;
+  errors: number;
+  /** Successful requests' latency; null when none succeeded. */
+  p50: number | null;
+  p99: number | null;
+  /** Requests (successful or not) per serving region ("unknown" when none answered). */
+  servedBy: Record<string, number>;
+}
 
 export type StatusClass = '1xx' | '2xx' | '3xx' | '4xx' | '5xx' | 'none';
 
@@ -160,6 +185,7 @@ export class RunMetrics {
   private n = 0;
   private nFailed = 0;
   private listeners: ((r: RequestRecord) => void)[] = [];
+  private readonly groups = new Map<string, GroupStats>();
 
   /** Records folded in so far. */
   get size(): number {
@@ -275,11 +301,58 @@ export class RunMetrics {
     // scheduled before a failover count as a success before it.
     this.outcomes.add(r.routedAt ?? r.sentAt ?? t, ok);
     if (ok && r.writeId !== undefined) this.writes.add(r.writeId, t);
+    const geo = r.tags?.[GROUP_TAG];
+    if (geo !== undefined) this.addToGroup(geo, r, slot, sec);
     const views = this.viewList;
     for (let i = 0; i < views.length; i++) views[i].add(r, phase, slot);
     const ls = this.listeners;
     for (let i = 0; i < ls.length; i++) ls[i](r);
   };
+
+  private addToGroup(name: string, r: RequestRecord, slot: number, sec: number): void {
+    let g = this.groups.get(name);
+    if (!g) {
+      if (this.groups.size >= MAX_GROUPS) return;
+      this.groups.set(name, (g = new GroupStats()));
+    }
+    g.requests.add(slot);
+    if (!r.ok) g.errors.add(slot);
+    else g.latency.getOrCreate(sec, () => new LatencyHistogram()).record(r.latencyMs);
+    const region = r.region ?? NO_REGION;
+    let c = g.byRegion.get(region);
+    if (!c) g.byRegion.set(region, (c = new SlotCounts()));
+    c.add(slot);
+  }
+
+  /** The geographies seen (tag geo), in order of first request. */
+  groupNames(): string[] {
+    return [...this.groups.keys()];
+  }
+
+  /**
+   * One geography's figures for requests scheduled in [from, to): counts to 100 ms, latency to
+   * whole seconds (an edge inside a second moves to its end, as for every latency query here).
+   */
+  groupFigures(name: string, win: { from?: number; to?: number }): GroupFigures | undefined {
+    const g = this.groups.get(name);
+    if (!g) return undefined;
+    const [a, b] = slotRange(win, SLOT_MS);
+    const [sa, sb] = slotRange(win, SECOND);
+    const h = new LatencyHistogram();
+    const span = g.latency.span;
+    if (span) {
+      for (let i = Math.max(sa, span[0]); i < Math.min(sb, span[1]); i++) {
+        const x = g.latency.get(i);
+        if (x) h.merge(x);
+      }
+    }
+    const servedBy: Record<string, number> = {};
+    for (const [region, c] of g.byRegion) {
+      const n = c.sum(a, b);
+      if (n) servedBy[region] = n;
+    }
+    return { requests: g.requests.sum(a, b), errors: g.errors.sum(a, b), p50: h.count ? round3(h.percentile(50)!) : null, p99: h.count ? round3(h.percentile(99)!) : null, servedBy };
+  }
 
   /** Every series' labels, for callers that group in their own way. */
   labels(): SeriesLabels[] {

@@ -54,6 +54,16 @@ export class OutcomeTimeline {
     return false;
   }
 
+  /** The start of the first slot at or after `from` in which a request failed, if any. */
+  firstFailureFrom(from: number): number | undefined {
+    const f = this.flags;
+    if (!f) return undefined;
+    for (let i = Math.max(0, Math.floor(from / OUTCOME_SLOT_MS) - this.start); i < f.length; i++) {
+      if (f[i] & FAIL) return Math.max(from, (this.start + i) * OUTCOME_SLOT_MS);
+    }
+    return undefined;
+  }
+
   /**
    * The first time T in [from, to) from which every request succeeds for at least `sustainMs`:
    * some request is scheduled at T + sustainMs or later and none failed in between. With

@@ -129,6 +129,22 @@ export function keyMeasurements(r: Report): KeyMeasurements {
   return out;
 }
 
+/** One row per client geography: p99 of its successful requests and the region that served most, per phase. */
+function geographyRows(m: Measurements | undefined): [string, string][] {
+  const g: unknown = m?.geographies;
+  if (!g || typeof g !== 'object') return [];
+  const rows: [string, string][] = [];
+  for (const [geo, v] of Object.entries(g as NonNullable<Measurements['geographies']>)) {
+    if (!v || typeof v !== 'object' || !v.phases) continue;
+    const parts = Object.entries(v.phases).map(([phase, f]) => {
+      const top = Object.entries(f.servedBy ?? {}).sort((a, b) => b[1] - a[1])[0]?.[0];
+      return `${phase} p99 ${f.p99 === null ? '—' : ms(f.p99)}${top ? ` (${top})` : ''}`;
+    });
+    rows.push([`latency, clients in ${geo}`, parts.join(', ')]);
+  }
+  return rows;
+}
+
 /** Rows of (label, value) for the measurements a run has; the same in every reporter. */
 export function measurementRows(r: Report): [string, string][] {
   const k = keyMeasurements(r);
@@ -141,6 +157,12 @@ export function measurementRows(r: Report): [string, string][] {
   if (k.conflicts !== undefined) rows.push(['conflicts', String(k.conflicts)]);
   if (k.lostUpdates !== undefined) rows.push(['lost updates', String(k.lostUpdates)]);
   if (k.convergedAfterMs !== undefined) rows.push(['converged after', ms(k.convergedAfterMs)]);
+  rows.push(...geographyRows(r.measurements));
+  const ryw: unknown = r.measurements?.readYourWrites;
+  if (ryw && typeof ryw === 'object' && typeof (ryw as { staleReads?: unknown }).staleReads === 'number') {
+    const y = ryw as NonNullable<Measurements['readYourWrites']>;
+    rows.push(['read-your-writes (stale reads)', `${y.staleReads} of ${y.checks} checks (read from ${y.readFrom}; read back: ${y.staleHeldByReader} reached the reader later, ${y.staleLost} lost)`]);
+  }
   return rows;
 }
 

@@ -136,6 +136,9 @@ export interface Measurements {
   /** The same figure with a single region: the time to recover. */
   recoveryMs?: number;
   failoverSustainMs?: number;
+  /** Kubernetes: the fault's API call → the first sign of the outage (a failed request or the GLB
+   *  marking the region down); failoverMs and detectMs count from there. */
+  onsetMs?: number;
   /** Fault start → the GLB marked the region down; shiftMs is the rest of failoverMs. */
   detectMs?: number;
   shiftMs?: number;
@@ -181,6 +184,40 @@ export interface Measurements {
   /** Sandbox edge cache: reads the clients saw served by it fresh (hits) and stale (staleReads). */
   edgeCache?: { reads: number; hits: number; staleReads: number; hitRatio: number | null };
   staleReads?: number;
+  /**
+   * Sandbox with geographies: per client geography (tag geo), its share of requests and per phase
+   * its requests, errors, latency p50/p99 of successful requests (ms) and the regions that served
+   * it, from the clients' records; p99RiseMs = fault p99 − baseline p99; rttMs = the GLB's own
+   * measured round trip to each region over the geography's links at the end (null: unreachable).
+   */
+  geographies?: Record<
+    string,
+    {
+      share: number;
+      requests: number;
+      phases: Record<string, { requests: number; errors: number; p50: number | null; p99: number | null; servedBy: Record<string, number> }>;
+      p99RiseMs?: number;
+      rttMs?: Record<string, number | null>;
+    }
+  >;
+  /**
+   * Built-in traffic with readYourWrites: checks made (checked = those kept), stale reads (the
+   * client's read did not list its own acknowledged write) and where the read-back of the stores
+   * found those writes afterwards.
+   */
+  readYourWrites?: {
+    readFrom: 'other' | 'home';
+    checks: number;
+    checked: number;
+    failed: number;
+    fresh: number;
+    staleReads: number;
+    staleHeldByReader: number;
+    staleHeldElsewhere: number;
+    staleLost: number;
+    freshNotReadBack: number;
+    staleSample: { writeId: string; key: string; wroteIn: string; readIn?: string; afterMs: number }[];
+  };
   /** Sandbox residency: items of the zone's keys held by regions outside the zone (read back). */
   residencyViolations?: number;
   residencyViolationsByRegion?: Record<string, number>;

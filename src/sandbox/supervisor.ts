@@ -66,6 +66,14 @@ export interface SandboxConfig {
   autoscale?: { delayMs: number; maxRps: number };
   conflictResolution: 'lww' | 'crdt';
   requestTimeoutMs: number;
+  /**
+   * Client geographies: per geography, the base round-trip latency (ms) of its link to each
+   * region. Each link is a Toxiproxy proxy <geo>-to-<region> with a latency toxic named
+   * GEO_BASE_TOXIC; the GLB forwards a client's request through its geography's link.
+   */
+  geographies?: Record<string, Record<string, number>>;
+  /** topology (default): as the topology routes; latency: the nearest healthy region per geography, measured by the GLB. */
+  routing?: 'topology' | 'latency';
   /** An in-region read cache per region (ttlMs 0: none), coalescing concurrent misses of a key when asked. */
   readCache?: { ttlMs: number; coalesce: boolean };
   /** Each region's store read capacity (connections 0: unlimited). */
@@ -77,6 +85,9 @@ export interface SandboxConfig {
    */
   backup?: { region: string; intervalMs: number };
 }
+
+/** The toxic that gives a geography link its base latency (not a fault: it is the distance). */
+export const GEO_BASE_TOXIC = 'geo-base-latency';
 
 export const defaultSandboxConfig: SandboxConfig = {
   topology: 'active-passive',
@@ -258,6 +269,7 @@ export class RunningSandbox {
         if (r.status !== 201 && r.status !== 200) throw new Error(`creating proxy ${name}: ${JSON.stringify(r.json)}`);
         proxies.push({ name, from, to, listen: r.json.listen as string, upstream });
       }
+      await ensureGeoLinks(toxiproxyUrl, config, regions, proxies);
       let dnsState: SandboxState['dns'];
       if (dnsMode) {
         const addresses = Object.fromEntries(config.regions.map((r, i) => [r, frontDoorAddress(i)]));
@@ -287,11 +299,14 @@ export class RunningSandbox {
         edgeCache: config.edgeCache,
         residency: config.residency,
         requestTimeoutMs: config.requestTimeoutMs,
+        geographies: geoLinksOf(config, proxies),
+        routing: config.routing ?? 'topology',
         dns: dnsState && { server: dnsState.server, zone: dnsState.zone, name: dnsState.name, ttlSeconds: dnsTtlSeconds(config.dnsTtlMs), addresses: dnsState.addresses },
       };
       const glb = await startApp('glb.js', glbCfg);
       children.push(glb.child);
       reaper.send({ pids: children.map((c) => c.pid) });
+      await geoMeasured(`http://127.0.0.1:${glb.port}`, config);
       const sb = new RunningSandbox(config, toxiproxy, toxiproxyUrl, reaper, glb.child, {
         version: 1,
         supervisorPid: process.pid,
@@ -382,6 +397,8 @@ export class RunningSandbox {
       }
     }
     Object.assign(this.config, runtime);
+    if (!('geographies' in runtime)) delete this.config.geographies;
+    await ensureGeoLinks(this.toxiproxyUrl, this.config, this.st.regions, this.st.proxies);
     for (const p of this.st.proxies) await httpJson(`${this.toxiproxyUrl}/proxies/${encodeURIComponent(p.name)}`, 'POST', { enabled: true });
     await Promise.all(
       this.config.regions.map(async (name) => {
@@ -413,9 +430,12 @@ export class RunningSandbox {
       failbackHoldDownMs: this.config.failbackHoldDownMs ?? 0,
       edgeCache: this.config.edgeCache,
       residency: this.config.residency,
+      geographies: geoLinksOf(this.config, this.st.proxies),
+      routing: this.config.routing ?? 'topology',
       // the record goes back to the configured primary with this run's TTL
       ...(this.st.dns ? { dns: { server: this.st.dns.server, zone: this.st.dns.zone, name: this.st.dns.name, ttlSeconds: dnsTtlSeconds(this.config.dnsTtlMs), addresses: this.st.dns.addresses } } : {}),
     });
+    await geoMeasured(this.st.glbUrl, this.config);
   }
 
   private async startControl(): Promise<void> {
@@ -460,6 +480,57 @@ export class RunningSandbox {
     if (this.reaper.connected) this.reaper.disconnect();
     this.reaper.kill('SIGKILL');
   }
+}
+
+/**
+ * Creates the proxy of every geography link that does not exist yet (a long-lived sandbox reset
+ * for a run with other geographies) and sets its base latency toxic to the configured distance.
+ * Links of geographies the config no longer has stay, unused.
+ */
+async function ensureGeoLinks(toxiproxyUrl: string, config: SandboxConfig, regions: SandboxState['regions'], proxies: ProxyInfo[]): Promise<void> {
+  for (const [geo, dist] of Object.entries(config.geographies ?? {})) {
+    for (const region of config.regions) {
+      const name = proxyName(geo, region);
+      if (!proxies.some((p) => p.name === name)) {
+        const upstream = `127.0.0.1:${regions[region].port}`;
+        const r = await httpJson(`${toxiproxyUrl}/proxies`, 'POST', { name, listen: '127.0.0.1:0', upstream, enabled: true });
+        if (r.status !== 201 && r.status !== 200) throw new Error(`creating proxy ${name}: ${JSON.stringify(r.json)}`);
+        proxies.push({ name, from: geo, to: region, listen: r.json.listen as string, upstream });
+      }
+      const base = `${toxiproxyUrl}/proxies/${encodeURIComponent(name)}/toxics`;
+      await httpJson(`${base}/${GEO_BASE_TOXIC}`, 'DELETE');
+      const latency = dist[region] ?? 0;
+      // The whole round trip on the answer's way back: a request/response pays it once.
+      const r = await httpJson(base, 'POST', { name: GEO_BASE_TOXIC, type: 'latency', stream: 'downstream', toxicity: 1, attributes: { latency, jitter: 0 } });
+      if (r.status !== 200 && r.status !== 201) throw new Error(`setting the base latency of ${name}: ${JSON.stringify(r.json)}`);
+    }
+  }
+}
+
+/**
+ * Waits until the GLB has measured every geography link at least once: latency routing routes by
+ * what it measured, so a run must not start while it still knows nothing (it would round-robin).
+ */
+async function geoMeasured(glbUrl: string, config: SandboxConfig): Promise<void> {
+  const geos = Object.keys(config.geographies ?? {});
+  if (!geos.length) return;
+  await waitFor(
+    async () => {
+      const st = (await httpJson(`${glbUrl}/internal/state`, 'GET', undefined, 2000)).json as { geoRttMs?: Record<string, Record<string, number | null>> };
+      return geos.every((g) => config.regions.every((r) => typeof st.geoRttMs?.[g]?.[r] === 'number'));
+    },
+    15_000,
+    'the GLB to measure every geography link',
+  );
+}
+
+/** The GLB's view of the geographies: per geography, its link URL to each region. */
+function geoLinksOf(config: SandboxConfig, proxies: ProxyInfo[]): GlbConfig['geographies'] {
+  const out: NonNullable<GlbConfig['geographies']> = {};
+  for (const geo of Object.keys(config.geographies ?? {})) {
+    out[geo] = Object.fromEntries(config.regions.map((r) => [r, `http://${proxies.find((p) => p.from === geo && p.to === r)!.listen}`]));
+  }
+  return out;
 }
 
 /** A region's snapshot schedule and where its copies go (its proxy to the backup region); undefined without backups. */
@@ -512,6 +583,12 @@ function validateConfig(c: SandboxConfig): void {
   if (!c.regions.includes(c.primary)) throw new Error(`primary ${c.primary} is not one of the regions (${c.regions.join(', ')})`);
   if (c.topology === 'single-region' && c.regions.length !== 1) throw new Error(`topology single-region takes exactly one region, got ${c.regions.length}`);
   if (c.topology !== 'single-region' && c.regions.length < 2) throw new Error(`topology ${c.topology} needs at least two regions`);
+  for (const [geo, dist] of Object.entries(c.geographies ?? {})) {
+    if (c.regions.includes(geo) || geo === 'glb') throw new Error(`geography ${geo} has the name of a region or of the GLB`);
+    const missing = c.regions.filter((r) => typeof dist[r] !== 'number');
+    if (missing.length) throw new Error(`geography ${geo} has no latency to ${missing.join(', ')}`);
+  }
+  if (c.routing === 'latency' && !Object.keys(c.geographies ?? {}).length) throw new Error('routing latency needs geographies');
   if (c.backup && c.regions.includes(c.backup.region)) throw new Error(`backup region ${c.backup.region} must not be a serving region (${c.regions.join(', ')})`);
 }
 

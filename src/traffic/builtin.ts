@@ -20,12 +20,22 @@
 // the name through its own caching stub (dns-stub.ts) against the DNS server, honouring the TTL
 // or ignoring it. The request then goes to the answer's address with the name in the Host header;
 // connections are pooled per address, so a changed answer means new connections.
+// Clients in places: with `clients` ({us: 50%, eu: 30%, ap: 20%}) each request is made by a
+// client of one geography, picked by weight; it names it in the x-faultline-geo header (the
+// sandbox GLB sends it over that geography's links) and the record carries tag geo.
+//
+// Read-your-writes: with `readYourWrites`, a share of the acknowledged writes is followed at once
+// by a read of the same key by the same client, asked of another region than the one that took
+// the write (readFrom other: header x-faultline-avoid-region) or of that one (readFrom home:
+// x-faultline-prefer-region). The read's answer lists the key's write ids: the client saw its own
+// write, or it did not (a stale read). The checks go into the summary (readYourWrites), for the
+// environment to read back against its stores.
 import http from 'node:http';
 import net from 'node:net';
 import { StubResolvers } from './dns-stub.js';
 import { s, type Infer } from '../schema/dsl.js';
 import { percent, type Percent } from '../schema/values.js';
-import { LatenessHistogram, type TrafficContext, type TrafficSource, type TrafficSummary, type TrafficType } from './types.js';
+import { LatenessHistogram, type ReadYourWritesCheck, type TrafficContext, type TrafficSource, type TrafficSummary, type TrafficType } from './types.js';
 import type { RecordSink, RequestRecord } from '../core/records.js';
 
 /** The built-in generator's ceiling: far above what one process can send, low enough to schedule. */
@@ -53,6 +63,26 @@ const spec = s
     target: s.optional(s.string({ pattern: /^https?:\/\/\S+$/, patternHint: 'an http URL like "${glb}"' }).doc('Base URL requests go to. Default: the environment\'s `app` endpoint if it has one (the sandbox: a DNS name with failover: dns, else the GLB), else `glb`.')),
     timeout: s.optional(s.duration({ min: '1ms', max: '1h' }).doc('A request with no answer after this counts as failed (status 0).'), { ms: 5000, text: '5s' }, '5s'),
     maxInFlight: s.optional(s.integer({ min: 1, max: 100_000 }).doc('At most this many requests at once; requests due while all are busy are dropped.'), 512),
+    clients: s.optional(
+      s
+        .refine(s.record(s.percent({ above: '0%' }), /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/), (shares, path, issues) => {
+          const sum = Object.values(shares).reduce((a, p) => a + p.ratio, 0);
+          if (Object.keys(shares).length === 0) issues.push({ path, expected: 'at least one geography, e.g. {us: 50%, eu: 50%}', found: 'none' });
+          else if (Math.abs(sum - 1) > 1e-9) issues.push({ path, expected: 'shares that add up to 100%', found: `${Math.round(sum * 10000) / 100}%` });
+        })
+        .doc('Where the clients are: share of requests per geography, e.g. {us: 50%, eu: 30%, ap: 20%} (adding up to 100%). Each request names its geography (header x-faultline-geo, record tag geo); the sandbox needs a link latency from each to every region (environment.sandbox.geographies).'),
+    ),
+    readYourWrites: s.optional(
+      s
+        .object({
+          share: s.optional(s.percent({ above: '0%' }).doc('Share of acknowledged writes followed by a read-your-writes check.'), { ratio: 0.2, text: '20%' }, '20%'),
+          readFrom: s.optional(
+            s.enum(['other', 'home'] as const).doc('other: the check reads from a region other than the one that acknowledged the write (as a user whose next request lands elsewhere). home: from that same region (session stickiness).'),
+            'other',
+          ),
+        })
+        .doc('After a write is acknowledged, the same client reads the key back and looks for its own write id: measurements.readYourWrites counts the stale reads, checked against the stores.'),
+    ),
     dns: s.optional(
       s
         .refine(
@@ -97,6 +127,19 @@ export function dueCount(elapsedMs: number, perSecond: number): number {
   return elapsedMs < 0 ? 0 : Math.floor((elapsedMs * perSecond) / 1000) + 1;
 }
 
+/** Checks kept in the summary at most; the counts cover all of them. */
+const RYW_KEEP = 20_000;
+
+/** Picks a geography by weight: u in [0, 1) against cumulative shares. Pure. */
+export function pickGeo(shares: readonly [string, number][], u: number): string {
+  let acc = 0;
+  for (const [geo, w] of shares) {
+    acc += w;
+    if (u < acc) return geo;
+  }
+  return shares[shares.length - 1][0];
+}
+
 class BuiltinTraffic implements TrafficSource {
   private readonly agent: http.Agent;
   private readonly writeShare: number;
@@ -110,6 +153,9 @@ class BuiltinTraffic implements TrafficSource {
   private counter = 0;
   private stopped = false;
   private readonly lateness = new LatenessHistogram();
+  private readonly geoShares: [string, number][];
+  private readonly ryw: ReadYourWritesCheck[] = [];
+  private rywCounts = { checks: 0, stale: 0, failed: 0 };
   /** With a named host: the name, its port, the stubs, and which client sends next. */
   private readonly named?: { host: string; port: string; stubs: StubResolvers; server: string };
   private nextClient = 0;
@@ -135,6 +181,7 @@ class BuiltinTraffic implements TrafficSource {
     }
     this.prefix = ctx.runId.slice(-12);
     this.agent = new http.Agent({ keepAlive: true, maxSockets: spec.maxInFlight ?? 512 });
+    this.geoShares = Object.entries(spec.clients ?? {}).map(([g, p]) => [g, p.ratio]);
   }
 
   async start(sink: RecordSink, signal: AbortSignal): Promise<void> {
@@ -189,8 +236,55 @@ class BuiltinTraffic implements TrafficSource {
     const write = Math.random() < this.writeShare;
     const writeId = write ? `${this.prefix}-${++this.counter}` : undefined;
     const body = write ? JSON.stringify({ writeId, value: this.counter }) : undefined;
+    const geo = this.geoShares.length ? pickGeo(this.geoShares, Math.random()) : undefined;
+    const rywShare = this.spec.readYourWrites ? (this.spec.readYourWrites.share?.ratio ?? 0.2) : 0;
+    this.request(t, sentAt, sink, { key, write, writeId, body, geo }, (status, region) => {
+      if (write && writeId && region && status >= 200 && status < 300 && rywShare > 0 && Math.random() < rywShare) this.checkOwnWrite(sink, key, writeId, region, geo);
+    });
+  }
+
+  /**
+   * Reads key back right after writeId was acknowledged by wroteIn, from another region or the
+   * same one (readFrom), and notes whether the answer listed the write.
+   */
+  private checkOwnWrite(sink: RecordSink, key: string, writeId: string, wroteIn: string, geo: string | undefined): void {
+    if (this.stopped) return;
+    const ackAt = Date.now();
+    const home = this.spec.readYourWrites?.readFrom === 'home';
+    const headers: Record<string, string> = home ? { 'x-faultline-prefer-region': wroteIn } : { 'x-faultline-avoid-region': wroteIn };
+    this.sent++;
+    this.inFlight++;
+    this.request(ackAt, ackAt, sink, { key, write: false, geo, headers, check: true }, (status, region, text) => {
+      let ids: unknown;
+      try {
+        ids = (JSON.parse(text) as { writeIds?: unknown }).writeIds;
+      } catch {
+        ids = undefined;
+      }
+      const answered = status === 200 || status === 404;
+      const saw = status === 200 && Array.isArray(ids) && ids.includes(writeId);
+      const check: ReadYourWritesCheck = { writeId, key, ackAt, readAt: Date.now(), wroteIn, sawOwnWrite: saw };
+      if (region) check.readIn = region;
+      if (!answered) check.failed = true;
+      this.rywCounts.checks++;
+      if (!answered) this.rywCounts.failed++;
+      else if (!saw) this.rywCounts.stale++;
+      if (this.ryw.length < RYW_KEEP) this.ryw.push(check);
+    });
+  }
+
+  /** One request; `then` gets the status, serving region and body once it is recorded. */
+  private request(
+    t: number,
+    sentAt: number,
+    sink: RecordSink,
+    r: { key: string; write: boolean; writeId?: string; body?: string; geo?: string; headers?: Record<string, string>; check?: boolean },
+    then?: (status: number, region: string | undefined, body: string) => void,
+  ): void {
+    const { key, write, writeId, body, geo } = r;
     const timeoutMs = this.spec.timeout?.ms ?? 5000;
     let done = false;
+    const chunks: Buffer[] = [];
     const finish = (status: number, region: string | undefined, error?: string, routedAt?: number) => {
       if (done) return;
       done = true;
@@ -202,10 +296,16 @@ class BuiltinTraffic implements TrafficSource {
       if (routedAt !== undefined && Number.isFinite(routedAt)) rec.routedAt = routedAt;
       if (writeId) rec.writeId = writeId;
       if (error) rec.error = error;
+      if (geo !== undefined || r.check) rec.tags = { ...(geo !== undefined ? { geo } : {}), ...(r.check ? { check: 'read-your-writes' } : {}) };
       try {
         sink(rec);
       } catch {
         // a sink that throws must not stop the traffic
+      }
+      try {
+        then?.(status, region, chunks.length ? Buffer.concat(chunks).toString('utf8') : '');
+      } catch {
+        // a follow-up must not stop the traffic
       }
       if (this.inFlight === 0) this.idle?.();
     };
@@ -216,10 +316,13 @@ class BuiltinTraffic implements TrafficSource {
     }, timeoutMs);
     const go = (url: string, hostHeader?: string) => {
       if (done) return;
-      const headers: http.OutgoingHttpHeaders = body ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } : {};
+      const headers: http.OutgoingHttpHeaders = { ...(r.headers ?? {}), ...(body ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } : {}) };
+      if (geo !== undefined) headers['x-faultline-geo'] = geo;
       if (hostHeader) headers.host = hostHeader;
       req = http.request(url, { method: write ? 'PUT' : 'GET', agent: this.agent, headers }, (res) => {
-        res.resume();
+        // Only a read-your-writes check needs the body (the write ids it lists).
+        if (r.check) res.on('data', (c: Buffer) => chunks.push(c));
+        else res.resume();
         const routed = header(res.headers['x-faultline-routed-at']);
         res.on('end', () => finish(res.statusCode ?? 0, header(res.headers['x-faultline-region']), undefined, routed === undefined ? undefined : Number(routed)));
         res.on('error', (e) => finish(0, undefined, e.message));
@@ -249,6 +352,7 @@ class BuiltinTraffic implements TrafficSource {
     }
     this.agent.destroy();
     const out: TrafficSummary = { sent: this.sent, dropped: this.dropped, lateness: this.lateness.summary() };
+    if (this.spec.readYourWrites) out.readYourWrites = { ...this.rywCounts, readFrom: this.spec.readYourWrites.readFrom ?? 'other', list: this.ryw };
     const n = this.named;
     if (n) {
       n.stubs.close();

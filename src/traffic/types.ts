@@ -17,6 +17,24 @@ export interface TrafficSummary {
   extra?: Record<string, unknown>;
   /** How late the generator itself sent requests after their scheduled time. */
   lateness?: Lateness;
+  /** Built-in traffic with readYourWrites: every check (the first RYW_KEEP), for the environment's read-back. */
+  readYourWrites?: { checks: number; stale: number; failed: number; readFrom: 'other' | 'home'; list: ReadYourWritesCheck[] };
+}
+
+/** One read-your-writes check: the write, where it was acknowledged, where it was read, what the client saw. */
+export interface ReadYourWritesCheck {
+  writeId: string;
+  key: string;
+  /** When the write was acknowledged and when the read answered (ms since epoch). */
+  ackAt: number;
+  readAt: number;
+  wroteIn: string;
+  /** The region that answered the read; absent when the read failed. */
+  readIn?: string;
+  /** The read answered and listed the write id. */
+  sawOwnWrite: boolean;
+  /** The read failed (no answer, 5xx): neither stale nor fresh. */
+  failed?: boolean;
 }
 
 /** The generator's own lateness (actual send time minus scheduled time), in ms. */

@@ -117,6 +117,29 @@ describe('cold caches and backups in the sandbox (e2e)', function () {
     });
   });
 
+  it('audit: the store reads the report counts per phase are the ones the regions log, read back independently', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'fl-cache-audit-'));
+    const env = { FAULTLINE_LOCK_DIR: join(cwd, 'locks'), CH_BASELINE: '3s', CH_FOR: '4s', CH_RECOVERED: '2s' };
+    const up = await runCli(['sandbox', 'up', '--topology', 'active-passive', '--regions', 'us-east,eu-west'], { cwd, env });
+    expect(up.code, up.stderr).to.equal(0);
+    try {
+      const { code, m, stderr } = await run('cold-cache-thundering-herd.yaml', env, [], cwd);
+      expect(code, stderr).to.equal(0);
+      const status = JSON.parse((await runCli(['sandbox', 'status', '--json'], { cwd, env })).stdout) as { endpoints: Record<string, string> };
+      let logged = 0;
+      for (const region of ['us-east', 'eu-west']) {
+        const stats = (await (await fetch(`${status.endpoints[`regions.${region}`]}/internal/stats`)).json()) as { cache: { seconds: number[][] } };
+        for (const row of stats.cache.seconds) logged += row[4];
+      }
+      const reported = Object.values(m.readCache!.phases).reduce((n, p) => n + p.storeReads, 0);
+      expect(logged).to.be.greaterThan(0);
+      // Every second of the log falls in one phase, except a last one straddling the end of the run.
+      expect(reported).to.be.within(logged - 10, logged);
+    } finally {
+      await runCli(['sandbox', 'down'], { cwd, env });
+    }
+  });
+
   it('audit: reading the restored store back independently agrees with the lost writes the report counts', async () => {
     // A long-lived sandbox outlives the run, so this test can read the store itself afterwards.
     const cwd = mkdtempSync(join(tmpdir(), 'fl-cache-audit-'));

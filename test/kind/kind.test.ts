@@ -179,6 +179,11 @@ describe('kind: real clusters on this machine (npm run test:kind)', function () 
     const { code, report, stderr } = await faultline('experiments/kubernetes/region-outage.yaml');
     expect(report.rollback.complete, stderr).to.equal(true);
     expect(report.measurements.failoverMs, JSON.stringify(report.measurements)).to.be.a('number');
+    // Timed from the outage's first sign, not the API call: requests that failed mean a failover
+    // time above zero (from the call it read 0 ms while the old pod still answered for seconds).
+    expect(report.measurements.onsetMs).to.be.a('number');
+    const fault = (report.measurements.phases as Record<string, { requests: number; ok: number }>).fault;
+    if (fault.ok < fault.requests) expect(report.measurements.failoverMs, JSON.stringify(report.measurements)).to.be.greaterThan(0);
     expect(report.measurements.lostWrites).to.be.a('number');
     expect(report.measurements.acknowledgedWrites).to.be.greaterThan(0);
     const events = report.measurements.glbEvents as { type: string; region: string }[];

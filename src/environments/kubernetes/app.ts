@@ -6,6 +6,7 @@ import { errorMessage } from '../../core/errors.js';
 import type { MeasureInput } from '../types.js';
 import { caughtUp, failoverMs, lostWrites, negativeShift, percentiles } from '../sandbox/measure.js';
 import type { Measurements } from '../../report/types.js';
+import type { OutcomeTimeline } from '../../metrics/outcomes.js';
 
 export interface AppSpec {
   glb: string;
@@ -32,6 +33,20 @@ async function getJson<T>(url: string, signal: AbortSignal, timeoutMs = 3000): P
 
 const strip = (u: string) => u.replace(/\/$/, '');
 
+/**
+ * When the outage began for the region's clients. In a cluster the API call comes first and the
+ * region stops serving later (pods terminate gracefully, endpoints and kube-proxy catch up), so
+ * timing failover from the call would count the seconds the old pod still answered as "already
+ * failed over" (0 ms, with requests failing after it). The outage starts at the first sign of it:
+ * the first request that failed, or the GLB marking the region down, whichever came first; the
+ * call itself when neither happened. onsetMs in the report is how long after the call that was.
+ */
+export function outageOnset(outcomes: OutcomeTimeline, appliedAt: number, downAt: number | undefined): number {
+  const failed = outcomes.firstFailureFrom(appliedAt);
+  const signs = [failed, downAt].filter((t): t is number => t !== undefined && t >= appliedAt);
+  return signs.length ? Math.min(...signs) : appliedAt;
+}
+
 export async function measureApp(app: AppSpec, setupAt: number, input: MeasureInput): Promise<Measurements> {
   const out: Measurements = {};
   const glb = strip(app.glb);
@@ -39,14 +54,16 @@ export async function measureApp(app: AppSpec, setupAt: number, input: MeasureIn
   const regionFault = input.faults
     .filter((f) => (f.type.startsWith('region.') || f.type.startsWith('kind.')) && f.appliedAt !== undefined)
     .sort((a, b) => a.appliedAt! - b.appliedAt!)[0];
-  const from = regionFault?.appliedAt ?? input.faultStart;
-  if (from !== undefined) {
-    const f = failoverMs(input.metrics.outcomes, from, app.sustainedSuccess.ms);
-    if (f !== undefined) out.failoverMs = f;
+  const appliedAt = regionFault?.appliedAt ?? input.faultStart;
+  if (appliedAt !== undefined) {
     out.failoverSustainMs = app.sustainedSuccess.ms;
     try {
       const st = await getJson<{ events: { t: number; type: string; region: string }[]; config?: { topology?: string } }>(`${glb}/internal/state`, input.signal);
-      const down = st.events.find((e) => e.type === 'down' && e.t >= from);
+      const down = st.events.find((e) => e.type === 'down' && e.t >= appliedAt);
+      const from = outageOnset(input.metrics.outcomes, appliedAt, down?.t);
+      out.onsetMs = from - appliedAt;
+      const f = failoverMs(input.metrics.outcomes, from, app.sustainedSuccess.ms);
+      if (f !== undefined) out.failoverMs = f;
       if (down) out.detectMs = down.t - from;
       if (down && f !== undefined) {
         // Not clamped (docs/sandbox.md, shiftMs): the GLB stamps when it routed each request, so
@@ -56,9 +73,11 @@ export async function measureApp(app: AppSpec, setupAt: number, input: MeasureIn
         if (neg?.kind === 'error') out.measurementErrors = [neg.text];
         else if (neg) out.warnings = [neg.text];
       }
-      out.glbEvents = st.events.filter((e) => e.t >= setupAt).map((e) => ({ ...e, atMs: e.t - from }));
+      out.glbEvents = st.events.filter((e) => e.t >= setupAt).map((e) => ({ ...e, atMs: e.t - appliedAt }));
     } catch (err) {
       out.glbError = errorMessage(err);
+      const f = failoverMs(input.metrics.outcomes, appliedAt, app.sustainedSuccess.ms);
+      if (f !== undefined) out.failoverMs = f;
     }
   }
   const statsOf = async () => {

@@ -23,6 +23,7 @@ import type { CacheSecond } from '../../sandbox/app/cache.js';
 import type { BackupStats } from '../../sandbox/app/backup.js';
 import { backupFigures, cacheByPhase, phaseWindows } from './measure-cache.js';
 import type { Measurements } from '../../report/types.js';
+import type { GroupFigures } from '../../metrics/aggregate.js';
 
 // Region names become proxy names and URL paths: keep them lowercase and simple.
 const NAME = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
@@ -105,6 +106,22 @@ const sandboxObject = s
           ),
         })
         .doc('Data residency (active-active): the zone\'s keys are routed to its regions only and never replicated outside it.'),
+    ),
+    geographies: s.optional(
+      s
+        .record(
+          s.record(s.duration({ max: '10s' }).doc('The base round-trip latency of this geography\'s link to the region: the distance.'), NAME).doc('Per region: the link\'s base latency. Every region needs one.'),
+          NAME,
+        )
+        .doc(
+          'Where clients are: per geography (e.g. us, eu, ap), the base round-trip latency of its link to each region. Each link is a Toxiproxy proxy <geo>-to-<region> with that latency (a latency toxic), and the GLB forwards a client\'s request over its geography\'s link. The built-in traffic spreads its requests over geographies with traffic.builtin.clients; the report gives latency per geography and phase (measurements.geographies).',
+        ),
+    ),
+    routing: s.optional(
+      s
+        .enum(['topology', 'latency'] as const)
+        .doc('topology: as the topology routes (round-robin over healthy regions in active-active). latency (active-active, read-replicas; needs geographies): each geography goes to the healthy region with the lowest round trip the GLB measures over its links (its own probes, not the configured figures).'),
+      'topology',
     ),
     dnsTtl: s.optional(s.duration({ max: '1h' }).doc('With failover: dns, the TTL of the app\'s record (whole seconds): how long a client that honours it may keep the old answer after the record changes.'), { ms: 5000, text: '5s' }, '5s'),
     replication: s.optional(
@@ -276,6 +293,21 @@ export const sandboxSpec = s.refine(sandboxObject, (spec, path, issues) => {
   const mode = spec.replication?.mode;
   if ((mode === 'sync' || mode === 'quorum') && regions.length < 2) {
     issues.push({ path: [...path, 'replication', 'mode'], expected: `async with a single region (${mode} replication needs a peer region to confirm writes)`, found: JSON.stringify(mode) });
+  } else if (mode === 'quorum' && regions.length < 3) {
+    issues.push({ path: [...path, 'replication', 'mode'], expected: `sync with ${regions.length} regions (a majority of two is both: quorum differs from sync from 3 regions on)`, found: JSON.stringify(mode) });
+  }
+  for (const [geo, dist] of Object.entries(spec.geographies ?? {})) {
+    if (regions.includes(geo) || geo === 'glb') issues.push({ path: [...path, 'geographies', geo], expected: 'a geography name that is not a region\'s or "glb" (links are named <geo>-to-<region>)', found: JSON.stringify(geo), atKey: true });
+    const missing = regions.filter((r) => !(r in dist));
+    if (missing.length) issues.push({ path: [...path, 'geographies', geo], expected: `a latency to every region (${regions.join(', ')})`, found: `none to ${missing.join(', ')}` });
+    for (const r of Object.keys(dist)) {
+      if (!regions.includes(r)) issues.push({ path: [...path, 'geographies', geo, r], expected: `one of the sandbox's regions (${regions.join(', ')})`, found: JSON.stringify(r), atKey: true });
+    }
+  }
+  if (spec.routing === 'latency') {
+    if (!Object.keys(spec.geographies ?? {}).length) issues.push({ path: [...path, 'routing'], expected: 'geographies alongside it (latency routing picks the nearest region per client geography)', found: '"latency" with no geographies' });
+    if (topology === 'active-passive' || topology === 'single-region') issues.push({ path: [...path, 'routing'], expected: `topology with topology ${topology} (every request goes to the primary: there is no nearest region to choose)`, found: '"latency"' });
+    if (spec.residency) issues.push({ path: [...path, 'routing'], expected: 'topology alongside residency (a zone\'s keys are routed to the zone, not to the nearest region)', found: '"latency"' });
   }
 });
 export type SandboxSpec = Infer<typeof sandboxSpec>;
@@ -314,6 +346,8 @@ export function configFromSpec(spec: SandboxSpec): SandboxConfig {
     autoscale: spec.capacity?.autoscale ? { delayMs: spec.capacity.autoscale.delay.ms, maxRps: spec.capacity.autoscale.maxRps } : { delayMs: 0, maxRps: 0 },
     conflictResolution: spec.conflictResolution ?? 'lww',
     requestTimeoutMs: spec.requestTimeout?.ms ?? defaultSandboxConfig.requestTimeoutMs,
+    ...(spec.geographies ? { geographies: Object.fromEntries(Object.entries(spec.geographies).map(([g, d]) => [g, Object.fromEntries(Object.entries(d).map(([r, v]) => [r, v.ms]))])) } : {}),
+    routing: spec.routing ?? 'topology',
     // Spelled out when absent, so a reset of a long-lived sandbox turns an old setting off.
     readCache: { ttlMs: spec.cache?.ttl?.ms ?? 0, coalesce: spec.cache?.coalesce ?? false },
     storeLimits: spec.store
@@ -467,6 +501,81 @@ function utilisation(metrics: MeasureInput['metrics'], regions: readonly string[
   return out;
 }
 
+const REPORTED_PHASES = new Set(['baseline', 'fault', 'recovery', 'recovered']);
+
+/** Latency per geography and phase, from the clients' records (tag geo); the GLB's measured distances beside them. */
+function geographies(metrics: MeasureInput['metrics'], rttMs: Record<string, Record<string, number | null>> | undefined): Measurements['geographies'] {
+  const names = metrics.groupNames();
+  if (!names.length) return undefined;
+  const marks = metrics.phaseMarks();
+  const all = metrics.counts().requests;
+  const out: NonNullable<Measurements['geographies']> = {};
+  for (const geo of names) {
+    const phases: Record<string, GroupFigures> = {};
+    marks.forEach((m, i) => {
+      // The experiment's phases, not setup or steady-state checks.
+      if (!REPORTED_PHASES.has(m.phase) || phases[m.phase]) return;
+      const f = metrics.groupFigures(geo, { from: m.at, to: marks[i + 1]?.at });
+      if (f && f.requests) phases[m.phase] = f;
+    });
+    const total = metrics.groupFigures(geo, {})!;
+    const base = phases.baseline?.p99;
+    const fault = phases.fault?.p99;
+    out[geo] = {
+      share: all ? Math.round((total.requests / all) * 1000) / 1000 : 0,
+      requests: total.requests,
+      phases,
+      ...(typeof base === 'number' && typeof fault === 'number' ? { p99RiseMs: round1(fault - base) } : {}),
+      ...(rttMs?.[geo] ? { rttMs: rttMs[geo] } : {}),
+    };
+  }
+  return out;
+}
+
+/**
+ * Read-your-writes, from what the clients saw and a read-back: a check is stale when the client's
+ * read did not list its own acknowledged write. Each stale one is then looked up in the stores:
+ * held by the region that answered the read (it arrived there after the read: stale, not lost),
+ * held elsewhere only, or held nowhere (lost, which lostWrites counts). A read that listed the
+ * write while the read-back finds it nowhere would be a measurement error, and is counted apart.
+ */
+export function readYourWrites(ryw: NonNullable<MeasureInput['traffic']>['readYourWrites'] & object, heldBy: ReadonlyMap<string, ReadonlySet<string>>): NonNullable<Measurements['readYourWrites']> {
+  let stale = 0;
+  let staleHeldByReader = 0;
+  let staleHeldElsewhere = 0;
+  let staleLost = 0;
+  let fresh = 0;
+  let freshNotReadBack = 0;
+  const sample: { writeId: string; key: string; wroteIn: string; readIn?: string; afterMs: number }[] = [];
+  const anywhere = (id: string) => [...heldBy.values()].some((s) => s.has(id));
+  for (const c of ryw.list) {
+    if (c.failed) continue;
+    if (c.sawOwnWrite) {
+      fresh++;
+      if (!anywhere(c.writeId)) freshNotReadBack++;
+      continue;
+    }
+    stale++;
+    if (c.readIn && heldBy.get(c.readIn)?.has(c.writeId)) staleHeldByReader++;
+    else if (anywhere(c.writeId)) staleHeldElsewhere++;
+    else staleLost++;
+    if (sample.length < 20) sample.push({ writeId: c.writeId, key: c.key, wroteIn: c.wroteIn, readIn: c.readIn, afterMs: c.readAt - c.ackAt });
+  }
+  return {
+    readFrom: ryw.readFrom,
+    checks: ryw.checks,
+    checked: ryw.list.length,
+    failed: ryw.failed,
+    fresh,
+    staleReads: stale,
+    staleHeldByReader,
+    staleHeldElsewhere,
+    staleLost,
+    freshNotReadBack,
+    staleSample: sample,
+  };
+}
+
 /** When the last fault was rolled back (undefined while one is still in place). */
 function lastRevert(faults: MeasureInput['faults']): number | undefined {
   const applied = faults.filter((f) => f.appliedAt !== undefined);
@@ -547,8 +656,11 @@ export class SandboxEnvironment implements ProxyEnvironment, MeasuringEnvironmen
 
   resolveProxies(sel: ProxySelector): string[] {
     const regions = this.config.regions;
+    const geos = Object.keys(this.config.geographies ?? {});
     const known = (r: string, what: string) => {
-      if (r !== 'glb' && !regions.includes(r)) throw new InvalidInputError(`${what}: expected a sandbox region (${regions.join(', ')}${what === 'from' ? ' or glb' : ''}), found ${JSON.stringify(r)}`);
+      if (r !== 'glb' && !regions.includes(r) && !(what === 'from' && geos.includes(r))) {
+        throw new InvalidInputError(`${what}: expected a sandbox region (${regions.join(', ')}${what === 'from' ? `, glb${geos.length ? ` or a geography (${geos.join(', ')})` : ''}` : ''}), found ${JSON.stringify(r)}`);
+      }
     };
     const names = this.allProxyNames();
     if (sel.proxy) {
@@ -572,6 +684,7 @@ export class SandboxEnvironment implements ProxyEnvironment, MeasuringEnvironmen
   private allProxyNames(): string[] {
     const out = this.config.regions.map((r) => proxyName('glb', r));
     for (const a of this.config.regions) for (const b of this.config.regions) if (a !== b) out.push(proxyName(a, b));
+    for (const g of Object.keys(this.config.geographies ?? {})) for (const r of this.config.regions) out.push(proxyName(g, r));
     const backup = this.config.backup?.region;
     if (backup) for (const a of this.config.regions) out.push(proxyName(a, backup));
     return out;
@@ -814,12 +927,17 @@ export class SandboxEnvironment implements ProxyEnvironment, MeasuringEnvironmen
     out.settled = caughtUp(stats);
     out.regionsReadBack = Object.keys(stats);
     const held = new Set<string>();
+    const heldBy = new Map<string, Set<string>>();
     await Promise.all(
       Object.keys(stats).map(async (name) => {
         const dump = await getJson<{ data: Record<string, Register> }>(`${st.regions[name].url}/internal/dump`, input.signal, 10_000);
-        for (const reg of Object.values(dump.data)) for (const it of reg.items) held.add(it.writeId);
+        const mine = new Set<string>();
+        for (const reg of Object.values(dump.data)) for (const it of reg.items) (held.add(it.writeId), mine.add(it.writeId));
+        heldBy.set(name, mine);
       }),
     );
+    const ryw = input.traffic?.readYourWrites;
+    if (ryw) out.readYourWrites = readYourWrites(ryw, heldBy);
     const lw = lostWrites(input.metrics.writes, held);
     out.acknowledgedWrites = lw.acknowledged;
     out.lostWrites = lw.lost.length;
@@ -856,6 +974,16 @@ export class SandboxEnvironment implements ProxyEnvironment, MeasuringEnvironmen
       const stale = input.metrics.ratio({}, (r) => r.op === 'read', (r) => r.region === 'edge-stale');
       out.edgeCache = { reads: reads.total, hits: reads.good, staleReads: stale.good, hitRatio: reads.total ? Math.round((reads.good / reads.total) * 1000) / 1000 : null };
       out.staleReads = stale.good;
+    }
+    if (this.config.geographies) {
+      let glbNow: { geoRttMs?: Record<string, Record<string, number | null>> } | undefined;
+      try {
+        glbNow = await getJson(`${st.glbUrl}/internal/state`, input.signal);
+      } catch {
+        // the figures per geography still come from the clients
+      }
+      const g = geographies(input.metrics, glbNow?.geoRttMs);
+      if (g) out.geographies = g;
     }
     if (this.config.readCache?.ttlMs || this.config.storeLimits?.connections) {
       // Read back from each region's own log of its cache and store, per second; next to it, the
@@ -949,9 +1077,11 @@ export const sandboxEnvironment: EnvironmentType<SandboxSpec> = {
     const { regions } = regionsOf(spec);
     const links: [string, string][] = regions.map((r) => ['glb', r]);
     for (const a of regions) for (const b of regions) if (a !== b) links.push([a, b]);
+    const geos = Object.keys(spec.geographies ?? {});
+    for (const g of geos) for (const r of regions) links.push([g, r]);
     const backup = spec.backup?.region;
     if (backup) for (const a of regions) links.push([a, backup]);
-    return { regions, proxies: links.map(([a, b]) => proxyName(a, b)), linkEnds: ['glb', ...regions, ...(backup ? [backup] : [])], links };
+    return { regions, proxies: links.map(([a, b]) => proxyName(a, b)), linkEnds: ['glb', ...geos, ...regions, ...(backup ? [backup] : [])], links, geographies: geos };
   },
   async load() {
     return { create: (spec: SandboxSpec) => new SandboxEnvironment(spec) };

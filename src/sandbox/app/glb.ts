@@ -23,6 +23,18 @@
 //                                  failbackHoldDownMs (by default: as soon as it is back up)
 //   read-replicas                  round-robin over healthy regions (replicas forward writes)
 //   active-active                  round-robin over healthy regions
+//   with geographies               a client names its geography (header x-faultline-geo) and its
+//                                  request goes through that geography's link to the region
+//                                  (a Toxiproxy proxy whose latency toxic is the distance);
+//                                  routing "latency" sends it to the healthy region with the lowest
+//                                  round trip the GLB measured over that link (its own probes, the
+//                                  median of the last RTT_SAMPLES; failureThreshold failed probes
+//                                  in a row make the link unusable until one passes, as health
+//                                  checks do for a region), never a configured figure
+//   a client's hint               x-faultline-prefer-region: that region if it is up;
+//   (active-active, read-replicas) x-faultline-avoid-region: another healthy one (the nearest with
+//                                  latency routing); the built-in traffic's read-your-writes
+//                                  checks send them. Never for a residency zone's keys.
 // failover "dns" models clients resolving a DNS name: a routing change is decided at detection
 // but clients keep their cached answer for dnsTtlMs, so traffic shifts a full TTL later (the
 // worst-case client, whose cache was refreshed just before the change). That model is for
@@ -81,6 +93,10 @@ export interface GlbConfig {
    */
   residency?: { keyPattern: string; regions: string[]; policy: 'compliance-first' | 'availability-first' };
   requestTimeoutMs: number;
+  /** Client geographies: per geography, the URL of its link (a proxy) to each region. */
+  geographies?: Record<string, Record<string, string>>;
+  /** topology: route as the topology says; latency: the nearest healthy region per geography, measured. */
+  routing?: 'topology' | 'latency';
   /** Where to listen; by default 127.0.0.1 and a free port (the kind setup pins both). */
   host?: string;
   port?: number;
@@ -96,13 +112,20 @@ export interface GlbConfig {
 
 interface GlbEvent {
   t: number;
-  type: 'down' | 'up' | 'promoted' | 'shifted' | 'dns-updated' | 'dns-update-failed';
+  /** nearest: a geography's nearest region changed (region is "<geo>:<region>"). */
+  type: 'down' | 'up' | 'promoted' | 'shifted' | 'dns-updated' | 'dns-update-failed' | 'nearest';
   region: string;
   /** dns-updated: when the update was sent (t is when the server acknowledged it), the addresses. */
   sentAt?: number;
   addresses?: string[];
   error?: string;
 }
+
+/** The header a client names its geography with (the built-in traffic sets it). */
+const GEO_HEADER = 'x-faultline-geo';
+/** Round trips kept per geography link; the median of them is the link's measured distance. */
+const RTT_SAMPLES = 5;
+const GEO_PROBE_TIMEOUT_MS = 2000;
 
 const cfg = readConfig<GlbConfig>();
 const metrics = createMetrics();
@@ -119,6 +142,76 @@ let primary = cfg.primary;
 let routed = { primary, up: cfg.regions.map((r) => r.name) };
 let pendingShift: NodeJS.Timeout | undefined;
 let rr = 0;
+/** Per geography and region: the last round trips (ms) over that link; emptied when the link fails. */
+const rtt = new Map<string, Map<string, number[]>>();
+/** Per link (geo>region): failed probes in a row. */
+const probeFails = new Map<string, number>();
+/** Per geography: the region latency routing chose last (for the 'nearest' events). */
+const nearestOf = new Map<string, string>();
+const probing = new Set<string>();
+
+/** The median of a link's recent round trips, or Infinity when it has none (unreachable). */
+function distance(geo: string, region: string): number {
+  const xs = rtt.get(geo)?.get(region);
+  if (!xs || xs.length === 0) return Infinity;
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+/** One probe of one geography link: GET /health through it, timed. */
+async function probe(geo: string, region: string, url: string): Promise<void> {
+  const id = `${geo}>${region}`;
+  if (probing.has(id)) return;
+  probing.add(id);
+  const started = process.hrtime.bigint();
+  let ok = false;
+  try {
+    // A far link is slow, not dead: a probe waits at least GEO_PROBE_TIMEOUT_MS.
+    const timeoutMs = Math.max(GEO_PROBE_TIMEOUT_MS, cfg.checkTimeoutMs ?? 0);
+    const r = await request(`${url}/health`, { timeoutMs, agent: checkAgent });
+    ok = r.status === 200;
+  } catch {
+    ok = false;
+  }
+  probing.delete(id);
+  let byRegion = rtt.get(geo);
+  if (!byRegion) rtt.set(geo, (byRegion = new Map()));
+  if (!ok) {
+    const fails = (probeFails.get(id) ?? 0) + 1;
+    probeFails.set(id, fails);
+    if (fails >= cfg.failureThreshold) byRegion.set(region, []);
+    return;
+  }
+  probeFails.set(id, 0);
+  const xs = byRegion.get(region) ?? [];
+  xs.push(Number(process.hrtime.bigint() - started) / 1e6);
+  if (xs.length > RTT_SAMPLES) xs.shift();
+  byRegion.set(region, xs);
+}
+
+/** The region with the lowest measured round trip from geo among candidates (none reachable: undefined). */
+function nearestAmong(geo: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestD = Infinity;
+  for (const r of candidates) {
+    const d = distance(geo, r);
+    if (d < bestD) {
+      best = r;
+      bestD = d;
+    }
+  }
+  return best;
+}
+
+/** The healthy region with the lowest measured round trip from geo, among those clients may use. */
+function nearest(geo: string, candidates: readonly string[]): string | undefined {
+  const best = nearestAmong(geo, candidates);
+  if (best && nearestOf.get(geo) !== best) {
+    nearestOf.set(geo, best);
+    events.push({ t: Date.now(), type: 'nearest', region: `${geo}:${best}` });
+  }
+  return best;
+}
 
 const urlOf = (name: string) => cfg.regions.find((r) => r.name === name)?.url;
 
@@ -223,11 +316,23 @@ let lastRoundAt = 0;
 function healthLoop(): void {
   lastRoundAt = Date.now();
   for (const r of cfg.regions) void check(r.name);
+  for (const [geo, links] of Object.entries(cfg.geographies ?? {})) for (const [region, url] of Object.entries(links)) void probe(geo, region, url);
   healthTimer = setTimeout(healthLoop, cfg.intervalMs);
 }
 
-function pick(key?: string): string | undefined | null {
+function pick(key?: string, geo?: string, hint?: { prefer?: string; avoid?: string }): string | undefined | null {
   if (cfg.topology === 'single-region' || cfg.topology === 'active-passive') return routed.primary;
+  // Residency decides a zone key's region: a client's hint never takes it out of the zone.
+  if (hint?.prefer && !cfg.residency && routed.up.includes(hint.prefer)) return hint.prefer;
+  if (hint?.avoid && !cfg.residency && routed.up.some((r) => r !== hint.avoid)) {
+    // A client asking for another region than one it used (a read-your-writes check).
+    const others = routed.up.filter((r) => r !== hint.avoid);
+    return geo !== undefined && cfg.routing === 'latency' && cfg.geographies?.[geo] ? (nearestAmong(geo, others) ?? others[rr++ % others.length]) : others[rr++ % others.length];
+  }
+  if (cfg.routing === 'latency' && geo !== undefined && cfg.geographies?.[geo] && !cfg.residency) {
+    // Among the regions clients may use now: the nearest over this geography's links.
+    return nearest(geo, routed.up) ?? (routed.up.length ? routed.up[rr++ % routed.up.length] : undefined);
+  }
   const res = cfg.residency;
   if (res && key !== undefined && new RegExp(res.keyPattern).test(key)) {
     const inZone = routed.up.filter((r) => res.regions.includes(r));
@@ -247,15 +352,21 @@ async function forward(req: http.IncomingMessage, res: http.ServerResponse): Pro
   const started = process.hrtime.bigint();
   const url = req.url ?? '/';
   const key = decodeURIComponent(url.split('?')[0].slice(4));
+  const geoHeader = req.headers[GEO_HEADER];
+  const geo = typeof geoHeader === 'string' && cfg.geographies?.[geoHeader] ? geoHeader : undefined;
+  const one = (h: string | string[] | undefined) => (typeof h === 'string' && h ? h : undefined);
   // The routing decision and its time, on the clock of the health-check events: every answer
   // (forwarded, cached, refused, failed) carries it, so a client's record says on which side of
   // a detection its request was routed, whatever the delivery took (docs/sandbox.md, shiftMs).
   res.setHeader(ROUTED_AT_HEADER, String(Date.now()));
-  const picked = pick(key);
+  const picked = pick(key, geo, { prefer: one(req.headers['x-faultline-prefer-region']), avoid: one(req.headers['x-faultline-avoid-region']) });
   const target = picked ?? undefined;
   let code = 503;
   let servedBy = target ?? 'none';
-  const cached = op === 'read' && cfg.edgeCache ? edge.get(url) : undefined;
+  // A cache with ttl and staleIfError both 0 (what a reset sends to turn it off) is no cache: it
+  // must not answer a read from the same millisecond as the one it stored.
+  const cacheOn = !!cfg.edgeCache && (cfg.edgeCache.ttlMs > 0 || cfg.edgeCache.staleIfErrorMs > 0);
+  const cached = op === 'read' && cacheOn ? edge.get(url) : undefined;
   const age = cached ? Date.now() - cached.at : Infinity;
   /** Answers from the cache; true when it could (fresh, or stale within stale-if-error). */
   const fromEdge = (stale: boolean): boolean => {
@@ -275,11 +386,13 @@ async function forward(req: http.IncomingMessage, res: http.ServerResponse): Pro
       return;
     }
     try {
-      const r = await request(`${urlOf(target)}${url}`, { method: req.method, body, timeoutMs: cfg.requestTimeoutMs, agent });
+      // A client in a geography reaches the region over its own link (and pays its distance).
+      const via = geo !== undefined ? cfg.geographies![geo][target] : urlOf(target);
+      const r = await request(`${via}${url}`, { method: req.method, body, timeoutMs: cfg.requestTimeoutMs, agent });
       if (r.status >= 500 && fromEdge(true)) return;
       code = r.status;
       servedBy = String(r.headers[REGION_HEADER] ?? target);
-      if (op === 'read' && cfg.edgeCache && (r.status === 200 || r.status === 404)) edge.set(url, { status: r.status, body: r.body, at: Date.now() });
+      if (op === 'read' && cacheOn && (r.status === 200 || r.status === 404)) edge.set(url, { status: r.status, body: r.body, at: Date.now() });
       res.writeHead(r.status, { 'content-type': String(r.headers['content-type'] ?? 'application/json'), [REGION_HEADER]: servedBy });
       res.end(r.body);
     } catch (err) {
@@ -308,7 +421,8 @@ const server = http.createServer((req, res) => {
   }
   if (path === '/metrics') return void done(serveMetrics(res, metrics));
   if (path === '/internal/state') {
-    return sendJson(res, 200, { primary, routed, health: Object.fromEntries(health), events, config: cfg, lastRoundAt, now: Date.now() });
+    const geoRttMs = Object.fromEntries([...rtt.keys()].map((g) => [g, Object.fromEntries(cfg.regions.map((r) => [r.name, Number.isFinite(distance(g, r.name)) ? Math.round(distance(g, r.name) * 10) / 10 : null]))]));
+    return sendJson(res, 200, { primary, routed, health: Object.fromEntries(health), events, config: cfg, lastRoundAt, now: Date.now(), geoRttMs, nearest: Object.fromEntries(nearestOf) });
   }
   if (path === '/internal/reset' && req.method === 'POST') {
     return void done(
@@ -326,6 +440,9 @@ const server = http.createServer((req, res) => {
         await dnsChain;
         events.length = 0;
         edge.clear();
+        rtt.clear();
+        probeFails.clear();
+        nearestOf.clear();
         clearTimeout(healthTimer);
         healthLoop();
         sendJson(res, 200, { ok: true });
