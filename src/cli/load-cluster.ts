@@ -145,11 +145,11 @@ export async function loadOnCluster(script: string, o: OnClusterOptions): Promis
     },
   };
 
-  let deleted = false;
-  const deleteJob = async () => {
-    if (deleted) return;
+  // One deletion, however many paths ask for it (stop, the end, a signal); each waits for it.
+  let deleting: Promise<void> | undefined;
+  const deleteJob = () => (deleting ??= deleteOnce());
+  const deleteOnce = async () => {
     const outcome = await loadJobUndoer.undo(undo, { signal: AbortSignal.timeout(60_000), log: o.log, options: o.options });
-    deleted = true;
     journal.write({ type: 'undone', id: intentId, outcome });
     // Wait until the Job object is gone, so "after the run" means after (its pods go with it).
     for (let i = 0; i < 120; i++) {
