@@ -169,11 +169,18 @@ async function startRun(opts: RunOptions, stopSignal: AbortSignal, stopReason: {
 
   const budgetCtx = { experimentName: exp.metadata.name, runId, ledgerPath: typeof options.ledger === 'string' ? options.ledger : undefined };
   const preflight = async () => {
-    await withPreflightErrors(() => environment.preflight(envCtx));
-    // Least privilege: each permission the faults need is asked of the API (SelfSubjectAccessReview).
-    await reviewFaultAccess(exp, environment);
-    const refusal = await checkBudgetBeforeRun(exp.slos ?? [], exp.budget, budgetCtx);
-    if (refusal) throw new PreflightError(`error budget gate: ${refusal}`);
+    try {
+      await withPreflightErrors(() => environment.preflight(envCtx));
+      // Least privilege: each permission the faults need is asked of the API (SelfSubjectAccessReview).
+      await reviewFaultAccess(exp, environment);
+      const refusal = await checkBudgetBeforeRun(exp.slos ?? [], exp.budget, budgetCtx);
+      if (refusal) throw new PreflightError(`error budget gate: ${refusal}`);
+    } catch (err) {
+      // A signal during these checks is an interruption (exit 3), whatever the request it cut
+      // short reported: an aborted Toxiproxy call reads as "does not answer" (exit 5).
+      if (stopSignal.aborted) throw stopSignal.reason;
+      throw err;
+    }
   };
   if (opts.dryRun) {
     await preflight();

@@ -553,9 +553,17 @@ export function createHttpModule(vu: VU) {
   return mod;
 }
 
-/** options.hosts: "name:port" first, then "name"; the Host header and TLS name stay the URL's. */
+/**
+ * options.hosts: "name:port" first, then "name", then the most specific "*.suffix" wildcard (with
+ * the port, then without). The Host header and TLS name stay the URL's.
+ */
 function mapHost(t: Target, hosts: ReadonlyMap<string, { host: string; port?: number }>): Target {
-  const to = hosts.get(`${t.host.toLowerCase()}:${t.port}`) ?? hosts.get(t.host.toLowerCase());
+  const name = t.host.toLowerCase();
+  let to = hosts.get(`${name}:${t.port}`) ?? hosts.get(name);
+  for (let dot = name.indexOf('.'); !to && dot >= 0; dot = name.indexOf('.', dot + 1)) {
+    const wild = `*${name.slice(dot)}`;
+    to = hosts.get(`${wild}:${t.port}`) ?? hosts.get(wild);
+  }
   if (!to) return t;
   return { ...t, connectHost: to.host, connectPort: to.port ?? t.port };
 }

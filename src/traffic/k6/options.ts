@@ -128,7 +128,8 @@ function parseHosts(v: unknown): Map<string, { host: string; port?: number }> {
   if (v === undefined) return out;
   if (!v || typeof v !== 'object' || Array.isArray(v)) throw new K6ConfigError('options.hosts must be an object of "name" or "name:port" → "address" or "address:port"');
   for (const [name, to] of Object.entries(v as Record<string, unknown>)) {
-    if (name.includes('*')) throw new K6ConfigError(`options.hosts.${name}: wildcard names are not supported by faultline's engine; list each name`);
+    // k6 takes a leading "*." wildcard (any subdomain); a "*" anywhere else is not a pattern it has
+    if (name.includes('*') && !/^\*\.[^*]+$/.test(name)) throw new K6ConfigError(`options.hosts.${name}: a wildcard must be a leading "*." (such as "*.example.com")`);
     const m = typeof to === 'string' ? /^(\[[0-9a-fA-F:.]+\]|[^:]+)(?::(\d{1,5}))?$/.exec(to) : null;
     if (!m) throw new K6ConfigError(`options.hosts.${name}: expected "address" or "address:port", got ${JSON.stringify(to)}`);
     out.set(name.toLowerCase(), { host: m[1].replace(/^\[|\]$/g, ''), port: m[2] ? Number(m[2]) : undefined });

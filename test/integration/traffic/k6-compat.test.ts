@@ -500,9 +500,26 @@ export default function () { http.get('http://api.faultline.test/hosts-mapped');
       );
       expect(r.exitCode, r.stderr).to.equal(0);
       expect(seen.find((s) => s.path === '/hosts-mapped')!.host).to.equal('api.faultline.test');
-      const bad = await load(script('hosts-bad.js', `export const options = { hosts: { '*.faultline.test': '127.0.0.1' } };\nexport default function () {}`));
+      // a leading "*." wildcard maps every subdomain; an exact name wins over it
+      const wild = await load(
+        script(
+          'hosts-wild.js',
+          `import http from 'k6/http';
+export const options = { hosts: { '*.faultline.test': '127.0.0.1:${port}', 'exact.faultline.test': '127.0.0.1:1' } };
+export default function () {
+  http.get('http://a.b.faultline.test/hosts-wild');
+  const exact = http.get('http://exact.faultline.test/hosts-exact', { timeout: '5s' });
+  http.post(__ENV.BASE + '/hosts-exact-status', String(exact.status));
+}`,
+        ),
+      );
+      expect(wild.exitCode, wild.stderr).to.equal(0);
+      expect(seen.find((s) => s.path === '/hosts-wild')!.host).to.equal('a.b.faultline.test');
+      expect(seen.some((s) => s.path === '/hosts-exact')).to.equal(false);
+      expect(seen.find((s) => s.path === '/hosts-exact-status')!.body).to.equal('0');
+      const bad = await load(script('hosts-bad.js', `export const options = { hosts: { 'api.*.test': '127.0.0.1' } };\nexport default function () {}`));
       expect(bad.exitCode).to.equal(104);
-      expect(bad.stderr).to.include('wildcard names are not supported');
+      expect(bad.stderr).to.include('a wildcard must be a leading "*."');
     });
 
     it('answers a Digest challenge with params.auth "digest"', async () => {

@@ -21,7 +21,7 @@ describe('k6 options', () => {
 
   const refused: [string, unknown, RegExp][] = [
     ['an unknown option', { vus: 1, httpDebug: 'full' }, /options\.httpDebug is not supported/],
-    ['a wildcard in options.hosts', { vus: 1, hosts: { '*.example.com': '127.0.0.1' } }, /options\.hosts\.\*\.example\.com: wildcard names are not supported/],
+    ['a wildcard in options.hosts other than a leading "*."', { vus: 1, hosts: { 'api.*.example.com': '127.0.0.1' } }, /options\.hosts\.api\.\*\.example\.com: a wildcard must be a leading "\*\."/],
     ['an options.hosts address that is not one', { vus: 1, hosts: { 'a.example.com': 12 } }, /options\.hosts\.a\.example\.com: expected "address" or "address:port", got 12/],
     ['shortcuts mixed with scenarios', { vus: 2, scenarios: { a: { executor: 'constant-vus', duration: '1s' } } }, /options\.vus cannot be combined with options\.scenarios/],
     ['an unsupported executor', { scenarios: { a: { executor: 'externally-controlled' } } }, /unsupported executor "externally-controlled"/],
