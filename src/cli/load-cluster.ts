@@ -28,7 +28,7 @@ import type { V1Job } from '@kubernetes/client-node';
 import type { Logger } from '../core/log.js';
 import type { CliOptions } from '../core/options.js';
 import { PreflightError } from '../core/errors.js';
-import { coordinate, loadForSplit, type DistributedResult, type Fleet } from '../traffic/k6/distributed.js';
+import { UNKNOWN_EXIT, coordinate, loadForSplit, type DistributedResult, type Fleet } from '../traffic/k6/distributed.js';
 import { K6ConfigError, K6Exit } from '../traffic/k6/errors.js';
 import { START_AT_ANNOTATION } from '../traffic/k6/worker.js';
 import { makeRunId } from '../runner/run.js';
@@ -285,7 +285,8 @@ class JobFleet implements Fleet {
         // no pod left to read.
         const settled = await this.settled(pods.map((p) => p.metadata!.name!), seenPods);
         if (settled) {
-          this.resolveExited(this.codes.map((x) => x ?? K6Exit.scriptAborted));
+          // a pod deleted (stop) before its status was read: its end line, if it came, decides
+          this.resolveExited(this.codes.map((x) => x ?? UNKNOWN_EXIT));
           return;
         }
       } catch (err) {
@@ -296,16 +297,27 @@ class JobFleet implements Fleet {
     void poll();
   }
 
+  /** When each pod was first seen gone while its log was still being read. */
+  private readonly goneAt = new Map<string, number>();
+
   private async settled(live: string[], seen: Map<string, number>): Promise<boolean> {
     const done = new Set<number>();
     for (const [pod, index] of seen) {
       const f = this.following.get(pod);
-      if (f && (await Promise.race([f.then(() => true), new Promise<boolean>((r) => setImmediate(() => r(false)))]))) done.add(index);
-      else if (!live.includes(pod) && this.stopping) done.add(index);
-      else if (this.codes[index] !== undefined && !f) done.add(index);
+      const read = f ? await Promise.race([f.then(() => true), new Promise<boolean>((r) => setImmediate(() => r(false)))]) : false;
+      if (read) done.add(index);
+      else if (!live.includes(pod) && this.stopping) {
+        // A deleted pod's log may still be arriving (its last aggregates and end line): give
+        // the stream 15 s to finish before counting the pod as done without them.
+        if (!f) done.add(index);
+        else {
+          const since = this.goneAt.get(pod) ?? Date.now();
+          this.goneAt.set(pod, since);
+          if (Date.now() - since > 15_000) done.add(index);
+        }
+      } else if (this.codes[index] !== undefined && !f) done.add(index);
     }
-    if (this.stopping && live.length === 0) return true;
-    return done.size === this.o.parallelism;
+    return done.size === this.o.parallelism || (this.stopping && live.length === 0 && done.size === seen.size);
   }
 
   async release(startAt: number): Promise<void> {

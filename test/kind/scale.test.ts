@@ -193,7 +193,7 @@ export default function () { http.get(__ENV.TARGET); }
     await eventually('the pods of the Job to be gone', () => loadPods() === '', 90_000);
   });
 
-  it('the chart\'s CronJob fires in kind-us-east and runs region-outage inside the cluster; exit code = verdict (0, then 5 on an ungranted namespace)', async () => {
+  it('the chart\'s CronJob fires in kind-us-east and runs region-outage inside the cluster; exit code = verdict (0, then 5 on a namespace it was not granted)', async () => {
     const experiment = (ns: string) => `apiVersion: faultline/v1
 kind: Experiment
 metadata: { name: in-cluster-region-outage }
@@ -258,7 +258,7 @@ faults:
 
     // Same rules, a namespace they do not grant: refused before anything is touched (exit 5).
     kubectlMaybe('delete', 'jobs', '-n', OPS_NS, '--all');
-    install('ungranted', experiment('kube-system'));
+    install('ungranted', experiment(NS));
     const refused = await firedJob('ungranted');
     sh(helm, ['uninstall', 'ungranted', '--kubeconfig', KUBECONFIG, '--kube-context', 'kind-us-east', '-n', OPS_NS]);
     console.log(`      ungranted namespace: pod exit ${refused.code}, conditions ${refused.conditions}`);

@@ -29,6 +29,9 @@ import type { ScheduleStats } from './executors/context.js';
 /** Executors whose schedule can be split by iteration (the open model). */
 export const SPLITTABLE_EXECUTORS = ['constant-arrival-rate', 'ramping-arrival-rate'];
 
+/** A worker's exit status a fleet could not learn (a pod deleted before its status was read). */
+export const UNKNOWN_EXIT = -1;
+
 /** N workers somewhere: processes here, or pods. */
 export interface Fleet {
   /** Starts the workers; every line of their output goes to onLine. */
@@ -167,7 +170,8 @@ export async function coordinate(script: string, run: TestRun, fleet: Fleet, o: 
   }
   markStarted();
   // A worker's own verdict (its end line) where its process ended normally; the process's code otherwise.
-  const codes = (exitedCodes ?? []).map((c, i) => ((c === K6Exit.ok || c === K6Exit.thresholdsFailed) && merger.ends.has(i) ? merger.ends.get(i)!.code : c));
+  // An unknown status with an end line is that worker's own verdict; without one, it was cut off.
+  const codes = (exitedCodes ?? []).map((c, i) => ((c === K6Exit.ok || c === K6Exit.thresholdsFailed || c === UNKNOWN_EXIT) && merger.ends.has(i) ? merger.ends.get(i)!.code : c === UNKNOWN_EXIT ? K6Exit.scriptAborted : c));
   const durationMs = performance.now() - t0;
   const final = evaluate(thresholds, durationMs);
   const ends = [...merger.ends.values()];
