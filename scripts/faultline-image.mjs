@@ -92,7 +92,9 @@ const inspect = spawnSync('docker', ['image', 'inspect', TAG, '--format', '{{.Si
 const user = spawnSync('docker', ['image', 'inspect', TAG, '--format', '{{.Config.User}}'], { encoding: 'utf8' }).stdout.trim();
 console.log(`built ${TAG} (${(Number(inspect.stdout.trim()) / 1e6).toFixed(0)} MB, user ${user || 'root'})`);
 if (loadKind) {
-  const kindBin = [join(process.env.FAULTLINE_KIND_TOOLS || join(root, '.tools', 'kind'), 'bin', 'kind'), 'kind'].find((p) => p === 'kind' || existsSync(p));
+  // Where scripts/kind-images.mjs puts kind: machine-wide as root.
+  const kindTools = process.env.FAULTLINE_KIND_TOOLS || (process.getuid?.() === 0 ? '/var/lib/faultline-kind' : join(root, '.tools', 'kind'));
+  const kindBin = [join(kindTools, 'bin', 'kind'), 'kind'].find((p) => p === 'kind' || existsSync(p));
   const clusters = spawnSync(kindBin, ['get', 'clusters'], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
   if (!clusters.length) throw new Error('--kind: no kind cluster is running (npm run kind:up)');
   for (const name of clusters) {

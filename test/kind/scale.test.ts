@@ -42,7 +42,9 @@ function sh(cmd: string, args: string[], opts: { allowFail?: boolean; input?: st
 
 const kubectl = (...args: string[]) => sh(join(root, '.tools', 'bin', 'kubectl'), ['--kubeconfig', KUBECONFIG, '--context', 'kind-us-east', ...args]);
 const kubectlMaybe = (...args: string[]) => sh(join(root, '.tools', 'bin', 'kubectl'), ['--kubeconfig', KUBECONFIG, '--context', 'kind-us-east', ...args], { allowFail: true });
-const kindBin = () => [join(process.env.FAULTLINE_KIND_TOOLS || join(root, '.tools', 'kind'), 'bin', 'kind')].find(existsSync) ?? 'kind';
+// kind's binaries live where scripts/kind-images.mjs puts them: machine-wide as root.
+const kindTools = () => process.env.FAULTLINE_KIND_TOOLS || (process.getuid?.() === 0 ? '/var/lib/faultline-kind' : join(root, '.tools', 'kind'));
+const kindBin = () => [join(kindTools(), 'bin', 'kind')].find(existsSync) ?? 'kind';
 const clustersUp = () => {
   const r = spawnSync(kindBin(), ['get', 'clusters'], { env: dockerEnv(), encoding: 'utf8' });
   return r.status === 0 && REGIONS.every((c) => r.stdout.split('\n').includes(c)) && existsSync(KUBECONFIG);
