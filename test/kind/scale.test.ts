@@ -1,5 +1,5 @@
 // Scale out on real pods (issue 18), in the kind clusters of `npm run kind:up` (run under the
-// shared lock: `flock /work/notes/kind.lock npx mocha dist/test/kind/scale.test.js`). It brings
+// shared lock: `flock /run/lock/faultline-kind.lock npx mocha dist/test/kind/scale.test.js`). It brings
 // the clusters up itself when they are not there (and down again after, then), builds the
 // faultline image with the private dockerd and loads it into every cluster, then:
 //   - `faultline load --on-cluster kind-us-east --parallelism 3`: an Indexed Job whose three pods
