@@ -93,7 +93,11 @@ describe('reports of real runs (e2e)', function () {
   });
 
   it('async-replication-data-loss: junit.xml has one failing testcase per breached SLO or expectation and validates against the XSD', async () => {
-    const r = await run('async-replication-data-loss.yaml', { DL_BASELINE: '2s', DL_CRASH_AT: '2s', DL_FOR: '5s', DL_RECOVERED: '3s' }, ['--fail-on', 'steady-state']);
+    const env = { DL_BASELINE: '2s', DL_CRASH_AT: '2s', DL_FOR: '5s', DL_RECOVERED: '3s' };
+    // A crash within one write after a replication batch was taken loses nothing (a few runs in a
+    // hundred, see sandbox-experiments.test.ts): such a run is run once more.
+    let r = await run('async-replication-data-loss.yaml', env, ['--fail-on', 'steady-state']);
+    if (r.report.verdict === 'passed' && (r.report.measurements as { lostWrites?: number }).lostWrites === 0) r = await run('async-replication-data-loss.yaml', env, ['--fail-on', 'steady-state']);
     expect(r.report.verdict).to.equal('failed');
     // --fail-on steady-state: the failed expectation does not fail the job, and the note says so
     expect(r.code, r.output).to.equal(0);
