@@ -75,7 +75,10 @@ async function main() {
     const fast = loadWithCodeCache('cli/validate.cjs', 'cli/validate.cache');
     const code = fast.fastValidate(process.argv.slice(3));
     if (code !== undefined) {
-      await fast.flushed();
+      // what went through a stream is written before exit (a bundle from before flushed():
+      // both streams)
+      const flush = (s) => new Promise((res) => (s.writableLength ? s.write('', () => res()) : res()));
+      await (fast.flushed ? fast.flushed() : Promise.all([flush(process.stdout), flush(process.stderr)]));
       process.exit(code);
     }
   }
