@@ -57,4 +57,24 @@ describe('run index', () => {
     const h = registerRun({ runId: 'early', kind: 'run' });
     expect(existsSync(h.path)).to.equal(true);
   });
+
+  it('in the background: the entry is in place once `written` resolves, with every update made meanwhile', async () => {
+    const h = registerRun({ runId: 'bg', kind: 'run', lockKey: 'toxiproxy:http://127.0.0.1:1' }, { background: true });
+    h.update({ meta: { during: 1 } });
+    h.update({ owned: [{ kind: 'dir', path: '/tmp/x', what: 'a dir' }] });
+    await h.written;
+    expect(readRun('bg')).to.deep.include({ runId: 'bg', alive: true, meta: { during: 1 }, owned: [{ kind: 'dir', path: '/tmp/x', what: 'a dir' }] });
+    h.update({ meta: { after: 2 } });
+    expect(readRun('bg')?.meta, 'an update after it is written goes straight to disk').to.deep.equal({ after: 2 });
+    expect(readdirSync(runIndexDir()), 'no temp file left').to.deep.equal(['bg.json']);
+    h.finish();
+    expect(listRuns()).to.deep.equal([]);
+  });
+
+  it('in the background: a run that finishes before its entry is written leaves no entry', async () => {
+    const h = registerRun({ runId: 'short', kind: 'run' }, { background: true });
+    h.finish();
+    await h.written;
+    expect(readdirSync(runIndexDir())).to.deep.equal([]);
+  });
 });
