@@ -611,7 +611,7 @@ async function withPreflightErrors(fn: () => Promise<void>): Promise<void> {
  * refused by the allow-list before any request, and the run does not start: it waits.
  */
 async function finishLeftovers(lockKey: string, log: Logger, options: CliOptions, lookup: UndoerLookup) {
-  for (const r of await reapOrphans(log)) log.warn(`an earlier run left this behind: ${r}`);
+  for (const r of await reapOrphans(log, { onlyMarked: true })) log.warn(`an earlier run left this behind: ${r}`);
   pruneFinishedRuns();
   for (const run of leftoversFor(lockKey)) {
     log.warn(`an earlier run left faults applied (run ${run.runId}, ${run.journal ?? 'no journal'}); rolling them back first`);
