@@ -3,10 +3,10 @@
 // run (the SLOs and the failover measurement are computed from them), and the counts agree
 // exactly: records in the run = the merged http_reqs of the workers' streamed aggregates.
 import { expect } from 'chai';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectRoot } from '../../src/tools/locate.js';
-import { CHECKOUT_EXPERIMENT, expectCheckoutPassed, runCheckout } from '../helpers/checkout.js';
+import { expectCheckoutPassed, runCheckout } from '../helpers/checkout.js';
 import type { Report } from '../../src/report/types.js';
 
 describe('traffic.script with workers: 2 (e2e, sandbox)', function () {
@@ -17,14 +17,12 @@ describe('traffic.script with workers: 2 (e2e, sandbox)', function () {
       dirPrefix: 'fl-script-workers-',
       timeoutMs: 150_000,
       env: { CO_RATE: '30' },
-      experiment: (cwd) => {
-        const yaml = readFileSync(CHECKOUT_EXPERIMENT, 'utf8')
+      edit: (shipped) => {
+        const yaml = shipped
           .replace('path: experiments/load/checkout.ts', `path: ${join(projectRoot, 'experiments/load/checkout.ts')}\n    workers: 2`)
           .replace('name: checkout-during-outage', 'name: checkout-during-outage-workers');
         expect(yaml).to.include('workers: 2');
-        const file = join(cwd, 'checkout-workers.yaml');
-        writeFileSync(file, yaml);
-        return file;
+        return yaml;
       },
     });
     const { report, out } = run;

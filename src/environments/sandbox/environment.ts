@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { s, type Bounds, type Infer } from '../../schema/dsl.js';
 import { parseDuration } from '../../schema/values.js';
 import { InvalidInputError, PreflightError, errorMessage } from '../../core/errors.js';
+import { seededRandom } from '../../core/random.js';
 import type {
   EnvironmentContext,
   EnvironmentType,
@@ -381,12 +382,9 @@ interface GlbState {
   lastRoundAt?: number;
 }
 
-/** A small seeded PRNG (mulberry32): the same seed gives the same outage phase on every machine. */
+/** The seed's first number from seededRandom: the same seed gives the same outage phase on every machine. */
 export function seededFraction(seed: number): number {
-  let a = (seed + 0x6d2b79f5) >>> 0;
-  a = Math.imul(a ^ (a >>> 15), a | 1);
-  a ^= a + Math.imul(a ^ (a >>> 7), a | 61);
-  return ((a ^ (a >>> 14)) >>> 0) / 4294967296;
+  return seededRandom(seed)();
 }
 
 /**

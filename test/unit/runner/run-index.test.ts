@@ -1,20 +1,12 @@
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { forgetToxiproxy, knownToxiproxyServers, listRuns, readRun, registerRun, removeRun, runIndexDir } from '../../../src/runner/run-index.js';
+import { freshDirInEnv } from '../../helpers/env.js';
 
 describe('run index', () => {
-  let saved: string | undefined;
-  beforeEach(() => {
-    saved = process.env.FAULTLINE_STATE_DIR;
-    process.env.FAULTLINE_STATE_DIR = mkdtempSync(join(tmpdir(), 'fl-index-'));
-  });
-  afterEach(() => {
-    if (saved === undefined) delete process.env.FAULTLINE_STATE_DIR;
-    else process.env.FAULTLINE_STATE_DIR = saved;
-  });
+  freshDirInEnv('FAULTLINE_STATE_DIR', 'fl-index-');
 
   it('holds a registered run, alive, until it finishes', () => {
     const h = registerRun({ runId: 'r1', kind: 'run', journal: '/x/journal.jsonl', lockKey: 'toxiproxy:http://127.0.0.1:1' });
