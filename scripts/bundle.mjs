@@ -93,7 +93,7 @@ console.log(`bundle: ${outputs.length} files, ${Math.round(bytes / 1024)} KB in 
 // child_process, net and http; TLS, crypto) load on first use, not at start: each becomes a module
 // of getters over the real one (its export names read here, from the Node that runs the build and
 // the CLI). Same values, same behaviour; only later.
-const LAZY_BUILTINS = ['child_process', 'crypto', 'dns', 'http', 'https', 'net', 'perf_hooks', 'readline', 'stream', 'tls', 'util', 'vm', 'worker_threads', 'zlib', 'fs/promises'];
+const LAZY_BUILTINS = ['child_process', 'crypto', 'dgram', 'dns', 'http', 'https', 'net', 'perf_hooks', 'readline', 'stream', 'tls', 'util', 'vm', 'worker_threads', 'zlib', 'fs/promises', 'dns/promises'];
 const lazyBuiltins = {
   name: 'lazy-builtins',
   setup(b) {

@@ -3,11 +3,11 @@
 import { FaultlineError, ExitCode } from '../core/errors.js';
 import { redact } from '../core/log.js';
 
-export function failWith(err: unknown): number {
+export function failWith(err: unknown, write: (text: string) => void = (text) => process.stderr.write(text)): number {
   if (err instanceof FaultlineError) {
-    process.stderr.write(`${redact(err.message)}\n`);
+    write(`${redact(err.message)}\n`);
     return err.exitCode;
   }
-  process.stderr.write(`faultline: unexpected error (a bug; please report it):\n${redact(err instanceof Error ? (err.stack ?? err.message) : String(err))}\n`);
+  write(`faultline: unexpected error (a bug; please report it):\n${redact(err instanceof Error ? (err.stack ?? err.message) : String(err))}\n`);
   return ExitCode.environment;
 }

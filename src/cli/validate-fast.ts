@@ -7,8 +7,46 @@
 // It declines (returns undefined, and the full CLI runs) for anything else: --help, an option it
 // does not know, no file, or an ad hoc fault in the run index, whose expiry the full CLI checks
 // before every command (src/cli/expiry-hook.ts).
+//
+// It writes straight to file descriptors 1 and 2: process.stdout and process.stderr are built on
+// first use, a stream each (and for a pipe, a socket: the net module), which costs more than the
+// check of a small file.
+import { writeSync } from 'node:fs';
 import { anyAdhocRun } from './expiry-hook.js';
-import { validateFiles } from './validate-files.js';
+import { validateFiles, type Output } from './validate-files.js';
+
+let streamed: NodeJS.WriteStream[] = [];
+
+/**
+ * Writes text to fd 1 or 2 synchronously. A descriptor that refuses (EAGAIN: one left non-blocking
+ * by another process; EPIPE...) gets this text and the rest through its stream, as the full CLI
+ * would write it, so the order of lines is kept.
+ */
+function fdWriter(fd: 1 | 2): (text: string) => void {
+  let stream: NodeJS.WriteStream | undefined;
+  return (text) => {
+    let buf = Buffer.from(text);
+    if (!stream) {
+      let off = 0;
+      try {
+        while (off < buf.length) off += writeSync(fd, buf, off);
+        return;
+      } catch {
+        stream = fd === 1 ? process.stdout : process.stderr;
+        streamed.push(stream);
+        buf = buf.subarray(off);
+      }
+    }
+    stream.write(buf);
+  };
+}
+
+/** Resolves when what went through a stream (fdWriter's fallback) is written: then the process may exit. */
+export function flushed(): Promise<void> {
+  const pending = streamed.map((s) => new Promise<void>((res) => (s.writableLength ? s.write('', () => res()) : res())));
+  streamed = [];
+  return Promise.all(pending).then(() => undefined);
+}
 
 /** argv after `validate`: the files and --set values, or undefined when commander should parse them. */
 export function plainValidateArgs(args: readonly string[]): { patterns: string[]; sets: string[] } | undefined {
@@ -35,5 +73,6 @@ export function plainValidateArgs(args: readonly string[]): { patterns: string[]
 export function fastValidate(args: readonly string[]): number | undefined {
   const plain = plainValidateArgs(args);
   if (!plain || anyAdhocRun()) return undefined;
-  return validateFiles(plain.patterns, plain.sets);
+  const out: Output = { stdout: fdWriter(1), stderr: fdWriter(2) };
+  return validateFiles(plain.patterns, plain.sets, out);
 }

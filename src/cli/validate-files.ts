@@ -8,17 +8,24 @@ import { ExitCode } from '../core/errors.js';
 import { isGameDayFile, loadGameDayFile } from '../gameday/load.js';
 import { parseOverrides } from '../experiment/overrides.js';
 
+export interface Output {
+  stdout(text: string): void;
+  stderr(text: string): void;
+}
+
+const streams: Output = { stdout: (text) => process.stdout.write(text), stderr: (text) => process.stderr.write(text) };
+
 /** Checks every file the patterns name; prints `ok FILE` or its errors. The exit code: the worst. */
-export function validateFiles(patterns: string[], sets: string[]): number {
+export function validateFiles(patterns: string[], sets: string[], out: Output = streams): number {
   let overrides;
   try {
     overrides = parseOverrides(sets);
   } catch (err) {
-    return failWith(err);
+    return failWith(err, out.stderr);
   }
   const files = expandGlobs(patterns);
   if (files.length === 0) {
-    process.stderr.write(`no experiment files match ${patterns.join(' ')}\n`);
+    out.stderr(`no experiment files match ${patterns.join(' ')}\n`);
     return ExitCode.invalid;
   }
   let worst = 0;
@@ -26,9 +33,9 @@ export function validateFiles(patterns: string[], sets: string[]): number {
     try {
       if (isGameDayFile(file)) loadGameDayFile(file, process.env, overrides);
       else loadExperimentFile(file, process.env, overrides);
-      process.stdout.write(`ok ${file}\n`);
+      out.stdout(`ok ${file}\n`);
     } catch (err) {
-      worst = Math.max(worst, failWith(err));
+      worst = Math.max(worst, failWith(err, out.stderr));
     }
   }
   return worst;

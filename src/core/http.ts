@@ -9,9 +9,11 @@ import http from 'node:http';
 import https from 'node:https';
 
 // Idle sockets are unref'd by the agent: a kept-alive connection never holds the process open.
-// Made on first use: a command that only validates never pays for them (docs/performance.md).
-let agents: { 'http:': http.Agent; 'https:': https.Agent } | undefined;
-const agentFor = (protocol: 'http:' | 'https:') => (agents ??= { 'http:': new http.Agent({ keepAlive: true, maxSockets: 16 }), 'https:': new https.Agent({ keepAlive: true, maxSockets: 16 }) })[protocol];
+// Each is made on first use of its protocol: a command that only validates never pays for them,
+// and plain http never loads TLS (the bundle loads a built-in on first use: docs/performance.md).
+const agents: { 'http:'?: http.Agent; 'https:'?: https.Agent } = {};
+const agentFor = (protocol: 'http:' | 'https:') =>
+  protocol === 'https:' ? (agents['https:'] ??= new https.Agent({ keepAlive: true, maxSockets: 16 })) : (agents['http:'] ??= new http.Agent({ keepAlive: true, maxSockets: 16 }));
 
 export interface HttpResponse {
   status: number;

@@ -4,7 +4,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { LineCounter, parseDocument, isMap, isPair, isScalar, type Document, type Node as YamlNode } from 'yaml';
-import { INVALID, type Issue, type Node, type Path } from '../schema/dsl.js';
+import { INVALID, formatPath, type Issue, type Node, type Path } from '../schema/dsl.js';
 import { InvalidInputError } from '../core/errors.js';
 import { experimentSpec, type Experiment } from './schema.js';
 import { mapStrings, resolveEnvTemplates, TemplateError } from './template.js';
@@ -39,15 +39,8 @@ export interface LoadedExperiment {
   experiment: Experiment;
 }
 
-export function formatPath(path: Path): string {
-  let out = '';
-  for (const p of path) {
-    if (typeof p === 'number') out += `[${p}]`;
-    else if (/^[A-Za-z_$][\w$-]*$/.test(p)) out += out ? `.${p}` : p;
-    else out += `[${JSON.stringify(p)}]`;
-  }
-  return out || '(document)';
-}
+// The CLI's messages import it from here, with the loader's other exports.
+export { formatPath };
 
 export function formatIssue(i: LocatedIssue): string {
   const where = i.override ? `--set #${i.override.n}` : `${i.file}:${i.line}:${i.column}`;

@@ -18,7 +18,7 @@
 // faults[0].latency means faults[0]["toxiproxy.latency"].latency, traffic.rate means
 // traffic.builtin.rate, environment.regions means environment.sandbox.regions.
 import { parse as parseYaml } from 'yaml';
-import { describeFound, isPlainObject, suggest, type Issue, type Node, type Path } from '../schema/dsl.js';
+import { describeFound, formatPath, isPlainObject, suggest, type Issue, type Node, type Path } from '../schema/dsl.js';
 import { InvalidInputError } from '../core/errors.js';
 import { faultTypes } from '../faults/registry.js';
 import { environmentTypes } from '../environments/registry.js';
@@ -148,7 +148,7 @@ function applyOne(root: unknown, o: Override, variants: Record<string, Node<unkn
     if (typeof step === 'number') {
       if (!Array.isArray(node)) return issue([...out, step], 'a list here (an index like [0] only goes into a list)', describeFound(node));
       if (step > node.length) {
-        const have = node.length ? `it has ${node.length} (${out.length ? formatOverridePath(out) : ''}[0]..[${node.length - 1}])` : 'it is empty';
+        const have = node.length ? `it has ${node.length} (${out.length ? formatPath(out) : ''}[0]..[${node.length - 1}])` : 'it is empty';
         return issue([...out, step], `an index of an existing item, or ${node.length} to add one`, `[${step}]`, have);
       }
       out.push(step);
@@ -228,15 +228,4 @@ export function overrideFor(issuePath: Path, overrides: readonly Override[], eff
     }
   });
   return best;
-}
-
-/** faults[0]["toxiproxy.latency"].latency, the way load.ts prints paths. */
-export function formatOverridePath(path: Path): string {
-  let out = '';
-  for (const p of path) {
-    if (typeof p === 'number') out += `[${p}]`;
-    else if (/^[A-Za-z_$][\w$-]*$/.test(p)) out += out ? `.${p}` : p;
-    else out += `[${JSON.stringify(p)}]`;
-  }
-  return out || '(document)';
 }

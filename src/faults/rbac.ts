@@ -10,6 +10,7 @@
 // Verbs and resources are always listed by name: no "*" is ever produced.
 import type { EnvironmentEntry } from '../environments/registry.js';
 import type { Environment } from '../environments/types.js';
+import type { AccessCheck } from '../environments/kubernetes/environment.js';
 import { faultTypes, type FaultTypeName } from './registry.js';
 import type { RegionAccess } from './types.js';
 
@@ -35,18 +36,6 @@ export interface ContextPlan {
 export interface ExperimentAccessInput {
   environment: EnvironmentEntry;
   faults: readonly { type: FaultTypeName; spec: unknown }[];
-}
-
-/** One access a run needs, as a SelfSubjectAccessReview asks it. */
-export interface AccessCheck {
-  context: string;
-  region: string;
-  /** Absent for cluster-scoped resources. */
-  namespace?: string;
-  group: string;
-  resource: string;
-  subresource?: string;
-  verb: string;
 }
 
 type Key = string; // context \0 namespace-or-"" \0 group \0 resource

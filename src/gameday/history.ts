@@ -1,14 +1,22 @@
 // Run history: one row per finished run or game day in .faultline/history.db (SQLite through
-// better-sqlite3, synchronous, so appending fits in a run observer). The run's own directory is
-// always written first; history is an index over it, so a corrupt or locked database costs a row,
-// never a run, and the error says how to recover.
+// better-sqlite3, synchronous). The run's own directory is always written first; history is an
+// index over it, so a corrupt or locked database costs a row, never a run, and the error says how
+// to recover.
 //
-//   runner ──finished(report, dir)──► historyObserver ──► rowFromReport (pure) ──► HistoryStore.append
-//   gameday ─────────────────────────────────────────────► rowFromGameDay (pure) ─┘
+//   runner ──finished(report, dir)──► historyObserver ──► rowFromReport (pure) ──► deferRow
+//                                        one JSON file in history.db.pending/ (write + rename)
+//   gameday ──────────────────────────────────────────► rowFromGameDay (pure) ──► HistoryStore.append
+//   HistoryStore.open ──► foldPending: the pending rows go into the database in one transaction
 //   faultline history ──► HistoryStore.query ──► formatHistory (pure, sparklines on a TTY)
-import { mkdirSync } from 'node:fs';
+//
+// Why a run does not write SQLite itself: loading the native module, opening the database and the
+// checkpoint at close (4 fsyncs) cost every run 10-20 ms of CPU, and far more wall time on a busy
+// disk (docs/performance.md). A pending row costs a file write and a rename. Whoever reads the
+// history opens it through HistoryStore, which folds the pending rows in first; folding is
+// idempotent (a run id is recorded once), so two readers may fold at once.
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import type Database from 'better-sqlite3';
 import type { Report } from '../report/types.js';
 import type { RunObserver } from '../runner/observer.js';
@@ -70,17 +78,21 @@ export class HistoryStore {
   static open(path = DEFAULT_HISTORY_PATH, opts: { readonly?: boolean } = {}): HistoryStore {
     const full = resolve(path);
     let db: Database.Database | undefined;
+    // Rows waiting to be folded in: even a reader opens the database for writing then.
+    const pending = pendingRows(full);
+    const readonly = (opts.readonly ?? false) && pending.length === 0;
     try {
-      if (!opts.readonly) mkdirSync(dirname(full), { recursive: true });
+      if (!readonly) mkdirSync(dirname(full), { recursive: true });
       const Ctor = sqlite();
-      db = new Ctor(full, { readonly: opts.readonly ?? false, fileMustExist: opts.readonly ?? false, timeout: BUSY_TIMEOUT_MS });
-      if (!opts.readonly) {
+      db = new Ctor(full, { readonly, fileMustExist: readonly, timeout: BUSY_TIMEOUT_MS });
+      if (!readonly) {
         db.pragma('journal_mode = WAL');
         // A commit is not fsynced; the WAL stays consistent and a power cut can lose at most the
         // newest rows, never corrupt the file. History is an index over run dirs that are written
         // first (above): their fsyncs are not worth a run's wall time (docs/performance.md).
         db.pragma('synchronous = NORMAL');
         migrate(db);
+        foldPending(db, pending);
       } else {
         // Reading a history that was never written is an empty history, not an error.
         db.prepare('SELECT 1 FROM runs LIMIT 1').get();
@@ -88,7 +100,7 @@ export class HistoryStore {
       return new HistoryStore(path, db);
     } catch (err) {
       db?.close();
-      if (opts.readonly && (err as { code?: string }).code === 'SQLITE_CANTOPEN') return HistoryStore.empty(path);
+      if (readonly && (err as { code?: string }).code === 'SQLITE_CANTOPEN') return HistoryStore.empty(path);
       throw explain(path, err, 'open it');
     }
   }
@@ -101,20 +113,7 @@ export class HistoryStore {
 
   append(row: HistoryRow): void {
     try {
-      this.db
-        .prepare(
-          `INSERT INTO runs (kind, name, run_id, verdict, started_at, duration_ms, failover_ms, failback_ms, lost_writes, budget, dir, gameday_id)
-           VALUES (@kind, @name, @runId, @verdict, @startedAt, @durationMs, @failoverMs, @failbackMs, @lostWrites, @budget, @dir, @gameDayId)
-           ON CONFLICT(run_id) DO NOTHING`,
-        )
-        .run({
-          ...row,
-          failoverMs: row.failoverMs ?? null,
-          failbackMs: row.failbackMs ?? null,
-          lostWrites: row.lostWrites ?? null,
-          gameDayId: row.gameDayId ?? null,
-          budget: JSON.stringify(row.budgetBurned),
-        });
+      insertRow(this.db, row);
     } catch (err) {
       throw explain(this.path, err, `record ${row.runId}`);
     }
@@ -176,6 +175,111 @@ function fromDb(r: DbRow): HistoryRow {
   if (r.lost_writes !== null) row.lostWrites = r.lost_writes;
   if (r.gameday_id !== null) row.gameDayId = r.gameday_id;
   return row;
+}
+
+function insertRow(db: Database.Database, row: HistoryRow): void {
+  db.prepare(
+    `INSERT INTO runs (kind, name, run_id, verdict, started_at, duration_ms, failover_ms, failback_ms, lost_writes, budget, dir, gameday_id)
+     VALUES (@kind, @name, @runId, @verdict, @startedAt, @durationMs, @failoverMs, @failbackMs, @lostWrites, @budget, @dir, @gameDayId)
+     ON CONFLICT(run_id) DO NOTHING`,
+  ).run({
+    kind: row.kind,
+    name: row.name,
+    runId: row.runId,
+    verdict: row.verdict,
+    startedAt: row.startedAt,
+    durationMs: row.durationMs,
+    failoverMs: row.failoverMs ?? null,
+    failbackMs: row.failbackMs ?? null,
+    lostWrites: row.lostWrites ?? null,
+    gameDayId: row.gameDayId ?? null,
+    dir: row.dir,
+    budget: JSON.stringify(row.budgetBurned),
+  });
+}
+
+// ---- pending rows ----------------------------------------------------------------------------
+
+/** Where rows wait for the next open of the database at `full` (an absolute path). */
+export const pendingDir = (full: string) => `${full}.pending`;
+
+interface PendingRow {
+  file: string;
+  row?: HistoryRow;
+}
+
+/** The pending rows of the database at `full`; a file that does not hold a row has none. */
+function pendingRows(full: string): PendingRow[] {
+  const dir = pendingDir(full);
+  let names: string[];
+  try {
+    names = readdirSync(dir).filter((n) => n.endsWith('.json'));
+  } catch {
+    return [];
+  }
+  return names.map((n) => {
+    const file = join(dir, n);
+    try {
+      return { file, row: asRow(JSON.parse(readFileSync(file, 'utf8'))) };
+    } catch {
+      return { file }; // gone meanwhile (another reader folded it), or damaged by a crash
+    }
+  });
+}
+
+const isNum = (v: unknown) => typeof v === 'number' && Number.isFinite(v);
+const optNum = (v: unknown) => v === undefined || isNum(v);
+
+function asRow(v: unknown): HistoryRow | undefined {
+  const r = v as Partial<HistoryRow> | null;
+  if (!r || typeof r !== 'object') return undefined;
+  const ok =
+    (r.kind === 'run' || r.kind === 'gameday') &&
+    [r.name, r.runId, r.verdict, r.dir].every((x) => typeof x === 'string') &&
+    isNum(r.startedAt) &&
+    isNum(r.durationMs) &&
+    optNum(r.failoverMs) &&
+    optNum(r.failbackMs) &&
+    optNum(r.lostWrites) &&
+    (r.gameDayId === undefined || typeof r.gameDayId === 'string') &&
+    typeof r.budgetBurned === 'object' &&
+    r.budgetBurned !== null;
+  return ok ? (r as HistoryRow) : undefined;
+}
+
+/**
+ * Puts the pending rows into the database (one transaction, oldest first), then removes their
+ * files. A file that holds no row (a power cut after its rename, before its data reached the
+ * disk) is renamed *.broken: kept to look at, never read again.
+ */
+function foldPending(db: Database.Database, pending: PendingRow[]): void {
+  if (!pending.length) return;
+  const rows = pending.filter((p): p is Required<PendingRow> => p.row !== undefined).sort((a, b) => a.row.startedAt - b.row.startedAt);
+  db.transaction(() => {
+    for (const p of rows) insertRow(db, p.row);
+  })();
+  for (const p of pending) {
+    try {
+      if (p.row) rmSync(p.file, { force: true });
+      else renameSync(p.file, `${p.file}.broken`);
+    } catch {
+      // folded by another reader meanwhile
+    }
+  }
+}
+
+/**
+ * Leaves a row for the database to take in at its next open: no SQLite, no fsync (the run's own
+ * directory is the record; a power cut may lose the newest rows, as with the database itself).
+ * Written under a temporary name and renamed, so a reader never sees half a row.
+ */
+export function deferRow(row: HistoryRow, path = DEFAULT_HISTORY_PATH): void {
+  const dir = pendingDir(resolve(path));
+  mkdirSync(dir, { recursive: true });
+  const name = `${row.runId.replace(/[^A-Za-z0-9._-]/g, '_')}.json`;
+  const tmp = join(dir, `.${name}.${process.pid}.tmp`);
+  writeFileSync(tmp, JSON.stringify(row));
+  renameSync(tmp, join(dir, name));
 }
 
 function migrate(db: Database.Database): void {
@@ -248,9 +352,23 @@ export function appendHistory(row: HistoryRow, log: Logger, path = DEFAULT_HISTO
   }
 }
 
-/** A run observer that appends every finished run to history. */
+/** Defers one row (deferRow); a failure is logged as an error and the run carries on. */
+export function deferHistory(row: HistoryRow, log: Logger, path = DEFAULT_HISTORY_PATH): boolean {
+  try {
+    deferRow(row, path);
+    return true;
+  } catch (err) {
+    log.error(`history ${path}: cannot record ${row.runId}: ${errorMessage(err)} (the report itself is safe in ${row.dir})`);
+    return false;
+  }
+}
+
+/**
+ * A run observer that records every finished run in history: as a pending row, which the next
+ * open of the database takes in (a run never loads SQLite).
+ */
 export function historyObserver(log: Logger, opts: { path?: string; gameDayId?: string } = {}): RunObserver {
-  return { finished: (report, outDir) => void appendHistory(rowFromReport(report, outDir, opts.gameDayId), log, opts.path) };
+  return { finished: (report, outDir) => void deferHistory(rowFromReport(report, outDir, opts.gameDayId), log, opts.path) };
 }
 
 // ---- formatting (pure) ---------------------------------------------------------------------

@@ -130,6 +130,47 @@ export interface PhaseStats {
  * Every field is optional: an environment reports what its architecture lets it measure. Stable in
  * report.json (add fields, never rename them); readers of older reports check types at runtime.
  */
+/** One phase of measurements.readCache, summed over regions (src/environments/sandbox/measure-cache.ts). */
+export interface CachePhase {
+  /** Reads the regions' caches were asked for (hits + misses + coalesced). */
+  lookups: number;
+  hits: number;
+  misses: number;
+  coalesced: number;
+  /** Served from the cache, or by sharing a read already at the store: lookups that cost the store nothing. */
+  hitRatio: number | null;
+  /** Reads the store served, and refused (overloaded). */
+  storeReads: number;
+  storeRefused: number;
+  /** Store reads per second over the phase, and in its busiest second. */
+  storeReadsPerSec: number;
+  peakStoreReadsPerSec: number;
+  seconds: number;
+}
+
+/** measurements.backup: the RPO of a restore from backups (src/environments/sandbox/measure-cache.ts). */
+export interface BackupFigures {
+  region: string;
+  /** The disaster: when the region's store was lost. */
+  lostAt: number;
+  /** When the snapshot it came back from was taken (read back from the restored region); null: none, it came back empty. */
+  restoredSnapshotAt: number | null;
+  /** lostAt − restoredSnapshotAt (or − the baseline's start when there was none). */
+  snapshotAgeMs: number;
+  /** Acknowledged writes (clients' records) scheduled between the restored snapshot (or the first write) and the disaster. */
+  writesSinceSnapshot: number;
+  /** Acknowledged writes no store holds after the run (read back). */
+  lostWrites: number;
+  /** RPO measured: lostAt − the oldest lost acknowledged write (0 when none was lost). */
+  rpoMs: number;
+  /** How long the region took to load its snapshot (its own record): part of the recovery time. */
+  restoreMs: number | null;
+  restoredItems: number | null;
+  /** Snapshots of this region the backup region received before the disaster (its own log). */
+  copiesBeforeLoss: number;
+  restoreError?: string;
+}
+
 export interface Measurements {
   /** RTO: fault start → requests keep succeeding (failoverSustainMs). Several regions. */
   failoverMs?: number;
@@ -233,40 +274,13 @@ export interface Measurements {
   readCache?: {
     ttlMs: number;
     coalesce: boolean;
-    phases: Record<
-      string,
-      {
-        lookups: number;
-        hits: number;
-        misses: number;
-        coalesced: number;
-        hitRatio: number | null;
-        storeReads: number;
-        storeRefused: number;
-        storeReadsPerSec: number;
-        peakStoreReadsPerSec: number;
-        seconds: number;
-        clientReads: number;
-      }
-    >;
+    phases: Record<string, CachePhase & { clientReads: number }>;
     regionsReadBack: string[];
   };
   /** Reads per second that reached the stores, per phase (readCache.phases[p].storeReadsPerSec). */
   storeReadsPerSec?: Record<string, number>;
   /** Sandbox backups and region.restore: the RPO measured from lost acknowledged writes, and the restore. */
-  backup?: {
-    region: string;
-    lostAt: number;
-    restoredSnapshotAt: number | null;
-    snapshotAgeMs: number;
-    writesSinceSnapshot: number;
-    lostWrites: number;
-    rpoMs: number;
-    restoreMs: number | null;
-    restoredItems: number | null;
-    copiesBeforeLoss: number;
-    restoreError?: string;
-  };
+  backup?: BackupFigures;
   /** backup.rpoMs: how old the oldest acknowledged write lost in the disaster was (0: none lost). */
   rpoMs?: number;
   warnings?: string[];

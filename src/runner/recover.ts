@@ -16,7 +16,7 @@ import { orphanFinders, type UndoRecord } from '../faults/undoers.js';
 import { scanToxiproxy, type FaultlineToxic } from '../faults/toxiproxy/finder.js';
 import { errorMessage } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
-import { findOrphans, ownedProcessAlive, reclaim, type OwnedResource } from '../tools/owned.js';
+import { deadOwners, findOrphans, forgetOwners, ownedProcessAlive, reclaim, type OwnedResource } from '../tools/owned.js';
 import { Journal, journalState, readJournal } from './journal.js';
 import { processAlive } from './lock.js';
 import { findUnfinishedJournals, manualFixFor, registryUndoers, undoOne, undoPending, type UndoerLookup, type UndoResult } from './rollback.js';
@@ -136,9 +136,14 @@ async function reclaimAll(owned: OwnedResource[]): Promise<string[]> {
 /**
  * Stops processes and removes temp dirs left by faultline processes that are gone (found by their
  * owner stamp, and through the index entries of dead runs). Returns what it did, one line each.
+ * `onlyMarked` (a run's start): the /proc and temp dir scan runs only when an owner marker says a
+ * faultline process that owned something is gone (src/tools/owned.ts); `faultline rollback` always
+ * scans.
  */
-export async function reapOrphans(log?: Logger): Promise<string[]> {
-  const found: OwnedResource[] = findOrphans().map((o) => o.resource);
+export async function reapOrphans(log?: Logger, opts: { onlyMarked?: boolean } = {}): Promise<string[]> {
+  const dead = deadOwners();
+  const scan = !opts.onlyMarked || dead === undefined || dead.length > 0;
+  const found: OwnedResource[] = scan ? findOrphans().map((o) => o.resource) : [];
   for (const run of listRuns()) if (!run.alive) found.push(...(run.owned ?? []));
   const seen = new Set<string>();
   const unique = found.filter((r) => {
@@ -148,7 +153,9 @@ export async function reapOrphans(log?: Logger): Promise<string[]> {
     return true;
   });
   try {
-    return await reclaimAll(unique);
+    const done = await reclaimAll(unique);
+    if (scan) forgetOwners(dead ?? []);
+    return done;
   } catch (err) {
     log?.warn(`could not stop every leftover process: ${errorMessage(err)}`);
     return [];

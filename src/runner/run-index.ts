@@ -15,7 +15,7 @@
 //   h.finish()               // removes the entry: only when the journal has nothing pending
 //
 // No secrets: URLs are stored without credentials, lock keys redacted.
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fsync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { homedir, hostname } from 'node:os';
 import { join } from 'node:path';
 import { redact } from '../core/log.js';
@@ -68,6 +68,11 @@ export interface RunIndexHandle {
   update(patch: Partial<Omit<RunIndexEntry, 'version' | 'runId'>>): void;
   /** Removes the entry: the run is over and left nothing to undo. */
   finish(): void;
+  /**
+   * Resolves once the entry is on disk (fsynced, renamed into place); rejects when it cannot be
+   * written. Already settled unless registered with `background` (registerRun).
+   */
+  readonly written: Promise<void>;
 }
 
 export { stateDir } from '../core/state-dir.js';
@@ -79,8 +84,14 @@ export function runIndexDir(): string {
 
 const entryPath = (runId: string) => join(runIndexDir(), `${runId.replace(/[^A-Za-z0-9._-]/g, '_')}.json`);
 
-/** Registers this process's run. The entry is on disk before this returns. */
-export function registerRun(run: NewRun): RunIndexHandle {
+/**
+ * Registers this process's run. The entry is on disk before this returns; with `background`, it
+ * is written at once but its fsync runs on the thread pool, and `written` says when it is on disk.
+ * The runner awaits it before it creates or applies anything of its own, and meanwhile finishes
+ * what dead runs left and runs its preflight, instead of waiting for the disk (tens of ms when it
+ * is busy; docs/performance.md). Until then the entry is not visible under its name.
+ */
+export function registerRun(run: NewRun, opts: { background?: boolean } = {}): RunIndexHandle {
   let entry: RunIndexEntry = clean({
     version: 1,
     pid: process.pid,
@@ -91,12 +102,27 @@ export function registerRun(run: NewRun): RunIndexHandle {
     ...run,
   });
   const path = entryPath(run.runId);
-  writeAtomic(path, entry);
-  for (const url of entry.toxiproxy ?? []) rememberToxiproxy(url);
   let finished = false;
+  // While the first write is in flight, updates wait for it: the newest entry is written after.
+  let pending = false;
+  let dirty = false;
+  let written: Promise<void>;
+  if (opts.background) {
+    pending = true;
+    written = writeAtomicInBackground(path, entry, () => !finished).finally(() => {
+      pending = false;
+      if (dirty && !finished) writeAtomic(path, entry);
+    });
+    written.catch(() => undefined); // the runner awaits it; an unawaited rejection must not crash
+  } else {
+    writeAtomic(path, entry);
+    written = Promise.resolve();
+  }
+  for (const url of entry.toxiproxy ?? []) rememberToxiproxy(url);
   return {
     runId: run.runId,
     path,
+    written,
     entry: () => entry,
     update(patch) {
       if (finished) return;
@@ -105,7 +131,8 @@ export function registerRun(run: NewRun): RunIndexHandle {
       // again (the runner's owned-resources watcher starts with an empty one).
       const changed = sameEntry(next) !== sameEntry(entry);
       entry = next;
-      if (changed) writeAtomic(path, entry);
+      if (changed && pending) dirty = true;
+      else if (changed) writeAtomic(path, entry);
       for (const url of patch.toxiproxy ?? []) rememberToxiproxy(url);
     },
     finish() {
@@ -196,6 +223,38 @@ function clean(e: RunIndexEntry): RunIndexEntry {
     lockKey: e.lockKey === undefined ? undefined : redact(stripCredentials(e.lockKey)),
     toxiproxy: e.toxiproxy?.map((u) => stripCredentials(u).replace(/\/+$/, '')),
   };
+}
+
+/**
+ * writeAtomic with the fsync on the thread pool. The rename happens after it, and only while
+ * `keep()` (a run that finished meanwhile is not put back). Its own temp name: a synchronous
+ * write of the same entry may run meanwhile.
+ */
+function writeAtomicInBackground(path: string, value: unknown, keep: () => boolean): Promise<void> {
+  mkdirSync(join(path, '..'), { recursive: true });
+  const tmp = `${path}.${process.pid}.bg.tmp`;
+  const fd = openSync(tmp, 'w', 0o600);
+  try {
+    writeSync(fd, JSON.stringify(value, null, 2) + '\n');
+  } catch (err) {
+    closeSync(fd);
+    rmSync(tmp, { force: true });
+    throw err;
+  }
+  return new Promise<void>((res, rej) =>
+    fsync(fd, (err) => {
+      closeSync(fd);
+      try {
+        if (err) throw err;
+        if (keep()) renameSync(tmp, path);
+        else rmSync(tmp, { force: true });
+        res();
+      } catch (e) {
+        rmSync(tmp, { force: true });
+        rej(e as Error);
+      }
+    }),
+  );
 }
 
 function writeAtomic(path: string, value: unknown): void {

@@ -196,7 +196,11 @@ async function startRun(opts: RunOptions, stopSignal: AbortSignal, stopReason: {
   const outDir = resolve(opts.outDir ?? join(opts.runsDir ?? DEFAULT_RUNS_DIR, runId));
   const journalPath = join(outDir, 'journal.jsonl');
   // In the run index before anything is touched, wherever --out points: rollback and the next run find it.
-  const indexed = registerRun({ runId, kind: opts.expiring ? 'inject' : 'run', ...(opts.expiring ? { meta: { expiring: true } } : {}), experiment: exp.metadata.name, file: resolve(loaded.file), outDir, journal: journalPath, lockKey, toxiproxy: toxiproxyUrls(environment) });
+  // Its fsync runs while leftovers and preflight are checked; awaited before anything is touched.
+  const indexed = registerRun(
+    { runId, kind: opts.expiring ? 'inject' : 'run', ...(opts.expiring ? { meta: { expiring: true } } : {}), experiment: exp.metadata.name, file: resolve(loaded.file), outDir, journal: journalPath, lockKey, toxiproxy: toxiproxyUrls(environment) },
+    { background: true },
+  );
   const unwatch = watchOwned((owned) => indexed.update({ owned }));
   const producer = provenance(loaded);
   let journal: Journal | undefined;
@@ -205,6 +209,7 @@ async function startRun(opts: RunOptions, stopSignal: AbortSignal, stopReason: {
     // The allow-list gates each of their API calls, as it gates every other one.
     await finishLeftovers(lockKey, log, options, parts.undoers);
     await preflight();
+    await indexed.written;
     stopSignal.throwIfAborted();
     mkdirSync(outDir, { recursive: true });
     journal = Journal.create(journalPath);
@@ -611,7 +616,7 @@ async function withPreflightErrors(fn: () => Promise<void>): Promise<void> {
  * refused by the allow-list before any request, and the run does not start: it waits.
  */
 async function finishLeftovers(lockKey: string, log: Logger, options: CliOptions, lookup: UndoerLookup) {
-  for (const r of await reapOrphans(log)) log.warn(`an earlier run left this behind: ${r}`);
+  for (const r of await reapOrphans(log, { onlyMarked: true })) log.warn(`an earlier run left this behind: ${r}`);
   pruneFinishedRuns();
   for (const run of leftoversFor(lockKey)) {
     log.warn(`an earlier run left faults applied (run ${run.runId}, ${run.journal ?? 'no journal'}); rolling them back first`);

@@ -44,7 +44,7 @@ export interface SandboxConfig {
   /** How long one health check waits for an answer; default max(400, min(interval, 1000)) ms. */
   healthCheckTimeoutMs?: number;
   failureThreshold: number;
-  failover: 'healthcheck' | 'dns';
+  failover: GlbConfig['failover'];
   dnsTtlMs: number;
   /** active-passive, read-replicas: move the primary back to the configured one when it returns. */
   failback?: boolean;
@@ -52,9 +52,9 @@ export interface SandboxConfig {
   failbackHealthyChecks?: number;
   failbackHoldDownMs?: number;
   /** The GLB's edge cache for reads (ttl, stale-if-error); none when absent. */
-  edgeCache?: { ttlMs: number; staleIfErrorMs: number };
+  edgeCache?: GlbConfig['edgeCache'];
   /** Data residency (active-active): keys matching keyPattern stay in regions; policy when none is up. */
-  residency?: { keyPattern: string; regions: string[]; policy: 'compliance-first' | 'availability-first' };
+  residency?: GlbConfig['residency'];
   batchIntervalMs: number;
   /** When a write is acknowledged: async (default), sync (every peer has it), quorum (a majority). */
   replicationMode?: ReplicationMode;

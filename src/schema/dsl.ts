@@ -11,6 +11,17 @@ import { ENV_TEMPLATE_SCHEMA, ANY_TEMPLATE_SCHEMA, oddCharacters, checkUrl, chec
 
 export type Path = (string | number)[];
 
+/** How messages print a path: faults[0]["toxiproxy.latency"].latency; the empty path is "(document)". */
+export function formatPath(path: Path): string {
+  let out = '';
+  for (const p of path) {
+    if (typeof p === 'number') out += `[${p}]`;
+    else if (/^[A-Za-z_$][\w$-]*$/.test(p)) out += out ? `.${p}` : p;
+    else out += `[${JSON.stringify(p)}]`;
+  }
+  return out || '(document)';
+}
+
 export interface Issue {
   path: Path;
   /** What the schema wanted, in words a user understands. */

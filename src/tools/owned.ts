@@ -12,12 +12,25 @@
 //   ownedTempDir(prefix)
 //     └─ tmpdir/faultline-<prefix>-XXXX holding a .faultline-owner file with the same stamp
 //
+// Finding them means reading /proc/*/environ of every process and listing the temp dir (tens of
+// ms on a busy machine with thousands of temp files), which a run's start would pay every time.
+// So an owner also leaves a marker, before its first child or temp dir:
+//
+//   $FAULTLINE_STATE_DIR/owners/<pid.start>   written once per process, removed when it exits
+//                                             with nothing left (not on SIGKILL, not with a
+//                                             child or temp dir still registered)
+//
+// A run's start scans only when a marker names an owner that is gone (deadOwners), or when the
+// markers directory does not exist yet (a faultline from before markers may have left something);
+// `faultline rollback` always scans. A scan that reclaimed everything forgets the dead markers.
+//
 // Everything owned is also listed in a process-wide registry (own / ownedNow / watchOwned) that
 // the runner mirrors into its run-index entry, for platforms without /proc.
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
+import { stateDir } from '../core/state-dir.js';
 
 export interface OwnedProcess {
   kind: 'process';
@@ -148,6 +161,7 @@ export interface SpawnOwnedOptions extends Omit<SpawnOptions, 'detached'> {
  */
 export function spawnOwned(bin: string, args: string[], opts: SpawnOwnedOptions): ChildProcess {
   const { what, env, ...rest } = opts;
+  markOwner();
   const wrapper = setpriv();
   const [cmd, argv] = wrapper ? [wrapper, ['--pdeathsig', 'SIGKILL', '--', bin, ...args]] : [bin, args];
   const child = spawn(cmd, argv, { ...rest, detached: true, env: { ...(env ?? process.env), [OWNER_ENV]: ownerStamp() } });
@@ -165,11 +179,13 @@ export function trackChild(child: ChildProcess, what: string): void {
 
 /** The environment a forked/spawned child needs to be found as ours later. */
 export function ownerEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  markOwner();
   return { ...env, [OWNER_ENV]: ownerStamp() };
 }
 
 /** mkdtemp under the temp dir, stamped with its owner so a later run can tell it is orphaned. */
 export function ownedTempDir(prefix: string, what: string): { path: string; release: () => void } {
+  markOwner();
   const path = mkdtempSync(join(tmpdir(), `faultline-${prefix}-`));
   writeFileSync(join(path, OWNER_FILE), ownerStamp());
   const forget = own({ kind: 'dir', path, what });
@@ -180,6 +196,58 @@ export function ownedTempDir(prefix: string, what: string): { path: string; rele
       forget();
     },
   };
+}
+
+// ---- owner markers --------------------------------------------------------------------------
+
+export const ownersDir = () => join(stateDir(), 'owners');
+const STAMP = /^\d+\.(\d+|\?)$/;
+let marker: string | undefined;
+
+/**
+ * Leaves this process's marker (once), before it stamps its first child or temp dir. Removed at
+ * exit when nothing it owned is left; otherwise a later run sees its owner is gone and scans.
+ */
+export function markOwner(): void {
+  if (marker !== undefined) return;
+  const stamp = ownerStamp();
+  marker = join(ownersDir(), stamp);
+  try {
+    mkdirSync(ownersDir(), { recursive: true });
+    writeFileSync(marker, '');
+  } catch {
+    // The state dir cannot be written (then neither can the run index: a run stops there).
+    // `faultline rollback` still finds what this process leaves, by its full scan.
+    return;
+  }
+  const path = marker;
+  process.once('exit', () => {
+    if (registry.size === 0) rmSync(path, { force: true });
+  });
+}
+
+/**
+ * Stamps of owners that left a marker and are gone; undefined when no marker was ever written
+ * here (a faultline from before markers may have left something: scan once).
+ */
+export function deadOwners(): string[] | undefined {
+  let names: string[];
+  try {
+    names = readdirSync(ownersDir());
+  } catch {
+    return undefined;
+  }
+  return names.filter((n) => STAMP.test(n) && !stampAlive(n));
+}
+
+/** After a scan that reclaimed everything: the owners are gone and so is what they left. */
+export function forgetOwners(stamps: readonly string[]): void {
+  try {
+    mkdirSync(ownersDir(), { recursive: true });
+  } catch {
+    return;
+  }
+  for (const s of stamps) rmSync(join(ownersDir(), s), { force: true });
 }
 
 export interface Orphan {

@@ -2,35 +2,18 @@
 // script is the traffic while us-east crashes; its requests feed the SLOs and the failover
 // measurement, and its thresholds land in the report.
 import { expect } from 'chai';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { projectRoot } from '../../src/tools/locate.js';
-import { runCli } from '../helpers/cli.js';
+import { expectCheckoutPassed, runCheckout } from '../helpers/checkout.js';
 import { parseTimeline } from '../../src/report/timeline.js';
-import type { Report } from '../../src/report/types.js';
 
 describe('checkout-during-outage: a k6-API script as experiment traffic (e2e)', function () {
   this.timeout(120_000);
 
   it('passes: shoppers keep checking out through the failover, and the script thresholds are reported', async () => {
-    const cwd = mkdtempSync(join(tmpdir(), 'fl-checkout-e2e-'));
-    const out = join(cwd, 'out');
-    // run from a directory other than the repo root: the script path is found from the experiment
-    const res = await runCli(['run', join(projectRoot, 'experiments/sandbox/checkout-during-outage.yaml'), '--out', out], {
-      cwd,
-      env: { FAULTLINE_LOCK_DIR: join(cwd, 'locks'), CO_BASELINE: '3s', CO_FOR: '6s', CO_RECOVERED: '4s' },
-      timeoutMs: 90_000,
-    });
-    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as Report;
-    expect(res.code, `${res.stdout}\n${res.stderr}`).to.equal(0);
-    expect(report.verdict).to.equal('passed');
-    const m = report.measurements as { failoverMs?: number; phases?: Record<string, { requests: number; availability: number | null }> };
-    expect(m.failoverMs).to.be.greaterThan(0).and.at.most(5000);
-    // the script's requests are the SLI records: some failed during the outage, none after
-    expect(m.phases!.fault.requests).to.be.greaterThan(50);
-    expect(m.phases!.fault.availability).to.be.below(1);
-    expect(m.phases!.recovered.availability).to.equal(1);
+    const run = await runCheckout({ dirPrefix: 'fl-checkout-e2e-', timeoutMs: 90_000 });
+    const { report, out } = run;
+    expectCheckoutPassed(run);
     const traffic = report.traffic!;
     expect(traffic.sent).to.be.greaterThan(100);
     expect(traffic.failed).to.be.greaterThan(0);

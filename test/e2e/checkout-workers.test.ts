@@ -3,38 +3,30 @@
 // run (the SLOs and the failover measurement are computed from them), and the counts agree
 // exactly: records in the run = the merged http_reqs of the workers' streamed aggregates.
 import { expect } from 'chai';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectRoot } from '../../src/tools/locate.js';
-import { runCli } from '../helpers/cli.js';
+import { expectCheckoutPassed, runCheckout } from '../helpers/checkout.js';
 import type { Report } from '../../src/report/types.js';
 
 describe('traffic.script with workers: 2 (e2e, sandbox)', function () {
   this.timeout(180_000);
 
   it('both workers\' records feed the SLOs and failover measurement; record count = merged http_reqs', async () => {
-    const cwd = mkdtempSync(join(tmpdir(), 'fl-script-workers-'));
-    const out = join(cwd, 'out');
-    const yaml = readFileSync(join(projectRoot, 'experiments/sandbox/checkout-during-outage.yaml'), 'utf8')
-      .replace('path: experiments/load/checkout.ts', `path: ${join(projectRoot, 'experiments/load/checkout.ts')}\n    workers: 2`)
-      .replace('name: checkout-during-outage', 'name: checkout-during-outage-workers');
-    expect(yaml).to.include('workers: 2');
-    const file = join(cwd, 'checkout-workers.yaml');
-    writeFileSync(file, yaml);
-    const res = await runCli(['run', file, '--out', out], {
-      cwd,
-      env: { FAULTLINE_LOCK_DIR: join(cwd, 'locks'), CO_BASELINE: '3s', CO_FOR: '6s', CO_RECOVERED: '4s', CO_RATE: '30' },
+    const run = await runCheckout({
+      dirPrefix: 'fl-script-workers-',
       timeoutMs: 150_000,
+      env: { CO_RATE: '30' },
+      edit: (shipped) => {
+        const yaml = shipped
+          .replace('path: experiments/load/checkout.ts', `path: ${join(projectRoot, 'experiments/load/checkout.ts')}\n    workers: 2`)
+          .replace('name: checkout-during-outage', 'name: checkout-during-outage-workers');
+        expect(yaml).to.include('workers: 2');
+        return yaml;
+      },
     });
-    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as Report;
-    expect(res.code, `${res.stdout}\n${res.stderr}`).to.equal(0);
-    expect(report.verdict).to.equal('passed');
-    const m = report.measurements as { failoverMs?: number; phases?: Record<string, { requests: number; availability: number | null }> };
-    expect(m.failoverMs).to.be.greaterThan(0).and.at.most(5000);
-    expect(m.phases!.fault.requests).to.be.greaterThan(50);
-    expect(m.phases!.fault.availability).to.be.below(1);
-    expect(m.phases!.recovered.availability).to.equal(1);
+    const { report, out } = run;
+    const m = expectCheckoutPassed(run);
     const traffic = report.traffic! as Report['traffic'] & { extra: { workers: number; workerExitCodes: number[]; thresholds: { metric: string; ok: boolean }[]; iterations: number } };
     expect(traffic.extra.workers).to.equal(2);
     // each worker judges its own half too (99 when the outage fails a threshold); none crashed

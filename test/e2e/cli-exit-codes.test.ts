@@ -1,27 +1,14 @@
 // The documented exit codes, through the real CLI.
 import { expect } from 'chai';
-import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectRoot } from '../../src/tools/locate.js';
 import { freePort } from '../../src/tools/free-port.js';
-import { runCli } from '../helpers/cli.js';
-
-const bad = `apiVersion: faultline/v1
-kind: Experiment
-metadata: { name: Bad_Name }
-environment:
-  toxiproxy: { url: http://127.0.0.1:8474, proxies: [{ name: api }] }
-faults:
-  - toxiproxy.latency: { proxy: api, latency: soon }
-    for: 10s
-`;
+import { runCli, writeMalformedExperiment } from '../helpers/cli.js';
 
 describe('CLI exit codes (e2e)', function () {
   this.timeout(60_000);
-  const dir = mkdtempSync(join(tmpdir(), 'fl-cli-'));
-  const badFile = join(dir, 'bad.yaml');
-  writeFileSync(badFile, bad);
+  const { dir, badFile } = writeMalformedExperiment('fl-cli-');
 
   const cases: { name: string; args: string[]; code: number; out?: RegExp; env?: Record<string, string> }[] = [
     { name: '--version prints the version and exits 0', args: ['--version'], code: 0, out: /^\d+\.\d+\.\d+/ },

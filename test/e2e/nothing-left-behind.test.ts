@@ -2,16 +2,16 @@
 // that made it, wherever its output went, whatever signal ends it; credentials appear nowhere;
 // one server is one lock; setup failures are environment errors and leave nothing.
 import { expect } from 'chai';
-import { createServer, type Server } from 'node:http';
+import { createServer } from 'node:http';
 import net from 'node:net';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startToxiproxyServer, type ToxiproxyServer } from '../../src/testing/toxiproxy-server.js';
-import { ToxiproxyApi } from '../../src/environments/toxiproxy/api.js';
+import { startToxiproxyServer } from '../../src/testing/toxiproxy-server.js';
 import { projectRoot } from '../../src/tools/locate.js';
 import { runCli, spawnCli, waitForOutput } from '../helpers/cli.js';
 import { catches } from '../helpers/processes.js';
+import { latencySmokeForSuite } from '../helpers/toxiproxy.js';
 import type { Report } from '../../src/report/types.js';
 
 const SMOKE = join(projectRoot, 'experiments/toxiproxy/latency-smoke.yaml');
@@ -29,38 +29,21 @@ function filesUnder(dir: string): [string, string][] {
 
 describe('nothing left behind (e2e, real Toxiproxy)', function () {
   this.timeout(120_000);
-  let toxiproxy: ToxiproxyServer;
-  let upstream: Server;
-  let api: ToxiproxyApi;
+  const smoke = latencySmokeForSuite();
   let cwd: string;
   let env: Record<string, string>;
 
-  before(async () => {
-    toxiproxy = await startToxiproxyServer();
-    api = new ToxiproxyApi(toxiproxy.url);
-    upstream = createServer((_req, res) => res.end('ok'));
-    await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
-  });
-  after(async () => {
-    await toxiproxy?.stop();
-    upstream?.close();
-  });
-  beforeEach(async () => {
-    for (const name of Object.keys(await api.listProxies())) await api.deleteProxy(name);
+  beforeEach(() => {
     cwd = mkdtempSync(join(tmpdir(), 'fl-safety-'));
     env = {
-      TOXIPROXY_URL: toxiproxy.url,
-      SMOKE_UPSTREAM: `127.0.0.1:${(upstream.address() as net.AddressInfo).port}`,
-      SMOKE_BASELINE: '300ms',
-      SMOKE_RECOVERED: '300ms',
-      SMOKE_FOR: '60s',
+      ...smoke.env({ baseline: '300ms', for: '60s', recovered: '300ms' }),
       FAULTLINE_LOCK_DIR: join(cwd, 'locks'),
       // each test its own run index: rollback sees only this test's runs
       FAULTLINE_STATE_DIR: join(cwd, 'state'),
     };
   });
 
-  const toxics = async () => (await api.getProxy('faultline-smoke'))?.toxics ?? [];
+  const toxics = async () => (await smoke.api.getProxy('faultline-smoke'))?.toxics ?? [];
 
   it('rollback from the project directory finds a run killed with --out elsewhere, and without its journal too', async () => {
     for (const withoutJournal of [false, true]) {
@@ -78,7 +61,7 @@ describe('nothing left behind (e2e, real Toxiproxy)', function () {
       expect(rb.stdout).to.match(withoutJournal ? /journal gone, found by its run id/ : /undone: slow-upstream/);
       // the toxic and the declared proxy (from the journal, or from the run's index entry)
       expect(rb.stdout).to.match(/rollback complete: 2 undone/);
-      expect(await api.listProxies()).to.deep.equal({});
+      expect(await smoke.api.listProxies()).to.deep.equal({});
 
       const again = await runCli(['rollback'], { cwd, env });
       expect(again.code, again.stderr).to.equal(0);
@@ -116,7 +99,7 @@ describe('nothing left behind (e2e, real Toxiproxy)', function () {
     const res = await run.done;
     expect(res.signal).to.equal(null);
     expect(res.code, res.stderr).to.equal(3);
-    expect(await api.listProxies()).to.deep.equal({});
+    expect(await smoke.api.listProxies()).to.deep.equal({});
     const report = JSON.parse(readFileSync(join(cwd, 'out', 'report.json'), 'utf8')) as Report;
     expect(report.abortedBy?.by).to.equal('SIGHUP');
     expect(report.rollback.complete).to.equal(true);
@@ -137,7 +120,7 @@ describe('nothing left behind (e2e, real Toxiproxy)', function () {
       expect(res.signal, res.stderr).to.equal(null);
       expect(res.code, res.stderr).to.equal(3);
     }
-    expect(await api.listProxies()).to.deep.equal({});
+    expect(await smoke.api.listProxies()).to.deep.equal({});
     console.log(`      spawn → faultline's handlers installed: ${times.join(', ')} ms`);
   });
 
@@ -158,14 +141,14 @@ describe('nothing left behind (e2e, real Toxiproxy)', function () {
       expect(res.signal, `trial ${i}: ${res.stderr}`).to.equal(null);
       expect(res.code, `trial ${i}: ${res.stderr}`).to.equal(3);
       expect(sent).to.be.greaterThan(1);
-      expect(await api.listProxies(), `trial ${i}`).to.deep.equal({});
+      expect(await smoke.api.listProxies(), `trial ${i}`).to.deep.equal({});
     }
   });
 
   it('http://127.1:PORT and http://127.0.0.1:PORT share one lock', async () => {
     const first = spawnCli(['run', SMOKE, '--out', join(cwd, 'first')], { cwd, env });
     await waitForOutput(first.output, 'fault slow-upstream applied');
-    const port = new URL(toxiproxy.url).port;
+    const port = new URL(smoke.server.url).port;
     const second = await runCli(['run', SMOKE], { cwd, env: { ...env, TOXIPROXY_URL: `http://127.1:${port}/` } });
     const third = await runCli(['run', SMOKE], { cwd, env: { ...env, TOXIPROXY_URL: `http://localhost:${port}` } });
     first.child.kill('SIGINT');
@@ -176,7 +159,7 @@ describe('nothing left behind (e2e, real Toxiproxy)', function () {
       expect(r.stderr).to.include(`in use by run ${firstId}`);
     }
     expect(readdirSync(join(cwd, 'locks'))).to.deep.equal([]);
-    expect(await api.listProxies()).to.deep.equal({});
+    expect(await smoke.api.listProxies()).to.deep.equal({});
   });
 
   it('credentials in a probe URL and in the Toxiproxy URL appear nowhere: stdout, stderr, report, journal, index, file names', async () => {
@@ -186,7 +169,7 @@ describe('nothing left behind (e2e, real Toxiproxy)', function () {
     const refused = await runCli(['run', withCreds, '--out', join(cwd, 'refused')], { cwd, env });
     expect(refused.code).to.equal(2);
     expect(refused.stderr).to.include('admin:***@');
-    expect(await api.listProxies()).to.deep.equal({});
+    expect(await smoke.api.listProxies()).to.deep.equal({});
 
     // A Toxiproxy behind an authenticating proxy: its credentials travel as a header (the guard
     // refuses anything else), and a token in a probe's query gets through validation. Both are
@@ -199,7 +182,7 @@ describe('nothing left behind (e2e, real Toxiproxy)', function () {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', async () => {
-        const r = await fetch(`${toxiproxy.url}${req.url}`, { method: req.method, headers: { 'content-type': 'application/json', 'user-agent': 'guard' }, body: chunks.length ? Buffer.concat(chunks) : undefined });
+        const r = await fetch(`${smoke.server.url}${req.url}`, { method: req.method, headers: { 'content-type': 'application/json', 'user-agent': 'guard' }, body: chunks.length ? Buffer.concat(chunks) : undefined });
         res.writeHead(r.status, { 'content-type': 'application/json' }).end(await r.text());
       });
     });
@@ -227,7 +210,7 @@ describe('nothing left behind (e2e, real Toxiproxy)', function () {
       expect(blind.code, 'without the credentials the guard refuses, and rollback says so').to.equal(4);
       const rb = await runCli(['rollback', '--toxiproxy', tpUrl], { cwd, env });
       expect(rb.code, rb.stdout + rb.stderr).to.equal(0);
-      expect(await api.listProxies()).to.deep.equal({});
+      expect(await smoke.api.listProxies()).to.deep.equal({});
 
       const texts: [string, string][] = [
         ['refused run output', refused.stdout + refused.stderr],
@@ -267,7 +250,7 @@ describe('nothing left behind (e2e, real Toxiproxy)', function () {
       expect(report.errors.join(' ')).to.match(/faultline-smoke|address already in use|listen/i);
       const lines = readFileSync(join(out, 'journal.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string });
       expect(lines.at(-1)?.type).to.equal('end');
-      expect(await api.listProxies()).to.deep.equal({});
+      expect(await smoke.api.listProxies()).to.deep.equal({});
       expect(readdirSync(join(cwd, 'state', 'runs')), 'a run that left nothing leaves the index').to.deep.equal([]);
     } finally {
       busy.close();
@@ -282,7 +265,7 @@ describe('nothing left behind (e2e, real Toxiproxy)', function () {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', async () => {
-        const r = await fetch(`${toxiproxy.url}${req.url}`, { method: req.method, headers: { 'content-type': 'application/json', 'user-agent': 'test' }, body: chunks.length ? Buffer.concat(chunks) : undefined });
+        const r = await fetch(`${smoke.server.url}${req.url}`, { method: req.method, headers: { 'content-type': 'application/json', 'user-agent': 'test' }, body: chunks.length ? Buffer.concat(chunks) : undefined });
         const body = await r.text();
         if (req.method === 'POST' && req.url === '/proxies') {
           sawCreate = true;
@@ -298,11 +281,11 @@ describe('nothing left behind (e2e, real Toxiproxy)', function () {
       const t0 = Date.now();
       while (!sawCreate && Date.now() - t0 < 30_000) await new Promise((r) => setTimeout(r, 5));
       expect(sawCreate).to.equal(true);
-      expect(Object.keys(await api.listProxies()), 'the server did create it').to.deep.equal(['faultline-smoke']);
+      expect(Object.keys(await smoke.api.listProxies()), 'the server did create it').to.deep.equal(['faultline-smoke']);
       run.child.kill('SIGINT');
       const res = await run.done;
       expect(res.code, res.stderr).to.equal(3);
-      expect(await api.listProxies()).to.deep.equal({});
+      expect(await smoke.api.listProxies()).to.deep.equal({});
       const report = JSON.parse(readFileSync(join(cwd, 'out', 'report.json'), 'utf8')) as Report;
       expect(report.rollback.complete).to.equal(true);
     } finally {

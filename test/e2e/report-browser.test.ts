@@ -3,14 +3,12 @@
 // shaded, the SLO table has the run's rows, and the page made no network request at all.
 // The screenshot is kept in test-artifacts/report-html.png.
 import { expect } from 'chai';
-import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { projectRoot } from '../../src/tools/locate.js';
-import { runCli } from '../helpers/cli.js';
+import { runExperiment } from '../helpers/run.js';
 import { launchChromium } from '../helpers/browser.js';
-import type { Report } from '../../src/report/types.js';
 
 const ARTIFACTS = join(projectRoot, 'test-artifacts');
 
@@ -89,14 +87,13 @@ describe('report.html in a real browser (e2e)', function () {
   this.timeout(180_000);
 
   it('draws every chart from a real sandbox run, with a legend per region, the fault window and the SLO rows, offline', async () => {
-    const cwd = mkdtempSync(join(tmpdir(), 'fl-report-browser-'));
-    const out = join(cwd, 'out');
-    const res = await runCli(['run', join(projectRoot, 'experiments', 'sandbox', 'region-outage-active-passive.yaml'), '--out', out, '-q'], {
-      cwd,
-      env: { FAULTLINE_LOCK_DIR: join(cwd, 'locks'), AP_BASELINE: '3s', AP_FOR: '5s', AP_RECOVERED: '4s' },
+    const res = await runExperiment(join(projectRoot, 'experiments', 'sandbox', 'region-outage-active-passive.yaml'), {
+      dirPrefix: 'fl-report-browser-',
+      env: { AP_BASELINE: '3s', AP_FOR: '5s', AP_RECOVERED: '4s' },
+      args: ['-q'],
       timeoutMs: 120_000,
     });
-    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as Report;
+    const { report, out } = res;
     expect(report.faults[0].status, res.stdout + res.stderr).to.equal('applied-and-reverted');
 
     const got = await inspect(join(out, 'report.html'), join(ARTIFACTS, 'report-html.png'));

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { validateXML } from 'xmllint-wasm';
 import { projectRoot } from '../../src/tools/locate.js';
 import { runCli } from '../helpers/cli.js';
+import { runExperiment } from '../helpers/run.js';
 import { startPrometheus, type PrometheusServer } from '../../src/metrics/prometheus-server.js';
 import { freePort } from '../../src/tools/free-port.js';
 import { parseTimeline } from '../../src/report/timeline.js';
@@ -21,12 +22,7 @@ const XSD = { fileName: 'JUnit.xsd', contents: readFileSync(join(projectRoot, 't
 const SHORT_AP = { AP_BASELINE: '2s', AP_FOR: '4s', AP_RECOVERED: '3s' };
 
 async function run(name: string, env: Record<string, string>, extra: string[] = []) {
-  const cwd = mkdtempSync(join(tmpdir(), 'fl-reports-e2e-'));
-  const out = join(cwd, 'out');
-  const res = await runCli(['run', experiment(name), '--out', out, '-q', ...extra], { cwd, env: { FAULTLINE_LOCK_DIR: join(cwd, 'locks'), ...env }, timeoutMs: 120_000 });
-  const path = join(out, 'report.json');
-  if (!existsSync(path)) throw new Error(`no report (exit ${res.code}):\n${res.stdout}\n${res.stderr}`);
-  return { ...res, cwd, out, report: JSON.parse(readFileSync(path, 'utf8')) as Report, output: `${res.stdout}\n${res.stderr}` };
+  return runExperiment(experiment(name), { dirPrefix: 'fl-reports-e2e-', env, args: ['-q', ...extra], timeoutMs: 120_000 });
 }
 
 describe('reports of real runs (e2e)', function () {

@@ -9,20 +9,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { projectRoot } from '../../src/tools/locate.js';
 import { runCli } from '../helpers/cli.js';
+import { runExperiment } from '../helpers/run.js';
 import type { Measurements, Report } from '../../src/report/types.js';
 
 const file = (name: string) => join(projectRoot, 'experiments', 'sandbox', name);
 
-async function run(name: string, env: Record<string, string>, args: string[] = [], cwd = mkdtempSync(join(tmpdir(), 'fl-cache-e2e-'))) {
-  const out = join(cwd, 'out');
-  const res = await runCli(['run', file(name), '--out', out, ...args], { cwd, env: { FAULTLINE_LOCK_DIR: join(cwd, 'locks'), ...env }, timeoutMs: 120_000 });
-  let report: Report;
-  try {
-    report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as Report;
-  } catch {
-    throw new Error(`no report (exit ${res.code}):\n${res.stdout}\n${res.stderr}`);
-  }
-  return { code: res.code, report, m: report.measurements as Measurements, stderr: `${res.stdout}\n${res.stderr}` };
+async function run(name: string, env: Record<string, string>, args: string[] = [], cwd?: string) {
+  const r = await runExperiment(file(name), { cwd, dirPrefix: 'fl-cache-e2e-', env, args, timeoutMs: 120_000 });
+  return { code: r.code, report: r.report, m: r.report.measurements as Measurements, stderr: r.output };
 }
 
 const lineOf = (path: string, needle: string) => readFileSync(path, 'utf8').split('\n').findIndex((l) => l.includes(needle)) + 1;

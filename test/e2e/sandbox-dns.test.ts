@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { projectRoot } from '../../src/tools/locate.js';
 import { runCli } from '../helpers/cli.js';
+import { runExperiment } from '../helpers/run.js';
 import type { Report } from '../../src/report/types.js';
 
 const file = (name: string) => join(projectRoot, 'experiments', 'sandbox', name);
@@ -22,17 +23,9 @@ interface DnsExtra {
 }
 
 async function run(env: Record<string, string>): Promise<{ code: number | null; report: Report; stderr: string; dns?: DnsExtra }> {
-  const cwd = mkdtempSync(join(tmpdir(), 'fl-dns-e2e-'));
-  const out = join(cwd, 'out');
-  const res = await runCli(['run', file(EXP), '--out', out], { cwd, env: { FAULTLINE_LOCK_DIR: join(cwd, 'locks'), ...env }, timeoutMs: 90_000 });
-  let report: Report;
-  try {
-    report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as Report;
-  } catch {
-    throw new Error(`no report (exit ${res.code}):\n${res.stdout}\n${res.stderr}`);
-  }
+  const { code, report, output } = await runExperiment(file(EXP), { dirPrefix: 'fl-dns-e2e-', env, timeoutMs: 90_000 });
   const extra = report.traffic?.extra as { dns?: DnsExtra } | undefined;
-  return { code: res.code, report, stderr: `${res.stdout}\n${res.stderr}`, dns: extra?.dns };
+  return { code, report, stderr: output, dns: extra?.dns };
 }
 
 describe('DNS failover through a real DNS server (e2e)', function () {

@@ -2,11 +2,9 @@
 // phases, asserting its verdict and what it measured. Each run starts its own ephemeral sandbox
 // (real Toxiproxy, GLB and region processes) in a temporary directory.
 import { expect } from 'chai';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { projectRoot } from '../../src/tools/locate.js';
-import { runCli } from '../helpers/cli.js';
+import { runExperiment } from '../helpers/run.js';
 import type { Report } from '../../src/report/types.js';
 
 const file = (name: string) => join(projectRoot, 'experiments', 'sandbox', name);
@@ -28,21 +26,8 @@ interface Measured {
 }
 
 async function run(name: string, env: Record<string, string>, edit?: (yaml: string) => string): Promise<{ code: number | null; report: Report; m: Measured; stderr: string }> {
-  const cwd = mkdtempSync(join(tmpdir(), 'fl-sandbox-e2e-'));
-  const out = join(cwd, 'out');
-  let path = file(name);
-  if (edit) {
-    path = join(cwd, name);
-    writeFileSync(path, edit(readFileSync(file(name), 'utf8')));
-  }
-  const res = await runCli(['run', path, '--out', out], { cwd, env: { FAULTLINE_LOCK_DIR: join(cwd, 'locks'), ...env }, timeoutMs: 90_000 });
-  let report: Report;
-  try {
-    report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as Report;
-  } catch {
-    throw new Error(`no report (exit ${res.code}):\n${res.stdout}\n${res.stderr}`);
-  }
-  return { code: res.code, report, m: report.measurements as Measured, stderr: `${res.stdout}\n${res.stderr}` };
+  const r = await runExperiment(file(name), { dirPrefix: 'fl-sandbox-e2e-', env, edit, timeoutMs: 90_000 });
+  return { code: r.code, report: r.report, m: r.report.measurements as Measured, stderr: r.output };
 }
 
 describe('sandbox experiments through the CLI (e2e)', function () {

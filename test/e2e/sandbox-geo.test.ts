@@ -10,20 +10,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { projectRoot } from '../../src/tools/locate.js';
 import { runCli } from '../helpers/cli.js';
+import { runExperiment } from '../helpers/run.js';
 import type { Measurements, Report } from '../../src/report/types.js';
 
 const file = (name: string) => join(projectRoot, 'experiments', 'sandbox', name);
 
-async function run(name: string, env: Record<string, string>, cwd = mkdtempSync(join(tmpdir(), 'fl-geo-e2e-'))): Promise<{ code: number | null; report: Report; m: Measurements; out: string }> {
-  const out = join(cwd, 'out');
-  const res = await runCli(['run', file(name), '--out', out], { cwd, env: { FAULTLINE_LOCK_DIR: join(cwd, 'locks'), ...env }, timeoutMs: 120_000 });
-  let report: Report;
-  try {
-    report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as Report;
-  } catch {
-    throw new Error(`no report (exit ${res.code}):\n${res.stdout}\n${res.stderr}`);
-  }
-  return { code: res.code, report, m: report.measurements, out: `${res.stdout}\n${res.stderr}` };
+async function run(name: string, env: Record<string, string>, cwd?: string): Promise<{ code: number | null; report: Report; m: Measurements; out: string }> {
+  const r = await runExperiment(file(name), { cwd, dirPrefix: 'fl-geo-e2e-', env, timeoutMs: 120_000 });
+  return { code: r.code, report: r.report, m: r.report.measurements, out: r.output };
 }
 
 const slo = (r: Report, name: string, phase: string) => r.slos.find((s) => s.name === name && s.phase === phase);

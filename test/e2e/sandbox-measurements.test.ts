@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { projectRoot } from '../../src/tools/locate.js';
 import { runCli } from '../helpers/cli.js';
+import { runExperiment } from '../helpers/run.js';
 import type { Report } from '../../src/report/types.js';
 
 interface M {
@@ -32,16 +33,9 @@ async function run(
   env: Record<string, string> = {},
   args: string[] = [],
 ): Promise<{ code: number | null; report: Report; m: M; out: string; output: string }> {
-  const cwd = mkdtempSync(join(tmpdir(), 'fl-measure-e2e-'));
-  const out = join(cwd, 'out');
-  const res = await runCli(['run', file, '--out', out, '-q', ...args], { cwd, env: { FAULTLINE_LOCK_DIR: join(cwd, 'locks'), ...env }, timeoutMs: 600_000 });
-  let report: Report;
-  try {
-    report = JSON.parse(readFileSync(join(out, args.includes('--repeat') ? '1/report.json' : 'report.json'), 'utf8')) as Report;
-  } catch {
-    throw new Error(`no report (exit ${res.code}):\n${res.stdout}\n${res.stderr}`);
-  }
-  return { code: res.code, report, m: report.measurements as M, out, output: `${res.stdout}\n${res.stderr}` };
+  const reportPath = args.includes('--repeat') ? '1/report.json' : 'report.json';
+  const r = await runExperiment(file, { dirPrefix: 'fl-measure-e2e-', env, args: ['-q', ...args], reportPath, timeoutMs: 600_000 });
+  return { code: r.code, report: r.report, m: r.report.measurements as M, out: r.out, output: r.output };
 }
 
 function inline(yaml: string): string {

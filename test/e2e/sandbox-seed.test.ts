@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { projectRoot } from '../../src/tools/locate.js';
 import { runCli } from '../helpers/cli.js';
+import { runExperiment } from '../helpers/run.js';
 import type { Report } from '../../src/report/types.js';
 
 const file = (name: string) => join(projectRoot, 'experiments', 'sandbox', name);
@@ -35,21 +36,8 @@ interface Measured {
 }
 
 async function run(name: string, env: Record<string, string>, edit?: (yaml: string) => string, args: string[] = []): Promise<{ code: number | null; report: Report; m: Measured; stderr: string }> {
-  const cwd = mkdtempSync(join(tmpdir(), 'fl-seed-e2e-'));
-  const out = join(cwd, 'out');
-  let path = file(name);
-  if (edit) {
-    path = join(cwd, name);
-    writeFileSync(path, edit(readFileSync(file(name), 'utf8')));
-  }
-  const res = await runCli(['run', path, '--out', out, ...args], { cwd, env: { FAULTLINE_LOCK_DIR: join(cwd, 'locks'), ...env }, timeoutMs: 90_000 });
-  let report: Report;
-  try {
-    report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as Report;
-  } catch {
-    throw new Error(`no report (exit ${res.code}):\n${res.stdout}\n${res.stderr}`);
-  }
-  return { code: res.code, report, m: report.measurements as Measured, stderr: `${res.stdout}\n${res.stderr}` };
+  const r = await runExperiment(file(name), { dirPrefix: 'fl-seed-e2e-', env, edit, args, timeoutMs: 90_000 });
+  return { code: r.code, report: r.report, m: r.report.measurements as Measured, stderr: r.output };
 }
 
 describe('the seed article in the sandbox (e2e)', function () {

@@ -2,12 +2,9 @@
 // Prometheus scraping its GLB and regions; SLOs are computed from it and from the built-in
 // records; the run passes and report.json marks each SLO's source.
 import { expect } from 'chai';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { projectRoot } from '../../src/tools/locate.js';
-import { runCli } from '../helpers/cli.js';
-import type { Report } from '../../src/report/types.js';
+import { runExperiment } from '../helpers/run.js';
 
 const EXPERIMENT = join(projectRoot, 'experiments/sandbox/prometheus-slo.yaml');
 
@@ -15,11 +12,8 @@ describe('prometheus-slo experiment (e2e, sandbox + real Prometheus)', function 
   this.timeout(180_000);
 
   it('passes with SLOs computed from a real Prometheus, each marked with its source', async () => {
-    const cwd = mkdtempSync(join(tmpdir(), 'fl-promslo-'));
-    const out = join(cwd, 'out');
-    const env = { PS_BASELINE: '5s', PS_FOR: '5s', PS_RECOVERED: '3s', FAULTLINE_LOCK_DIR: join(cwd, 'locks') };
-    const res = await runCli(['run', EXPERIMENT, '--out', out], { cwd, env, timeoutMs: 170_000 });
-    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as Report;
+    const res = await runExperiment(EXPERIMENT, { dirPrefix: 'fl-promslo-', env: { PS_BASELINE: '5s', PS_FOR: '5s', PS_RECOVERED: '3s' }, timeoutMs: 170_000 });
+    const { report } = res;
     const failing = report.slos.filter((s) => !s.passed).map((s) => `${s.name}/${s.phase}: ${s.detail}`);
     // "Prometheus ... unreachable" here means the run loop evaluated SLOs after the environment's
     // teardown had stopped the sandbox's Prometheus: SLOs must be evaluated before teardown.

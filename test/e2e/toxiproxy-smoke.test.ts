@@ -1,51 +1,28 @@
 // experiments/toxiproxy/latency-smoke.yaml run through the real CLI against a real
 // toxiproxy-server (ephemeral port) in front of a local HTTP server.
 import { expect } from 'chai';
-import { createServer, type Server } from 'node:http';
 import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startToxiproxyServer, type ToxiproxyServer } from '../../src/testing/toxiproxy-server.js';
-import { ToxiproxyApi } from '../../src/environments/toxiproxy/api.js';
 import { projectRoot } from '../../src/tools/locate.js';
 import { runCli, spawnCli, waitForOutput } from '../helpers/cli.js';
+import { latencySmokeForSuite } from '../helpers/toxiproxy.js';
 import type { Report } from '../../src/report/types.js';
 
 const EXPERIMENT = join(projectRoot, 'experiments/toxiproxy/latency-smoke.yaml');
 
 describe('latency-smoke against a real Toxiproxy (e2e)', function () {
   this.timeout(90_000);
-  let toxiproxy: ToxiproxyServer;
-  let upstream: Server;
-  let api: ToxiproxyApi;
+  const smoke = latencySmokeForSuite();
   let cwd: string;
   let env: Record<string, string>;
 
-  before(async () => {
-    toxiproxy = await startToxiproxyServer();
-    api = new ToxiproxyApi(toxiproxy.url);
-    upstream = createServer((_req, res) => res.end('ok'));
-    await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
-  });
-  after(async () => {
-    await toxiproxy?.stop();
-    upstream?.close();
-  });
-  beforeEach(async () => {
-    for (const name of Object.keys(await api.listProxies())) await api.deleteProxy(name);
+  beforeEach(() => {
     cwd = mkdtempSync(join(tmpdir(), 'fl-smoke-'));
-    const port = (upstream.address() as { port: number }).port;
-    env = {
-      TOXIPROXY_URL: toxiproxy.url,
-      SMOKE_UPSTREAM: `127.0.0.1:${port}`,
-      SMOKE_BASELINE: '500ms',
-      SMOKE_RECOVERED: '500ms',
-      SMOKE_FOR: '30s',
-      FAULTLINE_LOCK_DIR: join(cwd, 'locks'),
-    };
+    env = { ...smoke.env({ baseline: '500ms', for: '30s', recovered: '500ms' }), FAULTLINE_LOCK_DIR: join(cwd, 'locks') };
   });
 
-  const toxicsNow = async () => (await api.getProxy('faultline-smoke'))?.toxics ?? [];
+  const toxicsNow = async () => (await smoke.api.getProxy('faultline-smoke'))?.toxics ?? [];
 
   it('passes with a short fault, and leaves neither toxic nor proxy behind', async () => {
     const res = await runCli(['run', EXPERIMENT, '--out', join(cwd, 'out')], { cwd, env: { ...env, SMOKE_FOR: '1s' } });
@@ -56,7 +33,7 @@ describe('latency-smoke against a real Toxiproxy (e2e)', function () {
     expect(report.faults[0].revertedAt! - report.faults[0].appliedAt!).to.be.at.least(900);
     expect(report.phases.map((p) => p.name)).to.include.members(['baseline', 'fault']);
     expect(report.steadyState.every((s) => s.ok)).to.equal(true);
-    expect(await api.listProxies()).to.deep.equal({});
+    expect(await smoke.api.listProxies()).to.deep.equal({});
   });
 
   it('--dry-run lists the proxy it would create and the toxic it would add, and creates neither', async () => {
@@ -64,7 +41,7 @@ describe('latency-smoke against a real Toxiproxy (e2e)', function () {
     expect(res.code, res.stderr).to.equal(0);
     expect(res.stdout).to.include('create proxy faultline-smoke');
     expect(res.stdout).to.match(/add latency toxic \{"latency":500,"jitter":50\} on downstream of proxy faultline-smoke/);
-    expect(await api.listProxies()).to.deep.equal({});
+    expect(await smoke.api.listProxies()).to.deep.equal({});
   });
 
   it('SIGKILL mid-fault leaves the toxic; rollback removes it and exits 0; a second rollback changes nothing', async () => {
@@ -79,7 +56,7 @@ describe('latency-smoke against a real Toxiproxy (e2e)', function () {
     const first = await runCli(['rollback'], { cwd, env });
     expect(first.code, first.stderr).to.equal(0);
     expect(first.stdout).to.match(/rollback complete: 2 undone/);
-    expect(await api.listProxies()).to.deep.equal({});
+    expect(await smoke.api.listProxies()).to.deep.equal({});
 
     const second = await runCli(['rollback'], { cwd, env });
     expect(second.code, second.stderr).to.equal(0);
@@ -96,7 +73,7 @@ describe('latency-smoke against a real Toxiproxy (e2e)', function () {
     const took = Date.now() - sent;
     expect(res.code, res.stderr).to.equal(3);
     expect(took).to.be.below(2000);
-    expect(await api.listProxies()).to.deep.equal({});
+    expect(await smoke.api.listProxies()).to.deep.equal({});
     const report = JSON.parse(readFileSync(join(cwd, 'out', 'report.json'), 'utf8')) as Report;
     expect(report.verdict).to.equal('aborted');
     expect(report.abortedBy?.by).to.equal('SIGINT');
@@ -112,7 +89,7 @@ describe('latency-smoke against a real Toxiproxy (e2e)', function () {
     const res = await run.done;
     expect(res.signal, 'the process must not die of the second signal').to.equal(null);
     expect(res.code).to.equal(3);
-    expect(await api.listProxies()).to.deep.equal({});
+    expect(await smoke.api.listProxies()).to.deep.equal({});
   });
 
   it('SIGINT after the rollback, in the recovered phase, still ends the run as aborted (exit 3)', async () => {
@@ -146,7 +123,7 @@ describe('latency-smoke against a real Toxiproxy (e2e)', function () {
     const next = await runCli(['run', EXPERIMENT], { cwd, env: { ...env, SMOKE_FOR: '500ms' } });
     expect(next.code, next.stderr).to.equal(0);
     expect(next.stderr).to.match(/an earlier run left faults applied/);
-    expect(await api.listProxies()).to.deep.equal({});
+    expect(await smoke.api.listProxies()).to.deep.equal({});
     expect(readdirSync(join(cwd, '.faultline', 'runs'))).to.have.length(2);
   });
 });

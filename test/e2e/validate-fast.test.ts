@@ -2,33 +2,20 @@
 // validate.cjs with its code cache) as through the full command line (dist/src/cli/main.js):
 // same output, same exit code.
 import { expect } from 'chai';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectRoot } from '../../src/tools/locate.js';
-import { BIN, TEST_STATE_DIR } from '../helpers/cli.js';
+import { BIN, runCli, writeMalformedExperiment } from '../helpers/cli.js';
 
-const bad = `apiVersion: faultline/v1
-kind: Experiment
-metadata: { name: Bad_Name }
-environment:
-  toxiproxy: { url: http://127.0.0.1:8474, proxies: [{ name: api }] }
-faults:
-  - toxiproxy.latency: { proxy: api, latency: soon }
-    for: 10s
-`;
-
-function run(entry: string, args: string[]) {
-  const r = spawnSync(process.execPath, [entry, 'validate', ...args], { cwd: projectRoot, encoding: 'utf8', env: { ...process.env, FAULTLINE_STATE_DIR: TEST_STATE_DIR } });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+/** `faultline validate ...args` through entry, reduced to what the two paths must agree on. */
+async function run(entry: string, args: string[]) {
+  const r = await runCli(['validate', ...args], { entry });
+  return { code: r.code, stdout: r.stdout, stderr: r.stderr };
 }
 
 describe('validate fast path (e2e)', function () {
   this.timeout(120_000);
-  const dir = mkdtempSync(join(tmpdir(), 'fl-validate-fast-'));
-  const badFile = join(dir, 'bad.yaml');
-  writeFileSync(badFile, bad);
+  const { dir, badFile } = writeMalformedExperiment('fl-validate-fast-');
   const full = join(projectRoot, 'dist', 'src', 'cli', 'main.js');
 
   it('is built: the bundle and its code cache exist', () => {
@@ -46,14 +33,14 @@ describe('validate fast path (e2e)', function () {
     ['a missing file', [join(dir, 'nope.yaml')]],
   ];
   for (const [name, args] of cases) {
-    it(`${name}: same output and exit code as the full CLI`, () => {
-      const fast = run(BIN, args);
-      const slow = run(full, args);
+    it(`${name}: same output and exit code as the full CLI`, async () => {
+      const fast = await run(BIN, args);
+      const slow = await run(full, args);
       expect(fast, fast.stderr).to.deep.equal(slow);
     });
   }
-  it('tells a bad file from a good one (the comparison above is not vacuous)', () => {
-    expect(run(BIN, [badFile]).code).to.equal(2);
-    expect(run(BIN, ['experiments/toxiproxy/latency-smoke.yaml']).code).to.equal(0);
+  it('tells a bad file from a good one (the comparison above is not vacuous)', async () => {
+    expect((await run(BIN, [badFile])).code).to.equal(2);
+    expect((await run(BIN, ['experiments/toxiproxy/latency-smoke.yaml'])).code).to.equal(0);
   });
 });

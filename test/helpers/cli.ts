@@ -1,6 +1,6 @@
 // Runs the real CLI (bin/faultline.js) as a child process, the way users and CI do.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { projectRoot } from '../../src/tools/locate.js';
@@ -23,13 +23,15 @@ export interface CliResult {
 }
 
 export interface CliOptions {
+  /** The script node runs: BIN (as users run it) unless told, e.g. dist/src/cli/main.js, the full command line without bin's fast paths. */
+  entry?: string;
   cwd?: string;
   env?: Record<string, string | undefined>;
   timeoutMs?: number;
 }
 
 export function spawnCli(args: string[], opts: CliOptions = {}): { child: ChildProcess; done: Promise<CliResult>; output: () => string } {
-  const child = spawn(process.execPath, [BIN, ...args], {
+  const child = spawn(process.execPath, [opts.entry ?? BIN, ...args], {
     cwd: opts.cwd ?? projectRoot,
     env: { ...process.env, CI: 'true', ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -50,6 +52,27 @@ export function spawnCli(args: string[], opts: CliOptions = {}): { child: ChildP
 
 export function runCli(args: string[], opts: CliOptions = {}): Promise<CliResult> {
   return spawnCli(args, opts).done;
+}
+
+/**
+ * An experiment with two errors at known places (metadata.name at 3:19, the latency at 7:47),
+ * written as bad.yaml into a fresh scratch dir: the input of the CLI's refusal tests.
+ */
+export const MALFORMED_EXPERIMENT = `apiVersion: faultline/v1
+kind: Experiment
+metadata: { name: Bad_Name }
+environment:
+  toxiproxy: { url: http://127.0.0.1:8474, proxies: [{ name: api }] }
+faults:
+  - toxiproxy.latency: { proxy: api, latency: soon }
+    for: 10s
+`;
+
+export function writeMalformedExperiment(dirPrefix: string): { dir: string; badFile: string } {
+  const dir = mkdtempSync(join(tmpdir(), dirPrefix));
+  const badFile = join(dir, 'bad.yaml');
+  writeFileSync(badFile, MALFORMED_EXPERIMENT);
+  return { dir, badFile };
 }
 
 /** Resolves when the child's output contains text (or rejects after timeoutMs). */

@@ -11,8 +11,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { startToxiproxyServer, type ToxiproxyServer } from '../../src/testing/toxiproxy-server.js';
-import { ToxiproxyApi, type ToxicType } from '../../src/environments/toxiproxy/api.js';
+import type { ToxicType } from '../../src/environments/toxiproxy/api.js';
+import { toxiproxyForSuite } from '../helpers/toxiproxy.js';
 import { journalState, readJournal } from '../../src/runner/journal.js';
 import { rollbackJournal } from '../../src/runner/recover.js';
 import { silentLogger } from '../../src/core/log.js';
@@ -51,44 +51,34 @@ function recordedPid(name: string): string {
 
 describe('journals written by faultline c27d0f3 still roll back (real Toxiproxy)', function () {
   this.timeout(60_000);
-  let server: ToxiproxyServer;
-  let api: ToxiproxyApi;
-
-  before(async () => {
-    server = await startToxiproxyServer();
-    api = new ToxiproxyApi(server.url);
-  });
-  after(async () => server?.stop());
-  beforeEach(async () => {
-    for (const name of Object.keys(await api.listProxies())) await api.deleteProxy(name);
-  });
+  const toxiproxy = toxiproxyForSuite();
 
   /** What the killed run left: its proxies, toxics by the recorded names, proxies it disabled. */
   async function recreate(rs: UndoRecord[], toxicTypes: Record<string, ToxicType>) {
     const proxies = new Set<string>();
     for (const r of rs) if (r.kind === 'toxiproxy.proxy-created' || r.kind === 'toxiproxy.toxic' || r.kind === 'toxiproxy.proxy-enabled') proxies.add(r.proxy);
-    for (const name of proxies) await api.createProxy({ name, listen: '127.0.0.1:0', upstream: '127.0.0.1:9', enabled: true });
+    for (const name of proxies) await toxiproxy.api.createProxy({ name, listen: '127.0.0.1:0', upstream: '127.0.0.1:9', enabled: true });
     for (const r of rs) {
       if (r.kind === 'toxiproxy.toxic') {
         const stream = r.toxic.endsWith('.upstream') ? 'upstream' : 'downstream';
         const type = toxicTypes[r.toxic.split('.')[2]];
-        await api.addToxic(r.proxy, { name: r.toxic, type, stream, attributes: type === 'bandwidth' ? { rate: 16 } : { latency: 300, jitter: 0 } });
+        await toxiproxy.api.addToxic(r.proxy, { name: r.toxic, type, stream, attributes: type === 'bandwidth' ? { rate: 16 } : { latency: 300, jitter: 0 } });
       }
-      if (r.kind === 'toxiproxy.proxy-enabled') await api.setEnabled(r.proxy, false);
+      if (r.kind === 'toxiproxy.proxy-enabled') await toxiproxy.api.setEnabled(r.proxy, false);
     }
   }
 
   it('a toxiproxy run killed mid-fault: toxics removed, the proxy re-enabled, the proxies it created deleted', async () => {
     const name = 'toxiproxy-killed-mid-fault.jsonl';
     const path = fixture(name, [
-      [recordedApi(name), server.url],
+      [recordedApi(name), toxiproxy.server.url],
       [recordedPid(name), `"pid":${DEAD_PID},`],
     ]);
     const rs = records(path);
     expect(rs.map((r) => r.kind)).to.deep.equal(['toxiproxy.toxic', 'toxiproxy.proxy-enabled', 'toxiproxy.toxic', 'toxiproxy.toxic', 'toxiproxy.proxy-created', 'toxiproxy.proxy-created']);
     await recreate(rs, { f0: 'latency', f2: 'bandwidth' });
-    expect((await api.getProxy('api'))!.toxics).to.have.length(3);
-    expect((await api.getProxy('db'))!.enabled).to.equal(false);
+    expect((await toxiproxy.api.getProxy('api'))!.toxics).to.have.length(3);
+    expect((await toxiproxy.api.getProxy('db'))!.enabled).to.equal(false);
 
     const res = await rollbackJournal(path, undoCtx());
     expect(res.skipped).to.equal(undefined);
@@ -100,7 +90,7 @@ describe('journals written by faultline c27d0f3 still roll back (real Toxiproxy)
       ['env#2', 'undone'],
       ['env#1', 'undone'],
     ]);
-    expect(await api.listProxies()).to.deep.equal({});
+    expect(await toxiproxy.api.listProxies()).to.deep.equal({});
     // Rolled back once is rolled back: the journal now says so, and a second pass does nothing.
     expect((await rollbackJournal(path, undoCtx())).results).to.deep.equal([]);
   });
@@ -132,7 +122,7 @@ describe('journals written by faultline c27d0f3 still roll back (real Toxiproxy)
       const frozenPids = /"kind":"process.continue","pids":\[(\d+)\]/.exec(text)![1];
       const control = /"control":"(http:\/\/[^"]+)"/.exec(text)![1];
       const path = fixture(name, [
-        [recordedApi(name), server.url],
+        [recordedApi(name), toxiproxy.server.url],
         [recordedPid(name), `"pid":${DEAD_PID},`],
         [`"pids":[${frozenPids}]`, `"pids":[${frozen.pid}]`],
         [control, `http://127.0.0.1:${await freePort()}`],
@@ -147,7 +137,7 @@ describe('journals written by faultline c27d0f3 still roll back (real Toxiproxy)
       const res = await rollbackJournal(path, undoCtx());
       expect(res.results.map((r) => r.outcome)).to.deep.equal(['already-gone', 'undone', ...Array(5).fill('undone')]);
       expect(stateOf(frozen.pid!)).to.not.equal('T');
-      expect(Object.values(await api.listProxies()).map((p) => p.enabled)).to.deep.equal(Array(5).fill(true));
+      expect(Object.values(await toxiproxy.api.listProxies()).map((p) => p.enabled)).to.deep.equal(Array(5).fill(true));
     });
   });
 

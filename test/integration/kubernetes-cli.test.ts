@@ -8,9 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ControlPlanes } from '../../src/k8s-local/control-plane.js';
 import { projectRoot } from '../../src/k8s-local/paths.js';
-import { allReady, api, controlPlanes, deployments, eventually, installShop, runningPods, type Api } from './kubernetes-fixture.js';
+import { allReady, controlPlanes, deployments, eventually, installShopEverywhere, REGIONS, runningPods, type Api } from './kubernetes-fixture.js';
 
-const REGIONS = ['us-east', 'eu-west', 'ap-south'];
 const EXPERIMENT = 'experiments/kubernetes/shop-region-outage.yaml';
 
 interface Result {
@@ -43,10 +42,7 @@ describe('faultline CLI with the kubernetes environment (real control plane)', f
 
   before(async function () {
     cp = await controlPlanes();
-    for (const r of REGIONS) {
-      apis[r] = api(cp, r);
-      installShop(cp, r);
-    }
+    Object.assign(apis, installShopEverywhere(cp));
     for (const r of REGIONS) await allReady(apis[r], 'shop');
     allow = REGIONS.flatMap((r) => ['--allow-context', cp.contexts[r]]);
     tmp = mkdtempSync(join(tmpdir(), 'faultline-k8s-cli-'));

@@ -6,10 +6,13 @@ import { join } from 'node:path';
 import { startControlPlanes, type ControlPlanes } from '../../src/k8s-local/control-plane.js';
 import { projectRoot } from '../../src/k8s-local/paths.js';
 
+/** The shared control planes' regions, one API server each. */
+export const REGIONS = ['us-east', 'eu-west', 'ap-south'];
+
 let shared: Promise<ControlPlanes> | undefined;
 
 export function controlPlanes(): Promise<ControlPlanes> {
-  shared ??= startControlPlanes({ regions: ['us-east', 'eu-west', 'ap-south'], timeoutMs: 240_000 });
+  shared ??= startControlPlanes({ regions: REGIONS, timeoutMs: 240_000 });
   return shared;
 }
 
@@ -67,6 +70,16 @@ export function installShop(cp: ControlPlanes, region: string, namespace = 'shop
     ],
     { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, HELM_CACHE_HOME: join(cp.dir, 'helm-cache'), HELM_CONFIG_HOME: join(cp.dir, 'helm-config'), HELM_DATA_HOME: join(cp.dir, 'helm-data') } },
   );
+}
+
+/** installShop in the shop namespace of every region; the regions' API clients, by region. */
+export function installShopEverywhere(cp: ControlPlanes): Record<string, Api> {
+  const apis: Record<string, Api> = {};
+  for (const r of REGIONS) {
+    apis[r] = api(cp, r);
+    installShop(cp, r);
+  }
+  return apis;
 }
 
 export interface WorkloadState {

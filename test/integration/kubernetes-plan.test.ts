@@ -7,9 +7,8 @@ import { join } from 'node:path';
 import type { ControlPlanes } from '../../src/k8s-local/control-plane.js';
 import { projectRoot } from '../../src/k8s-local/paths.js';
 import type { ResolvedPlan } from '../../src/runner/plan.js';
-import { allReady, api, controlPlanes, deployments, installShop, type Api } from './kubernetes-fixture.js';
+import { allReady, controlPlanes, deployments, installShopEverywhere, REGIONS, type Api } from './kubernetes-fixture.js';
 
-const REGIONS = ['us-east', 'eu-west', 'ap-south'];
 
 describe('faultline plan with the kubernetes environment (real control plane)', function () {
   this.timeout(300_000);
@@ -18,10 +17,7 @@ describe('faultline plan with the kubernetes environment (real control plane)', 
 
   before(async function () {
     cp = await controlPlanes();
-    for (const r of REGIONS) {
-      apis[r] = api(cp, r);
-      installShop(cp, r);
-    }
+    Object.assign(apis, installShopEverywhere(cp));
     for (const r of REGIONS) await allReady(apis[r], 'shop');
   });
 

@@ -11,9 +11,8 @@ import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import type { ControlPlanes } from '../../src/k8s-local/control-plane.js';
 import { projectRoot } from '../../src/k8s-local/paths.js';
-import { allReady, api, controlPlanes, deployments, installShop, tool, type Api } from './kubernetes-fixture.js';
+import { allReady, controlPlanes, deployments, installShop, installShopEverywhere, REGIONS, tool, type Api } from './kubernetes-fixture.js';
 
-const REGIONS = ['us-east', 'eu-west', 'ap-south'];
 const EXPERIMENT = join(projectRoot(), 'experiments/kubernetes/shop-region-outage.yaml');
 const SA = { namespace: 'faultline-system', name: 'faultline-runner' };
 
@@ -49,10 +48,7 @@ describe('least-privilege RBAC against a real RBAC-enforcing control plane', fun
   before(async function () {
     cp = await controlPlanes();
     tmp = mkdtempSync(join(tmpdir(), 'faultline-rbac-'));
-    for (const r of REGIONS) {
-      apis[r] = api(cp, r);
-      installShop(cp, r);
-    }
+    Object.assign(apis, installShopEverywhere(cp));
     // A second shop in us-east, in a namespace the ServiceAccount is not granted.
     installShop(cp, 'us-east', 'shop-other');
     for (const r of REGIONS) await allReady(apis[r], 'shop');

@@ -10,9 +10,8 @@ import type { FaultContext } from '../../src/faults/types.js';
 import type { UndoRecord } from '../../src/faults/undoers.js';
 import { PreflightError } from '../../src/core/errors.js';
 import { silentLogger } from '../../src/core/log.js';
-import { allReady, api, controlPlanes, deployments, eventually, installShop, runningPods, type Api } from './kubernetes-fixture.js';
+import { allReady, controlPlanes, deployments, eventually, installShopEverywhere, REGIONS, runningPods, type Api } from './kubernetes-fixture.js';
 
-const REGIONS = ['us-east', 'eu-west', 'ap-south'];
 const items = (r: UndoRecord) => [...(r as ReplicasUndo).items].sort((a, b) => a.name.localeCompare(b.name));
 
 describe('kubernetes region.outage against a real control plane', function () {
@@ -25,10 +24,7 @@ describe('kubernetes region.outage against a real control plane', function () {
 
   before(async function () {
     cp = await controlPlanes();
-    for (const r of REGIONS) {
-      apis[r] = api(cp, r);
-      installShop(cp, r);
-    }
+    Object.assign(apis, installShopEverywhere(cp));
     // Something in the same namespace that the selector must leave alone.
     await apis['us-east'].apps.createNamespacedDeployment({
       namespace: 'shop',

@@ -14,16 +14,10 @@ import { startPrometheus, type PrometheusServer } from '../../src/metrics/promet
 import { PrometheusClient, PrometheusError } from '../../src/metrics/prometheus.js';
 import { evaluateSlos } from '../../src/slo/index.js';
 import { sloSpec, metricsSpec, type SloSpec, type MetricsSpec } from '../../src/slo/schema.js';
-import { INVALID, type Issue } from '../../src/schema/dsl.js';
+import { parse } from '../helpers/schema.js';
 import type { RequestRecord } from '../../src/core/records.js';
 import type { PhaseWindow } from '../../src/report/types.js';
 
-function parse<T>(node: { check(v: unknown, p: (string | number)[], i: Issue[]): unknown }, doc: unknown): T {
-  const issues: Issue[] = [];
-  const r = node.check(doc, [], issues);
-  if (r === INVALID) throw new Error(issues.map((i) => `${i.path.join('.')}: ${i.expected}`).join('; '));
-  return r as T;
-}
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A tiny service: every 20th request fails with 500, every 25th takes 300 ms. */

@@ -1,6 +1,6 @@
 // Against a real toxiproxy-server started on an ephemeral port.
 import { expect } from 'chai';
-import { startToxiproxyServer, type ToxiproxyServer } from '../../src/testing/toxiproxy-server.js';
+import { startToxiproxyServer } from '../../src/testing/toxiproxy-server.js';
 import { ToxiproxyApi, ToxiproxyApiError } from '../../src/environments/toxiproxy/api.js';
 import { faultTypes } from '../../src/faults/registry.js';
 import type { FaultType } from '../../src/faults/types.js';
@@ -10,27 +10,21 @@ import { freePort } from '../../src/tools/free-port.js';
 import { undoOne } from '../../src/runner/rollback.js';
 import { silentLogger } from '../../src/core/log.js';
 import type { ProxyEnvironment } from '../../src/environments/types.js';
+import { toxiproxyForSuite } from '../helpers/toxiproxy.js';
 
 describe('Toxiproxy driver (real toxiproxy-server)', function () {
   this.timeout(30_000);
-  let server: ToxiproxyServer;
-  let api: ToxiproxyApi;
+  const toxiproxy = toxiproxyForSuite();
 
-  before(async () => {
-    server = await startToxiproxyServer();
-    api = new ToxiproxyApi(server.url);
-  });
-  after(async () => server?.stop());
   beforeEach(async () => {
-    for (const name of Object.keys(await api.listProxies())) await api.deleteProxy(name);
-    await api.createProxy({ name: 'api', listen: '127.0.0.1:0', upstream: '127.0.0.1:9', enabled: true });
-    await api.createProxy({ name: 'other', listen: '127.0.0.1:0', upstream: '127.0.0.1:9', enabled: true });
+    await toxiproxy.api.createProxy({ name: 'api', listen: '127.0.0.1:0', upstream: '127.0.0.1:9', enabled: true });
+    await toxiproxy.api.createProxy({ name: 'other', listen: '127.0.0.1:0', upstream: '127.0.0.1:9', enabled: true });
   });
 
   const env = () =>
     ({
       kind: 'toxiproxy',
-      toxiproxyUrl: () => server.url,
+      toxiproxyUrl: () => toxiproxy.server.url,
       resolveProxies: (sel: { proxy?: string }) => [sel.proxy!],
     }) as unknown as ProxyEnvironment;
   const undoCtx = () => ({ signal: AbortSignal.timeout(10_000), log: silentLogger, options: {} });
@@ -61,18 +55,18 @@ describe('Toxiproxy driver (real toxiproxy-server)', function () {
   for (const [type, body, toxic, attributes] of toxics) {
     it(`${type} adds a ${toxic} toxic with Toxiproxy's units, named with the run id, and undo removes it`, async () => {
       const undo = await applyFault(type, body);
-      const proxy = (await api.getProxy('api'))!;
+      const proxy = (await toxiproxy.api.getProxy('api'))!;
       expect(proxy.toxics).to.have.length(1);
       expect(proxy.toxics[0]).to.include({ type: toxic, stream: 'downstream', toxicity: 1, name: 'faultline.run-1.f0.downstream' });
       expect(proxy.toxics[0].attributes).to.deep.include(attributes);
       for (const r of undo) expect(await undoOne(r, undoCtx())).to.equal('undone');
-      expect((await api.getProxy('api'))!.toxics).to.have.length(0);
+      expect((await toxiproxy.api.getProxy('api'))!.toxics).to.have.length(0);
     });
   }
 
   it('stream both adds one toxic per direction, with the toxicity given', async () => {
     const undo = await applyFault('toxiproxy.latency', { proxy: 'api', latency: '100ms', stream: 'both', toxicity: 0.5 });
-    const t = (await api.getProxy('api'))!.toxics;
+    const t = (await toxiproxy.api.getProxy('api'))!.toxics;
     expect(t.map((x) => x.stream).sort()).to.deep.equal(['downstream', 'upstream']);
     expect(t.every((x) => x.toxicity === 0.5)).to.equal(true);
     expect(undo).to.have.length(2);
@@ -80,16 +74,16 @@ describe('Toxiproxy driver (real toxiproxy-server)', function () {
 
   it('down disables the proxy and undo re-enables it', async () => {
     const undo = await applyFault('toxiproxy.down', { proxy: 'api' });
-    expect((await api.getProxy('api'))!.enabled).to.equal(false);
+    expect((await toxiproxy.api.getProxy('api'))!.enabled).to.equal(false);
     expect(await undoOne(undo[0], undoCtx())).to.equal('undone');
-    expect((await api.getProxy('api'))!.enabled).to.equal(true);
+    expect((await toxiproxy.api.getProxy('api'))!.enabled).to.equal(true);
   });
 
   it('down keeps a proxy disabled if someone else had disabled it before', async () => {
-    await api.setEnabled('api', false);
+    await toxiproxy.api.setEnabled('api', false);
     const undo = await applyFault('toxiproxy.down', { proxy: 'api' });
     await undoOne(undo[0], undoCtx());
-    expect((await api.getProxy('api'))!.enabled).to.equal(false);
+    expect((await toxiproxy.api.getProxy('api'))!.enabled).to.equal(false);
   });
 
   it('undo is idempotent: a second undo reports already-gone and changes nothing', async () => {
@@ -100,16 +94,16 @@ describe('Toxiproxy driver (real toxiproxy-server)', function () {
 
   it('recovers even when the proxy was deleted', async () => {
     const [r] = await applyFault('toxiproxy.latency', { proxy: 'api', latency: '10ms' });
-    await api.deleteProxy('api');
+    await toxiproxy.api.deleteProxy('api');
     expect(await undoOne(r, undoCtx())).to.equal('already-gone');
   });
 
   it("removes only this run's toxics, never another run's or a hand-made one", async () => {
-    await api.addToxic('api', { name: 'hand-made', type: 'latency', stream: 'downstream', toxicity: 1, attributes: { latency: 1 } } as never);
+    await toxiproxy.api.addToxic('api', { name: 'hand-made', type: 'latency', stream: 'downstream', toxicity: 1, attributes: { latency: 1 } } as never);
     await applyFault('toxiproxy.latency', { proxy: 'api', latency: '10ms' }, 'run-other');
     const mine = await applyFault('toxiproxy.bandwidth', { proxy: 'api', rate: '1KB' }, 'run-mine');
     for (const r of mine) await undoOne(r, undoCtx());
-    expect((await api.getProxy('api'))!.toxics.map((t) => t.name).sort()).to.deep.equal(['faultline.run-other.f0.downstream', 'hand-made']);
+    expect((await toxiproxy.api.getProxy('api'))!.toxics.map((t) => t.name).sort()).to.deep.equal(['faultline.run-other.f0.downstream', 'hand-made']);
   });
 
   it('counts a toxic as gone when its Toxiproxy server is no longer running (it keeps no state)', async () => {
@@ -124,7 +118,7 @@ describe('Toxiproxy driver (real toxiproxy-server)', function () {
 
   it("errors carry the server's own message and status", async () => {
     try {
-      await api.createProxy({ name: 'api', listen: '127.0.0.1:0', upstream: '127.0.0.1:9' });
+      await toxiproxy.api.createProxy({ name: 'api', listen: '127.0.0.1:0', upstream: '127.0.0.1:9' });
       expect.fail('creating a duplicate proxy should fail');
     } catch (err) {
       expect(err).to.be.instanceOf(ToxiproxyApiError);

@@ -9,15 +9,20 @@ import { createHash } from 'node:crypto';
 import { parse } from 'yaml';
 import { apiMessage, checkAllowed, clientsFor, kubeconfigSource, mapLimit, type KubeClients } from './clients.js';
 
-/** One permission to review: where, what, and how to name it to a person when it is missing. */
-export interface AccessReview {
+/** One access a run needs, as a SelfSubjectAccessReview asks it. */
+export interface AccessCheck {
   context: string;
   region: string;
+  /** Absent for cluster-scoped resources. */
   namespace?: string;
   group: string;
   resource: string;
   subresource?: string;
   verb: string;
+}
+
+/** One permission to review, and how to name it to a person when it is missing. */
+export interface AccessReview extends AccessCheck {
   label: string;
 }
 import { measureApp, type AppSpec } from './app.js';

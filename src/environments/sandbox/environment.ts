@@ -4,8 +4,10 @@
 // toxiproxy.* faults address links and regions) and a MeasuringEnvironment (failover time, lost
 // acknowledged writes, replication lag, conflicts and convergence).
 import { randomBytes } from 'node:crypto';
-import { s, type Infer } from '../../schema/dsl.js';
+import { s, type Bounds, type Infer } from '../../schema/dsl.js';
+import { parseDuration } from '../../schema/values.js';
 import { InvalidInputError, PreflightError, errorMessage } from '../../core/errors.js';
+import { seededRandom } from '../../core/random.js';
 import type {
   EnvironmentContext,
   EnvironmentType,
@@ -28,6 +30,8 @@ import type { GroupFigures } from '../../metrics/aggregate.js';
 // Region names become proxy names and URL paths: keep them lowercase and simple.
 const NAME = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
 const regionName = () => s.string({ pattern: NAME, maxLength: 63, patternHint: 'a lowercase region name like "us-east"' });
+/** An optional duration whose default is written once, as text, and parsed as a value of the field is (so its ms and text cannot disagree). */
+const durationOr = (bounds: Bounds, fallback: string, doc: string) => s.optional(s.duration(bounds).doc(doc), parseDuration(fallback), fallback);
 
 const sandboxObject = s
   .object({
@@ -46,7 +50,7 @@ const sandboxObject = s
     healthCheck: s.optional(
       s
         .object({
-          interval: s.optional(s.duration({ min: '50ms', max: '1m' }).doc('How often the GLB checks each region (GET /health through its proxy).'), { ms: 500, text: '500ms' }, '500ms'),
+          interval: durationOr({ min: '50ms', max: '1m' }, '500ms', 'How often the GLB checks each region (GET /health through its proxy).'),
           timeout: s.optional(
             s
               .duration({ min: '10ms', max: '1m' })
@@ -72,22 +76,15 @@ const sandboxObject = s
       s
         .object({
           healthyChecks: s.optional(s.integer({ min: 1, max: 1000 }).doc('Checks in a row the configured primary must pass before traffic fails back to it.'), 1),
-          holdDown: s.optional(
-            s.duration({ max: '1h' }).doc('And no failed check for this long: a region that flaps (up, down, up...) keeps resetting it, so traffic does not thrash.'),
-            { ms: 0, text: '0s' },
-            '0s',
-          ),
+          holdDown: durationOr({ max: '1h' }, '0s', 'And no failed check for this long: a region that flaps (up, down, up...) keeps resetting it, so traffic does not thrash.'),
         })
         .doc('With failback: true, when traffic moves back. Default: at the first passed check (healthyChecks 1, holdDown 0s).'),
     ),
     edgeCache: s.optional(
       s
         .object({
-          ttl: s.optional(s.duration({ max: '1h' }).doc('How long the GLB serves a cached read without asking the origin (region "edge" in the report).'), { ms: 0, text: '0s' }, '0s'),
-          staleIfError: s.optional(
-            s.duration({ max: '1d' }).doc('After the ttl, how much longer a cached read may be served when the origin fails (5xx, no answer, no healthy region): stale, and counted as such (region "edge-stale", measurements.staleReads).'),
-            { ms: 0, text: '0s' },
-            '0s',
+          ttl: durationOr({ max: '1h' }, '0s', 'How long the GLB serves a cached read without asking the origin (region "edge" in the report).'),
+          staleIfError: durationOr({ max: '1d' }, '0s', 'After the ttl, how much longer a cached read may be served when the origin fails (5xx, no answer, no healthy region): stale, and counted as such (region "edge-stale", measurements.staleReads).',
           ),
         })
         .doc('An edge cache for reads at the GLB, as CDNs do (a 200 or 404 read is kept).'),
@@ -123,15 +120,11 @@ const sandboxObject = s
         .doc('topology: as the topology routes (round-robin over healthy regions in active-active). latency (active-active, read-replicas; needs geographies): each geography goes to the healthy region with the lowest round trip the GLB measures over its links (its own probes, not the configured figures).'),
       'topology',
     ),
-    dnsTtl: s.optional(s.duration({ max: '1h' }).doc('With failover: dns, the TTL of the app\'s record (whole seconds): how long a client that honours it may keep the old answer after the record changes.'), { ms: 5000, text: '5s' }, '5s'),
+    dnsTtl: durationOr({ max: '1h' }, '5s', 'With failover: dns, the TTL of the app\'s record (whole seconds): how long a client that honours it may keep the old answer after the record changes.'),
     replication: s.optional(
       s
         .object({
-          batchInterval: s.optional(
-            s.duration({ min: '1ms', max: '1m' }).doc('Each region ships its unreplicated writes every batchInterval; writes acknowledged in between die with their region.'),
-            { ms: 200, text: '200ms' },
-            '200ms',
-          ),
+          batchInterval: durationOr({ min: '1ms', max: '1m' }, '200ms', 'Each region ships its unreplicated writes every batchInterval; writes acknowledged in between die with their region.'),
           mode: s.optional(
             s
               .enum(['async', 'sync', 'quorum'] as const)
@@ -140,11 +133,7 @@ const sandboxObject = s
               ),
             'async',
           ),
-          syncTimeout: s.optional(
-            s.duration({ min: '1ms', max: '1m' }).doc('sync, quorum: how long a write waits for its peers\' confirmations before it is refused with 503 (it was not acknowledged).'),
-            { ms: 1000, text: '1s' },
-            '1s',
-          ),
+          syncTimeout: durationOr({ min: '1ms', max: '1m' }, '1s', 'sync, quorum: how long a write waits for its peers\' confirmations before it is refused with 503 (it was not acknowledged).'),
         })
         .doc('Replication between regions (always through Toxiproxy): batched in the background, and with mode sync or quorum also confirmed per write before it is acknowledged.'),
     ),
@@ -166,7 +155,7 @@ const sandboxObject = s
     cache: s.optional(
       s
         .object({
-          ttl: s.optional(s.duration({ max: '1h' }).doc('How long a region serves a read from its cache before asking its store again (0s: no cache).'), { ms: 0, text: '0s' }, '0s'),
+          ttl: durationOr({ max: '1h' }, '0s', 'How long a region serves a read from its cache before asking its store again (0s: no cache).'),
           coalesce: s.optional(
             s.boolean().doc('Request coalescing (single flight per key): while a read of a key is at the store, other reads of that key wait for its answer instead of going to the store too.'),
             false,
@@ -178,12 +167,8 @@ const sandboxObject = s
       s
         .object({
           connections: s.integer({ min: 1, max: 10_000 }).doc('Reads the store serves at once; more wait in line.'),
-          readTime: s.optional(s.duration({ min: '1ms', max: '10s' }).doc('How long one read holds a connection.'), { ms: 20, text: '20ms' }, '20ms'),
-          queueTimeout: s.optional(
-            s.duration({ min: '1ms', max: '1m' }).doc('A read that waited this long for a connection is refused with 503 (store overloaded).'),
-            { ms: 1000, text: '1s' },
-            '1s',
-          ),
+          readTime: durationOr({ min: '1ms', max: '10s' }, '20ms', 'How long one read holds a connection.'),
+          queueTimeout: durationOr({ min: '1ms', max: '1m' }, '1s', 'A read that waited this long for a connection is refused with 503 (store overloaded).'),
         })
         .doc('Each region\'s store has a limited read capacity, connections / readTime reads per second (unlimited when absent): a thundering herd on it shows as 503s and latency.'),
     ),
@@ -201,17 +186,9 @@ const sandboxObject = s
         .doc('active-active: lww keeps the newest of two concurrent versions and drops the other (updates are lost); crdt merges them as a grow-only set (nothing is lost).'),
       'lww',
     ),
-    requestTimeout: s.optional(s.duration({ min: '1ms', max: '10m' }).doc('How long the GLB waits for a region before answering 504.'), { ms: 2000, text: '2s' }, '2s'),
-    sustainedSuccess: s.optional(
-      s.duration({ min: '1ms', max: '1h' }).doc('failoverMs ends at the first moment from which requests keep succeeding for this long.'),
-      { ms: 2000, text: '2s' },
-      '2s',
-    ),
-    settle: s.optional(
-      s.duration({ max: '10m' }).doc('After traffic stops, how long to wait at most for replication to catch up before reading every region back.'),
-      { ms: 10_000, text: '10s' },
-      '10s',
-    ),
+    requestTimeout: durationOr({ min: '1ms', max: '10m' }, '2s', 'How long the GLB waits for a region before answering 504.'),
+    sustainedSuccess: durationOr({ min: '1ms', max: '1h' }, '2s', 'failoverMs ends at the first moment from which requests keep succeeding for this long.'),
+    settle: durationOr({ max: '10m' }, '10s', 'After traffic stops, how long to wait at most for replication to catch up before reading every region back.'),
     outagePhase: s.optional(
       s
         .object({
@@ -405,12 +382,9 @@ interface GlbState {
   lastRoundAt?: number;
 }
 
-/** A small seeded PRNG (mulberry32): the same seed gives the same outage phase on every machine. */
+/** The seed's first number from seededRandom: the same seed gives the same outage phase on every machine. */
 export function seededFraction(seed: number): number {
-  let a = (seed + 0x6d2b79f5) >>> 0;
-  a = Math.imul(a ^ (a >>> 15), a | 1);
-  a ^= a + Math.imul(a ^ (a >>> 7), a | 61);
-  return ((a ^ (a >>> 14)) >>> 0) / 4294967296;
+  return seededRandom(seed)();
 }
 
 /**

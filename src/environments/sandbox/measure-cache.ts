@@ -2,6 +2,7 @@
 // back after the run) and what the clients recorded. environment.ts gathers the inputs.
 import type { CacheSecond } from '../../sandbox/app/cache.js';
 import type { BackupStats } from '../../sandbox/app/backup.js';
+import type { BackupFigures, CachePhase } from '../../report/types.js';
 
 /** A phase's window: [from, to). */
 export interface PhaseWindow {
@@ -15,23 +16,6 @@ export function phaseWindows(marks: readonly { phase: string; at: number }[]): P
   const out: PhaseWindow[] = [];
   for (let i = 0; i < marks.length - 1; i++) if (marks[i].phase) out.push({ phase: marks[i].phase, from: marks[i].at, to: marks[i + 1].at });
   return out;
-}
-
-export interface CachePhase {
-  /** Reads the regions' caches were asked for (hits + misses + coalesced). */
-  lookups: number;
-  hits: number;
-  misses: number;
-  coalesced: number;
-  /** Served from the cache, or by sharing a read already at the store: lookups that cost the store nothing. */
-  hitRatio: number | null;
-  /** Reads the store served, and refused (overloaded). */
-  storeReads: number;
-  storeRefused: number;
-  /** Store reads per second over the phase, and in its busiest second. */
-  storeReadsPerSec: number;
-  peakStoreReadsPerSec: number;
-  seconds: number;
 }
 
 const r3 = (v: number) => Math.round(v * 1000) / 1000;
@@ -69,28 +53,6 @@ export function cacheByPhase(windows: readonly PhaseWindow[], logs: Record<strin
     p.seconds = r1(p.seconds);
   }
   return out;
-}
-
-export interface BackupFigures {
-  region: string;
-  /** The disaster: when the region's store was lost. */
-  lostAt: number;
-  /** When the snapshot it came back from was taken (read back from the restored region); null: none, it came back empty. */
-  restoredSnapshotAt: number | null;
-  /** lostAt − restoredSnapshotAt (or − the baseline's start when there was none). */
-  snapshotAgeMs: number;
-  /** Acknowledged writes (clients' records) scheduled between the restored snapshot (or the first write) and the disaster. */
-  writesSinceSnapshot: number;
-  /** Acknowledged writes no store holds after the run (read back). */
-  lostWrites: number;
-  /** RPO measured: lostAt − the oldest lost acknowledged write (0 when none was lost). */
-  rpoMs: number;
-  /** How long the region took to load its snapshot (its own record): part of the recovery time. */
-  restoreMs: number | null;
-  restoredItems: number | null;
-  /** Snapshots of this region the backup region received before the disaster (its own log). */
-  copiesBeforeLoss: number;
-  restoreError?: string;
 }
 
 /**

@@ -3,6 +3,7 @@
 // is nothing to undo.
 import { s, type Infer } from '../../schema/dsl.js';
 import { InvalidInputError } from '../../core/errors.js';
+import { seededRandom } from '../../core/random.js';
 import type { FaultDriver, FaultType } from '../types.js';
 import { regionIssues } from '../rules.js';
 import { blastRadiusIssues, labelSelector } from '../../environments/kubernetes/index.js';
@@ -28,18 +29,6 @@ const spec = s.refine(
 );
 
 export type PodKillSpec = Infer<typeof spec>;
-
-/** mulberry32: small, fast and the same on every platform, which is all a repeatable choice needs. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The first `k` of a seeded Fisher-Yates shuffle of `items` (which must come in a stable order). */
 export function choose<T>(items: readonly T[], k: number, seed: number): T[] {

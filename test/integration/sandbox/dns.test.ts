@@ -1,7 +1,6 @@
 // failover: dns against the real servers: the sandbox's own knotd, the GLB's RFC 2136 updates on
 // failover and failback, the clients' caching stubs, and nothing left behind on any path.
 import { expect } from 'chai';
-import { spawn } from 'node:child_process';
 import { promises as dns } from 'node:dns';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,24 +9,7 @@ import { RunningSandbox, defaultSandboxConfig, isAlive, type SandboxState } from
 import { DNS_APP_NAME, DNS_ZONE, startDnsServer } from '../../../src/sandbox/dns-server.js';
 import { sendUpdate } from '../../../src/sandbox/app/dns-update.js';
 import { StubResolvers } from '../../../src/traffic/dns-stub.js';
-import { projectRoot } from '../../../src/tools/locate.js';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function eventually<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (err) {
-      last = err;
-    }
-    await sleep(50);
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-}
+import { eventually, startSandboxInChild } from '../../helpers/sandbox.js';
 
 function resolverFor(server: string): dns.Resolver {
   const r = new dns.Resolver({ timeout: 1000, tries: 2 });
@@ -127,7 +109,7 @@ describe('sandbox with failover: dns (integration)', function () {
     const r = resolverFor(st.dns!.server);
     const killedAt = Date.now();
     process.kill(st.regions['us-east'].pid, 'SIGKILL');
-    await eventually('the record to name eu-west', async () => (await r.resolve4(DNS_APP_NAME))[0] === '127.0.1.2');
+    await eventually('the record to name eu-west', async () => (await r.resolve4(DNS_APP_NAME))[0] === '127.0.1.2', 15_000);
     const ev = await glbEvents(st);
     const down = ev.find((e) => e.type === 'down' && e.region === 'us-east')!;
     const upd = ev.find((e) => e.type === 'dns-updated' && e.region === 'eu-west')!;
@@ -135,7 +117,7 @@ describe('sandbox with failover: dns (integration)', function () {
     expect(upd.addresses).to.deep.equal(['127.0.1.2']);
     expect(upd.t - upd.sentAt!).to.be.at.least(0).and.below(2000);
     expect(await sb.restartRegion('us-east')).to.equal('restarted');
-    await eventually('the record to name us-east again (failback)', async () => (await r.resolve4(DNS_APP_NAME))[0] === '127.0.1.1');
+    await eventually('the record to name us-east again (failback)', async () => (await r.resolve4(DNS_APP_NAME))[0] === '127.0.1.1', 15_000);
     const back = (await glbEvents(st)).filter((e) => e.type === 'dns-updated');
     expect(back.map((e) => e.region)).to.deep.equal(['eu-west', 'us-east']);
   });
@@ -143,7 +125,7 @@ describe('sandbox with failover: dns (integration)', function () {
   it('reset() puts the record back on the configured primary, with the new TTL', async () => {
     const r = resolverFor(st.dns!.server);
     process.kill(sb.state().regions['us-east'].pid, 'SIGKILL');
-    await eventually('the record to name eu-west', async () => (await r.resolve4(DNS_APP_NAME))[0] === '127.0.1.2');
+    await eventually('the record to name eu-west', async () => (await r.resolve4(DNS_APP_NAME))[0] === '127.0.1.2', 15_000);
     await sb.reset({ dnsTtlMs: 4000, failback: false });
     expect(await r.resolve4(DNS_APP_NAME, { ttl: true })).to.deep.equal([{ address: '127.0.1.1', ttl: 4 }]);
   });
@@ -170,9 +152,9 @@ describe('active-active with failover: dns (integration)', function () {
       const r = resolverFor(st.dns!.server);
       expect((await r.resolve4(DNS_APP_NAME)).sort()).to.deep.equal(['127.0.1.1', '127.0.1.2']);
       process.kill(st.regions['eu-west'].pid, 'SIGKILL');
-      await eventually('the record to name us-east only', async () => (await r.resolve4(DNS_APP_NAME)).join() === '127.0.1.1');
+      await eventually('the record to name us-east only', async () => (await r.resolve4(DNS_APP_NAME)).join() === '127.0.1.1', 15_000);
       expect(await sb.restartRegion('eu-west')).to.equal('restarted');
-      await eventually('the record to name both again', async () => (await r.resolve4(DNS_APP_NAME)).length === 2);
+      await eventually('the record to name both again', async () => (await r.resolve4(DNS_APP_NAME)).length === 2, 15_000);
     } finally {
       await sb.stop();
     }
@@ -183,20 +165,11 @@ describe('a failover: dns sandbox whose starter is SIGKILLed (integration)', fun
   this.timeout(60_000);
 
   it('takes knotd and its dir with it', async () => {
-    const script = `
-      const { RunningSandbox, defaultSandboxConfig } = await import(${JSON.stringify(join(projectRoot, 'dist/src/sandbox/supervisor.js'))});
-      const sb = await RunningSandbox.start({ ...defaultSandboxConfig, failover: 'dns', dnsTtlMs: 1000 });
-      process.stdout.write(JSON.stringify(sb.state()) + '\\n');
-      setInterval(() => {}, 1000);
-    `;
-    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    const st = await eventually('the sandbox state', async () => (out.includes('\n') ? (JSON.parse(out.split('\n')[0]) as SandboxState) : undefined), 30_000);
+    const { starter, state: st } = await startSandboxInChild({ failover: 'dns', dnsTtlMs: 1000 });
     expect(st.pids.dns).to.be.a('number');
     expect(isAlive(st.pids.dns!)).to.equal(true);
     const dir = knotDir(st.pids.dns!);
-    child.kill('SIGKILL');
+    starter.kill('SIGKILL');
     await eventually('knotd to exit after its starter died', async () => !isAlive(st.pids.dns!), 10_000);
     // the reaper removes its dir too
     await eventually('knotd\'s dir to be removed', async () => !existsSync(dir), 10_000);

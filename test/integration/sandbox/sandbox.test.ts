@@ -1,28 +1,9 @@
 // The sandbox against its real Toxiproxy server: replication really crosses the proxies, the GLB
 // really fails over, and nothing outlives the process that started it.
 import { expect } from 'chai';
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { RunningSandbox, defaultSandboxConfig, isAlive, type SandboxState } from '../../../src/sandbox/supervisor.js';
 import { ToxiproxyApi } from '../../../src/environments/toxiproxy/api.js';
-import { projectRoot } from '../../../src/tools/locate.js';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function eventually<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (err) {
-      last = err;
-    }
-    await sleep(50);
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-}
+import { eventually, sleep, startSandboxInChild } from '../../helpers/sandbox.js';
 
 const put = (base: string, key: string, writeId: string) =>
   fetch(`${base}/kv/${key}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ writeId, value: writeId }) });
@@ -118,21 +99,10 @@ describe('sandbox whose starter is SIGKILLed (integration)', function () {
   this.timeout(60_000);
 
   it('takes every process with it, a frozen region included', async () => {
-    const script = `
-      const { RunningSandbox, defaultSandboxConfig } = await import(${JSON.stringify(join(projectRoot, 'dist/src/sandbox/supervisor.js'))});
-      const sb = await RunningSandbox.start(defaultSandboxConfig);
-      const st = sb.state();
-      process.kill(st.regions['eu-west'].pid, 'SIGSTOP');
-      process.stdout.write(JSON.stringify(st) + '\\n');
-      setInterval(() => {}, 1000);
-    `;
-    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    const st = await eventually('the sandbox state', async () => (out.includes('\n') ? (JSON.parse(out.split('\n')[0]) as SandboxState) : undefined), 30_000);
+    const { starter, state: st } = await startSandboxInChild({}, { freeze: 'eu-west' });
     const pids = [st.pids.toxiproxy, st.pids.glb, st.pids.reaper, ...Object.values(st.regions).map((r) => r.pid)];
     expect(pids.every(isAlive)).to.equal(true);
-    child.kill('SIGKILL');
+    starter.kill('SIGKILL');
     await eventually('every sandbox process to exit after its starter died', async () => pids.every((p) => !isAlive(p)), 10_000);
   });
 });

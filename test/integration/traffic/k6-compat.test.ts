@@ -7,12 +7,10 @@
 import { expect } from 'chai';
 import { execa } from 'execa';
 import { createHash, createHmac } from 'node:crypto';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startScriptServer, type ScriptServer } from '../../helpers/script-server.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
 const cli = join(root, 'bin/faultline.js');
@@ -30,68 +28,53 @@ interface Seen {
 
 describe('k6 compatibility: scripts in the style of the k6 docs against a local server', function () {
   this.timeout(60_000);
-  let server: http.Server;
+  let srv: ScriptServer;
   let base: string;
   let dir: string;
   const seen: Seen[] = [];
 
   before(async () => {
-    server = http.createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        seen.push({ path: req.url!, cookie: req.headers.cookie, auth: req.headers.authorization, host: req.headers.host, body: Buffer.concat(chunks).toString('utf8'), port: req.socket.remotePort, at: Date.now() });
-        if (req.url === '/digest-auth') {
-          // RFC 7616 verification, written here independently of the engine's client side
-          const h = req.headers.authorization ?? '';
-          const f: Record<string, string> = {};
-          for (const m of h.matchAll(/(\w+)=(?:"([^"]*)"|([^,\s]+))/g)) f[m[1]] = m[2] ?? m[3];
-          const md5 = (x: string) => createHash('md5').update(x).digest('hex');
-          const expected = md5(`${md5('ann:realm1:s3cret')}:${'n0nce'}:${f.nc}:${f.cnonce}:auth:${md5(`GET:${req.url}`)}`);
-          if (h.startsWith('Digest ') && f.username === 'ann' && f.response === expected && f.opaque === 'op') {
-            res.writeHead(200, { 'content-length': 2 }).end('ok');
-          } else {
-            res.writeHead(401, { 'www-authenticate': 'Digest realm="realm1", qop="auth", nonce="n0nce", opaque="op"', 'content-length': 0 }).end();
-          }
-          return;
+    srv = await startScriptServer('faultline-k6compat-', (req, body, res) => {
+      seen.push({ path: req.url!, cookie: req.headers.cookie, auth: req.headers.authorization, host: req.headers.host, body, port: req.socket.remotePort, at: Date.now() });
+      if (req.url === '/digest-auth') {
+        // RFC 7616 verification, written here independently of the engine's client side
+        const h = req.headers.authorization ?? '';
+        const f: Record<string, string> = {};
+        for (const m of h.matchAll(/(\w+)=(?:"([^"]*)"|([^,\s]+))/g)) f[m[1]] = m[2] ?? m[3];
+        const md5 = (x: string) => createHash('md5').update(x).digest('hex');
+        const expected = md5(`${md5('ann:realm1:s3cret')}:${'n0nce'}:${f.nc}:${f.cnonce}:auth:${md5(`GET:${req.url}`)}`);
+        if (h.startsWith('Digest ') && f.username === 'ann' && f.response === expected && f.opaque === 'op') {
+          res.writeHead(200, { 'content-length': 2 }).end('ok');
+        } else {
+          res.writeHead(401, { 'www-authenticate': 'Digest realm="realm1", qop="auth", nonce="n0nce", opaque="op"', 'content-length': 0 }).end();
         }
-        if (req.url === '/async/slow') {
-          setTimeout(() => res.writeHead(200, { 'content-length': 2 }).end('ok'), 300);
-          return;
-        }
-        if (req.url!.startsWith('/status/404')) {
-          res.writeHead(404, { 'content-length': 0 }).end();
-          return;
-        }
-        if (req.url!.startsWith('/set')) {
-          res.writeHead(200, {
-            'set-cookie': ['sid=s1; Path=/; HttpOnly; Max-Age=3600', 'pref=blue; Path=/app', 'gone=x; Max-Age=0'],
-            'content-length': 2,
-          });
-          res.end('ok');
-          return;
-        }
-        res.writeHead(200, { 'content-type': 'text/plain', 'content-length': 2 });
+        return;
+      }
+      if (req.url === '/async/slow') {
+        setTimeout(() => res.writeHead(200, { 'content-length': 2 }).end('ok'), 300);
+        return;
+      }
+      if (req.url!.startsWith('/status/404')) {
+        res.writeHead(404, { 'content-length': 0 }).end();
+        return;
+      }
+      if (req.url!.startsWith('/set')) {
+        res.writeHead(200, {
+          'set-cookie': ['sid=s1; Path=/; HttpOnly; Max-Age=3600', 'pref=blue; Path=/app', 'gone=x; Max-Age=0'],
+          'content-length': 2,
+        });
         res.end('ok');
-      });
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'text/plain', 'content-length': 2 });
+      res.end('ok');
     });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    dir = mkdtempSync(join(tmpdir(), 'faultline-k6compat-'));
+    ({ base, dir } = srv);
   });
-  after(async () => {
-    server.closeAllConnections();
-    await new Promise<void>((r) => server.close(() => r()));
-    rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => srv.close());
 
-  const script = (name: string, text: string) => {
-    const p = join(dir, name);
-    mkdirSync(dirname(p), { recursive: true });
-    writeFileSync(p, text);
-    return p;
-  };
-  const load = (path: string, ...args: string[]) => execa('node', [cli, 'load', path, '--quiet', '--env', `BASE=${base}`, ...args], { reject: false, cwd: root });
+  const script = (name: string, text: string) => srv.script(name, text);
+  const load = (path: string, ...args: string[]) => srv.load(path, ...args);
   const paths = () => seen.map((s) => s.path);
 
   describe('never passes silently', () => {

@@ -3,16 +3,9 @@
 // process against a real local HTTP server. Each script posts what it saw to /result; the
 // assertions are here, on what the server received.
 import { expect } from 'chai';
-import { execa } from 'execa';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
-const cli = join(root, 'bin/faultline.js');
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startScriptServer, type ScriptServer } from '../../helpers/script-server.js';
 
 const PAGE = `<!doctype html>
 <html lang="en"><head><title>Pizza shop</title></head>
@@ -48,37 +41,23 @@ there</textarea>
 
 describe('k6/html: parseHTML, res.html() and res.submitForm() against a local server', function () {
   this.timeout(60_000);
-  let server: http.Server;
+  let srv: ScriptServer;
   let base: string;
   let dir: string;
   const seen: { method: string; path: string; body: string; type?: string }[] = [];
 
   before(async () => {
-    server = http.createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        seen.push({ method: req.method!, path: req.url!, body: Buffer.concat(chunks).toString('utf8'), type: req.headers['content-type'] });
-        const html = req.url!.startsWith('/shop/page') ? PAGE : `<html><body><h1>${req.method} ${req.url}</h1></body></html>`;
-        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-length': Buffer.byteLength(html) }).end(html);
-      });
+    srv = await startScriptServer('faultline-k6html-', (req, body, res) => {
+      seen.push({ method: req.method!, path: req.url!, body, type: req.headers['content-type'] });
+      const html = req.url!.startsWith('/shop/page') ? PAGE : `<html><body><h1>${req.method} ${req.url}</h1></body></html>`;
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-length': Buffer.byteLength(html) }).end(html);
     });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    dir = mkdtempSync(join(tmpdir(), 'faultline-k6html-'));
+    ({ base, dir } = srv);
   });
-  after(async () => {
-    server.closeAllConnections();
-    await new Promise<void>((r) => server.close(() => r()));
-    rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => srv.close());
 
-  const script = (name: string, text: string) => {
-    const p = join(dir, name);
-    writeFileSync(p, text);
-    return p;
-  };
-  const load = (path: string) => execa('node', [cli, 'load', path, '--quiet', '--env', `BASE=${base}`], { reject: false, cwd: root });
+  const script = (name: string, text: string) => srv.script(name, text);
+  const load = (path: string) => srv.load(path);
   const result = (name: string): Record<string, unknown> => {
     const r = seen.find((s) => s.path === `/result/${name}`);
     expect(r, `the script posted /result/${name}`).to.not.equal(undefined);

@@ -11,6 +11,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { makeTestCa } from '../../helpers/tls.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
 const cli = join(root, 'bin/faultline.js');
@@ -44,11 +45,7 @@ describe('k6 remote modules from a local HTTPS server with a self-signed CA', fu
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'faultline-k6remote-'));
-    const ssl = (args: string[]) => execa('openssl', args, { cwd: dir });
-    await ssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '1', '-subj', '/CN=faultline test CA']);
-    await ssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'srv.key', '-out', 'srv.csr', '-subj', '/CN=127.0.0.1']);
-    writeFileSync(join(dir, 'ext.cnf'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
-    await ssl(['x509', '-req', '-in', 'srv.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'srv.pem', '-days', '1', '-extfile', 'ext.cnf']);
+    await makeTestCa(dir, 'localhost');
     modules = {
       '/lib/greet.js': `import { suffix } from './helper.js';\nexport function greet(name) { return 'hello ' + name + suffix; }\n`,
       '/lib/helper.js': `export const suffix = '!';\n`,

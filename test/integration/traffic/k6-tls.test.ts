@@ -11,6 +11,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { makeTestCa, openssl } from '../../helpers/tls.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
 const cli = join(root, 'bin/faultline.js');
@@ -59,11 +60,8 @@ describe('k6 TLS options against local HTTPS servers with a self-signed CA', fun
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'faultline-k6tls-'));
-    const ssl = (args: string[]) => execa('openssl', args, { cwd: dir });
-    await ssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '1', '-subj', '/CN=faultline test CA']);
-    await ssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'srv.key', '-out', 'srv.csr', '-subj', '/CN=127.0.0.1']);
-    writeFileSync(join(dir, 'srv.cnf'), 'subjectAltName=IP:127.0.0.1,DNS:secure.faultline.test\n');
-    await ssl(['x509', '-req', '-in', 'srv.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'srv.pem', '-days', '1', '-extfile', 'srv.cnf']);
+    await makeTestCa(dir, 'secure.faultline.test');
+    const ssl = (args: string[]) => openssl(dir, args);
     // the client certificate's key is encrypted: tlsAuth's password must open it
     await ssl(['req', '-newkey', 'rsa:2048', '-passout', 'pass:k3y-pass', '-keyout', 'client.key', '-out', 'client.csr', '-subj', '/CN=vu-client']);
     writeFileSync(join(dir, 'client.cnf'), 'extendedKeyUsage=clientAuth\n');

@@ -1,17 +1,9 @@
 import { expect } from 'chai';
 import { LatencyHistogram, RELATIVE_ERROR } from '../../../src/core/histogram.js';
+import { seededRandom } from '../../../src/core/random.js';
 
-/** Deterministic PRNG (mulberry32), so every run checks the same values. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic, so every run checks the same values. */
+const rng = seededRandom;
 const normal = (r: () => number) => Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
 
 const exactNearestRank = (sorted: number[], p: number) => sorted[Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length))) - 1];

@@ -1,10 +1,12 @@
 import { expect } from 'chai';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import type BetterSqlite from 'better-sqlite3';
-import { HistoryError, HistoryStore, appendHistory, formatHistory, sparkline, budgetBurned, type HistoryRow } from '../../../src/gameday/history.js';
+import { HistoryError, HistoryStore, appendHistory, deferHistory, formatHistory, historyObserver, pendingDir, sparkline, budgetBurned, type HistoryRow } from '../../../src/gameday/history.js';
+import type { Report } from '../../../src/report/types.js';
 
 const require = createRequire(import.meta.url);
 const dir = mkdtempSync(join(tmpdir(), 'fl-history-'));
@@ -85,6 +87,91 @@ describe('history store', () => {
       other.exec('ROLLBACK');
       other.close();
     }
+  });
+
+  it('a finished run leaves a pending row that the next reader folds into the database, once', () => {
+    const path = join(dir, 'deferred.db');
+    appendHistory(row({ runId: 'before', startedAt: 1000 }), logs().log, path);
+    const report = { runId: 'r-deferred', verdict: 'passed', startedAt: new Date(5000).toISOString(), durationMs: 2100, experiment: { name: 'outage' }, measurements: { failoverMs: 800 }, slos: [] } as unknown as Report;
+    historyObserver(logs().log, { path }).finished!(report, join(dir, 'runs', 'r-deferred'));
+    deferHistory(row({ runId: 'r-second', startedAt: 3000, gameDayId: 'gd2' }), logs().log, path);
+    expect(readdirSync(pendingDir(path)).sort()).to.deep.equal(['r-deferred.json', 'r-second.json']);
+    const s = HistoryStore.open(path, { readonly: true });
+    expect(s.query().map((x) => x.runId)).to.deep.equal(['before', 'r-second', 'r-deferred']);
+    expect(s.query({ gameDayId: 'gd2' })[0]).to.include({ runId: 'r-second', failoverMs: 1500, lostWrites: 2 });
+    expect(s.query({ since: 4000 })[0]).to.include({ runId: 'r-deferred', failoverMs: 800, durationMs: 2100, verdict: 'passed' });
+    s.close();
+    expect(readdirSync(pendingDir(path)), 'folded rows are removed').to.deep.equal([]);
+    // the same run deferred again (a retry, another reader folding it meanwhile) is still one row
+    deferHistory(row({ runId: 'r-second', startedAt: 3000 }), logs().log, path);
+    const again = HistoryStore.open(path);
+    expect(again.query().map((x) => x.runId)).to.deep.equal(['before', 'r-second', 'r-deferred']);
+    again.close();
+  });
+
+  it('reads pending rows when no database exists yet', () => {
+    const path = join(dir, 'only-pending', 'history.db');
+    deferHistory(row({ runId: 'first' }), logs().log, path);
+    const s = HistoryStore.open(path, { readonly: true });
+    expect(s.query().map((x) => x.runId)).to.deep.equal(['first']);
+    s.close();
+  });
+
+  it('keeps pending rows while the database is damaged, and folds them into a new one once it is moved aside', () => {
+    const path = join(dir, 'corrupt-pending.db');
+    writeFileSync(path, 'this is not a database, it is a text file '.repeat(200));
+    const { lines, log } = logs();
+    expect(deferHistory(row({ runId: 'kept-row' }), log, path), 'a run does not open the database').to.equal(true);
+    expect(lines).to.deep.equal([]);
+    expect(() => HistoryStore.open(path, { readonly: true })).to.throw(HistoryError, /corrupt-pending\.db: cannot open it: .*move it aside/);
+    expect(readdirSync(pendingDir(path))).to.deep.equal(['kept-row.json']);
+    renameSync(path, `${path}.broken`);
+    const s = HistoryStore.open(path, { readonly: true });
+    expect(s.query().map((x) => x.runId)).to.deep.equal(['kept-row']);
+    s.close();
+  });
+
+  it('sets a damaged pending file aside (*.broken) and folds the others', () => {
+    const path = join(dir, 'damaged-pending.db');
+    deferHistory(row({ runId: 'good' }), logs().log, path);
+    writeFileSync(join(pendingDir(path), 'torn.json'), '');
+    writeFileSync(join(pendingDir(path), 'not-a-row.json'), JSON.stringify({ runId: 'x' }));
+    const s = HistoryStore.open(path, { readonly: true });
+    expect(s.query().map((x) => x.runId)).to.deep.equal(['good']);
+    s.close();
+    expect(readdirSync(pendingDir(path)).sort()).to.deep.equal(['not-a-row.json.broken', 'torn.json.broken']);
+    const again = HistoryStore.open(path, { readonly: true });
+    expect(again.query()).to.have.length(1);
+    again.close();
+  });
+
+  it('a run that cannot record its row says so and carries on', () => {
+    const blocked = join(dir, 'blocked');
+    writeFileSync(blocked, 'a file where the history directory should be');
+    const { lines, log } = logs();
+    expect(deferHistory(row({ runId: 'r-blocked', dir: '.faultline/runs/kept' }), log, join(blocked, 'history.db'))).to.equal(false);
+    expect(lines.join('\n')).to.match(/error: history .*blocked\/history\.db: cannot record r-blocked: .*the report itself is safe in \.faultline\/runs\/kept/);
+  });
+
+  it('recording a run does not load SQLite (reading the history does)', () => {
+    const path = join(dir, 'no-sqlite', 'history.db');
+    const module = JSON.stringify(join(process.cwd(), 'dist/src/gameday/history.js'));
+    const loadedAfter = (call: string) => {
+      const script = `
+        const h = await import(${module});
+        const row = { kind: 'run', name: 'n', runId: 'r1', verdict: 'passed', startedAt: 1, durationMs: 1, budgetBurned: {}, dir: '.' };
+        const log = { error: (m) => { throw new Error(m); } };
+        ${call};
+        const { createRequire } = await import('node:module');
+        process.stdout.write(JSON.stringify(Object.keys(createRequire(import.meta.url).cache).filter((k) => k.includes('better-sqlite3'))));`;
+      const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+      expect(r.status, r.stderr).to.equal(0);
+      return JSON.parse(r.stdout) as string[];
+    };
+    expect(loadedAfter(`if (!h.deferHistory(row, log, ${JSON.stringify(path)})) throw new Error('not recorded')`)).to.deep.equal([]);
+    expect(existsSync(join(pendingDir(path), 'r1.json'))).to.equal(true);
+    expect(loadedAfter(`h.HistoryStore.open(${JSON.stringify(path)}, { readonly: true }).close()`)).to.have.length.greaterThan(0);
+    expect(existsSync(join(pendingDir(path), 'r1.json')), 'folded by the reader').to.equal(false);
   });
 
   it('sums the budget consumed per SLO over its phases', () => {

@@ -1,21 +1,12 @@
 import { expect } from 'chai';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { EnvironmentLock, canonicalLockKey, lockPath } from '../../../src/runner/lock.js';
 import { LockHeldError } from '../../../src/core/errors.js';
+import { freshDirInEnv } from '../../helpers/env.js';
 
 describe('environment lock', () => {
-  let saved: string | undefined;
-  beforeEach(() => {
-    saved = process.env.FAULTLINE_LOCK_DIR;
-    process.env.FAULTLINE_LOCK_DIR = mkdtempSync(join(tmpdir(), 'fl-locks-'));
-  });
-  afterEach(() => {
-    if (saved === undefined) delete process.env.FAULTLINE_LOCK_DIR;
-    else process.env.FAULTLINE_LOCK_DIR = saved;
-  });
+  freshDirInEnv('FAULTLINE_LOCK_DIR', 'fl-locks-');
 
   it('refuses a second holder and names the first (run id, pid, start time)', () => {
     const first = EnvironmentLock.acquire({ lockKey: 'toxiproxy:http://x', runId: 'run-1', pid: process.pid, startedAt: '2026-01-01T00:00:00Z' });

@@ -1,20 +1,12 @@
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { forgetToxiproxy, knownToxiproxyServers, listRuns, readRun, registerRun, removeRun, runIndexDir } from '../../../src/runner/run-index.js';
+import { freshDirInEnv } from '../../helpers/env.js';
 
 describe('run index', () => {
-  let saved: string | undefined;
-  beforeEach(() => {
-    saved = process.env.FAULTLINE_STATE_DIR;
-    process.env.FAULTLINE_STATE_DIR = mkdtempSync(join(tmpdir(), 'fl-index-'));
-  });
-  afterEach(() => {
-    if (saved === undefined) delete process.env.FAULTLINE_STATE_DIR;
-    else process.env.FAULTLINE_STATE_DIR = saved;
-  });
+  freshDirInEnv('FAULTLINE_STATE_DIR', 'fl-index-');
 
   it('holds a registered run, alive, until it finishes', () => {
     const h = registerRun({ runId: 'r1', kind: 'run', journal: '/x/journal.jsonl', lockKey: 'toxiproxy:http://127.0.0.1:1' });
@@ -56,5 +48,25 @@ describe('run index', () => {
   it('writes the entry before returning (a SIGKILL right after still leaves it)', () => {
     const h = registerRun({ runId: 'early', kind: 'run' });
     expect(existsSync(h.path)).to.equal(true);
+  });
+
+  it('in the background: the entry is in place once `written` resolves, with every update made meanwhile', async () => {
+    const h = registerRun({ runId: 'bg', kind: 'run', lockKey: 'toxiproxy:http://127.0.0.1:1' }, { background: true });
+    h.update({ meta: { during: 1 } });
+    h.update({ owned: [{ kind: 'dir', path: '/tmp/x', what: 'a dir' }] });
+    await h.written;
+    expect(readRun('bg')).to.deep.include({ runId: 'bg', alive: true, meta: { during: 1 }, owned: [{ kind: 'dir', path: '/tmp/x', what: 'a dir' }] });
+    h.update({ meta: { after: 2 } });
+    expect(readRun('bg')?.meta, 'an update after it is written goes straight to disk').to.deep.equal({ after: 2 });
+    expect(readdirSync(runIndexDir()), 'no temp file left').to.deep.equal(['bg.json']);
+    h.finish();
+    expect(listRuns()).to.deep.equal([]);
+  });
+
+  it('in the background: a run that finishes before its entry is written leaves no entry', async () => {
+    const h = registerRun({ runId: 'short', kind: 'run' }, { background: true });
+    h.finish();
+    await h.written;
+    expect(readdirSync(runIndexDir())).to.deep.equal([]);
   });
 });

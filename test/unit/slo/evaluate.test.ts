@@ -1,17 +1,12 @@
 import { expect } from 'chai';
 import { evaluateSlos } from '../../../src/slo/index.js';
 import { sloSpec, type SloSpec } from '../../../src/slo/schema.js';
-import { INVALID, type Issue } from '../../../src/schema/dsl.js';
+import { parse } from '../../helpers/schema.js';
 import type { RequestRecord } from '../../../src/core/records.js';
 import type { PhaseWindow } from '../../../src/report/types.js';
 import { RELATIVE_ERROR } from '../../../src/core/histogram.js';
 
-function slo(doc: unknown): SloSpec {
-  const issues: Issue[] = [];
-  const r = sloSpec.check(doc, [], issues);
-  if (r === INVALID) throw new Error(issues.map((i) => `${i.path.join('.')}: ${i.expected}`).join('; '));
-  return r;
-}
+const slo = (doc: unknown): SloSpec => parse(sloSpec, doc);
 
 const T0 = 1_800_000_000_000;
 // 60 s run: baseline 0-20 s, fault 20-40 s, recovered 40-60 s; 10 requests/s.

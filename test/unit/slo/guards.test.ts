@@ -2,16 +2,10 @@ import { expect } from 'chai';
 import { RecordStore } from '../../../src/metrics/store.js';
 import { createGuards } from '../../../src/slo/index.js';
 import { sloSpec, guardSpec, type SloSpec, type GuardSpec } from '../../../src/slo/schema.js';
-import { INVALID, type Issue } from '../../../src/schema/dsl.js';
+import { parse } from '../../helpers/schema.js';
 import { InvalidInputError } from '../../../src/core/errors.js';
 import type { RequestRecord } from '../../../src/core/records.js';
 
-function parse<T>(node: { check(v: unknown, p: (string | number)[], i: Issue[]): unknown }, doc: unknown): T {
-  const issues: Issue[] = [];
-  const r = node.check(doc, [], issues);
-  if (r === INVALID) throw new Error(issues.map((i) => `${i.path.join('.')}: ${i.expected}`).join('; '));
-  return r as T;
-}
 const slo = (doc: unknown) => parse<SloSpec>(sloSpec, doc);
 const guard = (doc: unknown) => parse<GuardSpec>(guardSpec, doc);
 

@@ -7,7 +7,7 @@ import { budgetStatus, emptyLedger, mergeLedgers, type LedgerEntry } from '../..
 import { appendToLedger, readLedger } from '../../../src/runner/ledger-file.js';
 import { checkBudgetBeforeRun, recordBudget } from '../../../src/runner/budget.js';
 import { sloSpec, budgetSpec, type SloSpec, type BudgetSpec } from '../../../src/slo/schema.js';
-import { INVALID, type Issue } from '../../../src/schema/dsl.js';
+import { parse } from '../../helpers/schema.js';
 import type { SloResult } from '../../../src/report/types.js';
 
 const DAY = 86_400_000;
@@ -23,12 +23,6 @@ const entry = (id: string, slo: string, daysAgo: number, consumed: number): Ledg
   objective: 0.999,
   consumed,
 });
-function parse<T>(node: { check(v: unknown, p: (string | number)[], i: Issue[]): unknown }, doc: unknown): T {
-  const issues: Issue[] = [];
-  const r = node.check(doc, [], issues);
-  if (r === INVALID) throw new Error(issues.map((i) => i.expected).join('; '));
-  return r as T;
-}
 
 describe('budget ledger', () => {
   let dir: string;

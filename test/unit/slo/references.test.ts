@@ -1,14 +1,8 @@
 import { expect } from 'chai';
 import { sloReferenceIssues, pathText } from '../../../src/slo/references.js';
 import { sloSpec, guardSpec, metricsSpec, type SloSpec, type GuardSpec, type MetricsSpec } from '../../../src/slo/schema.js';
-import { INVALID, type Issue } from '../../../src/schema/dsl.js';
+import { parse } from '../../helpers/schema.js';
 
-function parse<T>(node: { check(v: unknown, p: (string | number)[], i: Issue[]): unknown }, doc: unknown): T {
-  const issues: Issue[] = [];
-  const r = node.check(doc, [], issues);
-  if (r === INVALID) throw new Error(issues.map((i) => i.expected).join('; '));
-  return r as T;
-}
 const slo = (doc: unknown) => parse<SloSpec>(sloSpec, doc);
 const guard = (doc: unknown) => parse<GuardSpec>(guardSpec, doc);
 

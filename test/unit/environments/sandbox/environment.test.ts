@@ -1,14 +1,10 @@
 import { expect } from 'chai';
 import { SandboxEnvironment, configFromSpec, sandboxSpec, type SandboxSpec } from '../../../../src/environments/sandbox/environment.js';
 import { INVALID, type Issue } from '../../../../src/schema/dsl.js';
+import { parse } from '../../../helpers/schema.js';
 import { InvalidInputError } from '../../../../src/core/errors.js';
 
-function spec(value: unknown): SandboxSpec {
-  const issues: Issue[] = [];
-  const r = sandboxSpec.check(value, [], issues);
-  if (r === INVALID) throw new Error(JSON.stringify(issues));
-  return r;
-}
+const spec = (value: unknown): SandboxSpec => parse(sandboxSpec, value);
 
 describe('sandbox environment', () => {
   describe('spec', () => {

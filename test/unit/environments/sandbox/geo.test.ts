@@ -3,6 +3,7 @@
 import { expect } from 'chai';
 import { SandboxEnvironment, configFromSpec, readYourWrites, sandboxEnvironment, sandboxSpec, type SandboxSpec } from '../../../../src/environments/sandbox/environment.js';
 import { INVALID, type Issue } from '../../../../src/schema/dsl.js';
+import { parse } from '../../../helpers/schema.js';
 import { RunMetrics } from '../../../../src/metrics/aggregate.js';
 import { pickGeo } from '../../../../src/traffic/builtin.js';
 import type { ReadYourWritesCheck } from '../../../../src/traffic/types.js';
@@ -13,12 +14,7 @@ const geos = {
   eu: { 'us-east': '100ms', 'eu-west': '20ms', 'ap-south': '150ms' },
 };
 
-function spec(value: unknown): SandboxSpec {
-  const issues: Issue[] = [];
-  const r = sandboxSpec.check(value, [], issues);
-  if (r === INVALID) throw new Error(JSON.stringify(issues));
-  return r;
-}
+const spec = (value: unknown): SandboxSpec => parse(sandboxSpec, value);
 
 describe('sandbox geographies, latency routing, read-your-writes, quorum', () => {
   it('turns geographies into per-link latencies in ms, and routing defaults to topology', () => {
