@@ -17,6 +17,7 @@ export function register(program: Command) {
     .option('--allow-open-anywhere', "let the script's open() read files outside its own directory")
     .option('--offline', 'take remote (https://) modules from the on-disk cache only; never fetch')
     .option('--vendor', "write the script's remote modules to vendor/ next to it (used before any fetch), then exit")
+    .option('--schedule-quantum <duration>', 'arrival-rate scenarios: start the iterations due within this long together, each late by less than it (default 10ms; 1ms is the finest, at more CPU per request: docs/load-engine.md)')
     .option('--workers <n>', 'split the arrival-rate scenarios across N worker processes (execution segments; "auto" = the machine\'s cores); metrics merged exactly, thresholds on the merge')
     .option('--on-cluster <context>', 'run the workers as the pods of an Indexed Job in this kube context (see --parallelism, --namespace, --image)')
     .option('--parallelism <n>', 'with --on-cluster: how many pods (execution segments)', '2')
@@ -28,7 +29,7 @@ export function register(program: Command) {
     .addOption(new Option('--stream', 'as a worker: stream per-second aggregates on stdout (src/traffic/k6/stream.ts)').hideHelp())
     .addOption(new Option('--barrier <kind>', 'as a worker: how the start barrier is released (stdin, job, none)').default('none').hideHelp())
     .addOption(new Option('--records', 'as a worker: stream every request record too').hideHelp())
-    .action(async (script: string, o: { env: string[]; out?: string; summaryExport?: string; quiet?: boolean; allowOpenAnywhere?: boolean; offline?: boolean; vendor?: boolean; workers?: string; segment?: string; stream?: boolean; barrier: string; records?: boolean; onCluster?: string; parallelism: string; namespace: string; image?: string; kubeconfig?: string; allowContext: string[] }) => {
+    .action(async (script: string, o: { env: string[]; out?: string; summaryExport?: string; quiet?: boolean; allowOpenAnywhere?: boolean; offline?: boolean; vendor?: boolean; scheduleQuantum?: string; workers?: string; segment?: string; stream?: boolean; barrier: string; records?: boolean; onCluster?: string; parallelism: string; namespace: string; image?: string; kubeconfig?: string; allowContext: string[] }) => {
       const [{ TestRun }, { createLogger }, { K6Error, K6Exit }, { writeFile }] = await Promise.all([
         import('../../traffic/k6/engine.js'),
         import('../../core/log.js'),
@@ -36,6 +37,12 @@ export function register(program: Command) {
         import('node:fs/promises'),
       ]);
       const log = createLogger();
+      const scheduleQuantumMs = o.scheduleQuantum === undefined ? undefined : await parseQuantum(o.scheduleQuantum);
+      if (typeof scheduleQuantumMs === 'string') {
+        log.error(scheduleQuantumMs);
+        process.exitCode = K6Exit.invalidConfig;
+        return;
+      }
       if (o.vendor) {
         const [{ compileScript, vendorDirOf }, { writeVendored }] = await Promise.all([import('../../traffic/k6/loader.js'), import('../../traffic/k6/remote.js')]);
         try {
@@ -104,6 +111,7 @@ export function register(program: Command) {
             signal: controller.signal,
             allowOpenAnywhere: o.allowOpenAnywhere,
             offline: o.offline,
+            scheduleQuantumMs,
           });
           // Its own thresholds are judged by the coordinator, on the merge (its verdict is in its
           // end line): failing here would fail an Indexed Job and stop the sibling pods.
@@ -122,6 +130,7 @@ export function register(program: Command) {
             signal: controller.signal,
             allowOpenAnywhere: o.allowOpenAnywhere,
             offline: o.offline,
+            scheduleQuantumMs,
           });
           if (o.out) await writeFile(join(o.out, 'summary.json'), `${JSON.stringify(result.summary, null, 2)}\n`);
           if (o.summaryExport) await writeFile(o.summaryExport, `${JSON.stringify(result.summary, null, 2)}\n`);
@@ -131,7 +140,7 @@ export function register(program: Command) {
           return;
         }
         const segment = o.segment !== undefined ? (await import('../../traffic/k6/distributed.js')).parseSegment(o.segment) : undefined;
-        const run = await TestRun.load(script, { env, log, outDir: o.out, signal: controller.signal, allowOpenAnywhere: o.allowOpenAnywhere, offline: o.offline, segment });
+        const run = await TestRun.load(script, { env, log, outDir: o.out, signal: controller.signal, allowOpenAnywhere: o.allowOpenAnywhere, offline: o.offline, segment, scheduleQuantumMs });
         if (!o.quiet) process.stdout.write(run.header(o.out));
         // k6-like progress on stderr: rewritten in place on a terminal, a line every 10 s otherwise
         const tty = process.stderr.isTTY === true;
@@ -165,4 +174,17 @@ export function register(program: Command) {
         process.off('SIGTERM', onSignal);
       }
     });
+}
+
+/** --schedule-quantum: a k6 duration ("5ms", "0.5s") from 1 ms to 1 s, else what is wrong with it. */
+async function parseQuantum(text: string): Promise<number | string> {
+  const { parseK6Duration } = await import('../../traffic/k6/duration.js');
+  let ms: number;
+  try {
+    ms = parseK6Duration(text);
+  } catch (err) {
+    return `--schedule-quantum: ${(err as Error).message}`;
+  }
+  if (!(ms >= 1 && ms <= 1000)) return `--schedule-quantum: expected a duration from 1ms to 1s, got ${JSON.stringify(text)}`;
+  return ms;
 }

@@ -161,12 +161,23 @@ interface Pending {
 
 const HEADER_END = Buffer.from('\r\n\r\n');
 
+/**
+ * Plain-HTTP sockets read into this one buffer (net's `onread`), not into a fresh 64 KiB buffer
+ * per read through the stream machinery: a response is parsed in place, synchronously, and only
+ * what is kept past the read (a partial head, body bytes) is copied out. One buffer serves every
+ * socket: reads are delivered one at a time on the event loop, and each is done with on return.
+ */
+let sharedReadBuffer: Buffer | undefined;
+const readBuffer = (): Buffer => (sharedReadBuffer ??= Buffer.allocUnsafe(64 * 1024));
+
 class Conn {
   socket: net.Socket;
   busy: Pending | null = null;
   dead = false;
   used = false;
   private buf: Buffer | null = null;
+  /** Set while onData reads the shared read buffer: whatever outlives the call is copied (keep). */
+  private readShared = false;
   // parse state for the current response
   private status = 0;
   private proto = '';
@@ -226,11 +237,26 @@ class Conn {
       });
       this.socket = s;
     } else {
-      this.socket = net.connect(target.connectPort ?? target.port, target.connectHost ?? target.host);
+      this.socket = net.connect({
+        port: target.connectPort ?? target.port,
+        host: target.connectHost ?? target.host,
+        onread: {
+          buffer: readBuffer,
+          callback: (n: number, buf: Uint8Array) => {
+            this.readShared = true;
+            try {
+              this.onData((buf as Buffer).subarray(0, n));
+            } finally {
+              this.readShared = false;
+            }
+            return true;
+          },
+        },
+      });
       this.socket.once('connect', onConnect);
     }
     this.socket.setNoDelay(true);
-    this.socket.on('data', (d: Buffer) => this.onData(d));
+    if (target.https) this.socket.on('data', (d: Buffer) => this.onData(d));
     this.socket.on('error', (err: NodeJS.ErrnoException) => this.onClose(err));
     this.socket.on('close', () => this.onClose(undefined));
   }
@@ -271,13 +297,18 @@ class Conn {
       const he = b.indexOf(HEADER_END);
       if (he < 0) {
         if (b.length > 64 * 1024) return this.fail(p, 'response header too large', ERR_GENERIC);
-        this.buf = b;
+        this.buf = this.keep(b);
         return;
       }
       if (!this.parseHead(b.toString('latin1', 0, he), p)) return;
       b = b.subarray(he + 4);
     }
     this.consumeBody(b, p);
+  }
+
+  /** b itself, or a copy when it is a view of the shared read buffer (about to be reused). */
+  private keep(b: Buffer): Buffer {
+    return this.readShared ? Buffer.from(b) : b;
   }
 
   private parseHead(head: string, p: Pending): boolean {
@@ -338,17 +369,17 @@ class Conn {
         return this.done(p, b);
       case 'length': {
         if (b.length >= this.remaining) {
-          if (this.remaining > 0) this.chunks.push(b.subarray(0, this.remaining));
+          if (this.remaining > 0) this.chunks.push(this.keep(b.subarray(0, this.remaining)));
           const rest = b.subarray(this.remaining);
           this.remaining = 0;
           return this.done(p, rest);
         }
-        if (b.length) this.chunks.push(b);
+        if (b.length) this.chunks.push(this.keep(b));
         this.remaining -= b.length;
         return;
       }
       case 'close':
-        if (b.length) this.chunks.push(b);
+        if (b.length) this.chunks.push(this.keep(b));
         return; // completes on close
       case 'chunked':
         return this.consumeChunked(b, p);
@@ -361,7 +392,7 @@ class Conn {
     for (;;) {
       if (this.remaining > 0) {
         const take = Math.min(this.remaining, b.length - pos);
-        if (take > 0) this.chunks.push(b.subarray(pos, pos + take));
+        if (take > 0) this.chunks.push(this.keep(b.subarray(pos, pos + take)));
         pos += take;
         this.remaining -= take;
         if (this.remaining > 0) return;
@@ -386,7 +417,7 @@ class Conn {
       pos = lineEnd + 2;
       this.remaining = size;
     }
-    if (pos < b.length) this.buf = b.subarray(pos);
+    if (pos < b.length) this.buf = this.keep(b.subarray(pos));
   }
 
   private done(p: Pending, rest: Buffer): void {

@@ -215,6 +215,8 @@ export interface LocalFleetOptions {
   records?: boolean;
   allowOpenAnywhere?: boolean;
   offline?: boolean;
+  /** Each worker's arrival-rate scheduling quantum (executors/arrival.ts). */
+  scheduleQuantumMs?: number;
 }
 
 /** Worker processes on this machine; the barrier is a line on each one's stdin. */
@@ -247,6 +249,7 @@ export class LocalFleet implements Fleet {
         ...(o.records ? ['--records'] : []),
         ...(o.allowOpenAnywhere ? ['--allow-open-anywhere'] : []),
         ...(o.offline ? ['--offline'] : []),
+        ...(o.scheduleQuantumMs !== undefined ? ['--schedule-quantum', `${o.scheduleQuantumMs}ms`] : []),
       ];
       const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
       this.children.push(child);
@@ -286,11 +289,12 @@ export interface DistributedOptions {
   signal?: AbortSignal;
   allowOpenAnywhere?: boolean;
   offline?: boolean;
+  scheduleQuantumMs?: number;
 }
 
 /** `faultline load SCRIPT --workers N`: the coordinator with worker processes on this machine. */
 export async function runDistributed(script: string, o: DistributedOptions): Promise<DistributedResult> {
   const run = await loadForSplit(script, o);
-  const fleet = new LocalFleet({ workers: o.workers, script, env: o.env, log: o.log, workerCommand: o.workerCommand, outDir: o.outDir, allowOpenAnywhere: o.allowOpenAnywhere, offline: o.offline });
+  const fleet = new LocalFleet({ workers: o.workers, script, env: o.env, log: o.log, workerCommand: o.workerCommand, outDir: o.outDir, allowOpenAnywhere: o.allowOpenAnywhere, offline: o.offline, scheduleQuantumMs: o.scheduleQuantumMs });
   return coordinate(script, run, fleet, o);
 }

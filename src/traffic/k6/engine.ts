@@ -42,6 +42,11 @@ export interface TestOptions {
   moduleCacheDir?: string;
   /** Run only this execution segment of the arrival-rate scenarios (`faultline load --workers`). */
   segment?: { index: number; count: number };
+  /**
+   * The arrival-rate scheduler wakes at most once per this many ms; iterations due within it
+   * start together, each late by less than it (executors/arrival.ts). Default DEFAULT_QUANTUM_MS.
+   */
+  scheduleQuantumMs?: number;
 }
 
 export interface ThresholdOutcome {
@@ -425,6 +430,7 @@ export class TestRun implements VUHost, ScenarioHost {
           this.opts.scenarios.map(async ({ config, executor }) => {
             const ctx = new ScenarioContext(this, { name: config.name, executor: config.executor, startTime: 0, iterations: 0, exec: config.exec, tags: config.tags, env: config.env });
             ctx.segment = this.test.segment;
+            ctx.quantumMs = this.test.scheduleQuantumMs;
             if (config.startTimeMs > 0) await ctx.wait(config.startTimeMs);
             if (this.aborted) return;
             ctx.state.startTime = Date.now();

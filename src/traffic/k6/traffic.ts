@@ -28,6 +28,13 @@ const spec = s
           'Split the script across this many worker processes on this machine, by execution segments (as `faultline load --workers` does; arrival-rate scenarios only). Every request record streams back to the run, so SLOs and guards see exactly what one process would have sent; the script\'s thresholds are judged on the merged per-second aggregates. Default 1 (in process).',
         ),
     ),
+    scheduleQuantum: s.optional(
+      s
+        .duration({ min: '1ms', max: '1s' })
+        .doc(
+          'Arrival-rate scenarios: the scheduler wakes at most once per this long, and the iterations due within it start together, each late by less than it (the lateness is reported). Default 10ms; 1ms is the finest, at more CPU per request (docs/load-engine.md).',
+        ),
+    ),
   })
   .doc(
     'A load script written against the k6 JavaScript API (typed with @types/k6), run on faultline\'s engine for the whole experiment. ' +
@@ -81,6 +88,7 @@ class ScriptSource implements TrafficSource {
       log: createLogger(),
       onRequest: sink,
       signal,
+      scheduleQuantumMs: this.spec.scheduleQuantum?.ms,
     });
     this.done = this.run.run();
     // a failure inside run() surfaces from stop(); never as an unhandled rejection
@@ -103,7 +111,7 @@ class ScriptSource implements TrafficSource {
     const run = await loadForSplit(script, { workers, env, log });
     const stop = (this.stopWorkers = new AbortController());
     signal.addEventListener('abort', () => stop.abort(), { once: true });
-    const fleet = new LocalFleet({ workers, script, env, log, workerCommand: [process.execPath, join(projectRoot, 'bin', 'faultline.js')], records: true });
+    const fleet = new LocalFleet({ workers, script, env, log, workerCommand: [process.execPath, join(projectRoot, 'bin', 'faultline.js')], records: true, scheduleQuantumMs: this.spec.scheduleQuantum?.ms });
     let started!: () => void;
     const startedP = new Promise<void>((r) => (started = r));
     this.done = coordinate(script, run, fleet, { workers, env, log, signal: stop.signal, onRecord: sink, onStarted: () => started() });

@@ -37,6 +37,7 @@ export interface WorkerOptions {
   signal: AbortSignal;
   allowOpenAnywhere?: boolean;
   offline?: boolean;
+  scheduleQuantumMs?: number;
   write?: (line: string) => void;
 }
 
@@ -49,6 +50,7 @@ export async function runWorker(script: string, o: WorkerOptions): Promise<TestR
     outDir: o.outDir,
     signal: o.signal,
     segment: o.segment,
+    scheduleQuantumMs: o.scheduleQuantumMs,
     allowOpenAnywhere: o.allowOpenAnywhere,
     offline: o.offline,
     onRequest: o.records ? stream.record : undefined,

@@ -201,6 +201,37 @@ describe('faultline load (k6-API scripts) against a local HTTP server', function
     expect(server.seen.filter((x) => x.path.startsWith('/user/')).map((x) => x.path)).to.have.members(['/user/ann', '/user/bob']);
   });
 
+  it('starts the iterations due within one scheduling quantum together, late by less than it, and never fewer of them', async () => {
+    const out = join(dir, 'quantum');
+    const p = script(
+      'quantum.js',
+      `import http from 'k6/http';
+       export const options = { scenarios: { open: { executor: 'constant-arrival-rate', rate: 200, timeUnit: '1s', duration: '1s', preAllocatedVUs: 20, maxVUs: 50 } } };
+       export default function () { http.get(\`\${__ENV.BASE}/q\`); }`,
+    );
+    const before = server.count();
+    const r = await load(p, '--quiet', '--out', out, '--schedule-quantum', '100ms');
+    expect(r.exitCode, r.stderr).to.equal(0);
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as {
+      faultline: { schedules: Record<string, { scheduled: number; started: number; dropped: number }>; lateness: { p50Ms: number; count: number } };
+    };
+    // the schedule's count is kept exactly: 200 due, 200 started, all of them sent
+    expect(summary.faultline.schedules.open).to.include({ scheduled: 200, started: 200, dropped: 0 });
+    expect(server.count() - before).to.equal(200);
+    // one due every 5 ms, started in batches at most every 100 ms: the median waits about 50 ms
+    // (a 1 ms quantum would start them within a few ms; a slow machine only adds lateness)
+    expect(summary.faultline.lateness.p50Ms, JSON.stringify(summary.faultline.lateness)).to.be.at.least(20);
+  });
+
+  it('refuses a scheduling quantum outside 1ms..1s with exit 104, saying what it expects', async () => {
+    const p = script('quantum-bad.js', `export default function () {}`);
+    for (const bad of ['0.5ms', '2s', 'soon']) {
+      const r = await load(p, '--quiet', '--schedule-quantum', bad);
+      expect(r.exitCode, `${bad}: ${r.stderr}`).to.equal(104);
+      expect(r.stderr).to.include('--schedule-quantum');
+    }
+  });
+
   it('drops and counts iterations when the arrival rate runs out of VUs, instead of delaying them', async () => {
     const out = join(dir, 'drop');
     const p = script(

@@ -38,6 +38,7 @@ export const constantArrivalRate: Executor<Config> = {
         maxVUs: c.maxVUs,
         gracefulStopMs: c.gracefulStopMs,
         cumulative: (t) => (c.rate * Math.min(t, c.durationMs)) / c.timeUnitMs,
+        dueTime: (k) => (k * c.timeUnitMs) / c.rate,
       },
       ctx,
     ),

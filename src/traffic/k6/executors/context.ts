@@ -48,6 +48,8 @@ export class ScenarioContext {
   schedule: ScheduleStats | undefined;
   /** This process's execution segment when a scenario is split across workers (arrival.ts). */
   segment: { index: number; count: number } | undefined;
+  /** The arrival-rate scheduler's quantum in ms (arrival.ts); undefined: the default. */
+  quantumMs: number | undefined;
 
   constructor(
     readonly host: ScenarioHost,
