@@ -333,6 +333,7 @@ export function createHttpModule(vu: VU) {
   const sink = host.sink;
   const tagCache = new Map<string, Tags>();
   let tagBase: Tags | undefined;
+  let lastTags: { base: Tags; url: string; status: number; expected: boolean | undefined; method: string; region: string | undefined; errorCode: number | undefined; nameTag: string | undefined; tags: Tags } | undefined;
   const onUnsupported = (err: K6Unsupported) => host.unsupported(err);
   // http.setResponseCallback(): this VU's default for requests without params.responseCallback
   let defaultCallback: ExpectedStatuses | null = DEFAULT_EXPECTED;
@@ -432,20 +433,30 @@ export function createHttpModule(vu: VU) {
     const region = r.region;
     // Tag sets repeat (same URL, status, name...), so each VU reuses them: building one costs
     // more than the rest of the request's bookkeeping. Consumers must not mutate tags.
-    let key = `${m} ${urlText} ${r.status} ${callback ? expected : '-'} ${region} ${r.errorCode} ${nameTag}`;
-    if (params.tags) for (const k in params.tags) key += `\n${k}=${params.tags[k]}`;
-    if (tagBase !== vu.tags || tagCache.size > 1000) {
-      tagCache.clear();
-      tagBase = vu.tags;
-    }
-    let tags = tagCache.get(key);
-    if (!tags) {
-      tags = { ...vu.tags, name: nameTag ?? urlText, method: m, url: urlText, status: String(r.status) };
-      if (callback) tags.expected_response = String(expected);
-      if (params.tags) for (const [k, v] of Object.entries(params.tags)) tags[k] = String(v);
-      if (region !== undefined) tags.region = region;
-      if (r.errorCode) tags.error_code = String(r.errorCode);
-      tagCache.set(key, tags);
+    // The same tag set as this VU's last request (a script hitting one URL over and over) is
+    // reused without building its key: every field that names it compared as it is.
+    const expectedTag = callback ? expected : undefined;
+    let tags: Tags | undefined;
+    const last = lastTags;
+    if (last && !params.tags && last.base === vu.tags && last.url === urlText && last.status === r.status && last.expected === expectedTag && last.method === m && last.region === region && last.errorCode === r.errorCode && last.nameTag === nameTag) {
+      tags = last.tags;
+    } else {
+      let key = `${m} ${urlText} ${r.status} ${callback ? expected : '-'} ${region} ${r.errorCode} ${nameTag}`;
+      if (params.tags) for (const k in params.tags) key += `\n${k}=${params.tags[k]}`;
+      if (tagBase !== vu.tags || tagCache.size > 1000) {
+        tagCache.clear();
+        tagBase = vu.tags;
+      }
+      tags = tagCache.get(key);
+      if (!tags) {
+        tags = { ...vu.tags, name: nameTag ?? urlText, method: m, url: urlText, status: String(r.status) };
+        if (callback) tags.expected_response = String(expected);
+        if (params.tags) for (const [k, v] of Object.entries(params.tags)) tags[k] = String(v);
+        if (region !== undefined) tags.region = region;
+        if (r.errorCode) tags.error_code = String(r.errorCode);
+        tagCache.set(key, tags);
+      }
+      lastTags = params.tags ? undefined : { base: vu.tags, url: urlText, status: r.status, expected: expectedTag, method: m, region, errorCode: r.errorCode, nameTag, tags };
     }
 
     const t = r.timings;
