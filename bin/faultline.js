@@ -56,7 +56,10 @@ function loadWithCodeCache(rel, cacheRel) {
   } catch {
     // no cache: compile as usual
   }
-  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {"use strict";${readFileSync(file, 'utf8')}\n})`, {
+  // the build writes ASCII (scripts/bundle.mjs): read without UTF-8 decoding when it is
+  const bytes = readFileSync(file);
+  const source = require('node:buffer').isAscii(bytes) ? bytes.latin1Slice() : bytes.toString('utf8');
+  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {"use strict";${source}\n})`, {
     filename: file,
     cachedData,
   });
