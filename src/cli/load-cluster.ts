@@ -48,6 +48,8 @@ export interface OnClusterOptions {
   signal: AbortSignal;
   options: CliOptions;
   allowOpenAnywhere?: boolean;
+  /** Each pod's arrival-rate scheduling quantum (src/traffic/k6/executors/arrival.ts). */
+  scheduleQuantumMs?: number;
   /** Test hook: called with the Job's name once it exists. */
   onJob?: (job: { namespace: string; name: string; runId: string }) => void;
 }
@@ -123,7 +125,7 @@ export async function loadOnCluster(script: string, o: OnClusterOptions): Promis
               name: 'worker',
               image,
               imagePullPolicy: 'IfNotPresent',
-              args: ['load', '/script/script.js', '--segment', `job/${o.parallelism}`, '--stream', '--barrier', 'job', '--quiet', ...envArgs, ...(o.allowOpenAnywhere ? ['--allow-open-anywhere'] : [])],
+              args: ['load', '/script/script.js', '--segment', `job/${o.parallelism}`, '--stream', '--barrier', 'job', '--quiet', ...envArgs, ...(o.allowOpenAnywhere ? ['--allow-open-anywhere'] : []), ...(o.scheduleQuantumMs !== undefined ? ['--schedule-quantum', `${o.scheduleQuantumMs}ms`] : [])],
               env: [
                 { name: 'FAULTLINE_JOB', value: `${ns}/${name}` },
                 { name: 'FAULTLINE_STATE_DIR', value: '/tmp/faultline' },

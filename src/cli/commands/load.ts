@@ -85,6 +85,7 @@ export function register(program: Command) {
             signal: controller.signal,
             options: { kubeconfig: o.kubeconfig, allowContexts: o.allowContext },
             allowOpenAnywhere: o.allowOpenAnywhere,
+            scheduleQuantumMs,
           });
           const { writeFile: wf, mkdir } = await import('node:fs/promises');
           if (o.out) {
