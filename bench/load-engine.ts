@@ -110,8 +110,9 @@ async function main() {
       show(m);
     }
 
-    // The open model, in rounds: faultline at the default quantum, autocannon, faultline at the
-    // finest quantum, side by side; the CPU target is judged on the median of the rounds' ratios
+    // The open model, in rounds: faultline at the default quantum, autocannon, the floor (a bare
+    // Node client on the same schedule: bench/load-floor.ts), faultline at the finest quantum, side
+    // by side; the CPU target is judged on the median of the rounds' ratios to autocannon
     type OpenSummary = {
       faultline: {
         schedules: Record<string, { scheduled: number; started: number; dropped: number; lateMeanMs: number; lateMaxMs: number }>;
@@ -141,7 +142,7 @@ async function main() {
     };
     // CPU per request, so a few requests more or less on either side do not tilt a ratio
     const perRequest = (m: Measured) => m.cpuSeconds / Math.max(1, m.requests);
-    const rounds: { ratio: number; fineRatio: number }[] = [];
+    const rounds: { ratio: number; fineRatio: number; floorRatio: number; overFloor: number }[] = [];
     let first: { m: Measured; summary: OpenSummary } | undefined;
     let fineFirst: OpenSummary | undefined;
     for (let round = 1; round <= ROUNDS; round++) {
@@ -150,8 +151,17 @@ async function main() {
       const ac = await measure('autocannon', 'open', server.port, [...autocannon, '-c', String(CONNECTIONS), '-R', String(RATE), '-a', String(RATE * SECONDS), url]);
       results.push({ ...strip(ac), note: 'autocannon -R is a rate limit over closed-model connections, not an open-model schedule' });
       show(ac);
+      const floor = await measure('floor', 'open', server.port, ['node', join(root, 'dist/bench/load-floor.js'), url, String(RATE), String(SECONDS)]);
+      if (floor.exitCode !== 0) throw new Error(`the floor client exited with ${floor.exitCode}:\n${floor.log}`);
+      results.push({ ...strip(floor), note: 'the floor: a bare Node client on the same 10 ms schedule, nothing but counting (bench/load-floor.ts)' });
+      show(floor);
       const f = await openRun('1ms', round);
-      rounds.push({ ratio: perRequest(d.m) / perRequest(ac), fineRatio: perRequest(f.m) / perRequest(ac) });
+      rounds.push({
+        ratio: perRequest(d.m) / perRequest(ac),
+        fineRatio: perRequest(f.m) / perRequest(ac),
+        floorRatio: perRequest(floor) / perRequest(ac),
+        overFloor: perRequest(d.m) / perRequest(floor),
+      });
       first ??= d;
       fineFirst ??= f.summary;
     }
@@ -162,6 +172,8 @@ async function main() {
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
     const cpuRatio = median(rounds.map((r) => r.ratio));
     const fineCpuRatio = median(rounds.map((r) => r.fineRatio));
+    const floorRatio = median(rounds.map((r) => r.floorRatio));
+    const overFloor = median(rounds.map((r) => r.overFloor));
     const fineLateness = fineFirst!.faultline.lateness;
 
     const fSat = results.find((r) => r.client === 'faultline' && r.mode === 'saturation')!;
@@ -205,6 +217,8 @@ async function main() {
         cpuTarget: 1.3,
         cpuPass: cpuRatio <= 1.3,
         fineQuantum: { cpuRatioToAutocannon: +fineCpuRatio.toFixed(3), cpuRatios: rounds.map((r) => +r.fineRatio.toFixed(3)), lateness: fineLateness },
+        // what the schedule costs any Node client here, and faultline over that (medians)
+        floor: { cpuRatioToAutocannon: +floorRatio.toFixed(3), cpuRatios: rounds.map((r) => +r.floorRatio.toFixed(3)), faultlineOverFloor: +overFloor.toFixed(3), faultlineOverFloorRounds: rounds.map((r) => +r.overFloor.toFixed(3)) },
       },
     };
     mkdirSync(join(root, 'bench/results'), { recursive: true });
@@ -213,6 +227,7 @@ async function main() {
     process.stdout.write(`\nsaturation: faultline ${report.saturation.faultlinePerCpuSecond} req/cpu-s = ${(ratio * 100).toFixed(0)}% of autocannon (target 80%): ${report.saturation.pass ? 'PASS' : 'FAIL'}\n`);
     process.stdout.write(`open ${RATE}/s: ${open.requests}/${expected} served (slip ${(countSlip * 100).toFixed(2)}%), late mean ${report.open.lateMeanMs}ms max ${report.open.lateMaxMs}ms (target ≤ 1%): ${report.open.pass ? 'PASS' : 'FAIL'}\n`);
     process.stdout.write(`open ${RATE}/s CPU per request: median ${cpuRatio.toFixed(2)}× autocannon's (rounds ${rounds.map((r) => r.ratio.toFixed(2)).join(', ')}; target ≤ 1.3): ${cpuRatio <= 1.3 ? 'PASS' : 'FAIL'}; with a 1 ms quantum ${fineCpuRatio.toFixed(2)}×\n`);
+    process.stdout.write(`open ${RATE}/s floor (a bare Node client on the same schedule): ${floorRatio.toFixed(2)}× autocannon's CPU per request (rounds ${rounds.map((r) => r.floorRatio.toFixed(2)).join(', ')}); faultline ${overFloor.toFixed(2)}× the floor\n`);
     process.stdout.write('wrote bench/results/load-engine.json and .md\n');
   } finally {
     server.stop();
@@ -236,6 +251,7 @@ function markdown(r: {
   const rows = r.results.map((m) => `| ${m.mode} | ${m.client}${m.quantum ? ` (quantum ${m.quantum})` : ''} | ${m.requests} | ${m.cpuSeconds} | ${m.requestsPerSecond} | ${m.requestsPerCpuSecond} |`).join('\n');
   const late = r.open.lateness as { p50Ms: number; p99Ms: number };
   const fine = r.open.fineQuantum as { cpuRatioToAutocannon: number; lateness: { p50Ms: number; p99Ms: number } };
+  const floor = r.open.floor as { cpuRatioToAutocannon: number; cpuRatios: number[]; faultlineOverFloor: number; faultlineOverFloorRounds: number[] };
   return `# Load engine benchmark
 
 Run: ${r.date}, ${String(r.machine.cpus)} CPUs (${String(r.machine.model)}), Node ${String(r.machine.node)}, server and client pinned to separate cores: ${String(r.machine.pinned)}.
@@ -248,6 +264,7 @@ ${rows}
 - Saturation: faultline makes **${String(r.saturation.faultlinePerCpuSecond)}** requests per CPU-second, **${(Number(r.saturation.ratioToAutocannon) * 100).toFixed(0)}%** of autocannon (${String(r.saturation.autocannonPerCpuSecond)}); target 80%: ${r.saturation.pass ? 'met' : 'NOT met'}. wrk: ${String(r.saturation.wrkPerCpuSecond)}.
 - Open model at ${String(r.open.rate)} req/s: ${String(r.open.servedRequests)} of ${String(r.open.expectedRequests)} scheduled requests served (slip **${(Number(r.open.countSlip) * 100).toFixed(2)}%**, ${String(r.open.dropped)} dropped); iterations started a mean ${String(r.open.lateMeanMs)} ms (max ${String(r.open.lateMaxMs)} ms) after their scheduled time; target ≤ 1%: ${r.open.pass ? 'met' : 'NOT met'}.
 - Open model CPU per request: **${String(r.open.cpuRatioToAutocannon)}×** autocannon's at the same rate, the median of ${String((r.open.cpuRatios as number[]).length)} rounds run side by side (${(r.open.cpuRatios as number[]).join(', ')}; issue 15's target ≤ 1.3×): ${r.open.cpuPass ? 'met' : 'NOT met'}. Lateness p50 ${String(late.p50Ms)} ms, p99 ${String(late.p99Ms)} ms with the default 10 ms scheduling quantum; with the finest (1 ms): ${String(fine.cpuRatioToAutocannon)}× (median), lateness p50 ${String(fine.lateness.p50Ms)} ms, p99 ${String(fine.lateness.p99Ms)} ms.
+- The floor, a bare Node client on the same 10 ms schedule that only counts answers (\`bench/load-floor.ts\`): **${String(floor.cpuRatioToAutocannon)}×** autocannon's CPU per request (rounds ${floor.cpuRatios.join(', ')}), so that much is the cost of the schedule on this machine, before any engine; faultline costs **${String(floor.faultlineOverFloor)}×** the floor (rounds ${floor.faultlineOverFloorRounds.join(', ')}).
 - Slip is |served − scheduled| / scheduled over the run, with the drops counted apart; lateness is how long after its due time each iteration started (the scheduler wakes at most once per quantum; iterations due within it start together: docs/load-engine.md).
 - autocannon's \`-R\` is a rate limit over its closed-model connections (bursts at the start of each second), not an evenly spaced schedule: it wakes far less often than any open-model generator.
 - The faultline client runs a k6 script (\`http.get\` + one \`check\`) with all built-in metrics; autocannon and wrk only count.
