@@ -141,8 +141,16 @@ describe('cold caches and backups in the sandbox (e2e)', function () {
     const up = await runCli(['sandbox', 'up', '--topology', 'single-region', '--regions', 'us-east', '--backup-region', 'eu-west'], { cwd, env });
     expect(up.code, up.stderr).to.equal(0);
     try {
-      const { code, m, stderr } = await run('backup-restore-rpo.yaml', env, [], cwd);
-      expect(code, stderr).to.equal(0);
+      // A store lost within one write (20 ms at 50 writes/s) after a snapshot legitimately loses
+      // nothing: about 1 run in 50 with 1 s snapshots (it happened in CI). With nothing lost the
+      // check below would be empty, so the run is repeated on the same sandbox (write ids are
+      // unique per run) until writes are lost, at most three times.
+      let last: Awaited<ReturnType<typeof run>> | undefined;
+      for (let attempt = 1; attempt <= 3 && !(last?.m.lostWrites ?? 0); attempt++) {
+        last = await run('backup-restore-rpo.yaml', env, [], cwd);
+        expect(last.code, last.stderr).to.equal(0);
+      }
+      const { m } = last!;
       const status = JSON.parse((await runCli(['sandbox', 'status', '--json'], { cwd, env })).stdout) as { endpoints: Record<string, string> };
       const dump = (await (await fetch(`${status.endpoints['regions.us-east']}/internal/dump`)).json()) as { data: Record<string, { items: { writeId: string }[] }> };
       const held = new Set<string>();
