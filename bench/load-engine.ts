@@ -153,6 +153,8 @@ async function main() {
       show(ac);
       const floor = await measure('floor', 'open', server.port, ['node', join(root, 'dist/bench/load-floor.js'), url, String(RATE), String(SECONDS)]);
       if (floor.exitCode !== 0) throw new Error(`the floor client exited with ${floor.exitCode}:\n${floor.log}`);
+      // it counts a read as an answer; the server's count says whether every request was served
+      if (floor.requests !== RATE * SECONDS) throw new Error(`the floor client got ${floor.requests} of ${RATE * SECONDS} requests served:\n${floor.log}`);
       results.push({ ...strip(floor), note: 'the floor: a bare Node client on the same 10 ms schedule, nothing but counting (bench/load-floor.ts)' });
       show(floor);
       const f = await openRun('1ms', round);

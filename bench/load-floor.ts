@@ -15,7 +15,13 @@ const target = new URL(url);
 const rate = Number(rateArg);
 const total = Math.round(rate * Number(secondsArg));
 const quantum = Number(quantumArg ?? 10);
-const port = Number(target.port);
+for (const [name, v] of [['RATE', rate], ['SECONDS', Number(secondsArg)], ['QUANTUM_MS', quantum]] as const) {
+  if (!Number.isFinite(v) || v <= 0) {
+    process.stderr.write(`load-floor: ${name} must be a positive number, got ${JSON.stringify(String(v))}\nusage: node dist/bench/load-floor.js URL RATE SECONDS [QUANTUM_MS]\n`);
+    process.exit(2);
+  }
+}
+const port = Number(target.port || 80);
 const request = Buffer.from(`GET ${target.pathname} HTTP/1.1\r\nHost: ${target.host}\r\nUser-Agent: faultline-bench-floor\r\n\r\n`, 'latin1');
 const readBuffer = Buffer.allocUnsafe(64 * 1024);
 const idle: net.Socket[] = [];
