@@ -36,6 +36,7 @@ import { Journal } from '../runner/journal.js';
 import { registerRun, stateDir } from '../runner/run-index.js';
 import { projectRoot } from '../tools/locate.js';
 import { LOAD_JOB_COMPONENT, LOAD_JOB_LABEL, loadJobUndoer, type LoadJobUndo } from '../faults/kubernetes/load-job.js';
+import { buildInMemory } from '../core/bundle.js';
 
 export interface OnClusterOptions {
   context: string;
@@ -64,8 +65,7 @@ export function defaultImage(): string {
 
 /** The script and its local imports as one file (k6/* stays external, as the pod's loader wants it). */
 async function bundleScript(script: string): Promise<string> {
-  const esbuild = await import('esbuild');
-  const r = await esbuild.build({ entryPoints: [script], bundle: true, write: false, format: 'esm', platform: 'neutral', target: 'es2022', external: ['k6', 'k6/*', 'https://*', 'http://*'], logLevel: 'silent', outfile: 'script.js' });
+  const r = await buildInMemory({ entryPoints: [script], bundle: true, write: false, format: 'esm', platform: 'neutral', target: 'es2022', external: ['k6', 'k6/*', 'https://*', 'http://*'], logLevel: 'silent', outfile: 'script.js' });
   return r.outputFiles.find((f) => f.path.endsWith('.js'))!.text;
 }
 

@@ -146,17 +146,27 @@ const ERR_REFUSED = 1212;
 const ERR_RESET = 1220;
 const ERR_GENERIC = 1000;
 
-interface Pending {
-  resolve(r: Result): void;
-  opts: SendOptions;
-  start: number;
-  sentAt: number;
-  firstByte: number;
-  bytesSent: number;
-  bytesReceived: number;
-  reused: boolean;
-  timer: NodeJS.Timeout | undefined;
-  gotBytes: boolean;
+/** One request in flight: created per request, so every field is set in the constructor. */
+class Pending {
+  /** performance.now() when the request was written, and when its first answer byte came. */
+  sentAt = 0.5;
+  firstByte = 0.5;
+  bytesSent = 0;
+  bytesReceived = 0;
+  reused = false;
+  gotBytes = false;
+
+  constructor(
+    readonly resolve: (r: Result) => void,
+    readonly opts: SendOptions,
+    /** performance.now() past which the request fails with a timeout; Infinity: never. */
+    readonly deadline: number,
+  ) {
+    // the timings are fractional milliseconds: start them as doubles (0.5 above), so that V8 never
+    // has to change these fields' representation after the first request
+    this.sentAt = 0;
+    this.firstByte = 0;
+  }
 }
 
 const HEADER_END = Buffer.from('\r\n\r\n');
@@ -268,7 +278,7 @@ class Conn {
     p.reused = this.used;
     this.used = true;
     const body = p.opts.body;
-    const headBytes = Buffer.byteLength(head, 'latin1');
+    const headBytes = head.length; // written as latin1: a byte a character
     if (body && body.length > 0) {
       this.socket.write(Buffer.concat([Buffer.from(head, 'latin1'), body]));
       p.bytesSent = headBytes + body.length;
@@ -318,8 +328,8 @@ class Conn {
       this.fail(p, `malformed response status line ${JSON.stringify(statusLine.slice(0, 40))}`, ERR_GENERIC);
       return false;
     }
-    this.proto = statusLine.slice(0, 8);
-    this.status = Number(statusLine.slice(9, 12));
+    this.proto = statusLine.startsWith('HTTP/1.1') ? 'HTTP/1.1' : statusLine.slice(0, 8);
+    this.status = statusOf(statusLine);
     this.rawHead = firstEnd < 0 ? '' : head.slice(firstEnd + 2);
     // Only the headers that frame the body (and the serving region) are read here; the rest are
     // parsed when the script reads res.headers. This is the hottest code of a load test.
@@ -337,13 +347,14 @@ class Conn {
       if (c === 0x63 /* c */ || c === 0x74 /* t */ || c === 0x78 /* x */ || c === 0x73 /* s */) {
         const colon = head.indexOf(':', pos);
         if (colon > pos && colon < end) {
-          const name = head.slice(pos, colon).toLowerCase();
-          if (name === 'content-length') contentLength = Number(head.slice(colon + 1, end).trim());
-          else if (name === 'transfer-encoding') chunked = head.slice(colon + 1, end).toLowerCase().includes('chunked');
-          else if (name === 'connection') conn = head.slice(colon + 1, end).trim().toLowerCase();
-          else if (name === 'x-faultline-region') this.region = head.slice(colon + 1, end).trim();
-          else if (name === 'x-faultline-routed-at') this.routedAt = Number(head.slice(colon + 1, end).trim());
-          else if (name === 'set-cookie') (this.setCookies ??= []).push(head.slice(colon + 1, end).trim());
+          // names compared in place, case-insensitively: no string made for a header not read
+          const n = colon - pos;
+          if (n === 14 && namedAt(head, pos, 'content-length')) contentLength = Number(head.slice(colon + 1, end).trim());
+          else if (n === 17 && namedAt(head, pos, 'transfer-encoding')) chunked = head.slice(colon + 1, end).toLowerCase().includes('chunked');
+          else if (n === 10 && namedAt(head, pos, 'connection')) conn = head.slice(colon + 1, end).trim().toLowerCase();
+          else if (n === 18 && namedAt(head, pos, 'x-faultline-region')) this.region = head.slice(colon + 1, end).trim();
+          else if (n === 21 && namedAt(head, pos, 'x-faultline-routed-at')) this.routedAt = Number(head.slice(colon + 1, end).trim());
+          else if (n === 10 && namedAt(head, pos, 'set-cookie')) (this.setCookies ??= []).push(head.slice(colon + 1, end).trim());
         }
       }
       pos = end + 2;
@@ -425,7 +436,6 @@ class Conn {
     const body = p.opts.keepBody ? (this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks)) : null;
     this.chunks = [];
     this.busy = null;
-    if (p.timer) clearTimeout(p.timer);
     if (rest.length) this.keepAlive = false; // pipelined garbage: do not trust this socket again
     const wait = Math.max(0, p.firstByte - p.sentAt);
     const timings: Timings = {
@@ -477,7 +487,6 @@ class Conn {
 
   fail(p: Pending, error: string, errorCode: number): void {
     if (this.busy === p) this.busy = null;
-    if (p.timer) clearTimeout(p.timer);
     this.destroy();
     const end = performance.now();
     p.resolve({
@@ -485,7 +494,7 @@ class Conn {
       proto: '',
       rawHead: '',
       body: null,
-      timings: { blocked: 0, connecting: 0, tls_handshaking: 0, sending: 0, waiting: 0, receiving: 0, duration: Math.max(0, end - (p.sentAt || p.start)) },
+      timings: { blocked: 0, connecting: 0, tls_handshaking: 0, sending: 0, waiting: 0, receiving: 0, duration: p.sentAt ? Math.max(0, end - p.sentAt) : 0 },
       bytesSent: p.bytesSent,
       bytesReceived: p.bytesReceived,
       error,
@@ -500,6 +509,21 @@ class Conn {
     }
     this.socket.destroy();
   }
+}
+
+/** Whether s has `lower` at pos, ignoring ASCII case (lower is lower-case). */
+function namedAt(s: string, pos: number, lower: string): boolean {
+  for (let i = 0; i < lower.length; i++) if ((s.charCodeAt(pos + i) | 0x20) !== lower.charCodeAt(i)) return false;
+  return true;
+}
+
+/** The status code of "HTTP/1.x NNN ...", or NaN when the three characters are not digits. */
+function statusOf(line: string): number {
+  const a = line.charCodeAt(9) - 48;
+  const b = line.charCodeAt(10) - 48;
+  const c = line.charCodeAt(11) - 48;
+  if (a >= 0 && a <= 9 && b >= 0 && b <= 9 && c >= 0 && c <= 9) return a * 100 + b * 10 + c;
+  return Number(line.slice(9, 12));
 }
 
 /** Connections of one VU, keyed by scheme://host:port. */
@@ -517,20 +541,44 @@ export class Pool {
 
   request(opts: SendOptions): Promise<Result> {
     return new Promise<Result>((resolve) => {
-      const p: Pending = {
-        resolve,
-        opts,
-        start: performance.now(),
-        sentAt: 0,
-        firstByte: 0,
-        bytesSent: 0,
-        bytesReceived: 0,
-        reused: false,
-        timer: undefined,
-        gotBytes: false,
-      };
+      const deadline = opts.timeoutMs > 0 ? performance.now() + opts.timeoutMs : Infinity;
+      const p = new Pending(resolve, opts, deadline);
       this.dispatch(p, false);
+      if (deadline < this.sweepAt && !this.closed) this.armSweep(deadline);
     });
+  }
+
+  /**
+   * Request timeouts: one timer per pool, not one per request (arming and clearing a timer for
+   * every request costs more than the rest of its bookkeeping). It is armed for the earliest
+   * deadline in flight; when it fires it fails the requests past theirs and re-arms for the next.
+   * Deadlines rarely come out of order (one timeout for every request is usual), so a request
+   * re-arms it only when none is armed or its own deadline is earlier. Unreferenced: requests in
+   * flight keep the process alive through their sockets, not through this timer.
+   */
+  private sweepTimer: NodeJS.Timeout | undefined;
+  private sweepAt = Infinity;
+
+  private armSweep(at: number): void {
+    if (this.sweepTimer) clearTimeout(this.sweepTimer);
+    this.sweepAt = at;
+    // a timer can fire up to a millisecond early against a fractional deadline: round up
+    this.sweepTimer = setTimeout(() => this.sweep(), Math.max(1, Math.ceil(at - performance.now()) + 1));
+    this.sweepTimer.unref();
+  }
+
+  private sweep(): void {
+    this.sweepTimer = undefined;
+    this.sweepAt = Infinity;
+    const now = performance.now();
+    let next = Infinity;
+    for (const c of [...this.all]) {
+      const p = c.busy;
+      if (!p) continue;
+      if (p.deadline <= now) c.fail(p, `request timeout after ${p.opts.timeoutMs}ms`, ERR_TIMEOUT);
+      else if (p.deadline < next) next = p.deadline;
+    }
+    if (next !== Infinity && !this.closed) this.armSweep(next);
   }
 
   retry(p: Pending): void {
@@ -559,17 +607,16 @@ export class Pool {
       conn = new Conn(this, t, p.opts.insecure);
       this.all.add(conn);
     }
-    const c = conn;
-    if (!p.timer && p.opts.timeoutMs > 0) {
-      p.timer = setTimeout(() => {
-        const owner = [...this.all].find((x) => x.busy === p) ?? c;
-        owner.fail(p, `request timeout after ${p.opts.timeoutMs}ms`, ERR_TIMEOUT);
-      }, p.opts.timeoutMs);
-    }
-    c.send(p, this.head(p.opts));
+    conn.send(p, this.head(p.opts));
   }
 
+  /** The last head built without headers or body (a script hitting one URL), reused as is. */
+  private lastHead = { method: '', target: undefined as Target | undefined, head: '' };
+
   private head(o: SendOptions): string {
+    const bare = o.headers.length === 0 && !o.body;
+    const last = this.lastHead;
+    if (bare && last.target === o.target && last.method === o.method) return last.head;
     let s = `${o.method} ${o.target.path} HTTP/1.1\r\nHost: ${o.target.hostHeader}\r\n`;
     let ua = false;
     for (const [k, v] of o.headers) {
@@ -579,7 +626,13 @@ export class Pool {
     if (!ua) s += `User-Agent: ${this.userAgent}\r\n`;
     if (o.body && o.body.length > 0) s += `Content-Length: ${o.body.length}\r\n`;
     else if (o.method === 'POST' || o.method === 'PUT' || o.method === 'PATCH') s += 'Content-Length: 0\r\n';
-    return `${s}\r\n`;
+    s += '\r\n';
+    if (bare) {
+      last.method = o.method;
+      last.target = o.target;
+      last.head = s;
+    }
+    return s;
   }
 
   release(c: Conn): void {
@@ -602,6 +655,8 @@ export class Pool {
   /** Ends every connection; requests in flight complete as interrupted (status 0). */
   close(): void {
     this.closed = true;
+    if (this.sweepTimer) clearTimeout(this.sweepTimer);
+    this.sweepTimer = undefined;
     for (const c of [...this.all]) {
       if (c.busy) c.fail(c.busy, 'request interrupted: the test is stopping', ERR_GENERIC);
       c.destroy();

@@ -139,7 +139,7 @@ export class Response {
     if (!this.cachedRequest) {
       const h: Record<string, string[]> = {};
       for (const [k, v] of this.reqHeaders) (h[canonical(k)] ??= []).push(v);
-      this.cachedRequest = { method: this.method, url: this.url, headers: h, body: this.reqBody, cookies: this.reqCookies };
+      this.cachedRequest = { method: this.method, url: this.url, headers: h, body: this.reqBody, cookies: this.reqCookies === NO_COOKIES ? {} : this.reqCookies };
     }
     return this.cachedRequest;
   }
@@ -252,8 +252,23 @@ function canonical(name: string): string {
   return out;
 }
 
+/** What a request without params shares: nothing is allocated for what it does not have. */
+const NO_PARAMS: Params = Object.freeze({});
+const NO_HEADERS: [string, string][] = Object.freeze([]) as unknown as [string, string][];
+const NO_BODY: { buf: Buffer | null; text: string } = Object.freeze({ buf: null, text: '' });
+const NO_COOKIES: Record<string, { name: string; value: string; replace: boolean }[]> = Object.freeze({});
+
+/** The method's name in k6's `http.<fn>` form, for messages. */
+const fnName = (m: string) => (m === 'DELETE' ? 'del' : m.toLowerCase());
+
+/** The method in upper case; the usual ones as they are, without making a string. */
+function upperMethod(method: unknown): string {
+  if (method === 'GET' || method === 'POST' || method === 'PUT' || method === 'DELETE' || method === 'HEAD' || method === 'PATCH' || method === 'OPTIONS') return method;
+  return String(method).toUpperCase();
+}
+
 function encodeBody(body: Body, headers: [string, string][]): { buf: Buffer | null; text: string } {
-  if (body === null || body === undefined) return { buf: null, text: '' };
+  if (body === null || body === undefined) return NO_BODY;
   if (typeof body === 'string') return { buf: Buffer.from(body, 'utf8'), text: body };
   // scripts run in their own vm context, so their ArrayBuffers fail `instanceof` here
   if (types.isAnyArrayBuffer(body)) return { buf: Buffer.from(body), text: '' };
@@ -297,8 +312,9 @@ function encodeMultipart(pairs: [string, unknown][], headers: [string, string][]
   return { buf, text: buf.toString('utf8') };
 }
 
-function checkParams(fn: string, params: unknown, onUnsupported: (err: K6Unsupported) => void): Params {
-  if (params === undefined || params === null) return {};
+function checkParams(method: string, params: unknown, onUnsupported: (err: K6Unsupported) => void): Params {
+  if (params === undefined || params === null) return NO_PARAMS;
+  const fn = fnName(method);
   if (typeof params !== 'object') throw new TypeError(`http.${fn}: params must be an object, got ${typeof params}`);
   for (const k of Object.keys(params)) {
     if (!PARAM_KEYS.has(k)) {
@@ -340,10 +356,10 @@ export function createHttpModule(vu: VU) {
 
   async function request(method: string, url: unknown, body: Body, rawParams: unknown): Promise<Response> {
     if (vu.interrupted) throw new Interrupted();
-    const m = String(method).toUpperCase();
-    const fn = m === 'DELETE' ? 'del' : m.toLowerCase();
-    const params = checkParams(fn, rawParams, onUnsupported);
-    const headers: [string, string][] = params.headers ? Object.entries(params.headers).map(([k, v]) => [k, String(v)]) : [];
+    const m = upperMethod(method);
+    const params = checkParams(m, rawParams, onUnsupported);
+    // encodeBody adds a Content-Type to a form's headers: only a request without a body shares the empty list
+    const headers: [string, string][] = params.headers ? Object.entries(params.headers).map(([k, v]) => [k, String(v)]) : body === null || body === undefined ? NO_HEADERS : [];
     let enc = encodeBody(body, headers);
     const timeoutMs = params.timeout === undefined ? DEFAULT_TIMEOUT_MS : parseK6Duration(params.timeout);
     const responseType = params.responseType ?? (host.discardResponseBodies ? 'none' : 'text');
@@ -390,8 +406,9 @@ export function createHttpModule(vu: VU) {
     // k6 sends the jar's cookies for the URL plus params.cookies; {replace: true} overrides the
     // jar's cookie of that name
     const jar = params.jar ?? vu.cookieJar;
-    const reqCookies: Record<string, { name: string; value: string; replace: boolean }[]> = {};
+    let reqCookies = NO_COOKIES;
     if (jar.store.size || params.cookies) {
+      reqCookies = {};
       const u = new URL(urlText);
       const replaced = new Set<string>();
       const own: string[] = [];
@@ -413,7 +430,7 @@ export function createHttpModule(vu: VU) {
       const all = [...fromJar, ...own];
       if (all.length && !headers.some(([k]) => k.toLowerCase() === 'cookie')) headers = [...headers, ['Cookie', all.join('; ')]];
     }
-    const startedAt = Date.now();
+    const startedAt = host.onRequest ? Date.now() : 0;
     const r = await vu.pool.request({
       method: m,
       target,

@@ -4,33 +4,38 @@ import type { VU } from './vu.js';
 
 export function createK6Module(vu: VU) {
   const sink = vu.host.sink;
-  // per-VU tag sets by check name, rebuilt when the VU's tags change (group, scenario)
-  const tagCache = new Map<string, Record<string, string>>();
+  // per VU, by check name: the check's tag set and its pass/fail counter, rebuilt when the VU's
+  // tags change (a group or scenario change makes new tags)
+  const checkCache = new Map<string, { tags: Record<string, string>; counter: { passes: number; fails: number } }>();
   let tagBase: Record<string, string> | undefined;
 
   function check<T>(value: T, sets: Record<string, ((v: T) => unknown) | unknown>, tags?: Record<string, string>): boolean {
     if (!sets || typeof sets !== 'object') throw new TypeError('check(value, sets): sets must be an object of name → function or boolean');
     let all = true;
-    for (const [name, fn] of Object.entries(sets)) {
+    const names = Object.keys(sets);
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i];
+      const fn = sets[name];
       const raw: unknown = typeof fn === 'function' ? fn(value) : fn;
-      if (raw instanceof Promise || (typeof raw === 'object' && raw !== null && 'then' in raw && typeof raw.then === 'function')) {
+      if (typeof raw === 'object' && raw !== null && (raw instanceof Promise || ('then' in raw && typeof raw.then === 'function'))) {
         throw new TypeError(`check ${JSON.stringify(name)}: the function returned a promise; a check must decide synchronously`);
       }
       const ok = Boolean(raw);
-      let t: Record<string, string> | undefined;
       if (tags) {
-        t = { ...vu.tags, check: name };
+        const t: Record<string, string> = { ...vu.tags, check: name };
         for (const [k, v] of Object.entries(tags)) t[k] = String(v);
+        sink.add(sink.checks, ok ? 1 : 0, t);
+        sink.recordCheck(vu.group, name, ok);
       } else {
         if (tagBase !== vu.tags) {
-          tagCache.clear();
+          checkCache.clear();
           tagBase = vu.tags;
         }
-        t = tagCache.get(name);
-        if (!t) tagCache.set(name, (t = { ...vu.tags, check: name }));
+        let c = checkCache.get(name);
+        if (!c) checkCache.set(name, (c = { tags: { ...vu.tags, check: name }, counter: sink.checkCounter(vu.group, name) }));
+        sink.add(sink.checks, ok ? 1 : 0, c.tags);
+        sink.countCheck(vu.group, name, ok, c.counter);
       }
-      sink.add(sink.checks, ok ? 1 : 0, t);
-      sink.recordCheck(vu.group, name, ok);
       if (!ok) all = false;
     }
     return all;

@@ -16,6 +16,7 @@ import { transformScript, TransformError } from './transform.js';
 import { CRYPTO_EXPORTS } from './encoding.js';
 import { RemoteModules } from './remote.js';
 import { PARAM_KEYS, UNSUPPORTED_RESPONSE_MEMBERS } from './http.js';
+import { buildInMemory } from '../../core/bundle.js';
 
 /** k6 modules faultline implements. Anything else under k6 fails at load time. */
 export const SUPPORTED_MODULES = ['k6', 'k6/http', 'k6/metrics', 'k6/execution', 'k6/data', 'k6/encoding', 'k6/crypto', 'k6/timers', 'k6/html'] as const;
@@ -82,12 +83,11 @@ export async function compileScript(path: string, compileOptions: CompileOptions
   } catch (err) {
     throw new K6ScriptError(`cannot read the script ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err });
   }
-  const esbuild = await import('esbuild');
   const remote = new RemoteModules({ offline: compileOptions.offline, cacheDir: compileOptions.moduleCacheDir, vendorDir: compileOptions.ignoreVendor ? undefined : vendorDirOf(abs) });
   let bundle: string;
   let map: SourceMap;
   try {
-    const r = await esbuild.build({
+    const r = await buildInMemory({
       entryPoints: [abs],
       bundle: true,
       write: false,

@@ -90,7 +90,8 @@ export class SubMetric {
     return `${this.parent.name}{${this.selector}}`;
   }
   matches(tags: Tags): boolean {
-    for (const [k, v] of this.tags) if (tags[k] !== v) return false;
+    const own = this.tags;
+    for (let i = 0; i < own.length; i++) if (tags[own[i][0]] !== own[i][1]) return false;
     return true;
   }
 }
@@ -197,11 +198,21 @@ export class Sink {
   }
 
   recordCheck(group: string, name: string, ok: boolean): void {
-    if (this.tap) this.tap.check(group, name, ok);
+    this.countCheck(group, name, ok, this.checkCounter(group, name));
+  }
+
+  /** The pass/fail counts of one check in one group, for a caller that keeps it (k6.ts's check). */
+  checkCounter(group: string, name: string): { passes: number; fails: number } {
     let g = this.checkResults.get(group);
     if (!g) this.checkResults.set(group, (g = new Map()));
     let c = g.get(name);
     if (!c) g.set(name, (c = { passes: 0, fails: 0 }));
+    return c;
+  }
+
+  /** recordCheck with the counter in hand (from checkCounter). */
+  countCheck(group: string, name: string, ok: boolean, c: { passes: number; fails: number }): void {
+    if (this.tap) this.tap.check(group, name, ok);
     if (ok) c.passes++;
     else c.fails++;
   }

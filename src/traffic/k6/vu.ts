@@ -151,8 +151,9 @@ export class VU {
 
   setGroup(path: string): void {
     this.group = path;
-    this.tags = { ...this.tags, group: path };
-    if (path === '') delete this.tags.group;
+    // built without `delete`, which would turn the tags into a slow dictionary-mode object
+    const { group: _outer, ...rest } = this.tags;
+    this.tags = path === '' ? rest : { ...rest, group: path };
   }
 
   sleep(seconds: number): Promise<void> {

@@ -83,6 +83,45 @@ describe('load engine HTTP client against a server that splits its responses', (
     pool.close();
   });
 
+  it('times out requests with k6 error code 1050 at their own deadlines, a later shorter one first', async () => {
+    // a server that reads requests and never answers
+    const sockets: net.Socket[] = [];
+    let closed = 0;
+    const srv = net.createServer((sock) => {
+      sockets.push(sock);
+      sock.resume();
+      sock.on('close', () => closed++);
+      sock.on('error', () => undefined);
+    });
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    const target = parseTarget(`http://127.0.0.1:${(srv.address() as AddressInfo).port}/hang`);
+    const pool = new Pool('test');
+    const at = (timeoutMs: number) => {
+      const started = performance.now();
+      return pool.request({ method: 'GET', target, headers: [], body: null, timeoutMs, insecure: false, keepBody: true }).then((r) => ({ r, took: performance.now() - started }));
+    };
+    try {
+      const long = at(900);
+      const short = at(200);
+      const [l, s] = await Promise.all([long, short]);
+      for (const [x, ms] of [[s, 200], [l, 900]] as const) {
+        expect(x.r.status).to.equal(0);
+        expect(x.r.errorCode).to.equal(1050);
+        expect(x.r.error).to.equal(`request timeout after ${ms}ms`);
+        expect(x.took).to.be.at.least(ms - 1);
+        expect(x.took).to.be.below(ms + 400);
+      }
+      // the timed-out connections were dropped, not returned to the pool for reuse
+      await new Promise((r) => setTimeout(r, 100));
+      expect(sockets.length).to.equal(2);
+      expect(closed).to.equal(2);
+    } finally {
+      pool.close();
+      for (const s of sockets) s.destroy();
+      srv.close();
+    }
+  });
+
   it('parses repeated headers into one comma-joined value', () => {
     expect(parseHeaders('Set-Cookie: a=1\r\nset-cookie: b=2\r\nContent-Type:  text/plain ')).to.deep.equal({ 'set-cookie': 'a=1, b=2', 'content-type': 'text/plain' });
   });
