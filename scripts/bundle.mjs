@@ -13,7 +13,8 @@
 // to itself through import.meta.url (the project root, the sandbox's app scripts, createRequire)
 // gets the URL of the file it was compiled to, so it behaves the same bundled or not.
 import { build } from 'esbuild';
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:http';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { readFile } from 'node:fs/promises';
@@ -25,8 +26,10 @@ const outdir = join(root, 'dist', 'cli');
 const distSrc = join(root, 'dist', 'src');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 // Bundled: what every command loads at start (commander, yaml: ~60 small CommonJS files between
-// them). Everything else stays a package of its own, loaded when a command needs it.
-const BUNDLED = new Set(['commander', 'yaml']);
+// them), and acorn, which `faultline load` parses every script with: in the bundle its code comes
+// from the code cache instead of being compiled from source at each start. Everything else stays a
+// package of its own, loaded when a command needs it.
+const BUNDLED = new Set(['commander', 'yaml', 'acorn']);
 const external = [...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.devDependencies ?? {})].filter((d) => !BUNDLED.has(d));
 
 /**
@@ -107,7 +110,19 @@ const lazyBuiltins = {
   },
 };
 
-async function commonJsBundle(entry, name, cacheRun) {
+/** Runs the CLI with argv to completion (the event loop stays free: a cache run may call our server). */
+function runCli(argv, env) {
+  return new Promise((res) => {
+    const child = spawn(process.execPath, [join(root, 'bin', 'faultline.js'), ...argv], { cwd: root, env, stdio: 'ignore' });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.on('exit', () => {
+      clearTimeout(timer);
+      res();
+    });
+  });
+}
+
+async function commonJsBundle(entry, name, cacheRuns) {
   const out = join(outdir, `${name}.cjs`);
   const cache = join(outdir, `${name}.cache`);
   rmSync(cache, { force: true });
@@ -141,13 +156,36 @@ async function commonJsBundle(entry, name, cacheRun) {
     const env = { ...process.env, FAULTLINE_WRITE_CODE_CACHE: cache, FAULTLINE_STATE_DIR: stateDir, FAULTLINE_LOCK_DIR: join(stateDir, 'locks'), TOXIPROXY_URL: 'http://127.0.0.1:1' };
     // the cache must match the V8 flags `faultline` runs with: none
     delete env.NODE_OPTIONS;
-    spawnSync(process.execPath, [join(root, 'bin', 'faultline.js'), ...cacheRun], { cwd: root, env, stdio: 'ignore', timeout: 60_000 });
+    // each run reads the cache the one before wrote and writes it again with what it compiled too
+    for (const cacheRun of cacheRuns) await runCli(typeof cacheRun === 'function' ? cacheRun(stateDir) : cacheRun, env);
   } finally {
     rmSync(stateDir, { recursive: true, force: true });
   }
   if (!existsSync(cache)) console.warn(`bundle: no code cache was written for ${relative(root, out)}: faultline starts slower`);
 }
 // validate's cache: every shipped experiment and game day. The CLI's: a dry run of a Toxiproxy
-// experiment, the common path (a dry run touches nothing, and nothing answers on port 1).
-await commonJsBundle(join(distSrc, 'cli', 'validate-fast.js'), 'validate', ['validate', 'experiments/**/*.yaml']);
-await commonJsBundle(join(distSrc, 'cli', 'bundle-entry.js'), 'faultline', ['run', '--dry-run', 'experiments/toxiproxy/latency-smoke.yaml']);
+// experiment, the common path (a dry run touches nothing, and nothing answers on port 1), then a
+// short `faultline load` of a k6 script against a server of this build's own on 127.0.0.1, so the
+// load engine (script bundling and transform, VUs, the HTTP client) starts from the cache too.
+await commonJsBundle(join(distSrc, 'cli', 'validate-fast.js'), 'validate', [['validate', 'experiments/**/*.yaml']]);
+const warmServer = createServer((_req, res) => res.end('ok'));
+await new Promise((res) => warmServer.listen(0, '127.0.0.1', res));
+try {
+  const loadRun = (stateDir) => {
+    const script = join(stateDir, 'cache-run.js');
+    writeFileSync(
+      script,
+      `import http from 'k6/http';
+import { check } from 'k6';
+export const options = { scenarios: { warm: { executor: 'constant-arrival-rate', rate: 100, timeUnit: '1s', duration: '300ms', preAllocatedVUs: 2, maxVUs: 4 } } };
+export default function () {
+  check(http.get(__ENV.URL), { 'status is 200': (r) => r.status === 200 });
+}
+`,
+    );
+    return ['load', '--quiet', '--env', `URL=http://127.0.0.1:${warmServer.address().port}/`, script];
+  };
+  await commonJsBundle(join(distSrc, 'cli', 'bundle-entry.js'), 'faultline', [['run', '--dry-run', 'experiments/toxiproxy/latency-smoke.yaml'], loadRun]);
+} finally {
+  warmServer.close();
+}

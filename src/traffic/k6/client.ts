@@ -349,11 +349,11 @@ class Conn {
         if (colon > pos && colon < end) {
           // names compared in place, case-insensitively: no string made for a header not read
           const n = colon - pos;
-          if (n === 14 && namedAt(head, pos, 'content-length')) contentLength = Number(head.slice(colon + 1, end).trim());
+          if (n === 14 && namedAt(head, pos, 'content-length')) contentLength = Number(head.slice(colon + 1, end)); // Number() skips the spaces
           else if (n === 17 && namedAt(head, pos, 'transfer-encoding')) chunked = head.slice(colon + 1, end).toLowerCase().includes('chunked');
-          else if (n === 10 && namedAt(head, pos, 'connection')) conn = head.slice(colon + 1, end).trim().toLowerCase();
+          else if (n === 10 && namedAt(head, pos, 'connection')) conn = connectionOf(head, colon + 1, end);
           else if (n === 18 && namedAt(head, pos, 'x-faultline-region')) this.region = head.slice(colon + 1, end).trim();
-          else if (n === 21 && namedAt(head, pos, 'x-faultline-routed-at')) this.routedAt = Number(head.slice(colon + 1, end).trim());
+          else if (n === 21 && namedAt(head, pos, 'x-faultline-routed-at')) this.routedAt = Number(head.slice(colon + 1, end));
           else if (n === 10 && namedAt(head, pos, 'set-cookie')) (this.setCookies ??= []).push(head.slice(colon + 1, end).trim());
         }
       }
@@ -515,6 +515,15 @@ class Conn {
 function namedAt(s: string, pos: number, lower: string): boolean {
   for (let i = 0; i < lower.length; i++) if ((s.charCodeAt(pos + i) | 0x20) !== lower.charCodeAt(i)) return false;
   return true;
+}
+
+/** A Connection header's value, lower-cased; the usual two without making a string for them. */
+function connectionOf(head: string, from: number, to: number): string {
+  while (from < to && (head.charCodeAt(from) === 0x20 || head.charCodeAt(from) === 0x09)) from++;
+  while (to > from && (head.charCodeAt(to - 1) === 0x20 || head.charCodeAt(to - 1) === 0x09)) to--;
+  if (to - from === 10 && namedAt(head, from, 'keep-alive')) return 'keep-alive';
+  if (to - from === 5 && namedAt(head, from, 'close')) return 'close';
+  return head.slice(from, to).toLowerCase();
 }
 
 /** The status code of "HTTP/1.x NNN ...", or NaN when the three characters are not digits. */

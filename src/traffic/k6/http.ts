@@ -477,17 +477,7 @@ export function createHttpModule(vu: VU) {
     }
 
     const t = r.timings;
-    sink.add(sink.httpReqs, 1, tags);
-    sink.add(sink.httpReqDuration, t.duration, tags);
-    sink.add(sink.httpReqWaiting, t.waiting, tags);
-    sink.add(sink.httpReqBlocked, t.blocked, tags);
-    sink.add(sink.httpReqConnecting, t.connecting, tags);
-    sink.add(sink.httpReqTls, t.tls_handshaking, tags);
-    sink.add(sink.httpReqSending, t.sending, tags);
-    sink.add(sink.httpReqReceiving, t.receiving, tags);
-    if (callback) sink.add(sink.httpReqFailed, expected ? 0 : 1, tags);
-    sink.add(sink.dataSent, r.bytesSent, tags);
-    sink.add(sink.dataReceived, r.bytesReceived, tags);
+    sink.addRequest(tags, t, callback ? (expected ? 0 : 1) : -1, r.bytesSent, r.bytesReceived);
 
     if (host.onRequest) {
       const named = params.tags?.name ?? nameTag;

@@ -13,6 +13,16 @@ import { LatencyHistogram } from '../../core/histogram.js';
 export type MetricType = 'counter' | 'gauge' | 'rate' | 'trend';
 export type ValueType = 'default' | 'time' | 'data';
 export type Tags = Record<string, string>;
+/** The timings of one request, in ms (client.ts's Timings). */
+export interface RequestTimings {
+  duration: number;
+  waiting: number;
+  blocked: number;
+  connecting: number;
+  tls_handshaking: number;
+  sending: number;
+  receiving: number;
+}
 
 export class Aggregate {
   count = 0;
@@ -196,6 +206,35 @@ export class Sink {
     if (this.out) this.out.point(m, value, tags);
     if (this.tap) this.tap.sample(m, value, tags);
   }
+
+  /**
+   * One HTTP request's samples, all with the same tags: http_reqs, the seven timings,
+   * http_req_failed (unless `failed` is -1: no response callback, so no sample, as in k6), then
+   * data_sent and data_received. One loop over the metrics, not eleven calls of add(): the
+   * optimizing compiler then compiles add() once here rather than once per call.
+   */
+  addRequest(tags: Tags, t: RequestTimings, failed: number, sent: number, received: number): void {
+    const v = this.requestValues;
+    v[0] = 1;
+    v[1] = t.duration;
+    v[2] = t.waiting;
+    v[3] = t.blocked;
+    v[4] = t.connecting;
+    v[5] = t.tls_handshaking;
+    v[6] = t.sending;
+    v[7] = t.receiving;
+    v[8] = failed;
+    v[9] = sent;
+    v[10] = received;
+    const ms = this.requestMetrics;
+    for (let i = 0; i < ms.length; i++) {
+      if (i === 8 && failed === -1) continue;
+      this.add(ms[i], v[i], tags);
+    }
+  }
+
+  private readonly requestMetrics = [this.httpReqs, this.httpReqDuration, this.httpReqWaiting, this.httpReqBlocked, this.httpReqConnecting, this.httpReqTls, this.httpReqSending, this.httpReqReceiving, this.httpReqFailed, this.dataSent, this.dataReceived];
+  private readonly requestValues = new Float64Array(11);
 
   recordCheck(group: string, name: string, ok: boolean): void {
     this.countCheck(group, name, ok, this.checkCounter(group, name));

@@ -102,38 +102,44 @@ export async function runArrivals(plan: ArrivalPlan, ctx: ScenarioContext): Prom
   };
 
   let nextDue = 0;
-  while (!ctx.stopped && started < total) {
-    const now = ctx.now();
-    // everything due by now starts, even past the end: it was due within the duration
-    while (started < total && nextDue <= now) {
-      const late = now - nextDue;
-      const due = nextDue;
-      const k = started;
-      started++;
-      nextDue = dueTime(started);
-      if (!mine(k)) continue; // another worker's iteration
-      own++;
-      lateSum += late;
-      if (late > lateMax) lateMax = late;
-      const vu = idle.pop();
-      if (vu) runOn(vu, due);
-      else if (allocated < maxVUs) {
-        allocated++;
-        const p: Promise<void> = ctx.newVU().then((v) => {
-          running.delete(p);
-          runOn(v, due);
-        });
-        running.add(p);
-      } else {
-        dropped++;
-        ctx.dropped();
+  try {
+    while (!ctx.stopped && started < total) {
+      const now = ctx.now();
+      // everything due by now starts, even past the end: it was due within the duration
+      while (started < total && nextDue <= now) {
+        const late = now - nextDue;
+        const due = nextDue;
+        const k = started;
+        started++;
+        nextDue = dueTime(started);
+        if (!mine(k)) continue; // another worker's iteration
+        own++;
+        lateSum += late;
+        if (late > lateMax) lateMax = late;
+        const vu = idle.pop();
+        if (vu) runOn(vu, due);
+        else if (allocated < maxVUs) {
+          allocated++;
+          const p: Promise<void> = ctx.newVU().then((v) => {
+            running.delete(p);
+            runOn(v, due);
+          });
+          running.add(p);
+        } else {
+          dropped++;
+          ctx.dropped();
+        }
       }
+      if (started >= total || nextDue >= D || now >= D) break;
+      // the next wake-up: when the next iteration is due, but not before this quantum ends (nor
+      // after the scenario's end, so the last batch is no later than the rest). A dense schedule
+      // (the next iteration due within the quantum) wakes every quantum: on the beat of one
+      // repeating timer rather than on a timer of its own each time.
+      if (nextDue <= now + quantum && now + quantum < D) await ctx.beat(quantum);
+      else await ctx.wait(Math.max(MIN_TICK_MS, Math.max(nextDue, Math.min(now + quantum, D)) - ctx.now()));
     }
-    if (started >= total || nextDue >= D || now >= D) break;
-    // the next wake-up: when the next iteration is due, but not before this quantum ends (nor
-    // after the scenario's end, so the last batch is no later than the rest)
-    const wakeAt = Math.max(nextDue, Math.min(now + quantum, D));
-    await ctx.wait(Math.max(MIN_TICK_MS, wakeAt - ctx.now()));
+  } finally {
+    ctx.stopBeats();
   }
   if (!ctx.stopped) {
     const left = D - ctx.now();

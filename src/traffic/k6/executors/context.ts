@@ -87,12 +87,7 @@ export class ScenarioContext {
     if (ms <= 0 || this.stopped) return Promise.resolve();
     // not Promise.race with abortPromise: the arrival scheduler waits ~1000 times a second, and
     // every race would leave a reaction on abortPromise until the end of the test
-    if (!this.watchingAbort) {
-      this.watchingAbort = true;
-      void this.host.abortPromise.then(() => {
-        for (const wake of [...this.waits]) wake();
-      });
-    }
+    this.watchAbort();
     return new Promise<void>((resolve) => {
       const wake = () => {
         clearTimeout(timer);
@@ -105,6 +100,56 @@ export class ScenarioContext {
   }
   private readonly waits = new Set<() => void>();
   private watchingAbort = false;
+
+  /**
+   * Waits for the next beat of a repeating timer of ms (started by the first call, kept for the
+   * next ones), or less if the test is aborted: the arrival scheduler's wake-up while its
+   * schedule is dense, which comes every quantum. One interval timer, re-armed by Node in place,
+   * costs less than a new timer per wake-up (a new Timeout, and a new timer list that Node makes
+   * and drops around it), and at 100 wake-ups a second that code never gets hot enough to be
+   * optimized. Stopped by stopBeats(); unref'd like wait()'s timers.
+   */
+  beat(ms: number): Promise<void> {
+    if (ms <= 0 || this.stopped) return Promise.resolve();
+    if (this.beatTimer && this.beatMs !== ms) this.stopBeats();
+    if (!this.beatTimer) {
+      this.beatMs = ms;
+      this.beatTimer = setInterval(() => {
+        const wake = this.beatWaiter;
+        this.beatWaiter = undefined;
+        if (wake) wake();
+      }, ms).unref();
+    }
+    return new Promise<void>((resolve) => {
+      const wake = () => {
+        this.waits.delete(wake);
+        resolve();
+      };
+      this.beatWaiter = wake;
+      this.waits.add(wake);
+      this.watchAbort();
+    });
+  }
+
+  /** Stops beat()'s timer (a waiter still waiting is woken). */
+  stopBeats(): void {
+    if (this.beatTimer) clearInterval(this.beatTimer);
+    this.beatTimer = undefined;
+    const wake = this.beatWaiter;
+    this.beatWaiter = undefined;
+    if (wake) wake();
+  }
+  private beatTimer: NodeJS.Timeout | undefined;
+  private beatMs = 0;
+  private beatWaiter: (() => void) | undefined;
+
+  private watchAbort(): void {
+    if (this.watchingAbort) return;
+    this.watchingAbort = true;
+    void this.host.abortPromise.then(() => {
+      for (const wake of [...this.waits]) wake();
+    });
+  }
 
   /** Lets running iterations finish for up to graceMs, then interrupts the VUs still busy. */
   async finish(running: Promise<unknown>[], graceMs: number): Promise<void> {
