@@ -1,7 +1,7 @@
 // bench/load-engine: faultline's k6-API engine against autocannon and wrk, side by side in one
 // run, all loading the same minimal server (bench/load-server.ts) in its own process.
 //
-//   npm run bench:load            (BENCH_SECONDS=10, BENCH_CONNECTIONS=20, BENCH_RATE=2000)
+//   npm run bench:load            (BENCH_SECONDS=10, BENCH_CONNECTIONS=20, BENCH_RATE=2000, BENCH_OPEN_ROUNDS=5)
 //
 // The figure of merit is requests per CPU-second of the *client* process: the server counts the
 // requests (GET /__count), and the client's CPU time is read from /proc: each client runs under
@@ -22,7 +22,8 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 20);
 const RATE = Number(process.env.BENCH_RATE ?? 2000);
-const ROUNDS = Number(process.env.BENCH_OPEN_ROUNDS ?? 3);
+// five rounds: one run of a client on this machine can cost 20% more CPU than the next (docs/load-engine.md)
+const ROUNDS = Number(process.env.BENCH_OPEN_ROUNDS ?? 5);
 
 const hasTaskset = spawnSync('sh', ['-c', 'command -v taskset'], { encoding: 'utf8' }).status === 0 && cpus().length >= 2;
 const pin = (core: number, argv: string[]) => (hasTaskset ? ['taskset', '-c', String(core), ...argv] : argv);

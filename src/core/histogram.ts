@@ -29,7 +29,9 @@ const GAMMA = (1 + RELATIVE_ERROR) / (1 - RELATIVE_ERROR);
 const INV_LN_GAMMA = 1 / Math.log(GAMMA);
 const REP_FACTOR = 2 / (GAMMA + 1);
 
-const keyOf = (v: number) => Math.ceil(Math.log(v) * INV_LN_GAMMA);
+// `+ 0`: Math.ceil gives -0 for values just under 1 ms, and a -0 key sends the optimizing
+// compiler's integer code for it back to be recompiled; -0 + 0 is 0
+const keyOf = (v: number) => Math.ceil(Math.log(v) * INV_LN_GAMMA) + 0;
 const valueOfKey = (k: number) => Math.pow(GAMMA, k) * REP_FACTOR;
 
 /** LatencyHistogram.toJSON(): count, sum, min, max, values below 1 µs, first key, bucket counts. */
