@@ -50,7 +50,7 @@ const AP = { AP_BASELINE: '1500ms', AP_FOR: '3s', AP_RECOVERED: '2500ms' };
 describe('sandbox measurements mean what they say (e2e)', function () {
   this.timeout(900_000);
 
-  it('replication lag is the same for LWW and CRDT twins over working links (within 20%)', async () => {
+  it('replication lag is the same for LWW and CRDT twins over working links (within 20%, or 15 ms)', async () => {
     // The partition experiments with both cuts replaced by working links: same traffic, same links.
     // Fewer writes than the partition experiments (20% instead of 50%), still on 5 hot keys (where
     // LWW adopts whole registers): a CRDT register keeps every item, so at 50 writes/s its batches
@@ -69,7 +69,11 @@ describe('sandbox measurements mean what they say (e2e)', function () {
     expect(a.count, lww.output).to.be.greaterThan(100);
     expect(b.count, crdt.output).to.be.greaterThan(100);
     // Before the fix, LWW's lag counted old items of registers it adopted whole: up to 1.4 s.
-    expect(Math.abs(a.p50 - b.p50) / Math.max(a.p50, b.p50), `lww p50 ${a.p50} vs crdt p50 ${b.p50}`).to.be.at.most(0.2);
+    // The writes sit on the traffic's 10 ms grid (100/s), whose phase against the 100 ms batch timer
+    // is new in every run: that alone moves a run's p50 by up to 10 ms (CI once saw 42 against 56
+    // ms), so two runs may differ by 20% of ~50 ms or by 15 ms, whichever is more.
+    const gap = Math.abs(a.p50 - b.p50);
+    expect(gap <= Math.max(0.2 * Math.max(a.p50, b.p50), 15), `lww p50 ${a.p50} vs crdt p50 ${b.p50}`).to.equal(true);
     expect(a.p99, 'a working link with 100 ms batches').to.be.below(500);
   });
 

@@ -132,7 +132,7 @@ export function parseHeaders(rawHead: string): Record<string, string> {
 export interface SendOptions {
   method: string;
   target: Target;
-  headers: [string, string][];
+  headers: readonly [string, string][];
   body: Buffer | null;
   timeoutMs: number;
   insecure: boolean;

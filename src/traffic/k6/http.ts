@@ -89,7 +89,7 @@ export class Response {
   error_code: number;
   private readonly raw: Buffer | null;
   private readonly rawHead: string;
-  private readonly reqHeaders: [string, string][];
+  private readonly reqHeaders: readonly [string, string][];
   private readonly reqBody: string;
   private readonly method: string;
   private cachedRequest: Response['request'] | undefined;
@@ -106,7 +106,7 @@ export class Response {
   constructor(
     method: string,
     url: string,
-    reqHeaders: [string, string][],
+    reqHeaders: readonly [string, string][],
     reqBody: string,
     r: Result,
     responseType: string,
@@ -254,7 +254,7 @@ function canonical(name: string): string {
 
 /** What a request without params shares: nothing is allocated for what it does not have. */
 const NO_PARAMS: Params = Object.freeze({});
-const NO_HEADERS: [string, string][] = Object.freeze([]) as unknown as [string, string][];
+const NO_HEADERS: readonly [string, string][] = Object.freeze([]);
 const NO_BODY: { buf: Buffer | null; text: string } = Object.freeze({ buf: null, text: '' });
 const NO_COOKIES: Record<string, { name: string; value: string; replace: boolean }[]> = Object.freeze({});
 
@@ -358,9 +358,11 @@ export function createHttpModule(vu: VU) {
     if (vu.interrupted) throw new Interrupted();
     const m = upperMethod(method);
     const params = checkParams(m, rawParams, onUnsupported);
-    // encodeBody adds a Content-Type to a form's headers: only a request without a body shares the empty list
-    const headers: [string, string][] = params.headers ? Object.entries(params.headers).map(([k, v]) => [k, String(v)]) : body === null || body === undefined ? NO_HEADERS : [];
-    let enc = encodeBody(body, headers);
+    // encodeBody adds a Content-Type to a form's headers: a request with neither headers nor a
+    // body shares one empty, frozen list
+    const own: [string, string][] | undefined = params.headers ? Object.entries(params.headers).map(([k, v]) => [k, String(v)]) : body === null || body === undefined ? undefined : [];
+    let enc = own ? encodeBody(body, own) : NO_BODY;
+    const headers: readonly [string, string][] = own ?? NO_HEADERS;
     const timeoutMs = params.timeout === undefined ? DEFAULT_TIMEOUT_MS : parseK6Duration(params.timeout);
     const responseType = params.responseType ?? (host.discardResponseBodies ? 'none' : 'text');
     let redirectsLeft = params.redirects ?? host.maxRedirects;
@@ -389,7 +391,7 @@ export function createHttpModule(vu: VU) {
   async function hop(
     m: string,
     urlText: string,
-    sentHeaders: [string, string][],
+    sentHeaders: readonly [string, string][],
     enc: { buf: Buffer | null; text: string },
     timeoutMs: number,
     responseType: string,
