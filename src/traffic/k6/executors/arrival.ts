@@ -136,7 +136,11 @@ export async function runArrivals(plan: ArrivalPlan, ctx: ScenarioContext): Prom
       // (the next iteration due within the quantum) wakes every quantum: on the beat of one
       // repeating timer rather than on a timer of its own each time.
       if (nextDue <= now + quantum && now + quantum < D) await ctx.beat(quantum);
-      else await ctx.wait(Math.max(MIN_TICK_MS, Math.max(nextDue, Math.min(now + quantum, D)) - ctx.now()));
+      else {
+        // sparse (a ramp down) or at the end: no beats meanwhile
+        ctx.stopBeats();
+        await ctx.wait(Math.max(MIN_TICK_MS, Math.max(nextDue, Math.min(now + quantum, D)) - ctx.now()));
+      }
     }
   } finally {
     ctx.stopBeats();
