@@ -526,7 +526,7 @@ function connectionOf(head: string, from: number, to: number): string {
   return head.slice(from, to).toLowerCase();
 }
 
-/** The status code of "HTTP/1.x NNN ...", or NaN when the three characters are not digits. */
+/** The status code of "HTTP/1.x NNN ...": the three digits read in place, else as Number() reads them. */
 function statusOf(line: string): number {
   const a = line.charCodeAt(9) - 48;
   const b = line.charCodeAt(10) - 48;

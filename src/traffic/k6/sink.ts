@@ -146,6 +146,9 @@ export interface SinkTap {
   check(group: string, name: string, ok: boolean): void;
 }
 
+/** Where http_req_failed sits in Sink.addRequest's metrics and values. */
+const REQUEST_FAILED = 8;
+
 export class Sink {
   readonly metrics = new Map<string, Metric>();
   private out: JsonOut | undefined;
@@ -228,13 +231,13 @@ export class Sink {
     v[10] = received;
     const ms = this.requestMetrics;
     for (let i = 0; i < ms.length; i++) {
-      if (i === 8 && failed === -1) continue;
+      if (i === REQUEST_FAILED && failed === -1) continue;
       this.add(ms[i], v[i], tags);
     }
   }
 
   private readonly requestMetrics = [this.httpReqs, this.httpReqDuration, this.httpReqWaiting, this.httpReqBlocked, this.httpReqConnecting, this.httpReqTls, this.httpReqSending, this.httpReqReceiving, this.httpReqFailed, this.dataSent, this.dataReceived];
-  private readonly requestValues = new Float64Array(11);
+  private readonly requestValues = new Float64Array(this.requestMetrics.length);
 
   recordCheck(group: string, name: string, ok: boolean): void {
     this.countCheck(group, name, ok, this.checkCounter(group, name));
