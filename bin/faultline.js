@@ -86,6 +86,16 @@ async function main() {
     }
   }
 
+  // A process allowed one CPU only (taskset, a cpuset) gains nothing from V8's parallel scavenges of
+  // the young generation: the helper threads take turns with the main thread on that one CPU, and
+  // every hand-off is a futex wake and a context switch (in the open-model load benchmark about 550
+  // futex calls a run: docs/performance.md). There each scavenge runs on the main thread alone.
+  // V8 reads this flag at the start of every scavenge, so it is safe to change in a running process
+  // (V8's own tests do); the broader --single-threaded-gc is not: it crashed V8 when set at run time
+  // (a marker built for concurrent marking found it off). After the validate fast path, which
+  // does not need it and would pay 2 ms for loading node:os.
+  if (require('node:os').availableParallelism() === 1) require('node:v8').setFlagsFromString('--no-parallel-scavenge');
+
   if (mtime('cli/faultline.cjs') >= built) {
     // The whole CLI in one CommonJS file compiled with its code cache (scripts/bundle.mjs).
     const cli = loadWithCodeCache('cli/faultline.cjs', 'cli/faultline.cache');

@@ -4,6 +4,9 @@
 //               ──transform.ts (k6 imports → __k6(), colour request-making code async)──► factory
 //               ──vm.Script (compiled once)──► (k6, __ENV, vu) => Promise<{exports, setIter}>
 //
+// A plain .js script importing nothing but k6 modules skips esbuild: the transform takes the
+// file as it is (standalone() says when).
+//
 // Each VU calls the factory, so each VU runs the init code and has its own module-level state,
 // as in k6 where every VU is a separate JS runtime. Errors point at the original file:line:col
 // through esbuild's source map.
@@ -12,7 +15,8 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import vm from 'node:vm';
 import { K6ScriptError } from './errors.js';
-import { transformScript, TransformError } from './transform.js';
+import * as acorn from 'acorn';
+import { transformScript, TransformError, type TransformResult } from './transform.js';
 import { CRYPTO_EXPORTS } from './encoding.js';
 import { RemoteModules } from './remote.js';
 import { PARAM_KEYS, UNSUPPORTED_RESPONSE_MEMBERS } from './http.js';
@@ -78,51 +82,37 @@ export function vendorDirOf(scriptPath: string): string {
 
 export async function compileScript(path: string, compileOptions: CompileOptions = {}): Promise<CompiledScript> {
   const abs = resolve(path);
+  let source: string;
   try {
-    await readFile(abs);
+    source = await readFile(abs, 'utf8');
   } catch (err) {
     throw new K6ScriptError(`cannot read the script ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err });
   }
-  const remote = new RemoteModules({ offline: compileOptions.offline, cacheDir: compileOptions.moduleCacheDir, vendorDir: compileOptions.ignoreVendor ? undefined : vendorDirOf(abs) });
-  let bundle: string;
-  let map: SourceMap;
-  try {
-    const r = await buildInMemory({
-      entryPoints: [abs],
-      bundle: true,
-      write: false,
-      format: 'esm',
-      platform: 'neutral',
-      target: 'es2022',
-      outfile: `${abs}.faultline.js`,
-      sourcemap: 'external',
-      logLevel: 'silent',
-      mainFields: ['module', 'main'],
-      loader: { '.ts': 'ts', '.js': 'js', '.mjs': 'js', '.json': 'json' },
-      plugins: [k6Modules(remote)],
-    });
-    bundle = r.outputFiles.find((f) => f.path.endsWith('.js'))!.text;
-    map = JSON.parse(r.outputFiles.find((f) => f.path.endsWith('.map'))!.text) as SourceMap;
-  } catch (err) {
-    const errors = (err as { errors?: { text: string; location?: { file: string; line: number; column: number } | null }[] }).errors;
-    if (errors?.length) {
-      const msg = errors.map((e) => (e.location ? `${e.location.file}:${e.location.line}:${e.location.column + 1}: ${e.text}` : e.text)).join('\n');
-      throw new K6ScriptError(msg, { cause: err });
+  // A plain JavaScript script that imports only k6 modules is transformed as it is, and its
+  // positions are the file's own; anything else, or a script the transform refuses as written,
+  // is bundled by esbuild first, as before (see standalone())
+  let transformed: TransformResult | undefined;
+  let locate: (line: number, column: number) => string | undefined;
+  if (standalone(abs, source)) {
+    const shown = relative(process.cwd(), abs) || abs;
+    locate = (line, column) => `${shown}:${line}:${column + 1}`;
+    try {
+      transformed = transformK6(source, locate, path);
+    } catch (err) {
+      if (!(err instanceof TransformError)) throw err;
     }
-    throw new K6ScriptError(`cannot bundle ${path}: ${(err as Error).message}`, { cause: err });
   }
-  if (compileOptions.onRemoteModules) await compileOptions.onRemoteModules(remote.bodies);
-  map.sources = map.sources.map((src) => (src.startsWith('remote:') ? src.slice('remote:'.length) : relative(process.cwd(), resolve(dirname(abs), src)) || src));
-  const mapper = new SourceMapper(map);
-  let transformed;
-  try {
-    transformed = transformScript(bundle, (line, column) => mapper.locate(line, column) ?? `${path} (bundled line ${line})`, {
-      paramKeys: PARAM_KEYS,
-      responseMethods: UNSUPPORTED_RESPONSE_MEMBERS,
-    });
-  } catch (err) {
-    if (err instanceof TransformError) throw new K6ScriptError(err.message, { cause: err });
-    throw err;
+  if (!transformed) {
+    const bundled = await bundle(abs, path, compileOptions);
+    locate = bundled.locate;
+    try {
+      transformed = transformK6(bundled.code, bundled.locate, path);
+    } catch (err) {
+      if (err instanceof TransformError) throw new K6ScriptError(err.message, { cause: err });
+      throw err;
+    }
+  } else if (compileOptions.onRemoteModules) {
+    await compileOptions.onRemoteModules(new Map());
   }
   for (const imp of transformed.imports) {
     const known = MODULE_EXPORTS[imp.module];
@@ -172,8 +162,85 @@ export async function compileScript(path: string, compileOptions: CompileOptions
         .filter((l) => !l.includes('node:internal') && !l.includes('/dist/src/traffic/k6/'))
         .join('\n')
         .replaceAll(`${filename}:`, 'bundle:')
-        .replace(/bundle:(\d+):(\d+)/g, (_m, l: string, c: string) => mapper.locate(Number(l), Number(c) - 1) ?? `${path}:?`),
+        .replace(/bundle:(\d+):(\d+)/g, (_m, l: string, c: string) => locate(Number(l), Number(c) - 1) ?? `${path}:?`),
   };
+}
+
+/**
+ * Whether a script can skip esbuild: a .js or .mjs file whose only imports (static, at the top)
+ * are k6 modules this engine implements, with no import(), no require, no re-export from another
+ * module and no #! line. Bundling such a file changes nothing the engine needs, and skipping it saves
+ * starting esbuild's Go process: about 20 ms of CPU and 1,500 page faults a run
+ * (docs/performance.md). A syntax error goes to esbuild too, whose message is the one users know.
+ */
+export function standalone(abs: string, source: string): boolean {
+  if (!/\.m?js$/i.test(abs) || source.startsWith('#!')) return false;
+  let ast: acorn.Node;
+  try {
+    ast = acorn.parse(source, { ecmaVersion: 'latest', sourceType: 'module', allowAwaitOutsideFunction: true });
+  } catch {
+    return false;
+  }
+  const supported = new Set<string>(SUPPORTED_MODULES);
+  const pending: unknown[] = [ast];
+  while (pending.length) {
+    const node = pending.pop();
+    if (Array.isArray(node)) {
+      pending.push(...(node as unknown[]));
+      continue;
+    }
+    if (node === null || typeof node !== 'object') continue;
+    const n = node as { type?: unknown; name?: unknown; source?: { value?: unknown } | null };
+    // require() is esbuild's to refuse (a literal one at load time, a computed one when called)
+    if (n.type === 'ImportExpression' || (n.type === 'Identifier' && n.name === 'require')) return false;
+    if (n.type === 'ImportDeclaration' && !supported.has(String(n.source?.value))) return false;
+    if ((n.type === 'ExportNamedDeclaration' || n.type === 'ExportAllDeclaration') && n.source) return false;
+    for (const value of Object.values(node)) if (value !== null && typeof value === 'object') pending.push(value);
+  }
+  return true;
+}
+
+/** esbuild: strips types, bundles local and remote modules (k6/* stays external). */
+async function bundle(abs: string, path: string, compileOptions: CompileOptions): Promise<{ code: string; locate: (line: number, column: number) => string | undefined }> {
+  const remote = new RemoteModules({ offline: compileOptions.offline, cacheDir: compileOptions.moduleCacheDir, vendorDir: compileOptions.ignoreVendor ? undefined : vendorDirOf(abs) });
+  let code: string;
+  let map: SourceMap;
+  try {
+    const r = await buildInMemory({
+      entryPoints: [abs],
+      bundle: true,
+      write: false,
+      format: 'esm',
+      platform: 'neutral',
+      target: 'es2022',
+      outfile: `${abs}.faultline.js`,
+      sourcemap: 'external',
+      logLevel: 'silent',
+      mainFields: ['module', 'main'],
+      loader: { '.ts': 'ts', '.js': 'js', '.mjs': 'js', '.json': 'json' },
+      plugins: [k6Modules(remote)],
+    });
+    code = r.outputFiles.find((f) => f.path.endsWith('.js'))!.text;
+    map = JSON.parse(r.outputFiles.find((f) => f.path.endsWith('.map'))!.text) as SourceMap;
+  } catch (err) {
+    const errors = (err as { errors?: { text: string; location?: { file: string; line: number; column: number } | null }[] }).errors;
+    if (errors?.length) {
+      const msg = errors.map((e) => (e.location ? `${e.location.file}:${e.location.line}:${e.location.column + 1}: ${e.text}` : e.text)).join('\n');
+      throw new K6ScriptError(msg, { cause: err });
+    }
+    throw new K6ScriptError(`cannot bundle ${path}: ${(err as Error).message}`, { cause: err });
+  }
+  if (compileOptions.onRemoteModules) await compileOptions.onRemoteModules(remote.bodies);
+  map.sources = map.sources.map((src) => (src.startsWith('remote:') ? src.slice('remote:'.length) : relative(process.cwd(), resolve(dirname(abs), src)) || src));
+  const mapper = new SourceMapper(map);
+  return { code, locate: (line, column) => mapper.locate(line, column) };
+}
+
+function transformK6(code: string, locate: (line: number, column: number) => string | undefined, path: string): TransformResult {
+  return transformScript(code, (line, column) => locate(line, column) ?? `${path} (bundled line ${line})`, {
+    paramKeys: PARAM_KEYS,
+    responseMethods: UNSUPPORTED_RESPONSE_MEMBERS,
+  });
 }
 
 function realOrSelf(p: string): string {
