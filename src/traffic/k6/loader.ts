@@ -5,7 +5,7 @@
 //               ──vm.Script (compiled once)──► (k6, __ENV, vu) => Promise<{exports, setIter}>
 //
 // A plain .js script importing nothing but k6 modules skips esbuild: the transform takes the
-// file as it is (standalone() says when).
+// file as it is (standaloneModule() says when).
 //
 // Each VU calls the factory, so each VU runs the init code and has its own module-level state,
 // as in k6 where every VU is a separate JS runtime. Errors point at the original file:line:col
@@ -15,8 +15,8 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import vm from 'node:vm';
 import { K6ScriptError } from './errors.js';
-import * as acorn from 'acorn';
-import { transformScript, TransformError, type TransformResult } from './transform.js';
+import type * as acorn from 'acorn';
+import { parseModule, transformScript, TransformError, type TransformResult } from './transform.js';
 import { CRYPTO_EXPORTS } from './encoding.js';
 import { RemoteModules } from './remote.js';
 import { PARAM_KEYS, UNSUPPORTED_RESPONSE_MEMBERS } from './http.js';
@@ -24,6 +24,7 @@ import { buildInMemory } from '../../core/bundle.js';
 
 /** k6 modules faultline implements. Anything else under k6 fails at load time. */
 export const SUPPORTED_MODULES = ['k6', 'k6/http', 'k6/metrics', 'k6/execution', 'k6/data', 'k6/encoding', 'k6/crypto', 'k6/timers', 'k6/html'] as const;
+const SUPPORTED: ReadonlySet<string> = new Set(SUPPORTED_MODULES);
 
 /** What each module exports here; a named import of anything else fails at load time. */
 const MODULE_EXPORTS: Record<string, string[]> = {
@@ -90,14 +91,15 @@ export async function compileScript(path: string, compileOptions: CompileOptions
   }
   // A plain JavaScript script that imports only k6 modules is transformed as it is, and its
   // positions are the file's own; anything else, or a script the transform refuses as written,
-  // is bundled by esbuild first, as before (see standalone())
+  // is bundled by esbuild first, as before (see standaloneModule())
   let transformed: TransformResult | undefined;
   let locate: (line: number, column: number) => string | undefined;
-  if (standalone(abs, source)) {
+  const parsed = standaloneModule(abs, source);
+  if (parsed) {
     const shown = relative(process.cwd(), abs) || abs;
     locate = (line, column) => `${shown}:${line}:${column + 1}`;
     try {
-      transformed = transformK6(source, locate, path);
+      transformed = transformK6(source, locate, path, parsed);
     } catch (err) {
       if (!(err instanceof TransformError)) throw err;
     }
@@ -167,21 +169,21 @@ export async function compileScript(path: string, compileOptions: CompileOptions
 }
 
 /**
- * Whether a script can skip esbuild: a .js or .mjs file whose only imports (static, at the top)
- * are k6 modules this engine implements, with no import(), no require, no re-export from another
- * module and no #! line. Bundling such a file changes nothing the engine needs, and skipping it saves
- * starting esbuild's Go process: about 20 ms of CPU and 1,500 page faults a run
+ * The script's syntax tree (for the transform, which then does not parse it again) when it can
+ * skip esbuild, else undefined. It can when it is a .js or .mjs file whose only imports (static,
+ * at the top) are k6 modules this engine implements, with no import(), no require, no re-export
+ * from another module and no #! line. Bundling such a file changes nothing the engine needs, and
+ * skipping it saves starting esbuild's Go process: about 20 ms of CPU and 1,500 page faults a run
  * (docs/performance.md). A syntax error goes to esbuild too, whose message is the one users know.
  */
-export function standalone(abs: string, source: string): boolean {
-  if (!/\.m?js$/i.test(abs) || source.startsWith('#!')) return false;
+export function standaloneModule(abs: string, source: string): acorn.Node | undefined {
+  if (!/\.m?js$/i.test(abs) || source.startsWith('#!')) return undefined;
   let ast: acorn.Node;
   try {
-    ast = acorn.parse(source, { ecmaVersion: 'latest', sourceType: 'module', allowAwaitOutsideFunction: true });
+    ast = parseModule(source);
   } catch {
-    return false;
+    return undefined;
   }
-  const supported = new Set<string>(SUPPORTED_MODULES);
   const pending: unknown[] = [ast];
   while (pending.length) {
     const node = pending.pop();
@@ -192,12 +194,12 @@ export function standalone(abs: string, source: string): boolean {
     if (node === null || typeof node !== 'object') continue;
     const n = node as { type?: unknown; name?: unknown; source?: { value?: unknown } | null };
     // require() is esbuild's to refuse (a literal one at load time, a computed one when called)
-    if (n.type === 'ImportExpression' || (n.type === 'Identifier' && n.name === 'require')) return false;
-    if (n.type === 'ImportDeclaration' && !supported.has(String(n.source?.value))) return false;
-    if ((n.type === 'ExportNamedDeclaration' || n.type === 'ExportAllDeclaration') && n.source) return false;
-    for (const value of Object.values(node)) if (value !== null && typeof value === 'object') pending.push(value);
+    if (n.type === 'ImportExpression' || (n.type === 'Identifier' && n.name === 'require')) return undefined;
+    if (n.type === 'ImportDeclaration' && !SUPPORTED.has(String(n.source?.value))) return undefined;
+    if ((n.type === 'ExportNamedDeclaration' || n.type === 'ExportAllDeclaration') && n.source) return undefined;
+    for (const [key, value] of Object.entries(node)) if (key !== 'loc' && value !== null && typeof value === 'object') pending.push(value);
   }
-  return true;
+  return ast;
 }
 
 /** esbuild: strips types, bundles local and remote modules (k6/* stays external). */
@@ -236,11 +238,13 @@ async function bundle(abs: string, path: string, compileOptions: CompileOptions)
   return { code, locate: (line, column) => mapper.locate(line, column) };
 }
 
-function transformK6(code: string, locate: (line: number, column: number) => string | undefined, path: string): TransformResult {
-  return transformScript(code, (line, column) => locate(line, column) ?? `${path} (bundled line ${line})`, {
-    paramKeys: PARAM_KEYS,
-    responseMethods: UNSUPPORTED_RESPONSE_MEMBERS,
-  });
+function transformK6(code: string, locate: (line: number, column: number) => string | undefined, path: string, parsed?: acorn.Node): TransformResult {
+  return transformScript(
+    code,
+    (line, column) => locate(line, column) ?? `${path} (bundled line ${line})`,
+    { paramKeys: PARAM_KEYS, responseMethods: UNSUPPORTED_RESPONSE_MEMBERS },
+    parsed,
+  );
 }
 
 function realOrSelf(p: string): string {
@@ -283,7 +287,7 @@ function k6Modules(remote: RemoteModules) {
     name: 'faultline-k6-modules',
     setup(build: PluginBuild) {
       build.onResolve({ filter: /^k6(\/.*)?$/ }, (args) => {
-        if ((SUPPORTED_MODULES as readonly string[]).includes(args.path)) return { path: args.path, external: true };
+        if (SUPPORTED.has(args.path)) return { path: args.path, external: true };
         return {
           errors: [
             {

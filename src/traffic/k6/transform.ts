@@ -98,10 +98,16 @@ export interface Unsupported {
 /** Where the params argument sits in each k6/http request function. */
 const PARAMS_INDEX: Record<string, number> = { get: 1, head: 1, post: 2, put: 2, patch: 2, del: 2, options: 2, request: 3 };
 
-export function transformScript(code: string, locate: Locate = (l, c) => `${l}:${c + 1}`, unsupported?: Unsupported): TransformResult {
+/** Parses a script as transformScript does; throws acorn's SyntaxError. */
+export function parseModule(code: string): acorn.Node {
+  return acorn.parse(code, { ecmaVersion: 'latest', sourceType: 'module', locations: true, allowAwaitOutsideFunction: true });
+}
+
+/** `parsed`: the code's tree from parseModule, when the caller has it already. */
+export function transformScript(code: string, locate: Locate = (l, c) => `${l}:${c + 1}`, unsupported?: Unsupported, parsed?: acorn.Node): TransformResult {
   let ast: AnyNode;
   try {
-    ast = acorn.parse(code, { ecmaVersion: 'latest', sourceType: 'module', locations: true, allowAwaitOutsideFunction: true }) as AnyNode;
+    ast = (parsed ?? parseModule(code)) as AnyNode;
   } catch (err) {
     const e = err as Error & { loc?: { line: number; column: number } };
     throw new TransformError(`${e.loc ? `${locate(e.loc.line, e.loc.column)}: ` : ''}${e.message}`);

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { compileScript, standalone } from '../../../../src/traffic/k6/loader.js';
+import { compileScript, standaloneModule } from '../../../../src/traffic/k6/loader.js';
 import { K6ScriptError } from '../../../../src/traffic/k6/errors.js';
 
 describe('k6 loader: which scripts skip esbuild', () => {
@@ -26,7 +26,7 @@ describe('k6 loader: which scripts skip esbuild', () => {
   ];
   for (const [name, file, source, expected] of cases) {
     it(`${expected ? 'skips' : 'bundles'}: ${name}`, () => {
-      expect(standalone(`/scripts/${file}`, source)).to.equal(expected);
+      expect(standaloneModule(`/scripts/${file}`, source) !== undefined).to.equal(expected);
     });
   }
 
@@ -37,6 +37,8 @@ describe('k6 loader: which scripts skip esbuild', () => {
     // the same script with an (empty) local import goes through esbuild
     writeFileSync(join(dir, 'empty.js'), '');
     writeFileSync(join(dir, 'bundled.js'), `import './empty.js';\n${body}`);
+    expect(standaloneModule(join(dir, 'plain.js'), body)).to.not.equal(undefined);
+    expect(standaloneModule(join(dir, 'bundled.js'), `import './empty.js';\n${body}`)).to.equal(undefined);
     const plain = await compileScript(join(dir, 'plain.js'));
     const bundled = await compileScript(join(dir, 'bundled.js'));
     expect(plain.exports.sort()).to.deep.equal(bundled.exports.sort());
