@@ -141,6 +141,8 @@ let primary = cfg.primary;
 /** What clients currently use: changes immediately or a DNS TTL after the decision. */
 let routed = { primary, up: cfg.regions.map((r) => r.name) };
 let pendingShift: NodeJS.Timeout | undefined;
+/** How many routing decisions (and resets) were made: a promotion's deferred move is dropped once a later one was. */
+let decisions = 0;
 let rr = 0;
 /** Per geography and region: the last round trips (ms) over that link; emptied when the link fails. */
 const rtt = new Map<string, Map<string, number[]>>();
@@ -231,7 +233,8 @@ function decide(): void {
     events.push({ t: Date.now(), type: 'promoted', region: primary });
   }
   // Tell every reachable region who the primary is (promotes the new one, demotes a returning one).
-  for (const name of up) void request(`${urlOf(name)}/internal/role`, { method: 'POST', body: JSON.stringify({ primary }), timeoutMs: 1000, agent }).catch(() => {});
+  const roleOf = (name: string) => request(`${urlOf(name)}/internal/role`, { method: 'POST', body: JSON.stringify({ primary }), timeoutMs: 1000, agent }).then(() => {}, () => {});
+  const told = up.map(roleOf);
   const next = { primary, up };
   const shift = () => {
     pendingShift = undefined;
@@ -242,10 +245,21 @@ function decide(): void {
     routed = next;
     if (changed) events.push({ t: Date.now(), type: 'shifted', region: cfg.topology === 'active-passive' || cfg.topology === 'single-region' ? next.primary : next.up.join(',') });
   };
+  const move = () => {
+    if (pendingShift) clearTimeout(pendingShift);
+    if (cfg.failover === 'dns' && cfg.dnsTtlMs > 0) pendingShift = setTimeout(shift, cfg.dnsTtlMs);
+    else shift();
+    publish(primaryOnlyTopology() ? [primary] : up);
+  };
   if (pendingShift) clearTimeout(pendingShift);
-  if (cfg.failover === 'dns' && cfg.dnsTtlMs > 0) pendingShift = setTimeout(shift, cfg.dnsTtlMs);
-  else shift();
-  publish(primaryOnlyTopology() ? [primary] : up);
+  pendingShift = undefined;
+  const decision = ++decisions;
+  // A new primary takes writes only once it knows it is the primary: until it answered (or its
+  // role request failed), clients stay where they were, so no write meets a region that would
+  // still refuse it as "not the primary" (or, as a read replica, forward it to the dead one).
+  const promoted = next.primary !== routed.primary && up.includes(next.primary);
+  if (!promoted) move();
+  else void told[up.indexOf(next.primary)].then(() => decision === decisions && move());
 }
 
 const primaryOnlyTopology = () => cfg.topology === 'active-passive' || cfg.topology === 'single-region';
@@ -431,6 +445,7 @@ const server = http.createServer((req, res) => {
         Object.assign(cfg, body);
         if (pendingShift) clearTimeout(pendingShift);
         pendingShift = undefined;
+        decisions++;
         primary = cfg.primary;
         preferred = cfg.primary;
         for (const h of health.values()) Object.assign(h, { up: true, fails: 0, oks: 0, lastFailAt: 0 });
