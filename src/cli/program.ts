@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { commands } from './commands/index.js';
 import { projectRoot } from '../tools/locate.js';
 import { ExitCode } from '../core/errors.js';
+import { capYoungGeneration, youngGenerationFlagsGiven } from '../core/young-generation.js';
 
 /** Parses argv, runs the command, flushes stdout and stderr, and exits with the command's code. */
 export async function main(argv: string[] = process.argv): Promise<never> {
@@ -28,6 +29,9 @@ export async function main(argv: string[] = process.argv): Promise<never> {
     );
 
   for (const c of commands) c.register(program);
+
+  // Long runs keep a flat resident size: a ceiling on V8's young generation (src/core/young-generation.ts).
+  if (!youngGenerationFlagsGiven()) capYoungGeneration();
 
   // Every command first reverts ad hoc faults past their expiry whose process is gone (a killed
   // `inject --detach` supervisor, a reboot): see src/runner/active.ts. Completion scripts are
