@@ -138,19 +138,8 @@ export class AckedWrites {
   add(id: string, t: number): void {
     this.base ??= t - 3_600_000;
     const off = t - this.base;
-    // PREFIX-NUMBER, parsed by hand: this runs for every acknowledged write
-    let j = id.length;
-    let num = 0;
-    let scale = 1;
-    while (j > 0) {
-      const c = id.charCodeAt(j - 1);
-      if (c < 48 || c > 57) break;
-      num += (c - 48) * scale;
-      scale *= 10;
-      j--;
-    }
-    const digits = id.length - j;
-    if (j === 0 || digits === 0 || digits > 15 || (digits > 1 && id.charCodeAt(j) === 48) || off < 0 || off > 0xffffffff) {
+    const j = numberStart(id);
+    if (j < 0 || off < 0 || off > 0xffffffff) {
       this.others.push({ id, t });
       return;
     }
@@ -183,9 +172,28 @@ export class AckedWrites {
       this.offsetOf = grow(this.offsetOf, (k) => new Uint32Array(k));
     }
     this.prefixOf[this.n] = p;
-    this.numberOf[this.n] = num;
+    this.numberOf[this.n] = parseNumber(id, j);
     this.offsetOf[this.n] = Math.round(off);
     this.n++;
+  }
+
+  /**
+   * A read-back's tally of these writes: which regions hold each one, marked id by id as the
+   * regions list what they hold (src/environments/sandbox/readback.ts). It costs 5 bytes per
+   * write (an order by prefix and number, searched by bisection, and a byte of region bits)
+   * where a set of the ids as strings cost about 60, and the regions' lists are never held whole.
+   */
+  marks(regions: readonly string[]): WriteMarks {
+    const n = this.n;
+    const order = new Uint32Array(n);
+    for (let i = 0; i < n; i++) order[i] = i;
+    const pre = this.prefixOf;
+    const num = this.numberOf;
+    // in acknowledgement order, which is nearly number order: the sort's runs are long
+    order.sort((a, b) => pre[a] - pre[b] || num[a] - num[b]);
+    const others = new Map<string, number[]>();
+    this.others.forEach((o, k) => others.set(o.id, [...(others.get(o.id) ?? []), n + k]));
+    return new WriteMarks(regions, order, this.prefixIndex, pre, num, others, (i) => (i < n ? { id: `${this.prefixes[pre[i]]}${num[i]}`, t: this.base! + this.offsetOf[i] } : this.others[i - n]), n + this.others.length);
   }
 
   /** Every acknowledged write as [id, scheduled time], oldest first. */
@@ -193,6 +201,91 @@ export class AckedWrites {
     const out: { id: string; t: number }[] = [];
     for (let i = 0; i < this.n; i++) out.push({ id: `${this.prefixes[this.prefixOf[i]]}${this.numberOf[i]}`, t: this.base! + this.offsetOf[i] });
     out.push(...this.others);
+    return out.sort((a, b) => a.t - b.t);
+  }
+}
+
+/** Where the decimal number that ends a PREFIX-NUMBER id starts, or -1 when the id is not one. */
+function numberStart(id: string): number {
+  let j = id.length;
+  while (j > 0) {
+    const c = id.charCodeAt(j - 1);
+    if (c < 48 || c > 57) break;
+    j--;
+  }
+  const digits = id.length - j;
+  if (j === 0 || digits === 0 || digits > 15 || (digits > 1 && id.charCodeAt(j) === 48)) return -1;
+  return j;
+}
+
+function parseNumber(id: string, from: number): number {
+  let num = 0;
+  for (let k = from; k < id.length; k++) num = num * 10 + (id.charCodeAt(k) - 48);
+  return num;
+}
+
+/** Which regions hold each acknowledged write (AckedWrites.marks). */
+export class WriteMarks {
+  private readonly bits: Uint8Array;
+  private readonly bitOf = new Map<string, number>();
+
+  constructor(
+    regions: readonly string[],
+    private readonly order: Uint32Array,
+    private readonly prefixIndex: ReadonlyMap<string, number>,
+    private readonly prefixOf: Uint16Array,
+    private readonly numberOf: Float64Array,
+    private readonly others: ReadonlyMap<string, number[]>,
+    private readonly write: (i: number) => { id: string; t: number },
+    /** How many acknowledged writes there are. */
+    readonly acknowledged: number,
+  ) {
+    if (regions.length > 8) throw new Error(`a read-back marks at most 8 regions, not ${regions.length}`);
+    regions.forEach((r, k) => this.bitOf.set(r, 1 << k));
+    this.bits = new Uint8Array(acknowledged);
+  }
+
+  /** Calls f with the index of every acknowledged write that has this id. */
+  private each(id: string, f: (i: number) => void): void {
+    const j = numberStart(id);
+    const p = j < 0 ? undefined : this.prefixIndex.get(id.slice(0, j));
+    if (p === undefined) {
+      for (const i of this.others.get(id) ?? []) f(i);
+      return;
+    }
+    const num = parseNumber(id, j);
+    const { order, prefixOf, numberOf } = this;
+    let lo = 0;
+    let hi = order.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const i = order[mid];
+      if (prefixOf[i] < p || (prefixOf[i] === p && numberOf[i] < num)) lo = mid + 1;
+      else hi = mid;
+    }
+    for (; lo < order.length && prefixOf[order[lo]] === p && numberOf[order[lo]] === num; lo++) f(order[lo]);
+    for (const i of this.others.get(id) ?? []) f(i);
+  }
+
+  /** Notes that region holds the write with this id (an id no acknowledged write has is ignored). */
+  mark(id: string, region: string): void {
+    const bit = this.bitOf.get(region);
+    if (bit === undefined) throw new Error(`${region} is not one of the regions read back`);
+    this.each(id, (i) => (this.bits[i] |= bit));
+  }
+
+  /** Whether region (any region, when none is given) holds the acknowledged write with this id. */
+  has(id: string, region?: string): boolean {
+    const bit = region === undefined ? 0xff : (this.bitOf.get(region) ?? 0);
+    let held = false;
+    this.each(id, (i) => (held ||= (this.bits[i] & bit) !== 0));
+    return held;
+  }
+
+  /** The acknowledged writes no region holds, oldest first. */
+  unheld(): { id: string; t: number }[] {
+    const out: { id: string; t: number }[] = [];
+    for (let i = 0; i < this.acknowledged; i++) if (this.bits[i] === 0) out.push(this.write(i));
     return out.sort((a, b) => a.t - b.t);
   }
 }

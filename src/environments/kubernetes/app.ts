@@ -4,7 +4,8 @@
 // where the numbers come from differs (URLs given in the experiment, not a supervisor's state).
 import { errorMessage } from '../../core/errors.js';
 import type { MeasureInput } from '../types.js';
-import { caughtUp, failoverMs, lostWrites, negativeShift, percentiles } from '../sandbox/measure.js';
+import { caughtUp, failoverMs, negativeShift, percentiles } from '../sandbox/measure.js';
+import { readBack } from '../sandbox/readback.js';
 import type { Measurements } from '../../report/types.js';
 import type { OutcomeTimeline } from '../../metrics/outcomes.js';
 
@@ -19,10 +20,6 @@ interface RegionStats {
   clock: number;
   seen: Record<string, number>;
   lag: [number, number, string, number][];
-}
-
-interface Register {
-  items: { writeId: string }[];
 }
 
 async function getJson<T>(url: string, signal: AbortSignal, timeoutMs = 3000): Promise<T> {
@@ -101,14 +98,7 @@ export async function measureApp(app: AppSpec, setupAt: number, input: MeasureIn
   }
   out.settled = caughtUp(stats);
   out.regionsReadBack = Object.keys(stats).sort();
-  const held = new Set<string>();
-  await Promise.all(
-    Object.keys(stats).map(async (name) => {
-      const dump = await getJson<{ data: Record<string, Register> }>(`${strip(app.regions[name])}/internal/dump`, input.signal, 10_000);
-      for (const reg of Object.values(dump.data)) for (const it of reg.items) held.add(it.writeId);
-    }),
-  );
-  const lw = lostWrites(input.metrics.writes, held);
+  const lw = await readBack(input.metrics.writes, Object.fromEntries(Object.keys(stats).map((name) => [name, strip(app.regions[name])])), input.signal);
   out.acknowledgedWrites = lw.acknowledged;
   out.lostWrites = lw.lost.length;
   out.lostWriteIds = lw.lost.slice(0, 1000);

@@ -19,13 +19,15 @@ import type {
 import { locateTool } from '../../tools/locate.js';
 import { RunningSandbox, defaultSandboxConfig, proxyName, type SandboxConfig, type SandboxState } from '../../sandbox/supervisor.js';
 import { endpointsOf, readLiveState, sandboxDir } from '../../sandbox/state.js';
-import { caughtUp, convergedAfterMs, failoverMs, lostDuring, lostWrites, negativeShift, partitionConflicts, percentiles, type ConflictSample, type Window } from './measure.js';
+import { caughtUp, convergedAfterMs, failoverMs, lostDuring, negativeShift, partitionConflicts, percentiles, type ConflictSample, type Window } from './measure.js';
 import type { Register } from '../../sandbox/app/store.js';
 import type { CacheSecond } from '../../sandbox/app/cache.js';
 import type { BackupStats } from '../../sandbox/app/backup.js';
 import { backupFigures, cacheByPhase, phaseWindows } from './measure-cache.js';
 import type { Measurements } from '../../report/types.js';
 import type { GroupFigures } from '../../metrics/aggregate.js';
+import type { WriteMarks } from '../../metrics/outcomes.js';
+import { readBack } from './readback.js';
 
 // Region names become proxy names and URL paths: keep them lowercase and simple.
 const NAME = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
@@ -513,7 +515,7 @@ function geographies(metrics: MeasureInput['metrics'], rttMs: Record<string, Rec
  * held elsewhere only, or held nowhere (lost, which lostWrites counts). A read that listed the
  * write while the read-back finds it nowhere would be a measurement error, and is counted apart.
  */
-export function readYourWrites(ryw: NonNullable<MeasureInput['traffic']>['readYourWrites'] & object, heldBy: ReadonlyMap<string, ReadonlySet<string>>): NonNullable<Measurements['readYourWrites']> {
+export function readYourWrites(ryw: NonNullable<MeasureInput['traffic']>['readYourWrites'] & object, held: Pick<WriteMarks, 'has'>): NonNullable<Measurements['readYourWrites']> {
   let stale = 0;
   let staleHeldByReader = 0;
   let staleHeldElsewhere = 0;
@@ -521,7 +523,7 @@ export function readYourWrites(ryw: NonNullable<MeasureInput['traffic']>['readYo
   let fresh = 0;
   let freshNotReadBack = 0;
   const sample: { writeId: string; key: string; wroteIn: string; readIn?: string; afterMs: number }[] = [];
-  const anywhere = (id: string) => [...heldBy.values()].some((s) => s.has(id));
+  const anywhere = (id: string) => held.has(id);
   for (const c of ryw.list) {
     if (c.failed) continue;
     if (c.sawOwnWrite) {
@@ -530,7 +532,7 @@ export function readYourWrites(ryw: NonNullable<MeasureInput['traffic']>['readYo
       continue;
     }
     stale++;
-    if (c.readIn && heldBy.get(c.readIn)?.has(c.writeId)) staleHeldByReader++;
+    if (c.readIn && held.has(c.writeId, c.readIn)) staleHeldByReader++;
     else if (anywhere(c.writeId)) staleHeldElsewhere++;
     else staleLost++;
     if (sample.length < 20) sample.push({ writeId: c.writeId, key: c.key, wroteIn: c.wroteIn, readIn: c.readIn, afterMs: c.readAt - c.ackAt });
@@ -900,19 +902,9 @@ export class SandboxEnvironment implements ProxyEnvironment, MeasuringEnvironmen
     }
     out.settled = caughtUp(stats);
     out.regionsReadBack = Object.keys(stats);
-    const held = new Set<string>();
-    const heldBy = new Map<string, Set<string>>();
-    await Promise.all(
-      Object.keys(stats).map(async (name) => {
-        const dump = await getJson<{ data: Record<string, Register> }>(`${st.regions[name].url}/internal/dump`, input.signal, 10_000);
-        const mine = new Set<string>();
-        for (const reg of Object.values(dump.data)) for (const it of reg.items) (held.add(it.writeId), mine.add(it.writeId));
-        heldBy.set(name, mine);
-      }),
-    );
+    const lw = await readBack(input.metrics.writes, Object.fromEntries(Object.keys(stats).map((name) => [name, st.regions[name].url])), input.signal);
     const ryw = input.traffic?.readYourWrites;
-    if (ryw) out.readYourWrites = readYourWrites(ryw, heldBy);
-    const lw = lostWrites(input.metrics.writes, held);
+    if (ryw) out.readYourWrites = readYourWrites(ryw, lw.marks);
     out.acknowledgedWrites = lw.acknowledged;
     out.lostWrites = lw.lost.length;
     out.lostWriteIds = lw.lost.slice(0, 1000);

@@ -56,11 +56,15 @@ export function percentiles(values: readonly number[]): Percentiles | undefined 
   return { p50: percentile(v, 50)!, p99: percentile(v, 99)!, max: v[v.length - 1], count: v.length };
 }
 
-/** Acknowledged writes (ok records with a writeId: built-in writes, or script PUT/POSTs) that no region holds, oldest first. */
-export function lostWrites(source: AckedWrites | readonly RequestRecord[], held: ReadonlySet<string>): { acknowledged: number; lost: string[] } {
-  const acked = (source instanceof AckedWrites ? source : AckedWrites.of(source)).list();
-  const lost = acked.filter((w) => !held.has(w.id)).map((w) => w.id);
-  return { acknowledged: acked.length, lost };
+/**
+ * Acknowledged writes (ok records with a writeId: built-in writes, or script PUT/POSTs) that no
+ * region holds, oldest first. The environments stream the regions' lists into the marks instead
+ * (readback.ts); this form takes a set of the ids held.
+ */
+export function lostWrites(source: AckedWrites | readonly RequestRecord[], held: Iterable<string>): { acknowledged: number; lost: string[] } {
+  const marks = (source instanceof AckedWrites ? source : AckedWrites.of(source)).marks(['held']);
+  for (const id of held) marks.mark(id, 'held');
+  return { acknowledged: marks.acknowledged, lost: marks.unheld().map((w) => w.id) };
 }
 
 /** A time window, ms since the epoch, both ends included. */

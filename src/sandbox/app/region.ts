@@ -133,6 +133,21 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse): Prom
     const snap = backups.newestOf(decodeURIComponent(path.slice('/internal/snapshots/'.length)));
     return snap ? sendJson(res, 200, snap, hdr) : sendJson(res, 404, { error: 'no snapshot' }, hdr);
   }
+  if (path === '/internal/write-ids') {
+    // The ids of every write this region holds, one per line, sent in chunks as they are
+    // listed (the runner's lost-write read-back: src/environments/sandbox/readback.ts).
+    res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', ...hdr });
+    let chunk = '';
+    for (const reg of store.data.values()) {
+      for (const it of reg.items) chunk += `${it.writeId}\n`;
+      if (chunk.length >= 64 * 1024) {
+        res.write(chunk);
+        chunk = '';
+      }
+    }
+    res.end(chunk);
+    return;
+  }
   if (path === '/internal/dump') {
     const data: Record<string, Register> = {};
     for (const [k, v] of store.data) data[k] = v;

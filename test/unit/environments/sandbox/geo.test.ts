@@ -5,6 +5,7 @@ import { SandboxEnvironment, configFromSpec, readYourWrites, sandboxEnvironment,
 import { INVALID, type Issue } from '../../../../src/schema/dsl.js';
 import { parse } from '../../../helpers/schema.js';
 import { RunMetrics } from '../../../../src/metrics/aggregate.js';
+import { AckedWrites } from '../../../../src/metrics/outcomes.js';
 import { pickGeo } from '../../../../src/traffic/builtin.js';
 import type { ReadYourWritesCheck } from '../../../../src/traffic/types.js';
 
@@ -88,11 +89,13 @@ describe('sandbox geographies, latency routing, read-your-writes, quorum', () =>
   describe('read-your-writes from the checks and the read-back', () => {
     const check = (writeId: string, saw: boolean, readIn = 'eu-west', failed = false): ReadYourWritesCheck => ({ writeId, key: 'k1', ackAt: 1000, readAt: 1010, wroteIn: 'us-east', readIn, sawOwnWrite: saw, ...(failed ? { failed } : {}) });
     const list = [check('a', true), check('b', false), check('c', false), check('d', false), check('e', false, 'eu-west', true), check('f', true)];
-    const heldBy = new Map([
-      ['us-east', new Set(['a', 'b', 'c'])],
-      ['eu-west', new Set(['a', 'b'])],
-    ]);
-    const y = readYourWrites({ checks: 6, stale: 3, failed: 1, readFrom: 'other', list }, heldBy);
+    // the read-back's marks: us-east holds a, b and c, eu-west a and b
+    const acked = new AckedWrites();
+    for (const id of ['a', 'b', 'c', 'd', 'e', 'f']) acked.add(id, 1000);
+    const held = acked.marks(['us-east', 'eu-west']);
+    for (const id of ['a', 'b', 'c']) held.mark(id, 'us-east');
+    for (const id of ['a', 'b']) held.mark(id, 'eu-west');
+    const y = readYourWrites({ checks: 6, stale: 3, failed: 1, readFrom: 'other', list }, held);
 
     it('counts what the clients saw: fresh, stale and failed reads', () => {
       expect(y).to.deep.include({ checks: 6, checked: 6, failed: 1, fresh: 2, staleReads: 3 });
