@@ -19,7 +19,8 @@ export interface AppSpec {
 interface RegionStats {
   clock: number;
   seen: Record<string, number>;
-  lag: [number, number, string, number][];
+  /** With ?lag=ms: the lags alone, steady and catch-up apart. */
+  lagMs?: { steady: number[]; catchUp: number[] };
 }
 
 async function getJson<T>(url: string, signal: AbortSignal, timeoutMs = 3000): Promise<T> {
@@ -82,7 +83,7 @@ export async function measureApp(app: AppSpec, setupAt: number, input: MeasureIn
     await Promise.all(
       Object.entries(app.regions).map(async ([name, url]) => {
         try {
-          r[name] = await getJson<RegionStats>(`${strip(url)}/internal/stats?since=${setupAt}`, input.signal);
+          r[name] = await getJson<RegionStats>(`${strip(url)}/internal/stats?since=${setupAt}&lag=ms`, input.signal);
         } catch {
           // region down or cut off: it holds nothing we can read
         }
@@ -102,7 +103,7 @@ export async function measureApp(app: AppSpec, setupAt: number, input: MeasureIn
   out.acknowledgedWrites = lw.acknowledged;
   out.lostWrites = lw.lost.length;
   out.lostWriteIds = lw.lost.slice(0, 1000);
-  const lag = percentiles(Object.values(stats).flatMap((x) => x.lag.filter((l) => !l[3]).map((l) => l[1])));
+  const lag = percentiles(Object.values(stats).flatMap((x) => x.lagMs?.steady ?? []));
   if (lag) out.replicationLagMs = lag;
   return out;
 }

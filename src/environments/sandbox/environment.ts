@@ -363,6 +363,8 @@ interface RegionStats {
   seen: Record<string, number>;
   conflicts: number;
   lag: [number, number, string, number][];
+  /** With ?lag=ms: the lags alone, steady and catch-up apart. */
+  lagMs?: { steady: number[]; catchUp: number[] };
   conflictLog: ConflictSample[];
   seenLog: [number, string, number][];
   clockAt?: number;
@@ -886,7 +888,7 @@ export class SandboxEnvironment implements ProxyEnvironment, MeasuringEnvironmen
       await Promise.all(
         Object.entries(st.regions).map(async ([name, reg]) => {
           try {
-            r[name] = await getJson<RegionStats>(`${reg.url}/internal/stats?since=${this.setupAt}`, input.signal);
+            r[name] = await getJson<RegionStats>(`${reg.url}/internal/stats?since=${this.setupAt}&lag=ms`, input.signal);
           } catch {
             // region down: it holds nothing we can read
           }
@@ -1001,10 +1003,9 @@ export class SandboxEnvironment implements ProxyEnvironment, MeasuringEnvironmen
     }
 
     if (this.config.regions.length > 1) {
-      const samples = Object.values(stats).flatMap((x) => x.lag);
-      const lag = percentiles(samples.filter((l) => !l[3]).map((l) => l[1]));
+      const lag = percentiles(Object.values(stats).flatMap((x) => x.lagMs?.steady ?? []));
       if (lag) out.replicationLagMs = lag;
-      const catchUp = percentiles(samples.filter((l) => l[3]).map((l) => l[1]));
+      const catchUp = percentiles(Object.values(stats).flatMap((x) => x.lagMs?.catchUp ?? []));
       if (catchUp) out.replicationCatchUpMs = catchUp;
     }
     if (this.config.regions.length > 1) {
@@ -1025,7 +1026,7 @@ export class SandboxEnvironment implements ProxyEnvironment, MeasuringEnvironmen
         const logs: Record<string, { clockAtHeal: number; seenLog: [number, string, number][] }> = {};
         await Promise.all(
           Object.keys(stats).map(async (name) => {
-            const x = await getJson<RegionStats>(`${st.regions[name].url}/internal/stats?since=${this.setupAt}&clockAt=${healAt}`, input.signal);
+            const x = await getJson<RegionStats>(`${st.regions[name].url}/internal/stats?since=${this.setupAt}&lag=ms&clockAt=${healAt}`, input.signal);
             logs[name] = { clockAtHeal: x.clockAt ?? 0, seenLog: x.seenLog };
           }),
         );
