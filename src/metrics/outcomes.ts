@@ -179,21 +179,41 @@ export class AckedWrites {
 
   /**
    * A read-back's tally of these writes: which regions hold each one, marked id by id as the
-   * regions list what they hold (src/environments/sandbox/readback.ts). It costs 5 bytes per
-   * write (an order by prefix and number, searched by bisection, and a byte of region bits)
-   * where a set of the ids as strings cost about 60, and the regions' lists are never held whole.
+   * regions list what they hold (src/environments/sandbox/readback.ts). An id is found in a table
+   * from number to write when the writes share one prefix and their numbers are dense (built-in
+   * traffic's `PREFIX-COUNTER`: 4 bytes per number in the range), else by bisection over the
+   * writes sorted by prefix and number (4 bytes per write, and the sort's scratch). Plus a byte
+   * of region bits per write, where a set of the ids as strings cost about 60 bytes, and the
+   * regions' lists are never held whole.
    */
   marks(regions: readonly string[]): WriteMarks {
     const n = this.n;
-    const order = new Uint32Array(n);
-    for (let i = 0; i < n; i++) order[i] = i;
     const pre = this.prefixOf;
     const num = this.numberOf;
-    // in acknowledgement order, which is nearly number order: the sort's runs are long
-    order.sort((a, b) => pre[a] - pre[b] || num[a] - num[b]);
     const others = new Map<string, number[]>();
     this.others.forEach((o, k) => others.set(o.id, [...(others.get(o.id) ?? []), n + k]));
-    return new WriteMarks(regions, order, this.prefixIndex, pre, num, others, (i) => (i < n ? { id: `${this.prefixes[pre[i]]}${num[i]}`, t: this.base! + this.offsetOf[i] } : this.others[i - n]), n + this.others.length);
+    const write = (i: number) => (i < n ? { id: `${this.prefixes[pre[i]]}${num[i]}`, t: this.base! + this.offsetOf[i] } : this.others[i - n]);
+    const make = (find: Finder) => new WriteMarks(regions, this.prefixIndex, find, others, write, n + this.others.length);
+    const table = this.prefixes.length === 1 ? denseTable(num, n) : undefined;
+    if (table) return make((_p, x, f) => {
+      const i = x - table.low < table.at.length ? table.at[x - table.low] : -1;
+      if (i >= 0) f(i);
+    });
+    const order = new Uint32Array(n);
+    for (let i = 0; i < n; i++) order[i] = i;
+    // in acknowledgement order, which is nearly number order: the sort's runs are long
+    order.sort((a, b) => pre[a] - pre[b] || num[a] - num[b]);
+    return make((p, x, f) => {
+      let lo = 0;
+      let hi = n;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        const i = order[mid];
+        if (pre[i] < p || (pre[i] === p && num[i] < x)) lo = mid + 1;
+        else hi = mid;
+      }
+      for (; lo < n && pre[order[lo]] === p && num[order[lo]] === x; lo++) f(order[lo]);
+    });
   }
 
   /** Every acknowledged write as [id, scheduled time], oldest first. */
@@ -225,16 +245,38 @@ function parseNumber(id: string, from: number): number {
 }
 
 /** Which regions hold each acknowledged write (AckedWrites.marks). */
+/** Calls f with the index of every write whose id is prefix number p and number x. */
+type Finder = (p: number, x: number, f: (i: number) => void) => void;
+
+/**
+ * A table from number to write for numbers[0..n): undefined when numbers repeat or are too
+ * sparse for one (a range over 4 per write).
+ */
+function denseTable(numbers: Float64Array, n: number): { low: number; at: Int32Array } | undefined {
+  let low = Infinity;
+  let high = -Infinity;
+  for (let i = 0; i < n; i++) {
+    if (numbers[i] < low) low = numbers[i];
+    if (numbers[i] > high) high = numbers[i];
+  }
+  if (n === 0 || high - low >= 4 * n + 1024) return undefined;
+  const at = new Int32Array(high - low + 1).fill(-1);
+  for (let i = 0; i < n; i++) {
+    const k = numbers[i] - low;
+    if (at[k] !== -1) return undefined;
+    at[k] = i;
+  }
+  return { low, at };
+}
+
 export class WriteMarks {
   private readonly bits: Uint8Array;
   private readonly bitOf = new Map<string, number>();
 
   constructor(
     regions: readonly string[],
-    private readonly order: Uint32Array,
     private readonly prefixIndex: ReadonlyMap<string, number>,
-    private readonly prefixOf: Uint16Array,
-    private readonly numberOf: Float64Array,
+    private readonly find: Finder,
     private readonly others: ReadonlyMap<string, number[]>,
     private readonly write: (i: number) => { id: string; t: number },
     /** How many acknowledged writes there are. */
@@ -249,21 +291,7 @@ export class WriteMarks {
   private each(id: string, f: (i: number) => void): void {
     const j = numberStart(id);
     const p = j < 0 ? undefined : this.prefixIndex.get(id.slice(0, j));
-    if (p === undefined) {
-      for (const i of this.others.get(id) ?? []) f(i);
-      return;
-    }
-    const num = parseNumber(id, j);
-    const { order, prefixOf, numberOf } = this;
-    let lo = 0;
-    let hi = order.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      const i = order[mid];
-      if (prefixOf[i] < p || (prefixOf[i] === p && numberOf[i] < num)) lo = mid + 1;
-      else hi = mid;
-    }
-    for (; lo < order.length && prefixOf[order[lo]] === p && numberOf[order[lo]] === num; lo++) f(order[lo]);
+    if (p !== undefined) this.find(p, parseNumber(id, j), f);
     for (const i of this.others.get(id) ?? []) f(i);
   }
 

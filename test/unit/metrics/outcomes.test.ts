@@ -43,6 +43,19 @@ describe('AckedWrites.marks: the read-back tally (src/metrics/outcomes.ts)', () 
     expect(m.has('run-ab12-3', 'b')).to.equal(false);
   });
 
+  it('finds the same writes by table (one prefix, dense numbers) as by bisection (a repeated id, sparse numbers)', () => {
+    for (const ids of [['r-5', 'r-3', 'r-4'], ['r-5', 'r-3', 'r-5', 'r-4'], ['r-1', 'r-100000000', 'r-3']]) {
+      const a = new AckedWrites();
+      ids.forEach((id, k) => a.add(id, t0 + k));
+      const m = a.marks(['x']);
+      m.mark('r-3', 'x');
+      m.mark('r-2', 'x');
+      expect(m.unheld().map((w) => w.id), ids.join()).to.deep.equal(ids.filter((id) => id !== 'r-3'));
+      expect(m.has('r-3'), ids.join()).to.equal(true);
+      expect(m.has('r-2'), ids.join()).to.equal(false);
+    }
+  });
+
   it('refuses a region it was not given, and more than 8 regions', () => {
     expect(() => acked.marks(['a']).mark('w-1', 'b')).to.throw(/b is not one of the regions read back/);
     expect(() => acked.marks(['1', '2', '3', '4', '5', '6', '7', '8', '9'])).to.throw(/at most 8 regions, not 9/);
