@@ -110,7 +110,14 @@ describe('sandbox with failover: dns (integration)', function () {
     const killedAt = Date.now();
     process.kill(st.regions['us-east'].pid, 'SIGKILL');
     await eventually('the record to name eu-west', async () => (await r.resolve4(DNS_APP_NAME))[0] === '127.0.1.2', 15_000);
-    const ev = await glbEvents(st);
+    // The GLB logs an update when the server's answer reaches it, which can be just after a
+    // resolver already sees the new record.
+    const updates = async (n: number) => {
+      let ev: Awaited<ReturnType<typeof glbEvents>> = [];
+      await eventually(`the GLB to log ${n} DNS update(s)`, async () => (ev = await glbEvents(st)).filter((e) => e.type === 'dns-updated').length >= n, 5_000);
+      return ev;
+    };
+    const ev = await updates(1);
     const down = ev.find((e) => e.type === 'down' && e.region === 'us-east')!;
     const upd = ev.find((e) => e.type === 'dns-updated' && e.region === 'eu-west')!;
     expect(upd.t).to.be.at.least(down.t).and.at.least(killedAt);
@@ -118,7 +125,7 @@ describe('sandbox with failover: dns (integration)', function () {
     expect(upd.t - upd.sentAt!).to.be.at.least(0).and.below(2000);
     expect(await sb.restartRegion('us-east')).to.equal('restarted');
     await eventually('the record to name us-east again (failback)', async () => (await r.resolve4(DNS_APP_NAME))[0] === '127.0.1.1', 15_000);
-    const back = (await glbEvents(st)).filter((e) => e.type === 'dns-updated');
+    const back = (await updates(2)).filter((e) => e.type === 'dns-updated');
     expect(back.map((e) => e.region)).to.deep.equal(['eu-west', 'us-east']);
   });
 
