@@ -14,8 +14,9 @@
 // `--semi-space-growth-factor`, is read at every growth: with it at 1 a growth leaves the size as
 // it is. So a timer looks at the young generation once a second: at or above the ceiling, growth
 // is turned off; below it (V8 shrinks the young generation when allocation slows down), it is
-// turned back on. Doubling from a power of two lands on the ceiling exactly, and two doublings
-// within a second would need twice the ceiling's bytes surviving in that second.
+// turned back on. Doubling from a power of two lands on the ceiling exactly. A second doubling
+// before the next look (it takes the ceiling's size in bytes surviving since the first) is not
+// undone: growth stops there, one step over, until V8 shrinks the young generation.
 import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
 
 /**
